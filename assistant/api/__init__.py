@@ -1,0 +1,38 @@
+"""The public JSON API the widget calls: /api/v1/..."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Blueprint, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from assistant.errors import AssistantError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
+
+
+@bp.errorhandler(AssistantError)
+def _assistant_error(exc: AssistantError) -> tuple[Response, int]:
+    return jsonify(exc.to_json()), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    code = (exc.name or "error").lower().replace(" ", "_")
+    body = {"error": {"code": code, "field": None, "message": exc.description}}
+    return jsonify(body), exc.code or 500
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> tuple[Response, int]:
+    request_id = uuid.uuid4().hex[:12]
+    log.exception("unexpected error, request id %s", request_id)
+    body = {"error": {"code": "internal", "field": None,
+                      "message": f"something went wrong on our side (request id {request_id})"}}
+    return jsonify(body), 500
+
+
+from assistant.api import flows, origins, quiz  # noqa: E402,F401  (routes register on bp)

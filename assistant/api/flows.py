@@ -1,0 +1,30 @@
+"""GET /flows: the flows offered on a page; GET /flows/<id>: one flow's questions."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from assistant.api import bp
+from assistant.api.origins import current_site
+from assistant.api.shapes import flow_public, flow_summary
+from assistant.errors import Invalid
+from assistant.flows.registry import get_registry
+
+
+@bp.get("/flows")
+def list_flows() -> Response:
+    """Flows whose entry pages match `page` (a URL path; default: all)."""
+    current_site()
+    page = request.args.get("page")
+    if page is not None and (not page.startswith("/") or len(page) > 2000):
+        raise Invalid("must be a URL path starting with '/'", field="page")
+    registry = get_registry()
+    flows = registry.for_page(page) if page else registry.flows()
+    return jsonify({"flows": [flow_summary(f) for f in flows]})
+
+
+@bp.get("/flows/<flow_id>")
+def show_flow(flow_id: str) -> Response:
+    """One flow with its questions."""
+    current_site()
+    return jsonify({"flow": flow_public(get_registry().get(flow_id))})

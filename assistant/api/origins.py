@@ -1,0 +1,45 @@
+"""Which site a request is for, whether its Origin may call us, and CORS headers (flask-cors)."""
+
+from __future__ import annotations
+
+from flask import Response, g, request
+from flask_cors.core import get_cors_options, set_cors_headers
+
+from assistant.api import bp
+from assistant.db import get_session
+from assistant.errors import Forbidden, Invalid
+from assistant.sites.models import Site
+from assistant.sites.service import get_site_by_key, origin_allowed
+
+
+def current_site() -> Site:
+    """The site named by the `site` query parameter; its Origin check already passed."""
+    site = g.get("site")
+    if site is None:
+        raise Invalid("is required: the site's public key, as ?site=KEY", field="site")
+    return site
+
+
+@bp.before_request
+def _resolve_site() -> None:
+    key = request.args.get("site")
+    if not key:
+        return
+    if len(key) > 64:
+        raise Invalid("is too long to be a site key", field="site")
+    site = get_site_by_key(session=get_session(), key=key)
+    origin = request.headers.get("Origin")
+    if origin and not origin_allowed(site, origin) and request.method != "OPTIONS":
+        raise Forbidden(f"origin {origin} is not allowed for this site", field="origin")
+    g.site = site
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    site = g.get("site")
+    if site is None or not site.allowed_origins:
+        return response
+    options = get_cors_options(None, {"origins": site.allowed_origins, "always_send": False,
+                                      "max_age": 600, "methods": ["GET", "POST", "OPTIONS"],
+                                      "allow_headers": ["Content-Type"]})
+    return set_cors_headers(response, options)

@@ -1,0 +1,74 @@
+"""The quiz: start, state, answer, back, results."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from assistant.api import bp
+from assistant.api.body import json_body, text_field
+from assistant.api.origins import current_site
+from assistant.api.shapes import results_public, state_public
+from assistant.db import get_session
+from assistant.errors import Invalid
+from assistant.flows import quiz as quizzes
+from assistant.flows.models import QuizSession
+from assistant.flows.registry import get_registry
+from assistant.flows.schema import Flow
+
+
+@bp.post("/quiz")
+def start() -> tuple[Response, int]:
+    """Start a quiz session: body {flow, visitor?, page?}."""
+    site = current_site()
+    data = json_body()
+    flow = get_registry().get(text_field(data, "flow", max_length=64) or "")
+    visitor = text_field(data, "visitor", required=False, max_length=64)
+    page = text_field(data, "page", required=False, max_length=2000) or ""
+    session = get_session()
+    state = quizzes.start_quiz(session=session, site=site, flow=flow, visitor_id=visitor, page=page)
+    session.commit()
+    return jsonify(state_public(state)), 201
+
+
+@bp.get("/quiz/<quiz_id>")
+def show(quiz_id: str) -> Response:
+    """The current question and progress."""
+    quiz, flow = _load(quiz_id)
+    return jsonify(state_public(quizzes.state_of(quiz, flow)))
+
+
+@bp.post("/quiz/<quiz_id>/answers")
+def answer(quiz_id: str) -> Response:
+    """Answer the current question (or change an earlier one): body {question, value}."""
+    data = json_body()
+    if "value" not in data:
+        raise Invalid("is required (null skips an optional question)", field="value")
+    quiz, flow = _load(quiz_id)
+    session = get_session()
+    state = quizzes.answer_quiz(session=session, quiz=quiz, flow=flow,
+                                question_id=data.get("question"), value=data["value"])
+    session.commit()
+    return jsonify(state_public(state))
+
+
+@bp.post("/quiz/<quiz_id>/back")
+def back(quiz_id: str) -> Response:
+    """Go back one question."""
+    quiz, flow = _load(quiz_id)
+    session = get_session()
+    state = quizzes.go_back(session=session, quiz=quiz, flow=flow)
+    session.commit()
+    return jsonify(state_public(state))
+
+
+@bp.get("/quiz/<quiz_id>/results")
+def results(quiz_id: str) -> Response:
+    """Ranked products for the answers so far, with reasons."""
+    quiz, flow = _load(quiz_id)
+    result = quizzes.quiz_results(session=get_session(), site=current_site(), quiz=quiz, flow=flow)
+    return jsonify(results_public(quiz.id, result, explain=flow.results.explain))
+
+
+def _load(quiz_id: str) -> tuple[QuizSession, Flow]:
+    quiz = quizzes.get_quiz(session=get_session(), site=current_site(), quiz_id=quiz_id)
+    return quiz, get_registry().get(quiz.flow_id)

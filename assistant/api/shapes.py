@@ -1,0 +1,62 @@
+"""JSON shapes of flows, quiz states and results, as the widget reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.catalog.models import ProductPublic
+from assistant.flows.engine import ResultSet
+from assistant.flows.quiz import QuizState
+from assistant.flows.schema import Flow, Question
+
+
+def flow_summary(flow: Flow) -> dict[str, Any]:
+    """What the widget needs to offer a flow on a page."""
+    return {"id": flow.id, "title": flow.title, "description": flow.description,
+            "trigger": flow.entry.trigger, "label": flow.entry.label or flow.title,
+            "questions": len(flow.questions)}
+
+
+def flow_public(flow: Flow) -> dict[str, Any]:
+    """A flow with its questions (no filters or boosts: those stay on the server)."""
+    return {**flow_summary(flow), "items": [question_public(q) for q in flow.questions]}
+
+
+def question_public(question: Question) -> dict[str, Any]:
+    """A question as the shopper sees it."""
+    shape: dict[str, Any] = {"id": question.id, "text": question.text, "type": question.type,
+                             "help": question.help, "optional": question.optional}
+    if question.type in ("single", "multi"):
+        shape["answers"] = [{"id": a.id, "text": a.text} for a in question.answers]
+    else:
+        shape.update(min=question.min, max=question.max, step=question.step,
+                     unit=question.unit, labels=question.labels, field=question.field)
+    return shape
+
+
+def state_public(state: QuizState) -> dict[str, Any]:
+    """Where the quiz stands."""
+    return {
+        "quiz": state.quiz.id,
+        "flow": {"id": state.flow.id, "title": state.flow.title},
+        "question": question_public(state.question) if state.question else None,
+        "answers": [{"question": qid, "value": value} for qid, value in state.quiz.answers],
+        "progress": {"answered": state.answered, "total": state.total},
+        "done": state.done,
+    }
+
+
+def results_public(quiz_id: str, result: ResultSet, *, explain: bool) -> dict[str, Any]:
+    """Ranked products with their reasons, and which answers were relaxed."""
+    return {
+        "quiz": quiz_id,
+        "items": [
+            {"product": ProductPublic.of(m.product).model_dump(), "score": m.score,
+             "reasons": [{"kind": r.kind, "text": r.text} for r in m.reasons] if explain else [],
+             "misses": m.misses}
+            for m in result.items
+        ],
+        "relaxed": [{"question": r.question_id, "text": r.question_text, "label": r.label} for r in result.relaxed],
+        "matching": result.matching,
+        "fallback": result.fallback,
+    }

@@ -1,0 +1,25 @@
+"""create_app(): configuration, database, flows, blueprints; nothing else."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from assistant import api, db
+from assistant.config import Settings
+from assistant.flows import registry
+from assistant.paths import resource_dir
+
+MAX_BODY_BYTES = 512 * 1024
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Create the assistant's Flask application."""
+    config = config or Settings.from_env()
+    app = Flask(__name__, static_folder=str(resource_dir("static")), static_url_path="/static",
+                template_folder=str(resource_dir("templates")))
+    app.config.from_mapping(config.flask_mapping(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.extensions.setdefault("assistant", {})["settings"] = config
+    db.init_app(app, config.database_url)
+    registry.init_app(app, config.flows_dir, reload=config.reload_flows)
+    app.register_blueprint(api.bp)
+    return app

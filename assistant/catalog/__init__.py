@@ -1,0 +1,1 @@
+"""Products, their attributes and stock; importers for CSV, JSON and Google Merchant feeds."""

@@ -1,0 +1,171 @@
+"""The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import yaml
+from sqlmodel import select
+
+from assistant import migrate
+from assistant.catalog.importers import read_rows
+from assistant.catalog.mapping import ColumnMapping, RowProblem
+from assistant.catalog.service import import_products, list_products
+from assistant.config import Settings
+from assistant.db import make_engine, session_scope
+from assistant.errors import AssistantError
+from assistant.flows.catalog_checks import check_against_catalog
+from assistant.flows.problems import errors
+from assistant.flows.registry import read_flow
+from assistant.sites.models import Site
+from assistant.sites.service import create_site, get_site_by_key
+
+
+@click.group()
+def main() -> None:
+    """On-site guided-selling assistant."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    click.echo(f"database is up to date ({_safe_url(settings.database_url)})")
+
+
+@main.group()
+def site() -> None:
+    """Shops that embed the widget."""
+
+
+@site.command("create")
+@click.option("--name", required=True)
+@click.option("--origin", "origins", multiple=True, help="An origin allowed to call the API (repeatable).")
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--key", default=None, help="Public key to use (default: a new random one).")
+def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | None) -> None:
+    """Create a site and print its public key."""
+    with _session() as session:
+        created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key)
+        click.echo(created.key)
+
+
+@site.command("list")
+def site_list() -> None:
+    """List sites with their keys and allowed origins."""
+    with _session() as session:
+        for found in session.exec(select(Site).order_by(Site.id)):
+            click.echo(f"{found.key}\t{found.name}\t{' '.join(found.allowed_origins) or '-'}")
+
+
+@main.group()
+def catalog() -> None:
+    """Products."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_key", required=True, help="Public key of the site.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML file: product field -> source column.")
+def catalog_import(file: Path, site_key: str, mapping: Path | None) -> None:
+    """Import or update products from a CSV, JSON or Google Merchant XML file."""
+    with _session() as session:
+        target = get_site_by_key(session=session, key=site_key)
+        column_mapping = _mapping(mapping, target.currency)
+        report = import_products(session=session, site=target, rows=read_rows(file), mapping=column_mapping)
+        for problem in report.errors:
+            click.echo(f"{file}: {problem}", err=True)
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.errors)} rows skipped")
+    sys.exit(1 if report.errors and not report.accepted else 0)
+
+
+def _mapping(path: Path | None, currency: str) -> ColumnMapping:
+    if path is None:
+        return ColumnMapping(currency=currency)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data.setdefault("currency", currency)
+    try:
+        return ColumnMapping.from_dict(data)
+    except RowProblem as exc:
+        raise click.UsageError(f"{path}: {exc}") from None
+
+
+@main.group()
+def flows() -> None:
+    """Flow files."""
+
+
+@flows.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--site", "site_key", default=None, help="Check against this site's catalog (default: the only site).")
+@click.option("--no-catalog", is_flag=True, help="Check the files alone.")
+def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool) -> None:
+    """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
+    settings = Settings.from_env()
+    paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
+    products = [] if no_catalog else _catalog_products(site_key)
+    failed = False
+    for path in paths:
+        loaded, problems = read_flow(path)
+        if loaded.flow is not None and products is not None and not errors(problems):
+            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, products, str(path)))
+        for problem in problems:
+            click.echo(problem.format())
+        failed = failed or bool(errors(problems))
+    counts = f"{len(paths)} flow file(s) checked"
+    click.echo(f"{counts}: errors found" if failed else f"{counts}: no errors", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def _catalog_products(site_key: str | None) -> list | None:
+    with _session() as session:
+        sites = list(session.exec(select(Site)))
+        if site_key:
+            chosen = get_site_by_key(session=session, key=site_key)
+        elif len(sites) == 1:
+            chosen = sites[0]
+        else:
+            click.echo("no single site to check against: pass --site KEY (catalog checks skipped)", err=True)
+            return None
+        return list_products(session=session, site=chosen)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the API with Flask's development server (use a WSGI server in production)."""
+    from assistant.app import create_app
+
+    create_app().run(host=host, port=port)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    return session_scope(make_engine(settings.database_url))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def run() -> None:
+    """Entry point that turns domain errors into a one-line message and exit code 2."""
+    try:
+        main(standalone_mode=True)
+    except AssistantError as exc:
+        click.echo(f"error: {exc.field + ': ' if exc.field else ''}{exc.message}", err=True)
+        sys.exit(2)

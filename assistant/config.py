@@ -1,0 +1,59 @@
+"""Settings from the environment: the one place that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.paths import resource_dir
+
+DEV_SECRET = "dev-secret-change-me"  # a default secret that must be overridden in production
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings of one assistant deployment."""
+
+    env: str = "development"
+    """`development` or `production` (ASSISTANT_ENV)."""
+    database_url: str = "sqlite:///instance/assistant.db"
+    """SQLAlchemy URL (DATABASE_URL); SQLite file by default, postgresql+psycopg://... in production."""
+    secret_key: str = DEV_SECRET
+    """Signs session cookies (SECRET_KEY)."""
+    flows_dir: Path = field(default_factory=lambda: resource_dir("flows"))
+    """Folder of flow files (ASSISTANT_FLOWS)."""
+    reload_flows: bool = True
+    """Re-read a flow file when it changes (ASSISTANT_RELOAD_FLOWS); on by default in development."""
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from environment variables, refusing unsafe production values."""
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("ASSISTANT_ENV", "development")
+        settings = cls(
+            env=mode,
+            database_url=env.get("DATABASE_URL", cls.database_url),
+            secret_key=env.get("SECRET_KEY", DEV_SECRET),
+            flows_dir=Path(env["ASSISTANT_FLOWS"]) if "ASSISTANT_FLOWS" in env else resource_dir("flows"),
+            reload_flows=_flag(env.get("ASSISTANT_RELOAD_FLOWS"), default=mode != "production"),
+        )
+        if mode == "production" and settings.secret_key == DEV_SECRET:
+            raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
+        return settings
+
+    def flask_mapping(self) -> dict[str, Any]:
+        """The subset Flask itself reads."""
+        return {"SECRET_KEY": self.secret_key, "TESTING": self.testing, "JSON_SORT_KEYS": False}
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

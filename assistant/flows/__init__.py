@@ -1,0 +1,1 @@
+"""Flow files: schema, loader and validator with file:line problems, the quiz engine."""

@@ -1,0 +1,160 @@
+"""Checks of a flow file on its own; each yields Problems instead of raising."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from assistant.flows import criteria
+from assistant.flows.loader import Locator
+from assistant.flows.paths import MAX_PATHS, walk
+from assistant.flows.problems import Problem
+from assistant.flows.schema import Flow
+
+Check = Callable[[Flow, Locator], Iterator[Problem]]
+
+
+def check_not_empty(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """A flow needs at least one question."""
+    if not flow.questions:
+        yield Problem(*loc.key("questions"), "the flow has no questions",
+                      "add a `questions:` list with at least one question")
+
+
+def check_duplicate_ids(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Question ids are unique in the flow; answer ids are unique in their question."""
+    seen: dict[str, int] = {}
+    for qi, question in enumerate(flow.questions):
+        if question.id in seen:
+            yield Problem(*loc.at("questions", qi, "id"), f"duplicate question id '{question.id}'",
+                          f"question {seen[question.id] + 1} already uses it; ids must be unique")
+        seen.setdefault(question.id, qi)
+        counts = Counter(a.id for a in question.answers)
+        for ai, answer in enumerate(question.answers):
+            if counts[answer.id] > 1 and question.answers.index(answer) != ai:
+                yield Problem(*loc.at("questions", qi, "answers", ai, "id"),
+                              f"duplicate answer id '{answer.id}' in question '{question.id}'",
+                              "answer ids must be unique within their question")
+
+
+def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Single/multi questions have answers; range/scale questions have a field and min < max."""
+    for qi, q in enumerate(flow.questions):
+        where = loc.at("questions", qi)
+        if q.type in ("single", "multi"):
+            if len(q.answers) < 2:
+                yield Problem(*where, f"question '{q.id}' ({q.type}) needs at least two answers",
+                              "add answers, or drop the question if there is nothing to choose")
+            for key in ("field", "min", "max"):
+                if getattr(q, key) is not None:
+                    yield Problem(*loc.key("questions", qi, key), f"'{key}' is only for range and scale questions",
+                                  f"remove it, or change `type:` to range")
+            continue
+        if q.answers:
+            yield Problem(*loc.key("questions", qi, "answers"), f"a {q.type} question takes no answers list",
+                          "use `min:` and `max:`; the shopper picks a value between them")
+        if not q.field:
+            yield Problem(*where, f"{q.type} question '{q.id}' needs a `field:`",
+                          "name a numeric product field, e.g. `field: price`")
+        if q.min is None or q.max is None or q.min >= q.max:
+            yield Problem(*where, f"{q.type} question '{q.id}' needs `min:` below `max:`",
+                          "for example `min: 20` and `max: 200`")
+
+
+def check_when(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """`when` names an earlier single/multi question and answers it really has."""
+    for qi, q in enumerate(flow.questions):
+        earlier = {p.id: p for p in flow.questions[:qi]}
+        for ref, expected in q.when.items():
+            where = loc.key("questions", qi, "when", ref)
+            target = earlier.get(ref)
+            if target is None:
+                yield _unknown_question(flow, qi, ref, where)
+                continue
+            if target.type not in ("single", "multi"):
+                yield Problem(*where, f"`when` can only test single or multi questions; '{ref}' is {target.type}",
+                              "test a choice question, or split the range into answers")
+                continue
+            for value in [expected] if isinstance(expected, str) else expected:
+                if target.answer(value) is None:
+                    known = [a.id for a in target.answers]
+                    yield Problem(*loc.at("questions", qi, "when", ref), f"question '{ref}' has no answer '{value}'",
+                                  _did_you_mean(value, known))
+
+
+def _unknown_question(flow: Flow, qi: int, ref: str, where: tuple[int, int]) -> Problem:
+    later = [p.id for p in flow.questions[qi:]]
+    if ref in later:
+        return Problem(*where, f"`when` refers to question '{ref}', which is not asked before this one",
+                       "a condition can only test questions that come earlier in the file")
+    return Problem(*where, f"`when` refers to unknown question '{ref}'",
+                   _did_you_mean(ref, [p.id for p in flow.questions]))
+
+
+def check_criteria_syntax(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Every filter, boost and scope entry is well formed."""
+    entries = [(("scope",), flow.scope, False)]
+    for qi, q in enumerate(flow.questions):
+        for ai, a in enumerate(q.answers):
+            entries.append((("questions", qi, "answers", ai, "filter"), a.filter, False))
+            entries.append((("questions", qi, "answers", ai, "boost"), a.boost, True))
+    for path, specs, allow_weight in entries:
+        for name, spec in specs.items():
+            try:
+                criteria.parse(name, spec, allow_weight=allow_weight)
+            except criteria.CriterionError as exc:
+                yield Problem(*loc.at(*path, name), str(exc), exc.hint)
+
+
+def check_answer_effect(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Every answer filters, boosts, steers a later `when`, or says it is neutral."""
+    referenced = {(ref, v) for q in flow.questions for ref, exp in q.when.items()
+                  for v in ([exp] if isinstance(exp, str) else exp)}
+    for qi, q in enumerate(flow.questions):
+        for ai, a in enumerate(q.answers):
+            if not (a.filter or a.boost or a.neutral or (q.id, a.id) in referenced):
+                yield Problem(*loc.at("questions", qi, "answers", ai), f"answer '{a.id}' of '{q.id}' has no effect",
+                              "add a `filter:` or `boost:`, use it in a later `when:`, "
+                              "or mark a deliberate 'no preference' with `neutral: true`")
+
+
+def check_reachable(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Every question is asked on at least one answer path."""
+    asked: set[str] = set()
+    paths = 0
+    for path in walk(flow):
+        paths += 1
+        asked.update(qid for qid, _ in path)
+    if paths >= MAX_PATHS:
+        return
+    for qi, q in enumerate(flow.questions):
+        if q.id not in asked and q.when:
+            yield Problem(*loc.key("questions", qi, "when"), f"question '{q.id}' is never asked: "
+                          "no answer path satisfies its `when`",
+                          "check the answers it requires; they may only exist on paths that skip them")
+
+
+def check_entry(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """Entry pages are URL paths or '*'."""
+    for i, page in enumerate(flow.entry.pages):
+        if page != "*" and not page.startswith("/"):
+            yield Problem(*loc.at("entry", "pages", i), f"entry page '{page}' is not a path",
+                          "write a path such as '/' or '/running/*' ('*' matches any page)")
+
+
+ALL_CHECKS: list[Check] = [check_not_empty, check_duplicate_ids, check_question_shape, check_when,
+                           check_criteria_syntax, check_answer_effect, check_entry]
+
+
+def run_checks(flow: Flow, loc: Locator, path: str) -> list[Problem]:
+    """Every file-level problem of `flow`, each stamped with `path`."""
+    problems = [p for check in [*ALL_CHECKS, check_reachable] for p in check(flow, loc)]
+    return [Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems]
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(str(value), known, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"known: {', '.join(known)}" if known else ""

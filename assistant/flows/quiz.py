@@ -1,0 +1,99 @@
+"""Quiz sessions: start, answer, go back, results; answers are stored so a shopper can resume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from assistant.catalog.service import list_products
+from assistant.errors import Invalid, NotFound
+from assistant.flows.answers import Answers, give_answer, next_question, progress
+from assistant.flows.engine import ResultSet, candidates, results
+from assistant.flows.models import QuizSession
+from assistant.flows.schema import Flow, Question
+from assistant.sites.models import Site
+from assistant.timeutil import utcnow
+
+
+@dataclass
+class QuizState:
+    """Where a quiz stands: the next question (None when done) and progress."""
+
+    quiz: QuizSession
+    flow: Flow
+    question: Question | None
+    answered: int
+    total: int
+
+    @property
+    def done(self) -> bool:
+        """Whether every question that applies has been answered."""
+        return self.question is None
+
+
+def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "") -> QuizState:
+    """Open a quiz session for `flow`."""
+    quiz = QuizSession(site_id=site.id, flow_id=flow.id, visitor_id=visitor_id, page=page[:2000])
+    session.add(quiz)
+    session.flush()
+    return state_of(quiz, flow)
+
+
+def get_quiz(*, session: Session, site: Site, quiz_id: str) -> QuizSession:
+    """The quiz session `quiz_id` of `site`, or NotFound."""
+    quiz = session.get(QuizSession, quiz_id) if len(quiz_id) <= 32 else None
+    if quiz is None or quiz.site_id != site.id:
+        raise NotFound(f"no quiz session '{quiz_id}'", field="quiz")
+    return quiz
+
+
+def answer_quiz(*, session: Session, quiz: QuizSession, flow: Flow, question_id: Any, value: Any) -> QuizState:
+    """Record the answer to `question_id` (changing an earlier answer drops the later ones)."""
+    if not isinstance(question_id, str):
+        raise Invalid("must be a question id", field="question")
+    answers = give_answer(flow, stored_answers(quiz, flow), question_id, value)
+    _save(session, quiz, flow, answers)
+    return state_of(quiz, flow)
+
+
+def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
+    """Forget the last answer, so its question is asked again."""
+    answers = stored_answers(quiz, flow)
+    if not answers:
+        raise Invalid("there is no answer to go back from", field="quiz")
+    _save(session, quiz, flow, answers[:-1])
+    return state_of(quiz, flow)
+
+
+def quiz_results(*, session: Session, site: Site, quiz: QuizSession, flow: Flow) -> ResultSet:
+    """Ranked products for the answers so far."""
+    products = list_products(session=session, site=site, in_stock_only=True)
+    return results(flow, stored_answers(quiz, flow), candidates(flow, products), everything=products)
+
+
+def state_of(quiz: QuizSession, flow: Flow) -> QuizState:
+    """The current state of `quiz` under `flow`."""
+    answers = stored_answers(quiz, flow)
+    answered, total = progress(flow, answers)
+    return QuizState(quiz, flow, next_question(flow, answers), answered, total)
+
+
+def stored_answers(quiz: QuizSession, flow: Flow) -> Answers:
+    """The stored answers replayed against the live flow; an answer the flow no longer takes ends them."""
+    replayed: Answers = []
+    for question_id, value in quiz.answers:
+        try:
+            replayed = give_answer(flow, replayed, question_id, value)
+        except Invalid:
+            break
+    return replayed
+
+
+def _save(session: Session, quiz: QuizSession, flow: Flow, answers: Answers) -> None:
+    quiz.answers = [[qid, value] for qid, value in answers]
+    quiz.finished = next_question(flow, answers) is None
+    quiz.updated_at = utcnow()
+    session.add(quiz)
+    session.flush()

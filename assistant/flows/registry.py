@@ -1,0 +1,134 @@
+"""FlowRegistry: the flows of a folder, reloaded on change, keeping the last good version."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from assistant.errors import NotFound
+from assistant.flows.checks import run_checks
+from assistant.flows.loader import Loaded, Locator, load_text
+from assistant.flows.problems import Problem, errors
+from assistant.flows.schema import Flow
+
+log = logging.getLogger(__name__)
+RESCAN_SECONDS = 1.0
+
+
+@dataclass
+class FlowFile:
+    """One file of the folder: the flow live from it (maybe an older good version) and its problems."""
+
+    path: Path
+    mtime: float
+    digest: str
+    flow: Flow | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_flow(path: Path, text: str | None = None) -> tuple[Loaded, list[Problem]]:
+    """Load and check one flow file: the load result and every file-level problem."""
+    try:
+        text = path.read_text(encoding="utf-8") if text is None else text
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = Problem(1, 1, f"cannot read the file: {exc}", "save it as UTF-8 text", path=str(path))
+        return Loaded(None, None, Locator(), [problem]), [problem]
+    loaded = load_text(text, path=str(path))
+    problems = list(loaded.problems)
+    if loaded.flow is not None:
+        problems += run_checks(loaded.flow, loaded.locator, str(path))
+    return loaded, sorted(problems)
+
+
+class FlowRegistry:
+    """Flows keyed by id, from `*.yaml` files in a folder."""
+
+    def __init__(self, folder: Path, *, reload: bool = True) -> None:
+        self.folder = Path(folder)
+        self.reload = reload
+        self._files: dict[Path, FlowFile] = {}
+        self._lock = threading.Lock()
+        self._scanned = 0.0
+        self.refresh()
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Re-read files that changed since the last scan (at most once a second unless forced)."""
+        if not force and (not self.reload or time.monotonic() - self._scanned < RESCAN_SECONDS):
+            return
+        with self._lock:
+            self._scanned = time.monotonic()
+            present = sorted(self.folder.glob("*.y*ml")) if self.folder.is_dir() else []
+            for gone in set(self._files) - set(present):
+                del self._files[gone]
+            for path in present:
+                self._reload(path)
+
+    def _reload(self, path: Path) -> None:
+        mtime = path.stat().st_mtime
+        known = self._files.get(path)
+        if known and known.mtime == mtime:
+            return
+        text = path.read_bytes()
+        digest = hashlib.sha256(text).hexdigest()[:12]
+        if known and known.digest == digest:
+            known.mtime = mtime
+            return
+        loaded, problems = read_flow(path, text.decode("utf-8", errors="replace"))
+        flow = loaded.flow if not errors(problems) else None
+        clash = self._id_clash(path, flow)
+        if clash:
+            problems.append(clash)
+            flow = None
+        if flow is None:
+            for problem in errors(problems):
+                log.error("flow not (re)loaded: %s", problem.format())
+            if known and known.flow:
+                log.warning("%s: keeping the last good version of flow '%s'", path, known.flow.id)
+        self._files[path] = FlowFile(path, mtime, digest, flow or (known.flow if known else None), problems)
+
+    def _id_clash(self, path: Path, flow: Flow | None) -> Problem | None:
+        if flow is None:
+            return None
+        for other in self._files.values():
+            if other.path != path and other.flow and other.flow.id == flow.id:
+                return Problem(1, 1, f"flow id '{flow.id}' is already used by {other.path.name}",
+                               "give every flow file its own `id:`", path=str(path))
+        return None
+
+    def flows(self) -> list[Flow]:
+        """Every live flow, in file-name order."""
+        self.refresh()
+        return [f.flow for f in self._files.values() if f.flow is not None]
+
+    def get(self, flow_id: str) -> Flow:
+        """The live flow `flow_id`, or NotFound."""
+        for flow in self.flows():
+            if flow.id == flow_id:
+                return flow
+        raise NotFound(f"no flow has the id '{flow_id}'", field="flow")
+
+    def for_page(self, page: str) -> list[Flow]:
+        """Flows whose entry pages match the URL path `page`."""
+        return [f for f in self.flows() if any(fnmatch.fnmatchcase(page, p) for p in f.entry.pages)]
+
+    def problems(self) -> dict[Path, list[Problem]]:
+        """Problems of every file, by path."""
+        self.refresh()
+        return {path: f.problems for path, f in self._files.items() if f.problems}
+
+
+def init_app(app: Flask, folder: Path, *, reload: bool) -> None:
+    """Load the flow folder into the app."""
+    app.extensions.setdefault("assistant", {})["flows"] = FlowRegistry(folder, reload=reload)
+
+
+def get_registry(app: Flask | None = None) -> FlowRegistry:
+    """The flow registry of `app` (default: the current app)."""
+    return (app or current_app).extensions["assistant"]["flows"]

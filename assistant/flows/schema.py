@@ -1,0 +1,96 @@
+"""The shape of a flow file: Flow, Entry, Question, Answer, Results."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+QuestionType = Literal["single", "multi", "range", "scale"]
+
+
+def _ident() -> Any:
+    return Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Strict):
+    """Where the widget offers the flow and how."""
+
+    pages: list[str] = ["*"]
+    trigger: Literal["button", "auto", "inline"] = "button"
+    label: str | None = None
+
+
+class Answer(_Strict):
+    """One choice of a single or multi question."""
+
+    id: str = _ident()
+    text: str = Field(min_length=1)
+    filter: dict[str, Any] = {}
+    boost: dict[str, Any] = {}
+    reason: str | None = None
+    neutral: bool = False
+
+
+class Question(_Strict):
+    """One intent question; `when` asks it only after the given answers."""
+
+    id: str = _ident()
+    text: str = Field(min_length=1)
+    type: QuestionType
+    help: str | None = None
+    when: dict[str, str | list[str]] = {}
+    optional: bool = False
+    importance: int = Field(default=1, ge=1, le=10)
+    answers: list[Answer] = []
+    field: str | None = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = Field(default=None, gt=0)
+    unit: str | None = None
+    labels: list[str] = []
+    reason: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+
+    def answer(self, answer_id: str) -> Answer | None:
+        """The answer with id `answer_id`, if the question has it."""
+        return next((a for a in self.answers if a.id == answer_id), None)
+
+
+class Results(_Strict):
+    """How results are picked and shown."""
+
+    count: int = Field(default=6, ge=1, le=24)
+    fallback: Literal["popular", "rating", "none"] = "popular"
+    explain: bool = True
+
+
+class Flow(_Strict):
+    """A product finder: questions whose answers filter and boost products."""
+
+    id: str = _ident()
+    title: str = Field(min_length=1)
+    description: str = ""
+    entry: Entry = Entry()
+    scope: dict[str, Any] = {}
+    questions: list[Question] = []
+    results: Results = Results()
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with id `question_id`, if the flow has it."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+_MODELS: dict[str, type[BaseModel]] = {"": Flow, "entry": Entry, "results": Results,
+                                       "questions": Question, "answers": Answer}
+
+
+def known_keys(parent: tuple[str | int, ...], _data: Any) -> list[str]:
+    """The keys allowed in the mapping at `parent` (for did-you-mean hints)."""
+    names = [p for p in parent if isinstance(p, str)]
+    model = _MODELS.get(names[-1] if names else "", Flow)
+    return list(model.model_fields)

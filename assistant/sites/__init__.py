@@ -1,0 +1,1 @@
+"""Shops that embed the assistant: public key, allowed origins, currency."""

@@ -1,0 +1,23 @@
+"""The Site table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from assistant.timeutil import utcnow
+
+
+class Site(SQLModel, table=True):
+    """A shop: its public key goes in the widget's script tag."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    allowed_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    currency: str = Field(default="EUR", max_length=3)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

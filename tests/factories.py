@@ -1,0 +1,44 @@
+"""Test data with defaults for every field: make_site, make_product, flow_yaml."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from sqlmodel import Session
+
+from assistant.catalog.importers import Row
+from assistant.catalog.mapping import ColumnMapping
+from assistant.catalog.models import Product
+from assistant.catalog.service import get_product, import_products
+from assistant.sites.models import Site
+from assistant.sites.service import create_site
+
+_counter = iter(range(1, 1_000_000))
+
+
+def make_site(session: Session, **overrides: Any) -> Site:
+    """A committed site (key pk_test, origin https://shop.example unless overridden)."""
+    values: dict[str, Any] = {"name": "Test shop", "origins": ["https://shop.example"], "key": "pk_test"}
+    values.update(overrides)
+    site = create_site(session=session, **values)
+    session.commit()
+    return site
+
+
+def make_product(session: Session, site: Site, **overrides: Any) -> Product:
+    """A committed product made through the real importer; attributes go in as extra columns."""
+    number = next(_counter)
+    row: dict[str, Any] = {"sku": f"sku-{number}", "title": f"Product {number}", "price": "50.00"}
+    row.update({k: v for k, v in overrides.items() if k != "attributes"})
+    row.update(overrides.get("attributes", {}))
+    report = import_products(session=session, site=site, rows=[Row(1, row)],
+                             mapping=ColumnMapping(currency=site.currency))
+    assert not report.errors, report.errors
+    session.commit()
+    return get_product(session=session, site=site, sku=str(row["sku"]))
+
+
+def flow_yaml(body: str) -> str:
+    """Dedent a YAML flow written inline in a test."""
+    return textwrap.dedent(body).lstrip("\n")
