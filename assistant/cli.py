@@ -113,7 +113,7 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
     settings = Settings.from_env()
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
-    products = [] if no_catalog else _catalog_products(site_key)
+    products = None if no_catalog else _catalog_products(site_key)
     failed = False
     for path in paths:
         loaded, problems = read_flow(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from assistant.errors import AssistantError
@@ -21,6 +21,17 @@ def _assistant_error(exc: AssistantError) -> tuple[Response, int]:
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    return _http_json(exc)
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _unrouted(exc: HTTPException) -> tuple[Response, int] | HTTPException:
+    """Routing errors happen before a blueprint is chosen: answer JSON under /api/ only."""
+    return _http_json(exc) if request.path.startswith(bp.url_prefix or "/api") else exc
+
+
+def _http_json(exc: HTTPException) -> tuple[Response, int]:
     code = (exc.name or "error").lower().replace(" ", "_")
     body = {"error": {"code": code, "field": None, "message": exc.description}}
     return jsonify(body), exc.code or 500

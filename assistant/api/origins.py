@@ -36,6 +36,7 @@ def _resolve_site() -> None:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
+    response.vary.add("Origin")  # the answer depends on the Origin (403 or CORS headers)
     site = g.get("site")
     if site is None or not site.allowed_origins:
         return response

@@ -80,7 +80,8 @@ class ColumnMapping:
             return ProductIn.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise RowProblem(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+            reason = "is required" if first["type"] == "missing" else first["msg"]
+            raise RowProblem(".".join(str(p) for p in first["loc"]), reason) from None
 
     def _source(self, name: str, columns: dict[str, str]) -> Any:
         if name in self.fields:

@@ -132,8 +132,8 @@ def _empty_paths(flow: Flow, loc: Locator, pool: list[Candidate]) -> Iterator[Pr
             narrowed = [c for c in remaining if all(k.test(c.attrs) for k in constraints_for(flow, step[-1:]))]
             if narrowed:
                 stack.append((step, narrowed))
-            elif remaining:
-                found.append(step)
+            elif remaining and _matches_alone(flow, step[-1], pool):
+                found.append(step)  # answers that match nothing even alone are reported once, above
     for answers in found[:MAX_EMPTY_PATHS]:
         yield Problem(*_where_answered(flow, loc, answers[-1]),
                       f"answers {_describe(answers)} leave no product in stock",
@@ -141,6 +141,11 @@ def _empty_paths(flow: Flow, loc: Locator, pool: list[Candidate]) -> Iterator[Pr
     if len(found) > MAX_EMPTY_PATHS:
         yield Problem(1, 1, f"{len(found) - MAX_EMPTY_PATHS} more answer paths leave no product in stock",
                       "run the check again after fixing the ones above", "warning")
+
+
+def _matches_alone(flow: Flow, step: tuple[str, Any], pool: list[Candidate]) -> bool:
+    constraints = constraints_for(flow, [step])
+    return any(all(k.test(c.attrs) for k in constraints) for c in pool)
 
 
 def _where_answered(flow: Flow, loc: Locator, step: tuple[str, Any]) -> tuple[int, int]:

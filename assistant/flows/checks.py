@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from collections.abc import Callable, Iterator
 
 from assistant.flows import criteria
@@ -30,12 +29,13 @@ def check_duplicate_ids(flow: Flow, loc: Locator) -> Iterator[Problem]:
             yield Problem(*loc.at("questions", qi, "id"), f"duplicate question id '{question.id}'",
                           f"question {seen[question.id] + 1} already uses it; ids must be unique")
         seen.setdefault(question.id, qi)
-        counts = Counter(a.id for a in question.answers)
+        answer_ids: set[str] = set()
         for ai, answer in enumerate(question.answers):
-            if counts[answer.id] > 1 and question.answers.index(answer) != ai:
+            if answer.id in answer_ids:
                 yield Problem(*loc.at("questions", qi, "answers", ai, "id"),
                               f"duplicate answer id '{answer.id}' in question '{question.id}'",
                               "answer ids must be unique within their question")
+            answer_ids.add(answer.id)
 
 
 def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
@@ -49,7 +49,7 @@ def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
             for key in ("field", "min", "max"):
                 if getattr(q, key) is not None:
                     yield Problem(*loc.key("questions", qi, key), f"'{key}' is only for range and scale questions",
-                                  f"remove it, or change `type:` to range")
+                                  "remove it, or change `type:` to range")
             continue
         if q.answers:
             yield Problem(*loc.key("questions", qi, "answers"), f"a {q.type} question takes no answers list",
@@ -58,8 +58,9 @@ def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
             yield Problem(*where, f"{q.type} question '{q.id}' needs a `field:`",
                           "name a numeric product field, e.g. `field: price`")
         if q.min is None or q.max is None or q.min >= q.max:
-            yield Problem(*where, f"{q.type} question '{q.id}' needs `min:` below `max:`",
-                          "for example `min: 20` and `max: 200`")
+            hint = (f"min is {q.min:g} and max is {q.max:g}: swap them" if q.min is not None and q.max is not None
+                    else "for example `min: 20` and `max: 200`")
+            yield Problem(*where, f"{q.type} question '{q.id}' needs `min:` below `max:`", hint)
 
 
 def check_when(flow: Flow, loc: Locator) -> Iterator[Problem]:
@@ -129,10 +130,20 @@ def check_reachable(flow: Flow, loc: Locator) -> Iterator[Problem]:
     if paths >= MAX_PATHS:
         return
     for qi, q in enumerate(flow.questions):
-        if q.id not in asked and q.when:
+        if q.id not in asked and q.when and _when_is_valid(flow, qi):
             yield Problem(*loc.key("questions", qi, "when"), f"question '{q.id}' is never asked: "
                           "no answer path satisfies its `when`",
                           "check the answers it requires; they may only exist on paths that skip them")
+
+
+def _when_is_valid(flow: Flow, qi: int) -> bool:
+    earlier = {p.id: p for p in flow.questions[:qi]}
+    for ref, expected in flow.questions[qi].when.items():
+        target = earlier.get(ref)
+        values = [expected] if isinstance(expected, str) else expected
+        if target is None or any(target.answer(v) is None for v in values):
+            return False
+    return True
 
 
 def check_entry(flow: Flow, loc: Locator) -> Iterator[Problem]:

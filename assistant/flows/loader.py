@@ -104,8 +104,11 @@ _HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
 
 def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str) -> list[Problem]:
     problems = []
+    misspelled = {tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"}
     for error in exc.errors():
         loc = tuple(error["loc"])
+        if error["type"] == "missing" and _has_misspelling(loc, misspelled):
+            continue
         if error["type"] == "extra_forbidden":
             problems.append(_unknown_key(loc, data, locator, path))
             continue
@@ -114,6 +117,11 @@ def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: st
         message = f"{_dotted(loc)}: {error['msg'][:1].lower()}{error['msg'][1:]}"
         problems.append(Problem(*where, message, hint, path=path))
     return sorted(set(problems))
+
+
+def _has_misspelling(loc: Path, unknown: set[Path]) -> bool:
+    siblings = [str(u[-1]) for u in unknown if u[:-1] == loc[:-1]]
+    return bool(difflib.get_close_matches(str(loc[-1]), siblings, n=1))
 
 
 def _unknown_key(loc: Path, data: Any, locator: Locator, path: str) -> Problem:

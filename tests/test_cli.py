@@ -1,0 +1,76 @@
+"""The `assistant` command, run as a user would: a real process on a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIVE_MISTAKES = ROOT / "tests" / "data" / "flows" / "five-mistakes.yaml"
+
+
+def run(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          env=environ, cwd=tmp_path, timeout=120)
+
+
+def test_flows_check_reports_five_planted_mistakes(tmp_path: Path) -> None:
+    result = run("flows", "check", "--no-catalog", str(FIVE_MISTAKES), tmp_path=tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("    hint:")]
+    hints = [line for line in result.stdout.splitlines() if line.startswith("    hint:")]
+    prefix = f"{FIVE_MISTAKES}:"
+    assert lines == [
+        f"{prefix}10:52: error: unknown operator 'one_of' for 'terrain'",
+        f"{prefix}11:9: error: answer 'track' of 'terrain' has no effect",
+        f"{prefix}15:12: error: `when` refers to unknown question 'terain'",
+        f"{prefix}19:9: error: duplicate question id 'terrain'",
+        f"{prefix}25:5: error: range question 'budget' needs `min:` below `max:`",
+    ]
+    assert len(hints) == 5 and all(len(h) > len("    hint: ") + 10 for h in hints)
+    assert "did you mean 'terrain'?" in hints[2]
+
+
+def test_flows_check_passes_on_a_good_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(FIVE_MISTAKES.read_text().split("  - id: distance")[0]
+                    .replace("{one_of: [trail, mixed]}", "[trail, mixed]")
+                    .replace("{id: track, text: Track}", "{id: track, text: Track, filter: {terrain: track}}"))
+    result = run("flows", "check", "--no-catalog", str(good), tmp_path=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "1 flow file(s) checked: no errors" in result.stderr
+
+
+def test_db_upgrade_site_and_catalog_import(tmp_path: Path) -> None:
+    assert run("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    created = run("site", "create", "--name", "Shop", "--origin", "https://shop.example", "--key", "pk_cli",
+                  tmp_path=tmp_path)
+    assert (created.returncode, created.stdout.strip()) == (0, "pk_cli")
+    feed = tmp_path / "products.csv"
+    feed.write_text("sku,title,price,terrain\nA1,Road shoe,89.90,road\nA2,,50,trail\nA3,Trail shoe,x,trail\n")
+    imported = run("catalog", "import", str(feed), "--site", "pk_cli", tmp_path=tmp_path)
+    assert imported.returncode == 0
+    assert imported.stdout.strip() == "1 created, 0 updated, 0 unchanged, 2 rows skipped"
+    assert imported.stderr.splitlines() == [
+        f"{feed}: row 2: title: is required",
+        f"{feed}: row 3: price: 'x' is not a price",
+    ]
+
+
+def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
+    feed = tmp_path / "products.csv"
+    feed.write_text("sku,title,price\nA1,Shoe,10\n")
+    result = run("catalog", "import", str(feed), "--site", "pk_nope", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: site: no site has the key 'pk_nope'"
+
+
+@pytest.mark.parametrize("flows_dir", [ROOT / "flows"])
+def test_shipped_flows_have_no_file_errors(tmp_path: Path, flows_dir: Path) -> None:
+    result = run("flows", "check", "--no-catalog", tmp_path=tmp_path, env={"ASSISTANT_FLOWS": str(flows_dir)})
+    assert (result.returncode, result.stdout) == (0, "")
