@@ -84,7 +84,13 @@ def _unknown_values(loc: Locator, where: tuple[str | int, ...], crit: criteria.C
                     vocab: Vocabulary) -> Iterator[Problem]:
     known = {str(v).strip().lower(): v for v in vocab.values[crit.attribute]}
     for value in crit.values:
-        if str(value).strip().lower() not in known:
+        if str(value).strip().lower() in known:
+            continue
+        if isinstance(value, bool):
+            word = "yes" if value else "no"
+            yield Problem(*loc.at(*where), f"no product has {crit.attribute} = {str(value).lower()}",
+                          f"YAML reads an unquoted yes/no as true/false: write '{word}' in quotes")
+        else:
             close = difflib.get_close_matches(str(value).lower(), list(known), n=1)
             hint = f"did you mean '{known[close[0]]}'?" if close else \
                 f"values in the catalog: {', '.join(map(str, list(known.values())[:12]))}"

@@ -1,0 +1,1 @@
+"""The demo shop, Trailhead Outfitters: its catalog, its builder and its pages."""
