@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from assistant import api, db
+from assistant.api.limits import limiter
 from assistant.config import Settings
 from assistant.flows import registry
 from assistant.paths import resource_dir
@@ -21,5 +22,6 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions.setdefault("assistant", {})["settings"] = config
     db.init_app(app, config.database_url)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
+    limiter.init_app(app)
     app.register_blueprint(api.bp)
     return app

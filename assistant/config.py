@@ -30,6 +30,14 @@ class Settings:
     """Folder of flow files (ASSISTANT_FLOWS)."""
     reload_flows: bool = True
     """Re-read a flow file when it changes (ASSISTANT_RELOAD_FLOWS); on by default in development."""
+    rate_limits: bool = True
+    """Rate-limit the events API (ASSISTANT_RATE_LIMITS=off disables, e.g. for load tests)."""
+    event_limit_site: str = "20000/minute"
+    """Event batches a site may send (ASSISTANT_EVENT_LIMIT_SITE)."""
+    event_limit_client: str = "300/minute"
+    """Event batches one client address may send (ASSISTANT_EVENT_LIMIT_CLIENT)."""
+    rate_limit_storage: str = "memory://"
+    """Where counters live (ASSISTANT_RATE_LIMIT_STORAGE); per process in memory, redis://... when scaled out."""
     testing: bool = False
 
     @classmethod
@@ -43,6 +51,10 @@ class Settings:
             secret_key=env.get("SECRET_KEY", DEV_SECRET),
             flows_dir=Path(env["ASSISTANT_FLOWS"]) if "ASSISTANT_FLOWS" in env else resource_dir("flows"),
             reload_flows=_flag(env.get("ASSISTANT_RELOAD_FLOWS"), default=mode != "production"),
+            rate_limits=_flag(env.get("ASSISTANT_RATE_LIMITS"), default=True),
+            event_limit_site=env.get("ASSISTANT_EVENT_LIMIT_SITE", cls.event_limit_site),
+            event_limit_client=env.get("ASSISTANT_EVENT_LIMIT_CLIENT", cls.event_limit_client),
+            rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:
             raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
@@ -50,10 +62,12 @@ class Settings:
 
     def flask_mapping(self) -> dict[str, Any]:
         """The subset Flask itself reads."""
-        return {"SECRET_KEY": self.secret_key, "TESTING": self.testing, "JSON_SORT_KEYS": False}
+        return {"SECRET_KEY": self.secret_key, "TESTING": self.testing,
+                "RATELIMIT_ENABLED": self.rate_limits, "RATELIMIT_STORAGE_URI": self.rate_limit_storage,
+                "RATELIMIT_HEADERS_ENABLED": True}
 
 
 def _flag(value: str | None, *, default: bool) -> bool:
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 from assistant.catalog.models import Product
 from assistant.flows.models import QuizSession
 from assistant.sites.models import Site
+from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
 
 metadata = SQLModel.metadata
-__all__ = ["Product", "QuizSession", "Site", "metadata"]
+__all__ = ["Cart", "Customer", "Event", "Product", "QuizSession", "Site", "VisitSession", "Visitor", "metadata"]

@@ -1,0 +1,1 @@
+"""Behaviour tracking: events from the widget, visitors, sessions, identities and carts."""

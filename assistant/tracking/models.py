@@ -1,0 +1,99 @@
+"""Visitor, VisitSession, Event, Cart, Customer tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from assistant.timeutil import utcnow
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, **kwargs))
+
+
+class Visitor(SQLModel, table=True):
+    """A browser, known by the anonymous id the widget keeps in first-party storage."""
+
+    __table_args__ = (UniqueConstraint("site_id", "anon_id", name="uq_visitor_site_anon"),
+                      Index("ix_visitor_site_customer", "site_id", "customer_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    anon_id: str = Field(max_length=64)
+    customer_id: str | None = Field(default=None, max_length=128)
+    session_id: int | None = None
+    sessions: int = 0
+    first_seen: datetime = _when()
+    last_seen: datetime = _when()
+
+
+class VisitSession(SQLModel, table=True):
+    """A visit: events of one visitor with no gap over 30 minutes."""
+
+    __tablename__ = "visit_session"
+    __table_args__ = (Index("ix_visit_session_visitor", "visitor_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    visitor_id: int = Field(foreign_key="visitor.id")
+    started_at: datetime = _when()
+    last_seen: datetime = _when()
+    landing_page: str = Field(default="", max_length=2000)
+    referrer: str = Field(default="", max_length=2000)
+    utm_source: str = Field(default="", max_length=200)
+    utm_medium: str = Field(default="", max_length=200)
+    utm_campaign: str = Field(default="", max_length=200)
+    device: str = Field(default="", max_length=16)
+
+
+class Event(SQLModel, table=True):
+    """One thing a shopper did; unique per site by the client's event id (retries are no-ops)."""
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "client_id", name="uq_event_site_client"),
+        Index("ix_event_visitor_time", "site_id", "visitor_id", "occurred_at"),
+        Index("ix_event_sku_type_time", "site_id", "sku", "type", "occurred_at"),
+        Index("ix_event_type_time", "site_id", "type", "occurred_at"),
+    )
+
+    # BIGINT on PostgreSQL; SQLite only auto-increments a column declared INTEGER
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    site_id: int = Field(foreign_key="site.id")
+    client_id: str = Field(max_length=64)
+    visitor_id: int = Field(foreign_key="visitor.id")
+    session_id: int | None = Field(default=None)
+    type: str = Field(max_length=32)
+    sku: str | None = Field(default=None, max_length=128)
+    value_minor: int | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    page: str = Field(default="", max_length=2000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    occurred_at: datetime = _when()
+    received_at: datetime = _when()
+
+
+class Cart(SQLModel, table=True):
+    """The latest known cart of a visitor, ready for abandoned-basket detection."""
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    visitor_id: int = Field(foreign_key="visitor.id", primary_key=True)
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    value_minor: int = 0
+    currency: str = Field(default="EUR", max_length=3)
+    updated_at: datetime = _when(index=True)
+    purchased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class Customer(SQLModel, table=True):
+    """A shop's own customer id, linked to every visitor that identified as it."""
+
+    site_id: int = Field(foreign_key="site.id", primary_key=True)
+    customer_id: str = Field(primary_key=True, max_length=128)
+    traits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen: datetime = _when()
+    last_seen: datetime = _when()

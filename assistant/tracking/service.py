@@ -1,0 +1,137 @@
+"""record_events: validate each event, store the good ones idempotently, derive visits, carts, identities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from assistant.catalog.money import to_minor
+from assistant.errors import Invalid
+from assistant.sites.models import Site
+from assistant.tracking import bots
+from assistant.tracking.carts import apply_cart_event
+from assistant.tracking.identity import identify
+from assistant.tracking.models import Event
+from assistant.tracking.schemas import (
+    EVENT,
+    EVENT_TYPES,
+    MAX_BATCH,
+    CartChange,
+    CartState,
+    Identify,
+    Purchase,
+    occurred_at,
+)
+from assistant.tracking.visitors import Context, assign_sessions, get_or_create_visitor
+
+_ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event that was not stored: its index in the batch, the field and why."""
+
+    index: int
+    field: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    """What happened to a batch: stored, already stored (retries), rejected, or dropped as a bot."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    bot: bool = False
+
+
+def record_events(*, session: Session, site: Site, batch: Any, user_agent: str, now: datetime) -> BatchResult:
+    """Store the valid events of `batch` ({visitor, events: [...]}); the caller commits."""
+    anon_id, raw_events = _envelope(batch)
+    if bots.is_bot(user_agent):
+        return BatchResult(bot=True)
+    result = BatchResult()
+    events = []
+    for index, raw in enumerate(raw_events):
+        try:
+            events.append(EVENT.validate_python(raw))
+        except ValidationError as exc:
+            result.rejected.append(_rejection(index, exc))
+    if not events:
+        return result
+    events.sort(key=lambda e: occurred_at(e, now))
+    times = [occurred_at(e, now) for e in events]
+    visitor = get_or_create_visitor(session=session, site=site, anon_id=anon_id, now=now)
+    first_page = next((e for e in events if e.type == "page_view"), events[0])
+    context = Context(page=first_page.page, referrer=getattr(first_page, "referrer", ""), user_agent=user_agent)
+    visits = assign_sessions(session=session, visitor=visitor, times=times, context=context)
+    rows = [_row(site, visitor.id, visit, event, when, now)
+            for event, visit, when in zip(events, visits, times, strict=True)]
+    stored = _insert_new(session, rows)
+    result.accepted, result.duplicates = len(stored), len(rows) - len(stored)
+    for event, when in zip(events, times, strict=True):
+        if event.id in stored:
+            _side_effects(session, site, visitor, event, when)
+    return result
+
+
+def _envelope(batch: Any) -> tuple[str, list[Any]]:
+    if not isinstance(batch, dict):
+        raise Invalid("the body must be an object {visitor, events}", field="body")
+    anon_id = batch.get("visitor")
+    if not isinstance(anon_id, str) or not _ANON_ID.match(anon_id):
+        raise Invalid("must be 8-64 letters, digits or _.:-", field="visitor")
+    events = batch.get("events")
+    if not isinstance(events, list) or not events:
+        raise Invalid("must be a non-empty list", field="events")
+    if len(events) > MAX_BATCH:
+        raise Invalid(f"at most {MAX_BATCH} events per batch", field="events")
+    return anon_id, events
+
+
+def _rejection(index: int, exc: ValidationError) -> Rejected:
+    error = exc.errors()[0]
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return Rejected(index, f"events[{index}].type", f"must be one of: {', '.join(EVENT_TYPES)}")
+    loc = list(error["loc"])
+    if loc and loc[0] in EVENT_TYPES:
+        loc = loc[1:]  # pydantic puts the discriminator's value first
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+    return Rejected(index, f"events[{index}]{path}", error["msg"])
+
+
+def _row(site: Site, visitor_id: Any, visit: int, event: BaseModel, when: datetime, now: datetime) -> dict[str, Any]:
+    data = event.model_dump(exclude={"id", "type", "ts", "page"}, exclude_defaults=True)
+    sku = data.pop("sku", None)
+    value = getattr(event, "value", None) if event.type in ("purchase", "cart") else None  # type: ignore[attr-defined]
+    currency = getattr(event, "currency", None) or site.currency
+    return {"site_id": site.id, "client_id": event.id, "visitor_id": visitor_id, "session_id": visit,  # type: ignore[attr-defined]
+            "type": event.type, "sku": sku, "page": event.page,  # type: ignore[attr-defined]
+            "value_minor": to_minor(value, currency) if isinstance(value, (int, float)) else None,
+            "currency": currency if value is not None else None, "data": data,
+            "occurred_at": when, "received_at": now}
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert rows, skipping client ids already stored; return the client ids actually inserted."""
+    table: Table = Event.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["site_id", "client_id"])
+    return set(session.execute(statement.returning(table.c.client_id)).scalars())
+
+
+def _side_effects(session: Session, site: Site, visitor: Any, event: BaseModel, when: datetime) -> None:
+    if isinstance(event, Identify):
+        identify(session=session, site=site, visitor=visitor, customer_id=event.customer_id, traits=event.traits,
+                 now=when)
+    elif isinstance(event, (CartChange, CartState, Purchase)):
+        apply_cart_event(session=session, site=site, visitor=visitor, event=event, when=when)

@@ -1,0 +1,76 @@
+"""Visits split after 30 idle minutes; identify merges devices; reading behaviour back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from assistant.flows.models import QuizSession
+from assistant.sites.models import Site
+from assistant.timeutil import utcnow
+from assistant.tracking.models import Event, Visitor
+from assistant.tracking.reads import current_cart, find_visitor, product_counts, purchases, quiz_answers, recent_views
+from assistant.tracking.service import record_events
+from tests.tracking.test_events_api import CHROME
+
+START = utcnow() - timedelta(hours=3)
+
+
+def record(session: Session, site: Site, visitor: str, *events: dict[str, Any]) -> None:
+    result = record_events(session=session, site=site, batch={"visitor": visitor, "events": list(events)},
+                           user_agent=CHROME, now=utcnow())
+    assert not result.rejected, result.rejected
+    session.commit()
+
+
+def at(minutes: float) -> float:
+    return (START + timedelta(minutes=minutes)).timestamp() * 1000
+
+
+def view(number: int, sku: str, minutes: float) -> dict[str, Any]:
+    return {"id": f"evt-{number:05d}", "type": "product_view", "sku": sku, "ts": at(minutes)}
+
+
+def test_thirty_idle_minutes_start_a_new_visit(session: Session, site: Site) -> None:
+    record(session, site, "visitor-0001", view(1, "a", 0), view(2, "b", 10), view(3, "c", 45))
+    record(session, site, "visitor-0001", view(4, "d", 60), view(5, "e", 120))
+    visits = [e.session_id for e in session.exec(select(Event).order_by(Event.client_id))]
+    assert visits[0] == visits[1] != visits[2] == visits[3] != visits[4]
+    assert session.exec(select(Visitor)).one().sessions == 3
+
+
+def test_identify_merges_history_across_devices(session: Session, site: Site) -> None:
+    record(session, site, "phone-0001", view(1, "a", 0), view(2, "b", 1),
+           {"id": "evt-00003", "type": "identify", "customer_id": "c-42", "traits": {"first_name": "Ada"}, "ts": at(2)})
+    record(session, site, "laptop-001", view(4, "c", 30),
+           {"id": "evt-00005", "type": "add_to_cart", "sku": "c", "price": 20.0, "ts": at(31)})
+    laptop = find_visitor(session=session, site=site, anon_id="laptop-001")
+    assert laptop is not None
+    assert recent_views(session=session, site=site, visitor=laptop) == ["c"]
+    record(session, site, "laptop-001", {"id": "evt-00006", "type": "identify", "customer_id": "c-42", "ts": at(32)})
+    assert recent_views(session=session, site=site, visitor=laptop) == ["c", "b", "a"]
+    phone = find_visitor(session=session, site=site, anon_id="phone-0001")
+    assert phone is not None
+    cart = current_cart(session=session, site=site, visitor=phone)
+    assert cart is not None and cart.items[0]["sku"] == "c"
+
+
+def test_purchases_quiz_answers_and_product_counts(session: Session, site: Site) -> None:
+    record(session, site, "visitor-0001", view(1, "a", 0), view(2, "a", 1), view(3, "b", 2),
+           {"id": "evt-00004", "type": "add_to_cart", "sku": "a", "ts": at(3)},
+           {"id": "evt-00005", "type": "purchase", "order_id": "o-1", "value": 30.0, "ts": at(4),
+            "items": [{"sku": "a", "quantity": 2, "price": 15.0}]})
+    record(session, site, "visitor-0002", view(6, "b", 5))
+    session.add(QuizSession(site_id=site.id, flow_id="shoes", visitor_id="visitor-0001",
+                            answers=[["terrain", "trail"]]))
+    session.commit()
+    visitor = find_visitor(session=session, site=site, anon_id="visitor-0001")
+    assert visitor is not None
+    assert [p.data["order_id"] for p in purchases(session=session, site=site, visitor=visitor)] == ["o-1"]
+    assert quiz_answers(session=session, site=site, visitor=visitor) == {"shoes": [["terrain", "trail"]]}
+    counts = product_counts(session=session, site=site, since=START - timedelta(minutes=1))
+    assert (counts.views, counts.carts, counts.purchases) == ({"a": 2, "b": 2}, {"a": 1}, {"a": 2})
+    later = product_counts(session=session, site=site, since=START + timedelta(minutes=4.5))
+    assert later.views == {"b": 1}
