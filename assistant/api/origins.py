@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_cors.core import get_cors_options, set_cors_headers
 
 from assistant.api import bp
 from assistant.db import get_session
 from assistant.errors import Forbidden, Invalid
+from assistant.sites.cache import SiteCache
 from assistant.sites.models import Site
-from assistant.sites.service import get_site_by_key, origin_allowed
+from assistant.sites.service import origin_allowed
 
 
 def current_site() -> Site:
@@ -27,11 +28,15 @@ def _resolve_site() -> None:
         return
     if len(key) > 64:
         raise Invalid("is too long to be a site key", field="site")
-    site = get_site_by_key(session=get_session(), key=key)
+    site = _sites().get(session=get_session(), key=key)
     origin = request.headers.get("Origin")
     if origin and not origin_allowed(site, origin) and request.method != "OPTIONS":
         raise Forbidden(f"origin {origin} is not allowed for this site", field="origin")
     g.site = site
+
+
+def _sites() -> SiteCache:
+    return current_app.extensions["assistant"].setdefault("sites", SiteCache())
 
 
 @bp.after_request

@@ -9,15 +9,15 @@ from sqlmodel import Session
 
 from assistant.catalog.money import to_minor
 from assistant.sites.models import Site
-from assistant.tracking.models import Cart, Visitor
+from assistant.tracking.models import Cart
 from assistant.tracking.schemas import CartChange, CartState, Purchase
 
 CartEvent = CartChange | CartState | Purchase
 
 
-def apply_cart_event(*, session: Session, site: Site, visitor: Visitor, event: CartEvent, when: datetime) -> Cart:
+def apply_cart_event(*, session: Session, site: Site, visitor_id: int, event: CartEvent, when: datetime) -> Cart:
     """Update the visitor's cart with one event (events arrive in time order)."""
-    cart = session.get(Cart, (site.id, visitor.id)) or Cart(site_id=site.id, visitor_id=visitor.id,
+    cart = session.get(Cart, (site.id, visitor_id)) or Cart(site_id=site.id, visitor_id=visitor_id,
                                                             currency=site.currency, items=[])
     if isinstance(event, CartState):
         items = [line.model_dump() for line in event.items]

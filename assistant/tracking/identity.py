@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from assistant.sites.models import Site
 from assistant.tracking.models import Customer, Visitor
 
 
-def identify(*, session: Session, site: Site, visitor: Visitor, customer_id: str, traits: dict[str, Any],
+def identify(*, session: Session, site: Site, visitor_id: int, customer_id: str, traits: dict[str, Any],
              now: datetime) -> Customer:
-    """Attach `visitor` to `customer_id`; every visitor of that customer then reads as one person."""
+    """Attach the visitor to `customer_id`; every visitor of that customer then reads as one person."""
     customer = session.get(Customer, (site.id, customer_id))
     if customer is None:
         customer = Customer(site_id=site.id, customer_id=customer_id, traits=dict(traits), first_seen=now,
@@ -22,8 +23,7 @@ def identify(*, session: Session, site: Site, visitor: Visitor, customer_id: str
         customer.traits = {**customer.traits, **traits}
         customer.last_seen = now
     session.add(customer)
-    visitor.customer_id = customer_id
-    session.add(visitor)
+    session.execute(update(Visitor).where(Visitor.id == visitor_id).values(customer_id=customer_id))  # type: ignore[arg-type]
     return customer
 
 

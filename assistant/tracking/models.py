@@ -41,7 +41,6 @@ class VisitSession(SQLModel, table=True):
     site_id: int = Field(foreign_key="site.id", index=True)
     visitor_id: int = Field(foreign_key="visitor.id")
     started_at: datetime = _when()
-    last_seen: datetime = _when()
     landing_page: str = Field(default="", max_length=2000)
     referrer: str = Field(default="", max_length=2000)
     utm_source: str = Field(default="", max_length=200)

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from assistant.catalog.money import to_minor
@@ -18,7 +16,6 @@ from assistant.sites.models import Site
 from assistant.tracking import bots
 from assistant.tracking.carts import apply_cart_event
 from assistant.tracking.identity import identify
-from assistant.tracking.models import Event
 from assistant.tracking.schemas import (
     EVENT,
     EVENT_TYPES,
@@ -29,7 +26,8 @@ from assistant.tracking.schemas import (
     Purchase,
     occurred_at,
 )
-from assistant.tracking.visitors import Context, assign_sessions, get_or_create_visitor
+from assistant.tracking.store import Store
+from assistant.tracking.visitors import Context, touch_visitor
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -67,19 +65,19 @@ def record_events(*, session: Session, site: Site, batch: Any, user_agent: str, 
             result.rejected.append(_rejection(index, exc))
     if not events:
         return result
-    events.sort(key=lambda e: occurred_at(e, now))
-    times = [occurred_at(e, now) for e in events]
-    visitor = get_or_create_visitor(session=session, site=site, anon_id=anon_id, now=now)
+    timed = sorted(((occurred_at(e, now), i, e) for i, e in enumerate(events)), key=lambda t: (t[0], t[1]))
+    times, events = [t[0] for t in timed], [t[2] for t in timed]
+    store = Store(session)
     first_page = next((e for e in events if e.type == "page_view"), events[0])
     context = Context(page=first_page.page, referrer=getattr(first_page, "referrer", ""), user_agent=user_agent)
-    visits = assign_sessions(session=session, visitor=visitor, times=times, context=context)
-    rows = [_row(site, visitor.id, visit, event, when, now)
-            for event, visit, when in zip(events, visits, times, strict=True)]
-    stored = _insert_new(session, rows)
+    touched = touch_visitor(store=store, site=site, anon_id=anon_id, times=times, context=context)
+    rows = [_row(site, touched.visitor_id, visit, event, when, now)
+            for event, visit, when in zip(events, touched.visits, times, strict=True)]
+    stored = store.insert_events(rows)
     result.accepted, result.duplicates = len(stored), len(rows) - len(stored)
     for event, when in zip(events, times, strict=True):
         if event.id in stored:
-            _side_effects(session, site, visitor, event, when)
+            _side_effects(session, site, touched.visitor_id, event, when)
     return result
 
 
@@ -108,30 +106,18 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
     return Rejected(index, f"events[{index}]{path}", error["msg"])
 
 
-def _row(site: Site, visitor_id: Any, visit: int, event: BaseModel, when: datetime, now: datetime) -> dict[str, Any]:
+def _row(site: Site, visitor_id: int, visit: int, event: Any, when: datetime, now: datetime) -> tuple[Any, ...]:
     data = event.model_dump(exclude={"id", "type", "ts", "page"}, exclude_defaults=True)
     sku = data.pop("sku", None)
-    value = getattr(event, "value", None) if event.type in ("purchase", "cart") else None  # type: ignore[attr-defined]
-    currency = getattr(event, "currency", None) or site.currency
-    return {"site_id": site.id, "client_id": event.id, "visitor_id": visitor_id, "session_id": visit,  # type: ignore[attr-defined]
-            "type": event.type, "sku": sku, "page": event.page,  # type: ignore[attr-defined]
-            "value_minor": to_minor(value, currency) if isinstance(value, (int, float)) else None,
-            "currency": currency if value is not None else None, "data": data,
-            "occurred_at": when, "received_at": now}
+    value = getattr(event, "value", None) if event.type in ("purchase", "cart") else None
+    currency = (getattr(event, "currency", None) or site.currency) if value is not None else None
+    value_minor = to_minor(value, currency) if isinstance(value, (int, float)) and currency else None
+    return (site.id, event.id, visitor_id, visit, event.type, sku, value_minor, currency, event.page, data, when, now)
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows, skipping client ids already stored; return the client ids actually inserted."""
-    table: Table = Event.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["site_id", "client_id"])
-    return set(session.execute(statement.returning(table.c.client_id)).scalars())
-
-
-def _side_effects(session: Session, site: Site, visitor: Any, event: BaseModel, when: datetime) -> None:
+def _side_effects(session: Session, site: Site, visitor_id: int, event: BaseModel, when: datetime) -> None:
     if isinstance(event, Identify):
-        identify(session=session, site=site, visitor=visitor, customer_id=event.customer_id, traits=event.traits,
-                 now=when)
+        identify(session=session, site=site, visitor_id=visitor_id, customer_id=event.customer_id,
+                 traits=event.traits, now=when)
     elif isinstance(event, (CartChange, CartState, Purchase)):
-        apply_cart_event(session=session, site=site, visitor=visitor, event=event, when=when)
+        apply_cart_event(session=session, site=site, visitor_id=visitor_id, event=event, when=when)

@@ -1,4 +1,8 @@
-"""Visitors and their visits: 30 minutes without an event starts a new visit."""
+"""Visitors and their visits: 30 minutes without an event starts a new visit.
+
+This runs on every event batch: one SELECT of the visitor, an INSERT only for a new visitor or
+visit, one UPDATE (see store.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
-
 from assistant.sites.models import Site
-from assistant.timeutil import as_utc
-from assistant.tracking.models import Visitor, VisitSession
+from assistant.tracking.store import Store
 
 SESSION_GAP = timedelta(minutes=30)
 
@@ -31,51 +31,31 @@ class Context:
             return "tablet"
         return "mobile" if "Mobi" in agent or "Android" in agent else "desktop"
 
-    def utm(self) -> dict[str, str]:
-        """utm_source, utm_medium and utm_campaign of the landing page."""
+    def visit_attributes(self) -> dict[str, str]:
+        """Landing page, referrer, UTM parameters and device of a visit that starts here."""
         query = parse_qs(urlsplit(self.page).query)
-        return {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
+        utm = {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
+        return {"landing_page": self.page[:2000], "referrer": self.referrer[:2000], "device": self.device(), **utm}
 
 
-def get_or_create_visitor(*, session: Session, site: Site, anon_id: str, now: datetime) -> Visitor:
-    """The visitor `anon_id` of `site`, created on first sight (safe against a concurrent insert)."""
-    query = select(Visitor).where(Visitor.site_id == site.id, Visitor.anon_id == anon_id)
-    visitor = session.exec(query).first()
-    if visitor is not None:
-        return visitor
-    try:
-        with session.begin_nested():
-            visitor = Visitor(site_id=site.id, anon_id=anon_id, first_seen=now, last_seen=now)
-            session.add(visitor)
-        return visitor
-    except IntegrityError:
-        return session.exec(query).one()
+@dataclass(frozen=True)
+class Touched:
+    """The visitor a batch belongs to and the visit of each of its events."""
+
+    visitor_id: int
+    visits: list[int]
 
 
-def assign_sessions(*, session: Session, visitor: Visitor, times: list[datetime], context: Context) -> list[int]:
-    """The visit id of each time in `times` (ascending), opening visits where the gap is over 30 min."""
-    ids: list[int] = []
-    current = session.get(VisitSession, visitor.session_id) if visitor.session_id else None
+def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetime], context: Context) -> Touched:
+    """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
+    found = store.find_visitor(site.id, anon_id)  # type: ignore[arg-type]
+    visitor_id, visit, last = found or (store.create_visitor(site.id, anon_id, times[0]), None, None)  # type: ignore[arg-type]
+    visits, opened = [], 0
     for when in times:
-        if current is None or when - as_utc(current.last_seen) > SESSION_GAP or when < as_utc(current.started_at):
-            current = _open(session, visitor, when, context)
-        elif when > as_utc(current.last_seen):
-            current.last_seen = when
-        ids.append(current.id)  # type: ignore[arg-type]
-    if current is not None:
-        session.add(current)
-        if visitor.session_id is None or current.id >= visitor.session_id:
-            visitor.session_id = current.id
-        visitor.last_seen = max(as_utc(visitor.last_seen), as_utc(current.last_seen))
-        session.add(visitor)
-    return ids
-
-
-def _open(session: Session, visitor: Visitor, when: datetime, context: Context) -> VisitSession:
-    visit = VisitSession(site_id=visitor.site_id, visitor_id=visitor.id, started_at=when, last_seen=when,
-                         landing_page=context.page[:2000], referrer=context.referrer[:2000],
-                         device=context.device(), **context.utm())
-    session.add(visit)
-    session.flush()
-    visitor.sessions += 1
-    return visit
+        if visit is None or last is None or when - last > SESSION_GAP:
+            visit = store.open_visit(site.id, visitor_id, when, context.visit_attributes())  # type: ignore[arg-type]
+            opened += 1
+        last = when if last is None else max(last, when)
+        visits.append(visit)
+    store.update_visitor(visitor_id, last, visit, opened)  # type: ignore[arg-type]
+    return Touched(visitor_id, visits)

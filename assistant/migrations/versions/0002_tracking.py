@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 15:26:40.536100
+Create Date: 2026-11-25 15:31:25.074981
 """
 from __future__ import annotations
 
@@ -87,7 +87,6 @@ def upgrade() -> None:
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('visitor_id', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('landing_page', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('referrer', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('utm_source', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),

@@ -1,0 +1,127 @@
+"""Shared benchmark plumbing: databases, a gunicorn server on loopback, wrk runs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+from assistant import migrate
+from assistant.db import make_engine, session_scope
+from assistant.sites.service import create_site
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+
+
+@dataclass
+class WrkResult:
+    """What one wrk run measured."""
+
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        """Requests per second."""
+        return self.requests / self.seconds
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def database(backend: str, tmp: Path) -> Iterator[str]:
+    """A migrated, empty database URL with a site `pk_bench`."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        yield _prepared(url)
+        return
+    admin = make_engine(POSTGRES_URL)
+    name = f"assistant_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    from sqlalchemy.engine import make_url
+
+    try:
+        yield _prepared(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _prepared(url: str) -> str:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        create_site(session=session, name="Bench shop", origins=[], key="pk_bench")
+    engine.dispose()
+    return url
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve `app` with gunicorn on a free loopback port until the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+               "--log-level", "warning", app]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base + probe, process)
+        yield base, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _wait_ready(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback)
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: str = "ingest.lua") -> WrkResult:
+    """Run wrk against `url` with a Lua script; parse its JSON summary line."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / script), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    data = json.loads(line.removeprefix("WRK_JSON "))
+    return WrkResult(data["requests"], data["duration_us"] / 1e6, data["errors"],
+                     data["p50_us"] / 1000, data["p99_us"] / 1000)
