@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
@@ -57,6 +57,10 @@ class Event(SQLModel, table=True):
         Index("ix_event_visitor_time", "site_id", "visitor_id", "occurred_at"),
         Index("ix_event_sku_type_time", "site_id", "sku", "type", "occurred_at"),
         Index("ix_event_type_time", "site_id", "type", "occurred_at"),
+        Index("ix_event_ref", "site_id", "type", "ref"),
+        # one purchase per order id: a shop that fires its purchase event twice is not double counted
+        Index("uq_event_purchase_order", "site_id", "ref", unique=True,
+              sqlite_where=text("type = 'purchase'"), postgresql_where=text("type = 'purchase'")),
     )
 
     # BIGINT on PostgreSQL; SQLite only auto-increments a column declared INTEGER
@@ -68,6 +72,8 @@ class Event(SQLModel, table=True):
     session_id: int | None = Field(default=None)
     type: str = Field(max_length=32)
     sku: str | None = Field(default=None, max_length=128)
+    ref: str | None = Field(default=None, max_length=128)
+    """What the event refers to: order id, recommendation or promotion id, quiz session id."""
     value_minor: int | None = None
     currency: str | None = Field(default=None, max_length=3)
     page: str = Field(default="", max_length=2000)

@@ -109,10 +109,12 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
 def _row(site: Site, visitor_id: int, visit: int, event: Any, when: datetime, now: datetime) -> tuple[Any, ...]:
     data = event.model_dump(exclude={"id", "type", "ts", "page"}, exclude_defaults=True)
     sku = data.pop("sku", None)
+    ref = data.get("order_id") or data.get("ref") or data.get("quiz")
     value = getattr(event, "value", None) if event.type in ("purchase", "cart") else None
     currency = (getattr(event, "currency", None) or site.currency) if value is not None else None
     value_minor = to_minor(value, currency) if isinstance(value, (int, float)) and currency else None
-    return (site.id, event.id, visitor_id, visit, event.type, sku, value_minor, currency, event.page, data, when, now)
+    return (site.id, event.id, visitor_id, visit, event.type, sku, ref, value_minor, currency, event.page, data, when,
+            now)
 
 
 def _side_effects(session: Session, site: Site, visitor_id: int, event: BaseModel, when: datetime) -> None:

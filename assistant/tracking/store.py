@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "value_minor", "currency",
+EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "ref", "value_minor", "currency",
                  "page", "data", "occurred_at", "received_at")
-_PG_TYPES = ("int", "text", "int", "int", "text", "text", "int", "text", "text", "json", "timestamptz", "timestamptz")
+_PG_TYPES = ("int", "text", "int", "int", "text", "text", "text", "int", "text", "text", "json", "timestamptz",
+             "timestamptz")
 
 
 class Store:
@@ -70,10 +71,11 @@ class Store:
 
     def insert_events(self, rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert event rows (in EVENT_COLUMNS order), skipping stored client ids; the ids inserted."""
-        rows = [(*r[:9], json.dumps(r[9], separators=(",", ":")), self._time(r[10]), self._time(r[11]))
+        rows = [(*r[:10], json.dumps(r[10], separators=(",", ":")), self._time(r[11]), self._time(r[12]))
                 for r in rows]
         columns = ", ".join(EVENT_COLUMNS)
-        tail = " ON CONFLICT (site_id, client_id) DO NOTHING RETURNING client_id"
+        # no conflict target: a repeated client id and a repeated purchase order id are both skipped
+        tail = " ON CONFLICT DO NOTHING RETURNING client_id"
         if self.postgres:  # one fixed statement for any batch size, so psycopg prepares it once
             arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
             sql = f"INSERT INTO event ({columns}) SELECT * FROM unnest({arrays}){tail}"

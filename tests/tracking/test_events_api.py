@@ -94,6 +94,15 @@ def test_retried_batch_is_not_double_counted(client: FlaskClient, session: Sessi
     assert (cart.items, cart.value_minor) == ([{"sku": "a", "quantity": 1, "price": 10.0}], 1000)
 
 
+def test_a_purchase_is_counted_once_per_order(client: FlaskClient, session: Session, site: Site) -> None:
+    order = {"order_id": "o-9", "value": 20.0, "items": [{"sku": "a", "quantity": 1, "price": 20.0}]}
+    send(client, {"visitor": "visitor-0001", "events": [event(1, "purchase", **order)]})
+    again = send(client, {"visitor": "visitor-0002", "events": [event(2, "purchase", **order)]}).get_json()
+    assert (again["accepted"], again["duplicates"]) == (0, 1)
+    assert [(e.type, e.ref, e.value_minor) for e in stored(session)] == [("purchase", "o-9", 2000)]
+    assert len(session.exec(select(Cart)).all()) == 1  # the repeated order did not touch a second cart
+
+
 def test_cart_follows_add_remove_state_and_purchase(client: FlaskClient, session: Session, site: Site) -> None:
     def cart() -> Cart:
         session.expire_all()

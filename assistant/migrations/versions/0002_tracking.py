@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 15:31:25.074981
+Create Date: 2026-11-25 15:37:15.649378
 """
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('sku', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('value_minor', sa.Integer(), nullable=True),
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
     sa.Column('page', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
@@ -78,9 +79,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('site_id', 'client_id', name='uq_event_site_client')
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index('ix_event_ref', ['site_id', 'type', 'ref'], unique=False)
         batch_op.create_index('ix_event_sku_type_time', ['site_id', 'sku', 'type', 'occurred_at'], unique=False)
         batch_op.create_index('ix_event_type_time', ['site_id', 'type', 'occurred_at'], unique=False)
         batch_op.create_index('ix_event_visitor_time', ['site_id', 'visitor_id', 'occurred_at'], unique=False)
+        batch_op.create_index('uq_event_purchase_order', ['site_id', 'ref'], unique=True, sqlite_where=sa.text("type = 'purchase'"), postgresql_where=sa.text("type = 'purchase'"))
 
     op.create_table('visit_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,9 +115,11 @@ def downgrade() -> None:
 
     op.drop_table('visit_session')
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('uq_event_purchase_order', sqlite_where=sa.text("type = 'purchase'"), postgresql_where=sa.text("type = 'purchase'"))
         batch_op.drop_index('ix_event_visitor_time')
         batch_op.drop_index('ix_event_type_time')
         batch_op.drop_index('ix_event_sku_type_time')
+        batch_op.drop_index('ix_event_ref')
 
     op.drop_table('event')
     with op.batch_alter_table('cart', schema=None) as batch_op:
