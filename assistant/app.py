@@ -7,6 +7,7 @@ from flask import Flask
 from assistant import api, db
 from assistant.api.limits import limiter
 from assistant.config import Settings
+from assistant.demo.shop import shop
 from assistant.flows import registry
 from assistant.paths import resource_dir
 
@@ -24,4 +25,5 @@ def create_app(config: Settings | None = None) -> Flask:
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     limiter.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(shop)
     return app

@@ -150,6 +150,39 @@ def serve(host: str, port: int) -> None:
     create_app().run(host=host, port=port)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def demo(host: str, port: int) -> None:
+    """Build the demo shop (Trailhead Outfitters) into the database and serve it."""
+    from assistant.app import create_app
+    from assistant.demo.build import build_demo
+
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        site = build_demo(session=session, origins=_demo_origins(host, port))
+        products = len(list_products(session=session, site=site))
+    engine.dispose()
+    click.echo(f"demo shop ready: {products} products, site key {site.key} ({_safe_url(settings.database_url)})")
+    click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
+    create_app(settings).run(host=host, port=port)
+
+
+def _demo_origins(host: str, port: int) -> list[str]:
+    """Origins the demo widget may call the API from: the address served and localhost."""
+    return list(dict.fromkeys([f"http://{_display_host(host)}:{port}", f"http://localhost:{port}",
+                               f"http://127.0.0.1:{port}"]))
+
+
+def _display_host(host: str) -> str:
+    """The host to put in a URL: a wildcard bind address is reached through localhost."""
+    if host in {"0.0.0.0", "::", ""}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 def _session():  # type: ignore[no-untyped-def]
     settings = Settings.from_env()
     migrate.upgrade(settings.database_url)

@@ -34,6 +34,11 @@ class Constraint:
     position: int
     span: float = 0.0
 
+    @property
+    def label(self) -> str:
+        """What the constraint asks for, as a shopper reads it ("in your budget", "Trail / Road")."""
+        return " / ".join(o.label for o in self.options)
+
     def matched(self, attrs: dict[str, Any]) -> str | None:
         """The label of the first option `attrs` satisfies, or None."""
         return next((o.label for o in self.options if o.test(attrs)), None)

@@ -88,7 +88,7 @@ def results(flow: Flow, answers: Answers, pool: list[Candidate], *, count: int |
         (_score(c, active, dropped, preferences) for c in matching),
         key=lambda m: (-m.score, -(m.product.rating or 0), m.product.title),
     )
-    relaxed = [Relaxed(c.question_id, c.question_text, " / ".join(o.label for o in c.options)) for c in dropped]
+    relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
     return ResultSet(ranked[:count], relaxed, len(matching))
 
 
@@ -107,7 +107,7 @@ def _score(candidate: Candidate, active: list[Constraint], dropped: list[Constra
         near = constraint.closeness(attrs)
         score += 2 * constraint.importance * near
         if near < 1:
-            misses.append(constraint.question_text)
+            misses.append(constraint.label)
         else:
             reasons.append(Reason("answer", constraint.matched(attrs) or constraint.question_text))
     score += 0.1 * (candidate.product.rating or 0) / 5 + 0.01 * candidate.product.popularity

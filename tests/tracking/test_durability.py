@@ -30,16 +30,17 @@ def send_batches(port: int, thread: int, acknowledged: list[str], failed: list[i
         ids = [f"dur-{thread}-{number:04d}-{i:02d}" for i in range(SIZE)]
         body = json.dumps({"visitor": f"durable-{thread:04d}", "events": [
             {"id": event_id, "type": "page_view", "page": "/demo/"} for event_id in ids]})
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("POST", "/api/v1/events?site=pk_test", body=body,
                                headers={"Content-Type": "text/plain", "User-Agent": CHROME})
             response = connection.getresponse()
             response.read()
-            connection.close()
         except OSError:
             failed.append(number)
             continue
+        finally:
+            connection.close()
         if 200 <= response.status < 300:
             acknowledged.extend(ids)
         else:

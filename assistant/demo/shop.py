@@ -1,0 +1,291 @@
+"""The demo shop, Trailhead Outfitters: catalog pages, a session cart and a checkout, under a strict CSP."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response as BaseResponse
+
+from assistant.catalog.mapping import slug
+from assistant.catalog.models import Product
+from assistant.catalog.service import get_product, list_products
+from assistant.db import get_session
+from assistant.demo.build import DEMO_KEY
+from assistant.demo.cart import (
+    FREE_SHIPPING,
+    MAX_LINES,
+    MAX_QUANTITY,
+    cart_lines,
+    quantity,
+    read_cart,
+    save_cart,
+    totals,
+)
+from assistant.demo.illustrations import product_svg
+from assistant.errors import NotFound
+from assistant.flows.registry import get_registry
+from assistant.sites.models import Site
+from assistant.sites.service import get_site_by_key
+
+shop = Blueprint("shop", __name__, url_prefix="/demo")
+
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+CATEGORIES = {
+    "Running shoes": "Road, trail and everything between",
+    "Hiking backpacks": "Day packs to week-long haulers",
+    "Rain jackets": "Stay dry, keep moving",
+    "Socks": "Merino and synthetic, every height",
+    "Accessories": "Bottles, headlamps and more",
+    "Care": "Keep your kit working",
+}
+SORTS = {"popular": "Most popular", "rating": "Top rated", "price-asc": "Price: low to high",
+         "price-desc": "Price: high to low"}
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+class DemoMissing(Exception):
+    """The demo site has not been built into this database."""
+
+
+def money(amount: float, currency: str = "EUR") -> str:
+    """A price as the shop shows it: €129.90."""
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+
+
+@shop.record_once
+def _root_redirect(state: BlueprintSetupState) -> None:
+    state.app.add_url_rule("/", "root", lambda: redirect(url_for("shop.home")))
+
+
+@shop.after_request
+def _security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@shop.errorhandler(DemoMissing)
+def _demo_missing(_exc: DemoMissing) -> tuple[str, int]:
+    return render_template("demo/missing.html"), 503
+
+
+@shop.errorhandler(404)
+def _not_found(_exc: Exception) -> tuple[str, int]:
+    return render_template("demo/not_found.html"), 404
+
+
+@shop.context_processor
+def _template_helpers() -> dict[str, Any]:
+    inline = [f for f in get_registry().for_page(request.path) if f.entry.trigger == "inline"]
+    return {"money": money, "categories": list(CATEGORIES), "category_slug": slug,
+            "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING, "inline_flows": inline}
+
+
+def _site() -> Site:
+    try:
+        return get_site_by_key(session=get_session(), key=DEMO_KEY)
+    except NotFound:
+        raise DemoMissing from None
+
+
+def _products(site: Site) -> list[Product]:
+    return list_products(session=get_session(), site=site)
+
+
+def _product(site: Site, sku: str) -> Product:
+    try:
+        return get_product(session=get_session(), site=site, sku=sku)
+    except NotFound:
+        abort(404)
+
+
+def _in_category(products: Iterable[Product], name: str) -> list[Product]:
+    return [p for p in products if name in p.categories]
+
+
+def _sorted(products: list[Product], sort: str) -> list[Product]:
+    keys: dict[str, Any] = {
+        "popular": lambda p: (not p.in_stock, -p.popularity),
+        "rating": lambda p: (not p.in_stock, -(p.rating or 0)),
+        "price-asc": lambda p: (not p.in_stock, p.price_minor),
+        "price-desc": lambda p: (not p.in_stock, -p.price_minor),
+    }
+    return sorted(products, key=keys.get(sort, keys["popular"]))
+
+
+@shop.get("/")
+def home() -> str:
+    """The front page: categories and bestsellers."""
+    products = _products(_site())
+    tiles = []
+    for name, tagline in CATEGORIES.items():
+        members = _sorted(_in_category(products, name), "popular")
+        if members:
+            tiles.append({"name": name, "slug": slug(name), "tagline": tagline,
+                          "count": len(members), "image": members[0]})
+    bestsellers = _sorted([p for p in products if p.in_stock], "popular")[:8]
+    hero = next((p for p in bestsellers if "Running shoes" in p.categories), None)
+    return render_template("demo/home.html", tiles=tiles, bestsellers=bestsellers, hero=hero)
+
+
+@shop.get("/category/<name>")
+def category(name: str) -> str:
+    """Every product of one category, sorted as asked."""
+    title = next((c for c in CATEGORIES if slug(c) == name), None)
+    if title is None:
+        abort(404)
+    sort = request.args.get("sort", "popular")
+    products = _sorted(_in_category(_products(_site()), title), sort)
+    return render_template("demo/category.html", title=title, slug=name, tagline=CATEGORIES[title],
+                           products=products, sort=sort if sort in SORTS else "popular", sorts=SORTS)
+
+
+@shop.get("/search")
+def search() -> str:
+    """Products whose title or description holds every word of the query."""
+    query = request.args.get("q", "").strip()[:100]
+    words = query.lower().split()
+    found = [p for p in _products(_site())
+             if words and all(w in f"{p.title} {p.description}".lower() for w in words)]
+    return render_template("demo/search.html", query=query, products=_sorted(found, "popular"))
+
+
+@shop.get("/product/<sku>")
+def product(sku: str) -> str:
+    """One product with its details, structured data and related items."""
+    site = _site()
+    item = _product(site, sku)
+    related = [p for p in _sorted(_in_category(_products(site), item.categories[0]), "popular")
+               if p.sku != item.sku and p.in_stock][:4] if item.categories else []
+    return render_template("demo/product.html", product=item, related=related,
+                           details=_details(item), structured=_structured_data(item))
+
+
+@shop.get("/img/<sku>.svg")
+def image(sku: str) -> Response:
+    """The product's illustration."""
+    svg = product_svg(_product(_site(), sku))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@shop.get("/cart")
+def cart() -> str:
+    """The cart with totals and the free-shipping gap."""
+    lines = cart_lines(_products(_site()))
+    amounts = totals(lines)
+    added = request.args.get("added")
+    return render_template("demo/cart.html", lines=lines, gap=max(0.0, FREE_SHIPPING - amounts["subtotal"]),
+                           added=next((line.product for line in lines if line.product.sku == added), None),
+                           **amounts)
+
+
+@shop.post("/cart/add")
+def cart_add() -> BaseResponse:
+    """Add a product to the cart."""
+    item = _product(_site(), request.form.get("sku", ""))
+    if not item.in_stock:
+        abort(404)
+    cart = read_cart()
+    if item.sku in cart or len(cart) < MAX_LINES:
+        cart[item.sku] = min(MAX_QUANTITY, cart.get(item.sku, 0) + quantity(request.form.get("quantity")))
+    save_cart(cart)
+    return redirect(url_for("shop.cart", added=item.sku), code=303)
+
+
+@shop.post("/cart/update")
+def cart_update() -> BaseResponse:
+    """Change a line's quantity; zero removes it."""
+    cart = read_cart()
+    sku = request.form.get("sku", "")
+    wanted = quantity(request.form.get("quantity"), allow_zero=True)
+    if sku in cart:
+        if wanted:
+            cart[sku] = wanted
+        else:
+            del cart[sku]
+    save_cart(cart)
+    return redirect(url_for("shop.cart"), code=303)
+
+
+@shop.post("/cart/remove")
+def cart_remove() -> BaseResponse:
+    """Remove a line from the cart."""
+    cart = read_cart()
+    cart.pop(request.form.get("sku", ""), None)
+    save_cart(cart)
+    return redirect(url_for("shop.cart"), code=303)
+
+
+@shop.get("/checkout")
+def checkout() -> BaseResponse | str:
+    """The checkout form."""
+    lines = cart_lines(_products(_site()))
+    if not lines:
+        return redirect(url_for("shop.cart"))
+    return render_template("demo/checkout.html", lines=lines, errors={}, form={},
+                           **totals(lines))
+
+
+@shop.post("/checkout")
+def place_order() -> str:
+    """Check the form and 'place' the order: the demo only says thank you."""
+    lines = cart_lines(_products(_site()))
+    form = {k: request.form.get(k, "").strip()[:200] for k in ("name", "email", "address", "city")}
+    errors = {k: "Please fill this in." for k, v in form.items() if not v}
+    if form["email"] and "@" not in form["email"]:
+        errors["email"] = "Please enter an e-mail address like you@example.com."
+    if errors or not lines:
+        return render_template("demo/checkout.html", lines=lines, errors=errors, form=form, **totals(lines))
+    order = "TH-" + secrets.token_hex(3).upper()
+    amounts = totals(lines)
+    save_cart({})
+    return render_template("demo/thanks.html", order=order, name=form["name"], email=form["email"],
+                           **amounts)
+
+
+LABELS = {"volume_l": ("Volume", " l"), "weight_g": ("Weight", " g"), "drop_mm": ("Drop", " mm"),
+          "waterproofing_mm": ("Waterproofing", " mm"), "capacity_ml": ("Capacity", " ml"),
+          "volume_ml": ("Volume", " ml"), "length_cm": ("Length", " cm"), "lumens": ("Brightness", " lm"),
+          "gender": ("Fit", ""), "fit": ("Fit", ""), "pack_size": ("Pairs", "")}
+
+
+def _details(product: Product) -> list[tuple[str, str]]:
+    """The product's attributes as (label, value) rows for the spec table."""
+    rows = []
+    for name, value in product.attributes.items():
+        if name == "brand":
+            continue
+        label, unit = LABELS.get(name, (name.replace("_", " ").capitalize(), ""))
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append((label, f"{value:,}{unit}"))
+        else:
+            items = value if isinstance(value, list) else [value]
+            text = ", ".join(str(v).replace("-", " ") for v in items)
+            rows.append((label, text[:1].upper() + text[1:]))
+    return rows
+
+
+def _structured_data(product: Product) -> dict[str, Any]:
+    """schema.org Product data for the page's JSON-LD block."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "Product", "sku": product.sku,
+        "name": product.title, "description": product.description,
+        "image": url_for("shop.image", sku=product.sku, _external=True),
+        "offers": {"@type": "Offer", "price": f"{product.price:.2f}", "priceCurrency": product.currency,
+                   "availability": "https://schema.org/" + ("InStock" if product.in_stock else "OutOfStock"),
+                   "url": url_for("shop.product", sku=product.sku, _external=True)},
+    }
+    if product.attributes.get("brand"):
+        data["brand"] = {"@type": "Brand", "name": str(product.attributes["brand"])}
+    if product.rating is not None:
+        data["aggregateRating"] = {"@type": "AggregateRating", "ratingValue": product.rating, "bestRating": 5}
+    return data

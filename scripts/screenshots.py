@@ -1,0 +1,115 @@
+"""Screenshots of the widget on the demo shop: a question and the results, on a desktop and a phone.
+
+Starts the demo in-process on a temporary SQLite database, drives Debian's Chromium
+(/usr/bin/chromium, never a downloaded browser) and writes docs/screenshots/*.png.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import migrate  # noqa: E402
+from assistant.app import create_app  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.db import make_engine, session_scope  # noqa: E402
+from assistant.demo.build import build_demo  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The answers a shopper gives in the screenshots: a trail runner, women's fit, default budget.
+ANSWERS = ["Trails and mountains", "Nothing special", "Women's"]
+
+
+@contextmanager
+def demo_server(folder: Path) -> Iterator[str]:
+    """Serve the demo shop on a free port of 127.0.0.1; yield its base URL."""
+    url = f"sqlite:///{folder / 'demo.db'}"
+    migrate.upgrade(url)
+    app = create_app(Settings(database_url=url))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        build_demo(session=session, origins=[base])
+    engine.dispose()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def answer_until_results(page: Page, shots: dict[int, Path]) -> None:
+    """Answer every question (preferring ANSWERS), saving a screenshot before question n in `shots`."""
+    for number in range(1, 12):
+        page.wait_for_selector(".panel:not([aria-busy]) .q")
+        if page.locator(".cards").count():
+            return
+        if number in shots:
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(shots[number]))
+        options = page.locator("[role=radio]")
+        if options.count():
+            texts = options.all_inner_texts()
+            choice = next((t for t in texts if t in ANSWERS), texts[0])
+            options.get_by_text(choice, exact=True).click()
+        else:
+            page.locator(".actions .btn:not(.ghost)").click()
+        page.wait_for_function(
+            "n => { const root = document.querySelector('[data-assistant]').shadowRoot;"
+            " const step = root.querySelector('.step'); return step && step.textContent !== n; }",
+            arg=f"Question {number} of", timeout=10_000)
+    raise RuntimeError("the quiz did not finish")
+
+
+def capture(page: Page, base: str, name: str, out: Path) -> None:
+    """Open the running-shoe finder on the home page; shoot question 2 and the results."""
+    page.goto(f"{base}/demo/")
+    page.locator(".launcher").click()
+    answer_until_results(page, {2: out / f"quiz-{name}.png"})
+    page.wait_for_selector(".card img")
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(out / f"results-{name}.png"))
+
+
+def main() -> None:
+    """Write the four screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp, demo_server(Path(tmp)) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        desktop = browser.new_context(viewport={"width": 1280, "height": 860})
+        capture(desktop.new_page(), base, "desktop", args.out)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                    is_mobile=True, has_touch=True)
+        capture(phone.new_page(), base, "phone", args.out)
+        browser.close()
+    for path in sorted(args.out.glob("*.png")):
+        sys.stdout.write(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Browser fixtures: the demo shop served from a thread, and Debian's Chromium driven by Playwright.
+
+These tests never download a browser: they use /usr/bin/chromium, skip when it is missing, and
+fail instead under CI=true. They run on their own SQLite database only (not the PostgreSQL
+variant of tests/conftest.py), since what they test is the page, not the storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from assistant import migrate
+from assistant.app import create_app
+from assistant.config import Settings
+from assistant.db import make_engine, session_scope
+from assistant.demo.build import build_demo
+from assistant.paths import resource_dir
+from tests.browser.helpers import Problems, watch
+from tests.conftest import need
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+# A test-only flow shown inline on the socks page: covers multi and scale questions.
+SOCK_FLOW = """\
+id: sock-finder
+title: Find your socks
+description: Two quick questions and we pick the pair for your next run or hike.
+entry: {pages: ["/demo/category/socks"], trigger: inline, label: Find my socks}
+scope: {category: Socks}
+questions:
+  - id: activity
+    text: What will you wear them for?
+    type: multi
+    answers:
+      - {id: running, text: Running, filter: {activity: [running]}, reason: made for running}
+      - {id: hiking, text: Hiking, filter: {activity: [hiking]}, reason: made for hiking}
+  - id: price
+    text: How much would you spend on a pair?
+    type: scale
+    field: price
+    min: 8
+    max: 26
+    step: 2
+    unit: EUR
+    reason: close to your price
+results: {count: 4}
+"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder as a browser test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system Chromium (skip without it; fail under CI=true)."""
+    need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the demo shop, on a free port of 127.0.0.1; yields its base URL."""
+    folder = tmp_path_factory.mktemp("browser")
+    flows = folder / "flows"
+    shutil.copytree(resource_dir("flows"), flows)
+    (flows / "sock-finder.yaml").write_text(SOCK_FLOW, encoding="utf-8")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    migrate.upgrade(url)
+    app = create_app(Settings(database_url=url, flows_dir=flows, testing=True))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        build_demo(session=session, origins=[base])
+    engine.dispose()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+    app.extensions["assistant"]["engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Any]:
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
+    """Make a page in a fresh context (desktop unless phone=True), with its base URL set."""
+    contexts = []
+
+    def make(*, phone: bool = False, **options: Any) -> Any:
+        settings = {**(PHONE if phone else DESKTOP), "base_url": live_server, **options}
+        context = browser.new_context(**settings)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    """A desktop page."""
+    return new_page()
+
+
+@pytest.fixture
+def problems(page: Any) -> Problems:
+    """Uncaught errors and console errors of `page`, collected from now on."""
+    return watch(page)
