@@ -9,7 +9,7 @@ import click
 import yaml
 from sqlmodel import select
 
-from assistant import migrate
+from assistant import migrate, server
 from assistant.catalog.importers import read_rows
 from assistant.catalog.mapping import ColumnMapping, RowProblem
 from assistant.catalog.service import import_products, list_products
@@ -142,12 +142,13 @@ def _catalog_products(site_key: str | None) -> list | None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-def serve(host: str, port: int) -> None:
-    """Serve the API with Flask's development server (use a WSGI server in production)."""
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (migrate first with `assistant db upgrade`)."""
     from assistant.app import create_app
 
-    create_app().run(host=host, port=port)
+    server.run(create_app, host=host, port=port, workers=workers)
 
 
 @main.command()
@@ -167,7 +168,7 @@ def demo(host: str, port: int) -> None:
     engine.dispose()
     click.echo(f"demo shop ready: {products} products, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
-    create_app(settings).run(host=host, port=port)
+    server.run(lambda: create_app(settings), host=host, port=port, workers=2)
 
 
 def _demo_origins(host: str, port: int) -> list[str]:
