@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import yaml
-from sqlmodel import select
+from sqlmodel import col, select
 
 from assistant import migrate, server
 from assistant.catalog.importers import read_rows
@@ -62,7 +62,7 @@ def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | N
 def site_list() -> None:
     """List sites with their keys and allowed origins."""
     with _session() as session:
-        for found in session.exec(select(Site).order_by(Site.id)):
+        for found in session.exec(select(Site).order_by(col(Site.id))):
             click.echo(f"{found.key}\t{found.name}\t{' '.join(found.allowed_origins) or '-'}")
 
 

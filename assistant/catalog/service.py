@@ -73,7 +73,7 @@ def _products_by_sku(*, session: Session, site: Site, skus: list[str]) -> dict[s
 
 
 def _new_product(site: Site, item: ProductIn) -> Product:
-    product = Product(site_id=site.id, **item.model_dump())
+    product = Product(site_id=site.pk, **item.model_dump())
     product.in_stock = item.stock is None or item.stock > 0
     return product
 

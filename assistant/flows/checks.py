@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from assistant.flows import criteria
 from assistant.flows.loader import Locator
@@ -95,7 +96,7 @@ def _unknown_question(flow: Flow, qi: int, ref: str, where: tuple[int, int]) -> 
 
 def check_criteria_syntax(flow: Flow, loc: Locator) -> Iterator[Problem]:
     """Every filter, boost and scope entry is well formed."""
-    entries = [(("scope",), flow.scope, False)]
+    entries: list[tuple[tuple[str | int, ...], dict[str, Any], bool]] = [(("scope",), flow.scope, False)]
     for qi, q in enumerate(flow.questions):
         for ai, a in enumerate(q.answers):
             entries.append((("questions", qi, "answers", ai, "filter"), a.filter, False))

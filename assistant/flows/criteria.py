@@ -44,7 +44,7 @@ class Criterion:
     def closeness(self, attrs: dict[str, Any], span: float) -> float:
         """1 when the value is in range, falling linearly to 0 at `span` outside it."""
         value = attrs.get(self.attribute)
-        if not _is_number(value) or span <= 0:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or span <= 0:
             return 0.0
         below = self.lo - value if self.lo is not None and value < self.lo else 0.0
         above = value - self.hi if self.hi is not None and value > self.hi else 0.0

@@ -35,7 +35,7 @@ class QuizState:
 
 def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "") -> QuizState:
     """Open a quiz session for `flow`."""
-    quiz = QuizSession(site_id=site.id, flow_id=flow.id, visitor_id=visitor_id, page=page[:2000])
+    quiz = QuizSession(site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page[:2000])
     session.add(quiz)
     session.flush()
     return state_of(quiz, flow)

@@ -18,6 +18,13 @@ class Site(SQLModel, table=True):
     name: str = Field(max_length=200)
     allowed_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     currency: str = Field(default="EUR", max_length=3)
+    @property
+    def pk(self) -> int:
+        """The id of a stored site."""
+        if self.id is None:
+            raise RuntimeError("the site has not been stored yet")
+        return self.id
+
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

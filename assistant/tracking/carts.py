@@ -17,7 +17,7 @@ CartEvent = CartChange | CartState | Purchase
 
 def apply_cart_event(*, session: Session, site: Site, visitor_id: int, event: CartEvent, when: datetime) -> Cart:
     """Update the visitor's cart with one event (events arrive in time order)."""
-    cart = session.get(Cart, (site.id, visitor_id)) or Cart(site_id=site.id, visitor_id=visitor_id,
+    cart = session.get(Cart, (site.id, visitor_id)) or Cart(site_id=site.pk, visitor_id=visitor_id,
                                                             currency=site.currency, items=[])
     if isinstance(event, CartState):
         items = [line.model_dump() for line in event.items]

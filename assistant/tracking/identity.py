@@ -17,7 +17,7 @@ def identify(*, session: Session, site: Site, visitor_id: int, customer_id: str,
     """Attach the visitor to `customer_id`; every visitor of that customer then reads as one person."""
     customer = session.get(Customer, (site.id, customer_id))
     if customer is None:
-        customer = Customer(site_id=site.id, customer_id=customer_id, traits=dict(traits), first_seen=now,
+        customer = Customer(site_id=site.pk, customer_id=customer_id, traits=dict(traits), first_seen=now,
                             last_seen=now)
     else:
         customer.traits = {**customer.traits, **traits}

@@ -74,9 +74,10 @@ def product_counts(*, session: Session, site: Site, since: datetime) -> ProductC
     grouped = (select(Event.type, Event.sku, func.count())
                .where(Event.site_id == site.id, col(Event.type).in_(["product_view", "add_to_cart"]),
                       Event.occurred_at >= since)
-               .group_by(Event.type, Event.sku))
+               .group_by(col(Event.type), col(Event.sku)))
     for kind, sku, n in session.exec(grouped):
-        (counts.views if kind == "product_view" else counts.carts)[sku] += n
+        if sku:
+            (counts.views if kind == "product_view" else counts.carts)[sku] += n
     orders = select(Event.data).where(Event.site_id == site.id, Event.type == "purchase", Event.occurred_at >= since)
     for data in session.exec(orders):
         for line in data.get("items", []):
