@@ -71,8 +71,10 @@ class Store:
 
     def insert_events(self, rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert event rows (in EVENT_COLUMNS order), skipping stored client ids; the ids inserted."""
-        rows = [(*r[:10], json.dumps(r[10], separators=(",", ":")), self._time(r[11]), self._time(r[12]))
-                for r in rows]
+        times: dict[datetime, Any] = {}  # a batch shares one received_at and often one occurred_at
+        rows = [(*r[:10], json.dumps(r[10], separators=(",", ":")),
+                 times.get(r[11]) or times.setdefault(r[11], self._time(r[11])),
+                 times.get(r[12]) or times.setdefault(r[12], self._time(r[12]))) for r in rows]
         columns = ", ".join(EVENT_COLUMNS)
         # no conflict target: a repeated client id and a repeated purchase order id are both skipped
         tail = " ON CONFLICT DO NOTHING RETURNING client_id"
