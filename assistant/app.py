@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from assistant import api, db
+from flask_wtf.csrf import CSRFProtect
+
+from assistant import admin, api, db
 from assistant.api.limits import limiter
 from assistant.config import Settings
 from assistant.demo.shop import shop
@@ -12,6 +14,7 @@ from assistant.flows import registry
 from assistant.paths import resource_dir
 
 MAX_BODY_BYTES = 512 * 1024
+csrf = CSRFProtect()
 
 
 def create_app(config: Settings | None = None) -> Flask:
@@ -24,6 +27,10 @@ def create_app(config: Settings | None = None) -> Flask:
     db.init_app(app, config.database_url)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     limiter.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt(api.bp)  # the widget's API authenticates by site key and Origin, not by cookie
+    csrf.exempt(shop)  # the demo stands in for a merchant's own shop
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(shop)
     return app

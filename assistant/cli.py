@@ -21,6 +21,8 @@ from assistant.flows.problems import errors
 from assistant.flows.registry import read_flow
 from assistant.sites.models import Site
 from assistant.sites.service import create_site, get_site_by_key
+from assistant.users.models import ROLES
+from assistant.users.service import create_user
 
 
 @click.group()
@@ -64,6 +66,23 @@ def site_list() -> None:
     with _session() as session:
         for found in session.exec(select(Site).order_by(col(Site.id))):
             click.echo(f"{found.key}\t{found.name}\t{' '.join(found.allowed_origins) or '-'}")
+
+
+@main.group()
+def admin() -> None:
+    """Admin accounts."""
+
+
+@admin.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), default="admin", show_default=True)
+@click.option("--name", default="")
+@click.password_option(help="Prompted for (twice) when not given.")
+def admin_create_user(email: str, role: str, name: str, password: str) -> None:
+    """Create an admin account (the first one is usually an admin)."""
+    with _session() as session:
+        user = create_user(session=session, email=email, password=password, role=role, name=name)
+        click.echo(f"created {user.role} {user.email}")
 
 
 @main.group()

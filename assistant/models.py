@@ -8,6 +8,7 @@ from assistant.catalog.models import Product
 from assistant.flows.models import QuizSession
 from assistant.sites.models import Site
 from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
+from assistant.users.models import User
 
 metadata = SQLModel.metadata
-__all__ = ["Cart", "Customer", "Event", "Product", "QuizSession", "Site", "VisitSession", "Visitor", "metadata"]
+__all__ = ["Cart", "Customer", "Event", "Product", "QuizSession", "Site", "User", "VisitSession", "Visitor", "metadata"]

@@ -13,6 +13,8 @@ from assistant.catalog.models import Product
 from assistant.catalog.service import get_product, import_products
 from assistant.sites.models import Site
 from assistant.sites.service import create_site
+from assistant.users.models import User
+from assistant.users.service import create_user
 
 _counter = iter(range(1, 1_000_000))
 
@@ -42,3 +44,12 @@ def make_product(session: Session, site: Site, **overrides: Any) -> Product:
 def flow_yaml(body: str) -> str:
     """Dedent a YAML flow written inline in a test."""
     return textwrap.dedent(body).lstrip("\n")
+
+
+def make_user(session: Session, **overrides: Any) -> User:
+    """A committed admin user (password 'correct horse battery' unless overridden)."""
+    values: dict[str, Any] = {"email": "admin@shop.example", "password": "correct horse battery", "role": "admin"}
+    values.update(overrides)
+    user = create_user(session=session, **values)
+    session.commit()
+    return user

@@ -74,3 +74,12 @@ def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
 def test_shipped_flows_have_no_file_errors(tmp_path: Path, flows_dir: Path) -> None:
     result = run("flows", "check", "--no-catalog", tmp_path=tmp_path, env={"ASSISTANT_FLOWS": str(flows_dir)})
     assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_admin_create_user(tmp_path: Path) -> None:
+    created = run("admin", "create-user", "--email", "ada@shop.example", "--role", "merchandiser",
+                  "--password", "correct horse battery", tmp_path=tmp_path)
+    assert (created.returncode, created.stdout.strip()) == (0, "created merchandiser ada@shop.example")
+    again = run("admin", "create-user", "--email", "ada@shop.example", "--password", "correct horse battery",
+                tmp_path=tmp_path)
+    assert again.returncode == 2 and "email: a user with this email already exists" in again.stderr

@@ -1,0 +1,72 @@
+"""Login, logout and the login_required decorator with roles."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from assistant.admin import bp
+from assistant.api.limits import limiter
+from assistant.db import get_session
+from assistant.users.models import User
+from assistant.users.service import authenticate
+
+
+@bp.before_app_request
+def _load_user() -> None:
+    user_id = session.get("user_id")
+    user = get_session().get(User, user_id) if isinstance(user_id, int) else None
+    g.user = user if user is not None and user.active else None
+
+
+def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a logged-in user with one of `roles` (any role when none are given)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            if g.user is None:
+                return redirect(url_for("admin.login", next=request.full_path))
+            if roles and not g.user.may(*roles):
+                abort(403)
+            return view(**kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login() -> str | BaseResponse:
+    """Show the login form; log in on POST."""
+    if request.method == "POST":
+        user = authenticate(session=get_session(), email=request.form.get("email", ""),
+                            password=request.form.get("password", ""))
+        if user is not None:
+            get_session().commit()
+            session.clear()
+            session["user_id"] = user.id
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        flash("That email and password do not match an active account.", "error")
+    return render_template("admin/login.html")
+
+
+@bp.post("/logout")
+def logout() -> Response | BaseResponse:
+    """Log out and go back to the login page."""
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within the admin after login (no open redirect)."""
+    if target and target.startswith("/admin") and not urlsplit(target).netloc:
+        return target
+    return url_for("admin.dashboard")

@@ -1,0 +1,90 @@
+"""Flows for merchandisers: every file's problems (with the catalog checks) and a try-it preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template, request
+
+from assistant.admin import bp
+from assistant.admin.auth import login_required
+from assistant.admin.context import admin_site
+from assistant.catalog.service import list_products
+from assistant.db import get_session
+from assistant.errors import Invalid, NotFound
+from assistant.flows.answers import Answers, give_answer, next_question
+from assistant.flows.catalog_checks import check_against_catalog
+from assistant.flows.engine import candidates, results
+from assistant.flows.registry import get_registry, read_flow
+from assistant.flows.schema import Flow
+
+
+@bp.get("/flows")
+@login_required("merchandiser")
+def flows() -> str:
+    """Every flow file: live or not, and its problems."""
+    registry = get_registry()
+    registry.refresh(force=True)
+    site = admin_site()
+    products = list_products(session=get_session(), site=site) if site else []
+    rows = []
+    for path in sorted(registry.folder.glob("*.y*ml")):
+        loaded, problems = read_flow(path)
+        if loaded.flow is not None and not any(p.level == "error" for p in problems):
+            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, products, str(path)))
+        rows.append({"file": path.name, "flow": loaded.flow, "problems": problems, "live": _live(loaded.flow)})
+    return render_template("admin/flows.html", rows=rows, site=site)
+
+
+@bp.get("/flows/<flow_id>")
+@login_required("merchandiser")
+def flow_preview(flow_id: str) -> str:
+    """The flow as a shopper sees it: answer in the form, see the next question and the results."""
+    registry = get_registry()
+    registry.refresh(force=True)  # a merchandiser previews the file they just saved
+    try:
+        flow = registry.get(flow_id)
+    except NotFound:
+        abort(404)
+    answers, error = _answers_from(flow, request.args)
+    site = admin_site()
+    products = list_products(session=get_session(), site=site, in_stock_only=True) if site else []
+    result = results(flow, answers, candidates(flow, products), everything=products) if answers else None
+    return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
+                           current=next_question(flow, answers), result=result)
+
+
+def _answers_from(flow: Flow, args: Any) -> tuple[Answers, str | None]:
+    answers: Answers = []
+    for question in flow.questions:
+        if next_question(flow, answers) is not question:
+            continue
+        raw = _raw_value(question.type, question.id, args)
+        if raw is None:
+            break
+        try:
+            answers = give_answer(flow, answers, question.id, raw)
+        except Invalid as exc:
+            return answers, f"{question.text} {exc.message}"
+    return answers, None
+
+
+def _raw_value(kind: str, question_id: str, args: Any) -> Any:
+    if kind == "multi":
+        return args.getlist(question_id) or None
+    if kind == "range":
+        low, high = args.get(f"{question_id}_min", type=float), args.get(f"{question_id}_max", type=float)
+        return [low, high] if low is not None and high is not None else None
+    if kind == "scale":
+        return args.get(question_id, type=float)
+    return args.get(question_id) or None
+
+
+def _live(flow: Flow | None) -> bool:
+    if flow is None:
+        return False
+    try:
+        return get_registry().get(flow.id) == flow
+    except NotFound:
+        return False
+

@@ -1,0 +1,1 @@
+"""Admin accounts: people who edit flows and campaigns, with a role each."""

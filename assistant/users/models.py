@@ -1,0 +1,33 @@
+"""The User table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from assistant.timeutil import utcnow
+
+Role = Literal["admin", "merchandiser", "marketer"]
+ROLES: tuple[Role, ...] = ("admin", "merchandiser", "marketer")
+
+
+class User(SQLModel, table=True):
+    """An admin account; the password is stored only as a salted scrypt hash."""
+
+    __tablename__ = "admin_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=512)
+    role: str = Field(max_length=16)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_login: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+    def may(self, *roles: str) -> bool:
+        """Whether the user has one of `roles` (admins may do everything)."""
+        return self.active and (self.role == "admin" or self.role in roles)

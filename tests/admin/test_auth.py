@@ -1,0 +1,96 @@
+"""Admin login: hashed passwords, CSRF on every form, roles, safe redirects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from assistant.errors import Invalid
+from assistant.users.service import create_user
+from tests.factories import make_user
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: FlaskClient, url: str = "/admin/login") -> str:
+    match = TOKEN.search(client.get(url).get_data(as_text=True))
+    assert match, "the form has a CSRF token"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, email: str, password: str = "correct horse battery", **query: str) -> object:
+    url = "/admin/login" + (f"?next={query['next']}" if "next" in query else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": csrf(client)})
+
+
+def test_pages_need_a_login(client: FlaskClient) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_password_is_hashed_and_checked(client: FlaskClient, session: Session) -> None:
+    user = make_user(session, email="Ada@Shop.example")
+    assert user.email == "ada@shop.example" and "correct horse" not in user.password_hash
+    assert user.password_hash.startswith("scrypt:")
+    wrong = log_in(client, "ada@shop.example", "wrong password!")
+    assert wrong.status_code == 200 and "do not match" in wrong.get_data(as_text=True)
+    right = log_in(client, "ADA@shop.example")
+    assert right.status_code == 302 and right.headers["Location"] == "/admin/"
+    assert "Dashboard" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_refused(client: FlaskClient, session: Session) -> None:
+    make_user(session, email="ada@shop.example")
+    response = client.post("/admin/login", data={"email": "ada@shop.example", "password": "correct horse battery"})
+    assert response.status_code == 400
+    log_in(client, "ada@shop.example")
+    assert client.post("/admin/logout").status_code == 400
+    assert client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_session_cookie_is_http_only_and_same_site(client: FlaskClient, session: Session) -> None:
+    make_user(session, email="ada@shop.example")
+    response = log_in(client, "ada@shop.example")
+    cookie = response.headers["Set-Cookie"]  # type: ignore[attr-defined]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_roles_limit_pages(client: FlaskClient, session: Session) -> None:
+    make_user(session, email="mark@shop.example", role="marketer")
+    log_in(client, "mark@shop.example")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/flows").status_code == 403
+
+
+def test_redirect_after_login_stays_in_the_admin(client: FlaskClient, session: Session) -> None:
+    make_user(session, email="ada@shop.example")
+    assert log_in(client, "ada@shop.example", next="https://evil.example/").headers["Location"] == "/admin/"
+    client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
+    assert log_in(client, "ada@shop.example", next="/admin/flows").headers["Location"] == "/admin/flows"
+
+
+def test_inactive_users_cannot_log_in(client: FlaskClient, session: Session) -> None:
+    user = make_user(session, email="old@shop.example")
+    user.active = False
+    session.add(user)
+    session.commit()
+    assert log_in(client, "old@shop.example").status_code == 200
+
+
+@pytest.mark.parametrize(("values", "field"), [
+    ({"email": "nope"}, "email"), ({"role": "owner"}, "role"), ({"password": "short"}, "password")])
+def test_create_user_validates(session: Session, values: dict[str, str], field: str) -> None:
+    arguments = {"email": "a@shop.example", "password": "long enough password", "role": "admin", **values}
+    with pytest.raises(Invalid) as caught:
+        create_user(session=session, **arguments)
+    assert caught.value.field == field
+
+
+def test_duplicate_email(session: Session) -> None:
+    make_user(session, email="a@shop.example")
+    with pytest.raises(Invalid, match="already exists"):
+        make_user(session, email="A@shop.example")
