@@ -88,3 +88,21 @@ def _live(flow: Flow | None) -> bool:
     except NotFound:
         return False
 
+
+
+@bp.app_template_filter("spec")
+def spec(mapping: dict[str, Any]) -> str:
+    """A filter, boost or `when` mapping as a merchandiser reads it: "terrain: trail or mixed"."""
+    parts = []
+    for name, value in mapping.items():
+        if isinstance(value, dict):
+            weight = f" (x{value['weight']:g})" if "weight" in value else ""
+            terms = [f"{op} {_words(v)}" for op, v in value.items() if op != "weight"]
+            parts.append(f"{name}: {', '.join(terms)}{weight}".replace(": any ", ": "))
+        else:
+            parts.append(f"{name}: {_words(value)}")
+    return "; ".join(parts)
+
+
+def _words(value: Any) -> str:
+    return " or ".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -94,3 +94,9 @@ def test_duplicate_email(session: Session) -> None:
     make_user(session, email="a@shop.example")
     with pytest.raises(Invalid, match="already exists"):
         make_user(session, email="A@shop.example")
+
+
+def test_admin_pages_send_security_headers(client: FlaskClient) -> None:
+    headers = client.get("/admin/login").headers
+    assert headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
+    assert headers["Cache-Control"] == "no-store"
