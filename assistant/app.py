@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-
 from flask_wtf.csrf import CSRFProtect
 
 from assistant import admin, api, db

@@ -1,0 +1,144 @@
+"""The recommender contract, the values it speaks in, and the plumbing every strategy shares."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+if TYPE_CHECKING:
+    from assistant.recommend.interactions import Interactions
+
+
+class NotFittedError(SklearnNotFittedError):
+    """`recommend` was called on a strategy that has not been fitted (or loaded) yet."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an item is recommended: a kind the widget can style, a sentence, and the item that led to it."""
+
+    kind: str
+    """`bought_together`, `similar_session`, `next_viewed`, `popular` or `trending`."""
+    text: str
+    source_item: str | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One recommended item with its score (comparable within one strategy only) and its reason."""
+
+    item_id: str
+    score: float
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Context:
+    """What is known about the shopper right now; every field may be empty."""
+
+    session: tuple[str, ...] = ()
+    """Items viewed in this visit, oldest first, repeats kept."""
+    cart: tuple[str, ...] = ()
+    viewing: str | None = None
+    """The product on the page being shown."""
+    category: str | None = None
+
+    def sequence(self) -> tuple[str, ...]:
+        """The session's clicks, then cart items not clicked, then the product viewed unless it was the last click."""
+        seen = set(self.session)
+        items = list(self.session) + [item for item in dict.fromkeys(self.cart) if item not in seen]
+        if self.viewing is not None and (not items or items[-1] != self.viewing):
+            items.append(self.viewing)
+        return tuple(items)
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """The one interface of every strategy (scikit-learn conventions).
+
+    ``fit(interactions)`` learns from sessions of item events and returns the strategy itself;
+    hyper-parameters are the keyword arguments of ``__init__``, stored unchanged, and everything
+    learned is an attribute ending in ``_``.
+
+    ``recommend(context, n=..., exclude=...)`` returns at most ``n`` :class:`Scored` items, best
+    first, none of them in ``exclude``, each with the :class:`Reason` it was chosen for; it may
+    return fewer (even none) when the strategy has no opinion, so that a chain can fall back.
+    Before ``fit`` it raises :class:`NotFittedError`. It is deterministic and takes a few
+    milliseconds, because the server calls it per request.
+    """
+
+    def fit(self, interactions: Interactions) -> Self:
+        """Learn from `interactions` and return self."""
+        ...
+
+    def recommend(self, context: Context, *, n: int = 10, exclude: Collection[str] = ()) -> list[Scored]:
+        """At most `n` items for `context`, best first, none in `exclude`."""
+        ...
+
+
+class Strategy(BaseEstimator):
+    """Shared plumbing: item coding, the fitted check, top-n selection with exclusions and tie-breaks.
+
+    A subclass implements ``_fit(interactions)`` and ``_scores(codes, context)`` (a dense array over
+    all items, 0 meaning no opinion) and ``_reasons(top, codes)`` (one per chosen code); ties are broken by popularity.
+    """
+
+    def fit(self, interactions: Interactions) -> Self:
+        """Learn from `interactions` and return self."""
+        self.item_ids_ = interactions.item_ids
+        self.popularity_ = interactions.item_counts().astype(np.float64)
+        self._fit(interactions)
+        return self
+
+    def recommend(self, context: Context, *, n: int = 10, exclude: Collection[str] = ()) -> list[Scored]:
+        """At most `n` items for `context`, best first, none in `exclude`."""
+        self._check_fitted()
+        codes = self.encode(context.sequence())
+        scores = self._scores(codes, context)
+        banned = self.encode(exclude)
+        if banned.size:
+            scores[banned] = 0.0
+        top = self._top(scores, n)
+        reasons = self._reasons(top, codes) if top.size else []
+        return [Scored(str(self.item_ids_[c]), float(scores[c]), r) for c, r in zip(top, reasons, strict=True)]
+
+    def encode(self, items: Iterable[str]) -> np.ndarray:
+        """Item codes of the known `items`, in order (unknown ids are dropped)."""
+        index = self._index()
+        return np.fromiter((index[i] for i in items if i in index), dtype=np.int64)
+
+    def _index(self) -> dict[str, int]:
+        cached = getattr(self, "_index_cache", None)
+        if cached is None or cached[0] is not self.item_ids_:
+            # one tuple, assigned at once, so concurrent requests never see a half-built cache
+            cached = (self.item_ids_, {str(item): code for code, item in enumerate(self.item_ids_)})
+            self._index_cache = cached
+        return cached[1]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "item_ids_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(interactions) or load it")
+
+    def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
+        positive = np.flatnonzero(scores > 0)
+        if n <= 0 or positive.size == 0:
+            return positive[:0]
+        if positive.size > n:
+            threshold = np.partition(scores[positive], positive.size - n)[positive.size - n]
+            positive = positive[scores[positive] >= threshold]
+        order = np.lexsort((positive, -self.popularity_[positive], -scores[positive]))
+        return positive[order[:n]]
+
+    def _fit(self, interactions: Interactions) -> None:
+        raise NotImplementedError
+
+    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
+        raise NotImplementedError
+
+    def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
+        raise NotImplementedError
