@@ -19,6 +19,7 @@ from assistant.demo.cart import (
     FREE_SHIPPING,
     MAX_LINES,
     MAX_QUANTITY,
+    CartLine,
     cart_lines,
     quantity,
     read_cart,
@@ -180,12 +181,13 @@ def image(sku: str) -> Response:
 @shop.get("/cart")
 def cart() -> str:
     """The cart with totals and the free-shipping gap."""
-    lines = cart_lines(_products(_site()))
+    site = _site()
+    lines = cart_lines(_products(site))
     amounts = totals(lines)
     added = request.args.get("added")
     return render_template("demo/cart.html", lines=lines, gap=max(0.0, FREE_SHIPPING - amounts["subtotal"]),
                            added=next((line.product for line in lines if line.product.sku == added), None),
-                           **amounts)
+                           tracked=_basket(lines, amounts["subtotal"], site.currency), **amounts)
 
 
 @shop.post("/cart/add")
@@ -238,7 +240,8 @@ def checkout() -> BaseResponse | str:
 @shop.post("/checkout")
 def place_order() -> str:
     """Check the form and 'place' the order: the demo only says thank you."""
-    lines = cart_lines(_products(_site()))
+    site = _site()
+    lines = cart_lines(_products(site))
     form = {k: request.form.get(k, "").strip()[:200] for k in ("name", "email", "address", "city")}
     errors = {k: "Please fill this in." for k, v in form.items() if not v}
     if form["email"] and "@" not in form["email"]:
@@ -248,8 +251,16 @@ def place_order() -> str:
     order = "TH-" + secrets.token_hex(3).upper()
     amounts = totals(lines)
     save_cart({})
+    purchase = {"order_id": order, **_basket(lines, amounts["total"], site.currency)}
     return render_template("demo/thanks.html", order=order, name=form["name"], email=form["email"],
-                           **amounts)
+                           purchase=purchase, **amounts)
+
+
+def _basket(lines: list[CartLine], value: float, currency: str) -> dict[str, Any]:
+    """A cart or order as the widget reads it from the page: {items: [{sku, quantity, price}], value, currency}."""
+    return {"items": [{"sku": line.product.sku, "quantity": line.quantity, "price": round(line.product.price, 2)}
+                      for line in lines],
+            "value": round(value, 2), "currency": currency}
 
 
 LABELS = {"volume_l": ("Volume", " l"), "weight_g": ("Weight", " g"), "drop_mm": ("Drop", " mm"),

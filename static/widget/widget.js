@@ -1,7 +1,7 @@
 /*! Assistant widget: <script async src=".../static/widget/widget.js" data-site="KEY"></script>
- * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug.
- * One global, window.Assistant: Assistant('open', flowId), Assistant('close'); calls queued in
- * Assistant.q before this file loaded are replayed. Theming: see the top of widget.css. */
+ * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug, data-consent,
+ * data-respect-dnt. One global, window.Assistant: Assistant('open', flowId), Assistant('close'), tracking
+ * (README: Tracking); calls queued in Assistant.q before this file loaded are replayed. Theming: widget.css. */
 (function (window, document) {
   'use strict';
 
@@ -13,8 +13,9 @@
   var site = script.getAttribute('data-site');
   var debug = script.hasAttribute('data-debug');
   var TIMEOUT_MS = 4000;
-  var api = '';
-  var cssUrl = '';
+  var src = new URL(script.src, location.href);
+  var api = (script.getAttribute('data-api') || src.origin).replace(/\/+$/, '') + '/api/v1';
+  var cssUrl = new URL('widget.css', src).href;
   var queue = (previous && previous.q) || [];
   var ready = false;
   var openers = {};
@@ -147,8 +148,8 @@
 
   /* api ------------------------------------------------------------------- */
 
-  /** Call the API; rejects on error, HTTP 4xx/5xx or after TIMEOUT_MS (and aborts the request). */
-  function call(method, path, body) {
+  /** Call the API; rejects on error, HTTP 4xx/5xx (err.res, err.json) or after TIMEOUT_MS (and aborts). */
+  function call(method, path, body, keepalive) {
     return new Promise(function (resolve, reject) {
       var ctrl = window.AbortController ? new AbortController() : null;
       var timer = setTimeout(function () {
@@ -159,10 +160,12 @@
       // A string body goes out as text/plain: a "simple" request, so no CORS preflight.
       var init = { method: method, credentials: 'omit', signal: ctrl ? ctrl.signal : undefined };
       if (body !== undefined) init.body = JSON.stringify(body);
+      if (keepalive) init.keepalive = init.body.length < 6e4; // may outlive the page (64 KB cap)
       fetch(url, init)
         .then(function (res) {
           return res.json().then(function (json) {
-            if (!res.ok) throw new Error((json.error && json.error.message) || 'HTTP ' + res.status);
+            var message = (json.error && json.error.message) || 'HTTP ' + res.status;
+            if (!res.ok) throw Object.assign(new Error(message), { res: res, json: json });
             return json;
           });
         })
@@ -172,6 +175,204 @@
         });
     });
   }
+
+  /* tracking -------------------------------------------------------------- */
+
+  var nav = window.navigator;
+  var EVENTS_KEY = 'assistant:events:' + site;
+  var CONSENT_KEY = 'assistant:consent';
+  var EVENTS_URL = api + '/events?site=' + encodeURIComponent(site);
+  var BATCH = 50;
+  var KNOWN = /^(page_view|product_view|search|quiz_\w+|(rec|promo)_\w+|(add_to|remove_from)_cart|cart|purchase|identify)$/;
+  var dnt = /^(true)?$/.test(script.getAttribute('data-respect-dnt')) &&
+    (nav.doNotTrack === '1' || nav.globalPrivacyControl === true);
+  var pending = []; // localStorage keeps the queue across pages
+  var beaconed = {};
+  var sending = null;
+  var failures = 0;
+  var retryAt = 0;
+  var started = false;
+  var collected = false;
+
+  function allowed() {
+    var given = read('localStorage', CONSENT_KEY);
+    return !!site && !dnt && (given === '1' || (given !== '0' && script.getAttribute('data-consent') !== 'required'));
+  }
+
+  function json(text) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      log(err);
+    }
+  }
+
+  function stored() {
+    var list = json(read('localStorage', EVENTS_KEY));
+    return Array.isArray(list) ? list : [];
+  }
+
+  function keep(events) {
+    write('localStorage', EVENTS_KEY, JSON.stringify(events.slice(-500)));
+  }
+
+  function pageJson(selector) {
+    var node = document.querySelector(selector);
+    return node && json(node.textContent);
+  }
+
+  function amount(value) {
+    value = parseFloat(value);
+    return value >= 0 && value <= 1e7 ? value : undefined;
+  }
+
+  /** A product or line; what does not fit the server's shape is left out. */
+  function line(sku, price, quantity, currency) {
+    quantity = parseInt(quantity, 10);
+    return { sku: String(sku).slice(0, 128), price: amount(price), quantity: quantity > 0 ? Math.min(quantity, 1e4) : undefined,
+      currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined };
+  }
+
+  function basket(data) {
+    var total = line(0, data.value, 0, data.currency);
+    var items = [].concat(data.items || []).filter(function (l) { return l && l.sku; }).slice(0, 200);
+    return { value: total.price, currency: total.currency,
+      items: items.map(function (l) { return line(l.sku, l.price, l.quantity || 1); }) };
+  }
+
+  /** Queue an event, in memory and in localStorage. */
+  var record = guard(function (type, data) {
+    if (!allowed()) return;
+    var event = JSON.parse(JSON.stringify(data)); // cyclic data throws here, not at every send
+    event.id = Date.now().toString(36) + Math.random().toString(36).slice(2, 14);
+    event.ts = Date.now();
+    event.type = type;
+    event.page = String(event.page || location.pathname + location.search).slice(0, 2000);
+    pending = pending.concat([event]).slice(-500);
+    keep(stored().concat([event]));
+    if (pending.length >= 20) send();
+  });
+
+  function drop(batch) {
+    var ids = batch.map(function (e) { return e.id; });
+    var left = function (e) { return ids.indexOf(e.id) < 0; };
+    pending = pending.filter(left);
+    keep(stored().filter(left));
+    failures = retryAt = 0;
+    return true;
+  }
+
+  /** Retry-After (seconds or a date), else 2 s doubling to 60 s, with jitter. */
+  function later(header) {
+    var wait = header ? Number(header) * 1000 || Date.parse(header) - Date.now() : 0;
+    retryAt = Date.now() + (wait > 0 ? Math.min(wait, 36e5)
+      : Math.min(6e4, 2000 * Math.pow(2, failures++) * (1 + Math.random() / 2)));
+  }
+
+  function send(force) {
+    if (sending || !pending.length || (!force && Date.now() < retryAt)) return sending || Promise.resolve();
+    var batch = pending.slice(0, BATCH);
+    sending = call('POST', '/events', { visitor: visitorId(), events: batch }, true).then(function () {
+      return drop(batch); // stored, duplicate and rejected are all final answers
+    }, function (err) {
+      var res = err.res || {};
+      if (res.status === 400 && Array.isArray(err.json.rejected)) return drop(batch);
+      log(err);
+      later(res.status === 429 && res.headers.get('Retry-After'));
+    }).then(guard(function (done) {
+      sending = null;
+      if (done) send();
+    }));
+    return sending;
+  }
+
+  /** Beacon what is new; it stays stored until a later page has it acknowledged. */
+  function leave() {
+    var fresh = pending.filter(function (e) { return !beaconed[e.id]; });
+    for (var i = 0; i < fresh.length; i += BATCH) {
+      var batch = fresh.slice(i, i + BATCH);
+      var body = JSON.stringify({ visitor: visitorId(), events: batch });
+      batch.forEach(function (e) { beaconed[e.id] = 1; });
+      if (!(nav.sendBeacon && nav.sendBeacon(EVENTS_URL, new Blob([body], { type: 'text/plain' })))) {
+        fetch(EVENTS_URL, { method: 'POST', body: body, keepalive: true, credentials: 'omit' }).catch(log);
+      }
+    }
+  }
+
+  /** A product_view per product in schema.org Product JSON-LD or a [data-assistant-product] element. */
+  function viewProducts() {
+    var seen = {};
+    function add(sku, price, currency) {
+      if (sku && !seen[sku]) record('product_view', seen[sku] = line(sku, price, 0, currency));
+    }
+    function walk(data) {
+      if (!data || typeof data !== 'object') return;
+      if (Array.isArray(data)) return data.forEach(walk);
+      walk(data['@graph']);
+      var offer = [].concat(data.offers)[0] || {};
+      if ([].concat(data['@type']).indexOf('Product') >= 0) add(data.sku, offer.price || offer.lowPrice, offer.priceCurrency);
+    }
+    [].forEach.call(document.querySelectorAll('script[type="application/ld+json"]'), function (node) {
+      walk(json(node.textContent));
+    });
+    [].forEach.call(document.querySelectorAll('[data-assistant-product]'), function (node) {
+      var data = node.dataset;
+      add(data.sku || data.assistantProduct, data.price, data.currency);
+    });
+  }
+
+  /** What a page tells without code from the shop. */
+  function collect() {
+    started = true;
+    if (collected || !allowed()) return;
+    collected = true;
+    record('page_view', { referrer: document.referrer.slice(0, 2000), title: document.title.slice(0, 500) });
+    viewProducts();
+    var params = new URLSearchParams(location.search);
+    var query = ['q', 'query', 'search', 's'].map(function (n) { return (params.get(n) || '').trim(); }).filter(Boolean)[0];
+    if (query) record('search', { query: query.slice(0, 200) });
+    var cart = pageJson('[data-assistant-cart]');
+    if (cart) record('cart', basket(cart));
+    var order = pageJson('[data-assistant-purchase]');
+    if (order && order.order_id) {
+      record('purchase', Object.assign(basket(order), { order_id: String(order.order_id).slice(0, 128) }));
+    }
+    send();
+  }
+
+  function cartForm(event) {
+    var node = event.target.closest && event.target.closest('[data-assistant-add-to-cart],[data-assistant-remove-from-cart]');
+    if (!node || (event.type === 'submit') !== (node.tagName === 'FORM')) return;
+    var form = node.tagName === 'FORM' && new FormData(node);
+    var field = function (name) { return node.dataset[name] || (form && form.get(name)); };
+    if (field('sku')) {
+      record(node.hasAttribute('data-assistant-add-to-cart') ? 'add_to_cart' : 'remove_from_cart',
+        line(field('sku'), field('price'), field('quantity') || 1));
+    }
+  }
+
+  var commands = {
+    track: function (type, data) {
+      data = data && typeof data === 'object' ? data : {};
+      if (KNOWN.test(type)) record(type, data);
+      else if (type && typeof type === 'string') record('custom', { name: type.slice(0, 64), props: data });
+    },
+    identify: function (customerId, traits) {
+      if (customerId) record('identify', { customer_id: String(customerId).slice(0, 128), traits: traits });
+    },
+    setCart: function (items, totals) {
+      totals = totals || {};
+      if (Array.isArray(items)) record('cart', basket({ items: items, value: totals.value, currency: totals.currency }));
+    },
+    consent: function (yes) {
+      write('localStorage', CONSENT_KEY, yes ? '1' : '0');
+      if (!yes) keep(pending = []);
+      else if (started) collect();
+    },
+    flush: function () {
+      return send(true);
+    }
+  };
 
   /* render ---------------------------------------------------------------- */
 
@@ -193,6 +394,7 @@
   /** One flow's quiz: a dialog (launcher) or an inline panel. */
   function QuizView(flow, dialog, onClose) {
     var quiz = null;
+    var finishing = false;
     var busy = false;
     var retry = null;
     var given = {};
@@ -247,10 +449,20 @@
       });
     }
 
+    function note(type, data) {
+      data.flow = flow.id;
+      data.quiz = quiz;
+      record(type, data);
+    }
+
     function begin(fresh) {
       var saved = !fresh && read('sessionStorage', storeKey);
       var start = function () {
-        return call('POST', '/quiz', { flow: flow.id, visitor: visitorId(), page: location.pathname });
+        return call('POST', '/quiz', { flow: flow.id, visitor: visitorId(), page: location.pathname }).then(function (state) {
+          quiz = state.quiz;
+          note('quiz_start', {});
+          return state;
+        });
       };
       if (fresh) given = {};
       request(function () {
@@ -261,7 +473,11 @@
     function submit(question, value) {
       given[question.id] = value;
       request(function () {
-        return call('POST', '/quiz/' + quiz + '/answers', { question: question.id, value: value });
+        return call('POST', '/quiz/' + quiz + '/answers', { question: question.id, value: value }).then(function (state) {
+          note('quiz_answer', { question: question.id, value: value });
+          finishing = state.done;
+          return state;
+        });
       });
     }
 
@@ -351,8 +567,12 @@
       }
       var list = el('ul', { class: 'cards' });
       items.forEach(function (item, rank) {
-        list.appendChild(card(item, rank === 0 && !data.fallback, labels));
+        list.appendChild(card(item, rank === 0 && !data.fallback, labels, function () {
+          note('quiz_result_click', { sku: item.product.sku });
+        }));
       });
+      if (finishing) note('quiz_finish', { value: items.map(function (item) { return item.product.sku; }) });
+      finishing = false;
       out.appendChild(items.length ? list : el('p', { class: 'help', text: 'No products to show right now.' }));
       out.appendChild(el('div', { class: 'actions' }, [
         el('button', { type: 'button', class: 'btn ghost', text: 'Start over', onclick: function () { begin(true); } })
@@ -380,7 +600,7 @@
     };
   }
 
-  function card(item, best, labels) {
+  function card(item, best, labels, onpick) {
     var product = item.product;
     var reasons = item.reasons || [];
     var misses = item.misses || [];
@@ -397,7 +617,7 @@
       el('div', { class: 'media' }, [image && el('img', { src: image, alt: '', loading: 'lazy', width: '320', height: '240' })]),
       el('div', { class: 'info' }, [
         best && el('span', { class: 'badge', text: 'Best match' }),
-        el('h4', { class: 'name' }, [el('a', { href: safeUrl(product.url), text: product.title })]),
+        el('h4', { class: 'name' }, [el('a', { href: safeUrl(product.url), text: product.title, onclick: onpick })]),
         el('p', { class: 'meta' }, [el('span', { class: 'price', text: money(product.price, product.currency) }), rating]),
         reasons.length && chips,
         misses.length && el('p', { class: 'miss', text: 'Not quite: ' + misses.map(function (m) { return labels[m] || m; }).join(', ') })
@@ -616,30 +836,44 @@
     if (args[0] === 'close') closers.forEach(function (close) { close(); });
   }
 
-  function flush() {
+  function replay() {
     ready = true;
     queue.splice(0).forEach(guard(runCommand));
   }
 
   function start() {
     if (!site) return log('data-site is missing on the script tag');
-    var src = new URL(script.src, location.href);
-    api = (script.getAttribute('data-api') || src.origin).replace(/\/+$/, '') + '/api/v1';
-    cssUrl = new URL('widget.css', src).href;
+    collect();
     call('GET', '/flows?page=' + encodeURIComponent(location.pathname))
       .then(guard(setup))
       .catch(log)
-      .then(guard(flush));
+      .then(guard(replay));
   }
 
-  var Assistant = guard(function () {
+  var Assistant = guard(function (name) {
+    if (commands.hasOwnProperty(name)) return commands[name].apply(null, [].slice.call(arguments, 1));
     if (ready) runCommand(arguments);
     else queue.push(arguments);
   });
   Assistant.open = guard(function (flowId) { Assistant('open', flowId); });
   Assistant.close = guard(function () { Assistant('close'); });
+  for (var name in commands) Assistant[name] = guard(commands[name]);
   Assistant.version = '1';
   window.Assistant = Assistant;
+  pending = stored();
+  if (!allowed() && pending.length) keep(pending = []);
+  // queued tracking calls run now; open and close wait for the flows
+  queue = queue.filter(function (args) {
+    if (!commands.hasOwnProperty(args[0])) return true;
+    Assistant.apply(null, args);
+  });
+  document.addEventListener('submit', guard(cartForm), true);
+  document.addEventListener('click', guard(cartForm), true);
+  document.addEventListener('visibilitychange', guard(function () {
+    if (document.visibilityState === 'hidden') leave();
+  }));
+  window.addEventListener('pagehide', guard(leave));
+  setInterval(guard(function () { send(); }), 3000);
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', guard(start));
   else guard(start)();

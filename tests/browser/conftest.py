@@ -76,9 +76,15 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's folder: its flows and its SQLite database (demo.db)."""
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, live_folder: Path) -> Iterator[str]:
     """The app with the demo shop, on a free port of 127.0.0.1; yields its base URL."""
-    folder = tmp_path_factory.mktemp("browser")
+    folder = live_folder
     flows = folder / "flows"
     shutil.copytree(resource_dir("flows"), flows)
     (flows / "sock-finder.yaml").write_text(SOCK_FLOW, encoding="utf-8")
