@@ -19,8 +19,10 @@ from assistant.errors import AssistantError
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.problems import errors
 from assistant.flows.registry import read_flow
+from assistant.recommend.training import train_site
 from assistant.sites.models import Site
 from assistant.sites.service import create_site, get_site_by_key
+from assistant.timeutil import utcnow
 from assistant.users.models import ROLES
 from assistant.users.service import create_user
 
@@ -160,6 +162,20 @@ def _catalog_products(site_key: str | None) -> list | None:
 
 
 @main.command()
+@click.option("--site", "site_key", default=None, help="Train one site (default: every site).")
+@click.option("--days", default=90, show_default=True, help="Events of the last N days.")
+def train(site_key: str | None, days: int) -> None:
+    """Fit every recommendation strategy from events and catalog; the server picks the bundle up live."""
+    settings = Settings.from_env()
+    with _session() as session:
+        targets = [get_site_by_key(session=session, key=site_key)] if site_key else list(session.exec(select(Site)))
+        for target in targets:
+            report = train_site(session=session, site=target, root=settings.models_dir, now=utcnow(), days=days)
+            click.echo(f"{target.key}: {report.products} products, {report.events} events in {report.sessions} "
+                       f"visits, {report.baskets} baskets -> {report.path} ({report.seconds:.1f} s)")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=2, show_default=True)
@@ -174,9 +190,10 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def demo(host: str, port: int) -> None:
-    """Build the demo shop (Trailhead Outfitters) into the database and serve it."""
+    """Build the demo shop (Trailhead Outfitters) into the database, train its models and serve it."""
     from assistant.app import create_app
     from assistant.demo.build import build_demo
+    from assistant.demo.history import seed_history
 
     settings = Settings.from_env()
     migrate.upgrade(settings.database_url)
@@ -184,8 +201,12 @@ def demo(host: str, port: int) -> None:
     with session_scope(engine) as session:
         site = build_demo(session=session, origins=_demo_origins(host, port))
         products = len(list_products(session=session, site=site))
+        events = seed_history(session=session, site=site, now=utcnow())
+    with session_scope(engine) as session:
+        report = train_site(session=session, site=site, root=settings.models_dir, now=utcnow())
     engine.dispose()
-    click.echo(f"demo shop ready: {products} products, site key {site.key} ({_safe_url(settings.database_url)})")
+    click.echo(f"demo shop ready: {products} products, {events or 'existing'} events, models trained in "
+               f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
     server.run(lambda: create_app(settings), host=host, port=port, workers=2)
 

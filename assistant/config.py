@@ -30,6 +30,10 @@ class Settings:
     """Folder of flow files (ASSISTANT_FLOWS)."""
     reload_flows: bool = True
     """Re-read a flow file when it changes (ASSISTANT_RELOAD_FLOWS); on by default in development."""
+    models_dir: Path = Path("instance/models")
+    """Where `assistant train` writes recommendation bundles and the server reads them (ASSISTANT_MODELS)."""
+    merch_rules: Path = field(default_factory=lambda: resource_dir("rules") / "merchandising.yaml")
+    """Merchandising rules for recommendations (ASSISTANT_MERCH_RULES)."""
     rate_limits: bool = True
     """Rate-limit the events API (ASSISTANT_RATE_LIMITS=off disables, e.g. for load tests)."""
     event_limit_site: str = "20000/minute"
@@ -51,6 +55,9 @@ class Settings:
             secret_key=env.get("SECRET_KEY", DEV_SECRET),
             flows_dir=Path(env["ASSISTANT_FLOWS"]) if "ASSISTANT_FLOWS" in env else resource_dir("flows"),
             reload_flows=_flag(env.get("ASSISTANT_RELOAD_FLOWS"), default=mode != "production"),
+            models_dir=Path(env.get("ASSISTANT_MODELS", "instance/models")),
+            merch_rules=Path(env["ASSISTANT_MERCH_RULES"]) if "ASSISTANT_MERCH_RULES" in env
+            else resource_dir("rules") / "merchandising.yaml",
             rate_limits=_flag(env.get("ASSISTANT_RATE_LIMITS"), default=True),
             event_limit_site=env.get("ASSISTANT_EVENT_LIMIT_SITE", cls.event_limit_site),
             event_limit_client=env.get("ASSISTANT_EVENT_LIMIT_CLIENT", cls.event_limit_client),

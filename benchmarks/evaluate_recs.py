@@ -48,22 +48,13 @@ from assistant.recommend.interactions import Interactions, read_retail_baskets, 
 from assistant.recommend.popular import Popular
 from assistant.recommend.rules import SequentialRules
 from assistant.recommend.session_knn import SessionKNN
+from assistant.recommend.settings import CHOSEN_CART_KNN, CHOSEN_COOCCURRENCE, CHOSEN_EASE, CHOSEN_SESSION
 from assistant.recommend.together import CoOccurrence
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA", ROOT / ".." / "shared" / "data"))
 YOO = DATA / "yoochoose_100k_sessionrec"
 RETAIL = DATA / "online_retail_uci" / "online_retail_II_2009-12_2010-12.csv.gz"
-
-# Chosen by `--tune` (coordinate search on train_tr -> train_valid, objective HR@20 + MRR@20).
-CHOSEN_SESSION: dict[str, Any] = dict(
-    k=1000, sample_size=5000, similarity="cosine", lambda_spw=0.5, lambda_snh=5, lambda_inh=8.0, lambda_ipw=4.0,
-    idf_weighting=2, reminder_boost=0.1, rules_weight=0.1)
-# Chosen by `--tune` (grids on invoices before 2010-07 -> July-August 2010, objective HR@10 + MRR@10).
-CHOSEN_COOCCURRENCE: dict[str, Any] = dict(alpha=0.5, beta=0.5)
-CHOSEN_CART_KNN: dict[str, Any] = dict(k=100, sample_size=5000, similarity="cosine", weighting="same",
-                                       weighting_score="same", idf_weighting=1)
-CHOSEN_EASE: dict[str, Any] = dict(l2=50, max_neighbors=200)
 
 # The session-rec authors' settings (BASELINES.md), re-implemented to check our code reproduces their figures.
 VSKNN_AUTHORS: dict[str, Any] = dict(k=500, sample_size=5000, weighting="quadratic", weighting_score="div",

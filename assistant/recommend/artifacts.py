@@ -14,11 +14,13 @@ from assistant.recommend.ease import EASE
 from assistant.recommend.popular import Popular, Trending
 from assistant.recommend.rules import SequentialRules
 from assistant.recommend.session_knn import SessionKNN
+from assistant.recommend.similar import ContentSimilar
 from assistant.recommend.together import CoOccurrence
 
 FORMAT = 1
 STRATEGIES: dict[str, type[Strategy]] = {cls.__name__: cls for cls in
-                                         (Popular, Trending, CoOccurrence, EASE, SequentialRules, SessionKNN)}
+                                         (Popular, Trending, CoOccurrence, EASE, SequentialRules, SessionKNN,
+                                                          ContentSimilar)}
 SPARSE = {"csr": sp.csr_matrix, "csc": sp.csc_matrix}
 
 

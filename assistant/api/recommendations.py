@@ -1,0 +1,45 @@
+"""GET /recommendations: a strip of products for a placement, each with its reason, and an id for attribution."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request
+
+from assistant.api import bp
+from assistant.api.origins import current_site
+from assistant.catalog.models import ProductPublic
+from assistant.db import get_session
+from assistant.errors import Invalid
+from assistant.recommend.merch import load_rules
+from assistant.recommend.service import placement_named, recommend_for
+from assistant.recommend.shopper import shopper_context
+from assistant.timeutil import utcnow
+
+MAX_ITEMS = 24
+
+
+@bp.get("/recommendations")
+def recommendations() -> Response:
+    """?placement=home|product|cart|checkout&visitor=&product=SKU&cart=SKU,SKU&n=8"""
+    site = current_site()
+    placement = placement_named(request.args.get("placement", ""))
+    n = request.args.get("n", 8, type=int)
+    if n is None or not 1 <= n <= MAX_ITEMS:
+        raise Invalid(f"must be a whole number from 1 to {MAX_ITEMS}", field="n")
+    cart = request.args.get("cart")
+    skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
+    state = current_app.extensions["assistant"]
+    session = get_session()
+    shopper = shopper_context(session=session, site=site, anon_id=_short("visitor"), product=_short("product"),
+                              cart=skus, now=utcnow())
+    result = recommend_for(session=session, site=site, bundle=state["models"].bundle(site.key), placement=placement,
+                           shopper=shopper, n=n, rules=load_rules(state["settings"].merch_rules))
+    return jsonify({"rec": result.rec_id, "placement": result.placement, "title": result.title,
+                    "items": [{"product": ProductPublic.of(p).model_dump(),
+                               "reason": {"kind": r.kind, "text": r.text}} for p, r in result.items]})
+
+
+def _short(name: str) -> str | None:
+    value = request.args.get(name)
+    if value is not None and not 1 <= len(value) <= 128:
+        raise Invalid("must be 1-128 characters", field=name)
+    return value

@@ -1,0 +1,174 @@
+"""recommend_for: the placements of a shop, blending strategies with fallback and applying business rules.
+
+Every placement asks its chain for more candidates than it shows, then keeps products that are in
+stock, not in the cart, not just bought and not the product on the page; applies the merchandiser
+rules; drops near-duplicates; and, on checkout, puts items that close the free-shipping gap first
+and keeps only low-priced add-ons.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from assistant.catalog.models import Product
+from assistant.catalog.money import format_price, to_minor
+from assistant.catalog.service import attribute_items
+from assistant.errors import Invalid
+from assistant.recommend.base import Context, Reason, Scored
+from assistant.recommend.chain import recommend_sequential
+from assistant.recommend.merch import Rule
+from assistant.recommend.serving import Bundle
+from assistant.recommend.shopper import Shopper
+from assistant.recommend.similar import ContentSimilar
+from assistant.sites.models import Site
+
+OVERFETCH = 4
+NEAR_DUPLICATE = 0.9
+ADD_ON_SHARE = 0.25  # checkout add-ons cost at most this share of the cart (and at least ADD_ON_FLOOR)
+ADD_ON_FLOOR = 20.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a strip is shown, its heading, and the strategies it asks in order."""
+
+    name: str
+    title: str
+    chain: tuple[str, ...]
+
+
+PLACEMENTS = {p.name: p for p in (
+    Placement("home", "Picked for you", ("session", "trending", "popular")),
+    Placement("product", "You might also like", ("together", "session", "similar", "popular")),
+    Placement("cart", "Complete your order", ("basket", "together", "session", "popular")),
+    Placement("checkout", "Add to your order", ("basket", "together", "popular")),
+)}
+
+
+@dataclass
+class RecResult:
+    """The strip to show: an id for attribution, its heading, products with one reason each."""
+
+    rec_id: str
+    placement: str
+    title: str
+    items: list[tuple[Product, Reason]] = field(default_factory=list)
+
+
+def placement_named(name: str) -> Placement:
+    """The placement `name`, or Invalid naming the known ones."""
+    if name not in PLACEMENTS:
+        raise Invalid(f"must be one of: {', '.join(PLACEMENTS)}", field="placement")
+    return PLACEMENTS[name]
+
+
+def recommend_for(*, session: Session, site: Site, bundle: Bundle | None, placement: Placement, shopper: Shopper,
+                  n: int, rules: Sequence[Rule] = (), free_shipping: float | None = None) -> RecResult:
+    """Up to `n` products for `placement`, each with the reason it was chosen."""
+    result = RecResult("r_" + uuid.uuid4().hex[:16], placement.name, placement.title)
+    if bundle is None:
+        return result
+    context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing,
+                      category=None)
+    banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
+    models = [m for m in (bundle.get(name) for name in placement.chain) if m is not None]
+    scored = recommend_sequential(models, context, n=n * OVERFETCH, exclude=banned)
+    pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
+    products = _in_stock(session, site, [s.item_id for s in scored] + pins)
+    ranked = _apply_rules(scored, products, rules, placement.name, pins)
+    if placement.name == "checkout":
+        ranked = _checkout(ranked, shopper.cart_value, free_shipping, site.currency)
+    similar = bundle.get("similar")
+    chosen = _diverse(ranked, similar if isinstance(similar, ContentSimilar) else None, n)
+    result.items = _name_sources(session, site, chosen)
+    return result
+
+
+def _in_stock(session: Session, site: Site, skus: list[str]) -> dict[str, Product]:
+    if not skus:
+        return {}
+    query = select(Product).where(Product.site_id == site.pk, col(Product.sku).in_(set(skus)),
+                                  Product.in_stock == True)  # noqa: E712
+    return {p.sku: p for p in session.exec(query)}
+
+
+def _apply_rules(scored: list[Scored], products: dict[str, Product], rules: Sequence[Rule], placement: str,
+                 pins: list[str]) -> list[tuple[Product, Reason]]:
+    active = [r for r in rules if r.applies(placement) and r.action != "pin"]
+    weighted = []
+    for position, item in enumerate(scored):
+        product = products.get(item.item_id)
+        if product is None:
+            continue
+        attrs = dict(attribute_items(product))
+        weight = 1.0 / (1 + position)
+        if any(r.action == "exclude" and r.matches(attrs) for r in active):
+            continue
+        for rule in active:
+            if rule.action in ("boost", "bury") and rule.matches(attrs):
+                weight *= rule.factor
+        weighted.append((weight, position, product, item.reason))
+    weighted.sort(key=lambda w: (-w[0], w[1]))
+    pinned = [(products[sku], Reason("pinned", "Our pick")) for sku in pins if sku in products]
+    pinned_skus = {p.sku for p, _ in pinned}
+    return pinned + [(p, r) for _, _, p, r in weighted if p.sku not in pinned_skus]
+
+
+def _checkout(ranked: list[tuple[Product, Reason]], cart_value: float, threshold: float | None,
+              currency: str) -> list[tuple[Product, Reason]]:
+    """Items that close the free-shipping gap first (cheapest that does), then low-priced add-ons."""
+    closers: list[tuple[Product, Reason]] = []
+    if threshold is not None and 0 < threshold - cart_value:
+        gap = threshold - cart_value
+        fitting = sorted((p for p, _ in ranked if p.price >= gap), key=lambda p: p.price)[:1]
+        text = f"Adds {format_price(to_minor(round(gap, 2), currency), currency)} to reach free shipping"
+        closers = [(p, Reason("closes_gap", text)) for p in fitting]
+    ceiling = max(ADD_ON_FLOOR, ADD_ON_SHARE * cart_value)
+    taken = {p.sku for p, _ in closers}
+    add_ons = [(p, r) for p, r in ranked if p.price <= ceiling and p.sku not in taken]
+    return closers + add_ons
+
+
+def _diverse(ranked: list[tuple[Product, Reason]], similar: ContentSimilar | None,
+             n: int) -> list[tuple[Product, Reason]]:
+    """Skip items nearly identical to one already chosen (e.g. the same shoe in another cut)."""
+    chosen: list[tuple[Product, Reason]] = []
+    near: set[str] = set()
+    for product, reason in ranked:
+        if product.sku in near:
+            continue
+        chosen.append((product, reason))
+        if len(chosen) == n:
+            break
+        if similar is not None:
+            near.update(_near_duplicates(similar, product.sku))
+    return chosen
+
+
+def _near_duplicates(similar: ContentSimilar, sku: str) -> list[str]:
+    codes = similar.encode([sku])
+    if not codes.size:
+        return []
+    row = int(codes[0])
+    close = similar.neighbors_[row][(similar.similarity_[row] >= NEAR_DUPLICATE) & (similar.neighbors_[row] >= 0)]
+    return [str(similar.item_ids_[c]) for c in close]
+
+
+_SOURCE_TEXT = {"bought_together": "Often bought with {}", "similar": "Similar to {}",
+                "next_viewed": "Often viewed after {}"}
+
+
+def _name_sources(session: Session, site: Site,
+                  chosen: list[tuple[Product, Reason]]) -> list[tuple[Product, Reason]]:
+    """Put the title of the item behind a reason into its text ("Often bought with Trail Runner 3")."""
+    sources = {r.source_item for _, r in chosen if r.source_item and r.kind in _SOURCE_TEXT}
+    if not sources:
+        return chosen
+    query = select(Product.sku, Product.title).where(Product.site_id == site.pk, col(Product.sku).in_(sources))
+    titles = dict(session.exec(query).all())
+    return [(p, Reason(r.kind, _SOURCE_TEXT[r.kind].format(titles[r.source_item]), r.source_item)
+             if r.source_item in titles and r.kind in _SOURCE_TEXT else r) for p, r in chosen]

@@ -1,0 +1,149 @@
+"""Train every strategy of a site from its events and catalog, and save a versioned bundle.
+
+`assistant train` runs this offline (never in a shopper's request); the server loads the newest
+bundle read-only (see serving.py). A bundle is a folder of .npz artifacts plus manifest.json;
+`CURRENT` names the live one and is replaced atomically, so a reader never sees half a bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import text
+from sqlmodel import Session
+
+from assistant.recommend import artifacts
+from assistant.recommend.base import Strategy
+from assistant.recommend.ease import EASE
+from assistant.recommend.interactions import Basket, Interactions
+from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.session_knn import SessionKNN
+from assistant.recommend.settings import CHOSEN_COOCCURRENCE, CHOSEN_EASE, CHOSEN_SESSION
+from assistant.recommend.similar import ContentSimilar
+from assistant.recommend.together import CoOccurrence
+from assistant.sites.models import Site
+from assistant.timeutil import as_utc
+
+KEEP_BUNDLES = 3
+
+
+def strategies() -> dict[str, Strategy]:
+    """The strategies a bundle holds, with the settings the offline evaluation chose (settings.py)."""
+    return {
+        "session": SessionKNN(**CHOSEN_SESSION),
+        "basket": EASE(**CHOSEN_EASE, max_items=3_000),  # the dense inverse grows with the square
+        "together": CoOccurrence(**CHOSEN_COOCCURRENCE, max_neighbors=200),
+        "trending": Trending(half_life_days=7.0),
+        "popular": Popular(by_category=True),
+    }
+
+
+@dataclass
+class TrainReport:
+    """What a training run produced."""
+
+    path: Path
+    events: int
+    sessions: int
+    baskets: int
+    products: int
+    seconds: float
+
+
+def train_site(*, session: Session, site: Site, root: Path, now: datetime, days: int = 90) -> TrainReport:
+    """Fit every strategy on the last `days` of events and the catalog; make the bundle current."""
+    started = time.perf_counter()
+    since = now - timedelta(days=days)
+    catalog = _catalog(session, site)
+    views = _view_events(session, site, since)
+    baskets = _baskets(session, site, since)
+    models = strategies()
+    categories = dict(zip(catalog["sku"], catalog["category"], strict=True))
+    if len(views[0]):
+        clicks = Interactions.from_arrays(*views, categories=categories)
+        for name in ("session", "trending", "popular"):
+            models[name].fit(clicks)
+    if baskets:
+        orders = Interactions.from_baskets(baskets)
+        models["basket"].fit(orders)
+        models["together"].fit(orders)
+    similar = ContentSimilar().fit_catalog(item_ids=catalog["sku"], texts=catalog["text"], prices=catalog["price"],
+                                           categories=catalog["category"])
+    fitted = {name: model for name, model in {**models, "similar": similar}.items() if hasattr(model, "item_ids_")}
+    path = _write_bundle(root / site.key, fitted, now)
+    return TrainReport(path, len(views[0]), len(set(views[0])), len(baskets), len(catalog["sku"]),
+                       time.perf_counter() - started)
+
+
+def _catalog(session: Session, site: Site) -> dict[str, list]:
+    rows = session.execute(text("SELECT sku, title, description, categories, attributes, price_minor, currency "
+                                "FROM product WHERE site_id = :site ORDER BY sku"), {"site": site.pk}).all()
+    columns: dict[str, list] = defaultdict(list)
+    for sku, title, description, categories, attributes, price_minor, currency in rows:
+        categories = json.loads(categories) if isinstance(categories, str) else categories
+        attributes = json.loads(attributes) if isinstance(attributes, str) else attributes
+        values = " ".join(" ".join(map(str, v)) if isinstance(v, list) else str(v) for v in attributes.values())
+        columns["sku"].append(sku)
+        columns["text"].append(f"{title} {title} {description} {values}")
+        columns["price"].append(price_minor / (1 if currency in ("JPY", "KRW") else 100))
+        columns["category"].append(categories[0] if categories else "")
+    return columns
+
+
+def _view_events(session: Session, site: Site, since: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = session.execute(text(
+        "SELECT session_id, sku, occurred_at FROM event WHERE site_id = :site AND occurred_at >= :since "
+        "AND type IN ('product_view', 'add_to_cart') AND sku IS NOT NULL AND session_id IS NOT NULL"),
+        {"site": site.pk, "since": since}).all()
+    if not rows:
+        return np.array([], dtype=str), np.array([], dtype=str), np.array([], dtype=np.float64)
+    sessions, skus, times = zip(*rows, strict=True)
+    return (np.asarray(sessions).astype(str), np.asarray(skus, dtype=str),
+            np.asarray([_seconds(t) for t in times], dtype=np.float64))
+
+
+def _baskets(session: Session, site: Site, since: datetime) -> list[Basket]:
+    """Orders (purchase events) and, where a visit added several items to the cart, that visit's adds."""
+    rows = session.execute(text(
+        "SELECT type, session_id, ref, sku, data, occurred_at FROM event WHERE site_id = :site "
+        "AND occurred_at >= :since AND type IN ('purchase', 'add_to_cart') ORDER BY occurred_at"),
+        {"site": site.pk, "since": since}).all()
+    baskets: dict[str, tuple[float, dict[str, None]]] = {}
+    for kind, visit, ref, sku, data, when in rows:
+        data = json.loads(data) if isinstance(data, str) else data
+        key = f"order:{ref}" if kind == "purchase" else f"visit:{visit}"
+        items = [line["sku"] for line in data.get("items", [])] if kind == "purchase" else [sku]
+        entry = baskets.setdefault(key, (_seconds(when), {}))
+        entry[1].update(dict.fromkeys(i for i in items if i))
+    return [Basket(key, when, tuple(items)) for key, (when, items) in baskets.items() if len(items) >= 2]
+
+
+def _seconds(value: datetime | str) -> float:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value).timestamp()
+
+
+def _write_bundle(folder: Path, models: dict[str, Strategy], now: datetime) -> Path:
+    version = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    target = folder / version
+    target.mkdir(parents=True, exist_ok=True)
+    for name, model in models.items():
+        artifacts.save(model, target / f"{name}.npz")
+    manifest = {"version": version, "trained_at": now.isoformat(), "models": sorted(models)}
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    pointer = folder / "CURRENT.tmp"
+    pointer.write_text(version)
+    pointer.replace(folder / "CURRENT")  # atomic: readers see the old or the new version, never neither
+    for old in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != version)[:-KEEP_BUNDLES + 1 or None]:
+        for file in old.iterdir():
+            file.unlink()
+        old.rmdir()
+    return target

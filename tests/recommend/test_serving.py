@@ -1,0 +1,153 @@
+"""Training from events, serving the newest bundle, placements with business rules, the API."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from assistant.catalog.models import Product
+from assistant.recommend.merch import parse_rules
+from assistant.recommend.service import PLACEMENTS, recommend_for
+from assistant.recommend.serving import ModelStore
+from assistant.recommend.shopper import Shopper
+from assistant.recommend.training import train_site
+from assistant.sites.models import Site
+from assistant.timeutil import utcnow
+from assistant.tracking.service import record_events
+from tests.factories import make_product
+from tests.tracking.test_events_api import CHROME
+
+SHOES = [("shoe-a", "Trail Runner A", "120"), ("shoe-b", "Trail Runner B", "125"), ("shoe-c", "Road Racer C", "90")]
+ADD_ONS = [("sock-1", "Merino Sock", "15"), ("spray-1", "Care Spray", "9"), ("bottle-1", "Bottle", "25"),
+           ("pack-1", "Big Pack", "180")]
+
+
+@pytest.fixture
+def catalog(session: Session, site: Site) -> dict[str, Product]:
+    products = {}
+    for sku, title, price in SHOES:
+        products[sku] = make_product(session, site, sku=sku, title=title, price=price, categories="Shoes",
+                                     description=f"{title} trail running shoe", attributes={"brand": "Acme"})
+    for sku, title, price in ADD_ONS:
+        products[sku] = make_product(session, site, sku=sku, title=title, price=price, categories="Extras",
+                                     attributes={"brand": "Other"})
+    make_product(session, site, sku="gone", title="Sold Out Sock", price="12", categories="Extras", stock="0")
+    return products
+
+
+def orders(session: Session, site: Site, baskets: list[list[str]]) -> None:
+    now_ms = time.time() * 1000
+    for number, basket in enumerate(baskets):
+        events: list[dict[str, Any]] = [
+            {"id": f"v-{number:04d}-{i:02d}", "type": "product_view", "sku": sku, "ts": now_ms - 60_000 + i}
+            for i, sku in enumerate(basket)]
+        events.append({"id": f"o-{number:04d}-00", "type": "purchase", "order_id": f"order-{number}", "value": 1.0,
+                       "ts": now_ms, "items": [{"sku": sku, "quantity": 1} for sku in basket]})
+        record_events(session=session, site=site, batch={"visitor": f"visitor-{number:04d}", "events": events},
+                      user_agent=CHROME, now=utcnow())
+    session.commit()
+
+
+@pytest.fixture
+def trained(session: Session, site: Site, catalog: dict[str, Product], tmp_path: Path) -> ModelStore:
+    orders(session, site, [["shoe-a", "sock-1"], ["shoe-a", "sock-1"], ["shoe-a", "spray-1"], ["shoe-b", "sock-1"],
+                           ["shoe-a", "gone"], ["shoe-c", "bottle-1"], ["shoe-a", "shoe-b"], ["pack-1", "bottle-1"]])
+    report = train_site(session=session, site=site, root=tmp_path / "models", now=utcnow())
+    assert (report.baskets, report.products) == (8, 8)
+    return ModelStore(tmp_path / "models", check_seconds=0)
+
+
+def skus(result: Any) -> list[str]:
+    return [p.sku for p, _ in result.items]
+
+
+def test_training_writes_a_bundle_the_store_serves(trained: ModelStore, site: Site) -> None:
+    bundle = trained.bundle(site.key)
+    assert bundle is not None and {"basket", "together", "session", "similar", "popular"} <= set(bundle.models)
+
+
+def test_a_newer_bundle_is_swapped_in_without_restart(session: Session, site: Site, trained: ModelStore,
+                                                      tmp_path: Path) -> None:
+    first = trained.bundle(site.key)
+    time.sleep(1.1)  # bundle versions are named by the second
+    train_site(session=session, site=site, root=tmp_path / "models", now=utcnow())
+    second = trained.bundle(site.key)
+    assert first is not None and second is not None and second.version != first.version
+
+
+def test_cart_placement_completes_the_cart_in_stock_only(session: Session, site: Site, trained: ModelStore) -> None:
+    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
+                           shopper=Shopper(cart=("shoe-a",), cart_value=120.0), n=3)
+    assert skus(result)[0] == "sock-1"
+    assert "gone" not in skus(result) and "shoe-a" not in skus(result)
+    assert result.items[0][1].text == "Often bought with Trail Runner A"
+    assert result.rec_id.startswith("r_") and result.title == "Complete your order"
+
+
+def test_product_placement_never_shows_the_product_itself(session: Session, site: Site,
+                                                         trained: ModelStore) -> None:
+    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+                           placement=PLACEMENTS["product"], shopper=Shopper(viewing="shoe-a"), n=6)
+    assert "shoe-a" not in skus(result) and skus(result)
+
+
+def test_checkout_puts_the_gap_closer_first_then_cheap_add_ons(session: Session, site: Site,
+                                                               trained: ModelStore) -> None:
+    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+                           placement=PLACEMENTS["checkout"], shopper=Shopper(cart=("shoe-c",), cart_value=90.0),
+                           n=4, free_shipping=100.0)
+    first, reason = result.items[0]
+    assert (first.sku, reason.kind, reason.text) == ("sock-1", "closes_gap", "Adds 10.00 EUR to reach free shipping")
+    assert all(p.price <= 25 for p, _ in result.items[1:])  # add-ons: at most max(20, a quarter of the cart)
+
+
+def test_merchandiser_rules_pin_bury_and_exclude(session: Session, site: Site, trained: ModelStore) -> None:
+    rules = parse_rules({"rules": [{"exclude": {"brand": "Other"}, "placements": ["product"]},
+                                   {"pin": "pack-1", "placements": ["cart"]}]})
+    product = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+                            placement=PLACEMENTS["product"], shopper=Shopper(viewing="shoe-a"), n=6, rules=rules)
+    assert skus(product) and all(p.attributes["brand"] == "Acme" for p, _ in product.items)
+    cart = recommend_for(session=session, site=site, bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
+                         shopper=Shopper(cart=("shoe-a",)), n=3, rules=rules)
+    assert skus(cart)[0] == "pack-1" and cart.items[0][1].kind == "pinned"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"rules": [{"pin": 3}]}, "rule 1: pin takes a SKU"),
+    ({"rules": [{"boost": {"brand": {"near": 1}}}]}, "rule 1: unknown operator 'near'"),
+    ({"rules": [{"boost": {"brand": "x"}, "bury": {"brand": "y"}}]}, "rule 1: needs exactly one of"),
+    ([1], "the file must be a mapping"),
+])
+def test_bad_rules_are_named(data: Any, message: str) -> None:
+    from assistant.recommend.merch import RuleError
+
+    with pytest.raises(RuleError, match=message):
+        parse_rules(data)
+
+
+def test_api_answers_a_strip_with_reasons(app: Flask, client: FlaskClient, site: Site, trained: ModelStore) -> None:
+    app.extensions["assistant"]["models"] = trained
+    body = client.get("/api/v1/recommendations?site=pk_test&placement=cart&cart=shoe-a&n=2").get_json()
+    assert body["placement"] == "cart" and body["rec"].startswith("r_") and len(body["items"]) == 2
+    assert body["items"][0] == {"product": body["items"][0]["product"],
+                                "reason": {"kind": "bought_together", "text": "Often bought with Trail Runner A"}}
+    assert body["items"][0]["product"]["sku"] == "sock-1"
+
+
+@pytest.mark.parametrize(("query", "field"), [("placement=shelf", "placement"), ("placement=cart&n=0", "n"),
+                                              ("placement=cart&n=99", "n"), ("placement=home&visitor=" + "x" * 200,
+                                                                             "visitor")])
+def test_api_errors_name_the_field(client: FlaskClient, site: Site, query: str, field: str) -> None:
+    response = client.get(f"/api/v1/recommendations?site=pk_test&{query}")
+    assert (response.status_code, response.get_json()["error"]["field"]) == (400, field)
+
+
+def test_api_is_empty_before_any_training(client: FlaskClient, site: Site) -> None:
+    body = client.get("/api/v1/recommendations?site=pk_test&placement=home").get_json()
+    assert body["items"] == [] and body["title"] == "Picked for you"
