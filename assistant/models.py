@@ -6,9 +6,11 @@ from sqlmodel import SQLModel
 
 from assistant.catalog.models import Product
 from assistant.flows.models import QuizSession
+from assistant.promotions.models import Campaign, PromotionSettings, Variant
 from assistant.sites.models import Site
 from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
 from assistant.users.models import User
 
 metadata = SQLModel.metadata
-__all__ = ["Cart", "Customer", "Event", "Product", "QuizSession", "Site", "User", "VisitSession", "Visitor", "metadata"]
+__all__ = ["Campaign", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession", "Site", "User",
+           "Variant", "VisitSession", "Visitor", "metadata"]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
-DOMAIN = ["sites", "catalog", "flows"]
+DOMAIN = ["sites", "catalog", "flows", "tracking", "recommend", "users", "promotions", "analytics"]
 
 
 def imports_of(path: Path) -> set[str]:

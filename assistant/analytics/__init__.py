@@ -1,0 +1,1 @@
+"""Analytics: experiment statistics (funnels and metrics join later)."""

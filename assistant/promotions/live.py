@@ -1,0 +1,147 @@
+"""LiveCampaign: a live campaign compiled for serving, and CampaignCache, which keeps them per site.
+
+The cache reloads a site's campaigns and settings only when they changed: each call runs one small
+aggregate query (campaign count, latest update, highest id, settings update time) and compares it
+with what was loaded, so an edit in the admin shows on the next request on every app node, and
+unchanged campaigns are never re-read or recompiled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
+
+from assistant.promotions.campaigns import variants_of
+from assistant.promotions.caps import Caps
+from assistant.promotions.models import Campaign, PromotionSettings, Variant
+from assistant.promotions.render import compile_message, uses_items
+from assistant.promotions.rules import Predicate, compile_conditions, validate_conditions
+from assistant.promotions.settings import PromoSettings, get_settings
+from assistant.sites.models import Site
+from assistant.timeutil import as_utc
+
+log = logging.getLogger(__name__)
+INLINE_ANY = frozenset({"cart", "checkout", "product", "quiz_results", "any"})
+"""Placements where a campaign placed on `any` page competes too (not pop-ups such as exit_intent)."""
+
+
+@dataclass(frozen=True)
+class LiveVariant:
+    """A variant as served."""
+
+    key: str
+    weight: int
+    control: bool
+    message: str
+    cta_kind: str
+    cta_text: str
+    cta_url: str
+    coupon: str
+    needs_items: bool
+    """The message or the call to action shows products."""
+
+
+@dataclass(frozen=True)
+class LiveCampaign:
+    """A live campaign with its conditions compiled and its schedule in UTC."""
+
+    id: int
+    name: str
+    placement: str
+    priority: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    tz: ZoneInfo
+    caps: Caps
+    matches: Predicate
+    variants: tuple[LiveVariant, ...]
+
+    def shows_on(self, placement: str) -> bool:
+        """Whether the campaign competes for `placement`."""
+        return self.placement == placement or (self.placement == "any" and placement in INLINE_ANY)
+
+    def runs_at(self, now: datetime) -> bool:
+        """Whether the schedule covers `now` (start inclusive, end exclusive)."""
+        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+
+    @property
+    def control_key(self) -> str | None:
+        """The key of the control variant, if the campaign has one."""
+        return next((v.key for v in self.variants if v.control), None)
+
+
+def compile_campaign(campaign: Campaign, variants: list[Variant]) -> LiveCampaign | None:
+    """The campaign ready to serve, or None (logged) if it no longer validates."""
+    if validate_conditions(campaign.conditions):
+        log.warning("campaign %s skipped: its conditions do not validate", campaign.id)
+        return None
+    for variant in variants:
+        if variant.message:
+            compile_message(variant.message)  # warm the template cache
+    return LiveCampaign(
+        id=campaign.pk, name=campaign.name, placement=campaign.placement, priority=campaign.priority,
+        starts_at=as_utc(campaign.starts_at) if campaign.starts_at else None,
+        ends_at=as_utc(campaign.ends_at) if campaign.ends_at else None, tz=ZoneInfo(campaign.timezone),
+        caps=Caps(campaign.cap_per_session, campaign.cap_per_day, campaign.cap_total),
+        matches=compile_conditions(campaign.conditions),
+        variants=tuple(LiveVariant(v.key, v.weight, v.is_control, v.message, v.cta_kind, v.cta_text, v.cta_url,
+                                   v.coupon_code, v.cta_kind == "products" or uses_items(v.message))
+                       for v in variants))
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    """What serving needs of a site: its promotion settings and live campaigns, highest priority first."""
+
+    settings: PromoSettings
+    campaigns: list[LiveCampaign]
+
+
+class CampaignCache:
+    """Settings and compiled live campaigns per (database, site), reloaded when either changes."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int], tuple[tuple[object, ...], LiveSite]] = {}
+        self._lock = threading.Lock()
+
+    def live(self, *, session: Session, site: Site) -> LiveSite:
+        """The site's settings and live campaigns (one aggregate query when nothing changed)."""
+        key = (str(session.get_bind().engine.url), site.pk)
+        stamp = _fingerprint(session, site)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == stamp:
+            return entry[1]
+        loaded = LiveSite(get_settings(session=session, site=site), load_live(session=session, site=site))
+        with self._lock:
+            self._entries[key] = (stamp, loaded)
+        return loaded
+
+    def clear(self) -> None:
+        """Forget every site's campaigns."""
+        with self._lock:
+            self._entries.clear()
+
+
+def load_live(*, session: Session, site: Site) -> list[LiveCampaign]:
+    """Read and compile the site's live campaigns (two queries)."""
+    query = (select(Campaign).where(Campaign.site_id == site.id, Campaign.status == "live")
+             .order_by(col(Campaign.priority).desc(), col(Campaign.id)))
+    campaigns = list(session.exec(query))
+    variants = variants_of(session=session, campaign_ids=[c.pk for c in campaigns])
+    compiled = (compile_campaign(c, variants[c.pk]) for c in campaigns)
+    return [c for c in compiled if c is not None]
+
+
+def _fingerprint(session: Session, site: Site) -> tuple[object, ...]:
+    settings = (select(PromotionSettings.updated_at).where(PromotionSettings.site_id == site.id)
+                .scalar_subquery())
+    query = sql_select(func.count(col(Campaign.id)), func.max(col(Campaign.updated_at)), func.max(col(Campaign.id)),
+                   settings).where(col(Campaign.site_id) == site.id)
+    return tuple(session.execute(query).one())

@@ -1,0 +1,141 @@
+"""VisitorSnapshot: what the assistant knows about a visitor right now, and snapshot_for to build it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlmodel import Session, col, select
+
+from assistant.catalog.models import Product
+from assistant.catalog.money import to_major, to_minor
+from assistant.sites.models import Site
+from assistant.timeutil import as_utc, utcnow
+from assistant.tracking.identity import person_visitor_ids
+from assistant.tracking.models import Customer, Event, Visitor, VisitSession
+from assistant.tracking.reads import current_cart, find_visitor, quiz_answers
+from assistant.tracking.visitors import SESSION_GAP
+
+PAGES_READ = 100
+
+
+@dataclass(frozen=True)
+class VisitorSnapshot:
+    """Everything targeting, caps and messages read about one visitor; every field has a neutral default."""
+
+    anon_id: str = ""
+    visitor_ids: tuple[int, ...] = ()
+    """The person's visitor rows (one per identified device); caps count their events."""
+    visit_id: int | None = None
+    """The visit in progress, or None when this request starts a new one."""
+    currency: str = "EUR"
+    cart_value_minor: int = 0
+    cart_items: int = 0
+    cart_skus: frozenset[str] = frozenset()
+    cart_categories: frozenset[str] = frozenset()
+    is_new: bool = True
+    visits: int = 1
+    """Visits so far, the current one included."""
+    quiz: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Latest answers: flow id -> question id -> value."""
+    pages: tuple[str, ...] = ()
+    """Paths viewed, most recent first, the current page included."""
+    viewed_skus: tuple[str, ...] = ()
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    referrer: str = ""
+    device: str = "desktop"
+    segments: frozenset[str] = frozenset()
+    """Customer segments; empty until the segments package fills it."""
+    churn_risk: float | None = None
+    """0 (staying) to 1 (leaving); None until the segments package fills it."""
+    first_name: str | None = None
+
+    @property
+    def cart_value(self) -> float:
+        """The cart value in major units of `currency`."""
+        return to_major(self.cart_value_minor, self.currency)
+
+    @property
+    def referrer_domain(self) -> str:
+        """The host of the referrer, lower case, or ''."""
+        return (urlsplit(self.referrer).hostname or "").lower()
+
+
+def sample_snapshot(*, currency: str = "EUR", cart_value: str | float = 0, **fields: Any) -> VisitorSnapshot:
+    """A visitor described by hand (admin preview): the cart value in major units, other fields as named."""
+    return VisitorSnapshot(currency=currency, cart_value_minor=to_minor(cart_value, currency), **fields)
+
+
+def page_path(page: str) -> str:
+    """The path of a page URL ('https://shop.example/cart?x=1' -> '/cart')."""
+    return urlsplit(page).path or ("/" if page else "")
+
+
+def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", device: str | None = None,
+                 now: datetime | None = None) -> VisitorSnapshot:
+    """Read the snapshot of visitor `anon_id` on `page` (a URL) from the tracking tables."""
+    now = now or utcnow()
+    current = page_path(page)
+    snapshot = VisitorSnapshot(anon_id=anon_id, currency=site.currency, pages=(current,) if current else (),
+                               device=device or "desktop")
+    visitor = find_visitor(session=session, site=site, anon_id=anon_id)
+    if visitor is None:
+        return replace(snapshot, **_utm_of(page))
+    ids = tuple(person_visitor_ids(session=session, visitor=visitor))
+    live = visitor.session_id is not None and as_utc(visitor.last_seen) >= now - SESSION_GAP
+    visit = session.get(VisitSession, visitor.session_id) if live else None
+    visits = visitor.sessions + (0 if visit else 1)
+    pages, viewed = _history(session, site, ids)
+    snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
+                       pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
+                       quiz=_quiz(session, site, visitor), first_name=_first_name(session, site, visitor),
+                       **_cart(session, site, visitor))
+    if visit is None:
+        return replace(snapshot, **_utm_of(page))
+    return replace(snapshot, visit_id=visit.id, utm_source=visit.utm_source, utm_medium=visit.utm_medium,
+                   utm_campaign=visit.utm_campaign, referrer=visit.referrer, device=device or visit.device or "desktop")
+
+
+def _utm_of(page: str) -> dict[str, Any]:
+    query = parse_qs(urlsplit(page).query)
+    return {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
+
+
+def _cart(session: Session, site: Site, visitor: Visitor) -> dict[str, Any]:
+    cart = current_cart(session=session, site=site, visitor=visitor)
+    if cart is None or not cart.items:
+        return {"currency": cart.currency if cart else site.currency}
+    skus = frozenset(str(line["sku"]) for line in cart.items)
+    query = select(Product.categories).where(Product.site_id == site.id, col(Product.sku).in_(skus))
+    categories = frozenset(c for row in session.exec(query) for c in row)
+    return {"currency": cart.currency, "cart_value_minor": cart.value_minor, "cart_skus": skus,
+            "cart_items": sum(int(line.get("quantity", 1)) for line in cart.items), "cart_categories": categories}
+
+
+def _history(session: Session, site: Site, ids: tuple[int, ...]) -> tuple[list[str], tuple[str, ...]]:
+    query = (select(Event.page, Event.sku).where(Event.site_id == site.id, col(Event.visitor_id).in_(ids),
+                                                 col(Event.type).in_(["page_view", "product_view"]))
+             .order_by(col(Event.occurred_at).desc()).limit(PAGES_READ))
+    rows = list(session.exec(query))
+    pages = [page_path(p) for p, _ in rows if p]
+    return pages, tuple(dict.fromkeys(s for _, s in rows if s))
+
+
+def _quiz(session: Session, site: Site, visitor: Visitor) -> dict[str, dict[str, Any]]:
+    answers = quiz_answers(session=session, site=site, visitor=visitor)
+    return {flow: {str(pair[0]): pair[1] for pair in pairs if isinstance(pair, list) and len(pair) == 2}
+            for flow, pairs in answers.items()}
+
+
+def _first_name(session: Session, site: Site, visitor: Visitor) -> str | None:
+    if visitor.customer_id is None:
+        return None
+    customer = session.get(Customer, (site.id, visitor.customer_id))
+    traits = customer.traits if customer else {}
+    name = traits.get("first_name") or traits.get("firstName")
+    return str(name)[:100] if name else None

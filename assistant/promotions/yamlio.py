@@ -1,0 +1,103 @@
+"""Campaigns as YAML: export_yaml writes a file marketers can edit; import_yaml reads it back with line numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from assistant.flows.loader import Locator
+from assistant.promotions.checks import parse_campaign
+from assistant.promotions.models import CampaignIn
+from assistant.promotions.problems import FieldProblem, InvalidFields
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line messages as literal blocks."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def export_yaml(campaigns: Sequence[CampaignIn]) -> str:
+    """A YAML document `campaigns: [...]` with every campaign, leaving out fields at their defaults."""
+    return yaml.dump({"campaigns": [_plain(c) for c in campaigns]}, Dumper=_Dumper, sort_keys=False,
+                     allow_unicode=True, width=100)
+
+
+def _plain(campaign: CampaignIn) -> dict[str, Any]:
+    data = campaign.model_dump(exclude_defaults=True)
+    tz = ZoneInfo(campaign.schedule.timezone)
+    for end in ("start", "end"):  # written as wall-clock time with its offset, as the marketer thinks of it
+        if data.get("schedule", {}).get(end):
+            data["schedule"][end] = data["schedule"][end].astimezone(tz)
+    return {"name": campaign.name, "placement": campaign.placement, "status": campaign.status, **data}
+
+
+def import_yaml(text: str) -> list[CampaignIn]:
+    """Parse and fully check a YAML file of campaigns; InvalidFields lists every problem with its line."""
+    data, locator = _compose(text)
+    items = data.get("campaigns") if isinstance(data, dict) else data
+    listed = isinstance(data, list)
+    if not isinstance(items, list):
+        raise InvalidFields([FieldProblem("campaigns", "the file must hold `campaigns:` with a list of campaigns",
+                                          *locator.at())])
+    campaigns, problems = [], []
+    for index, item in enumerate(items):
+        try:
+            campaigns.append(parse_campaign(item, prefix=f"campaigns[{index}]"))
+        except InvalidFields as exc:
+            problems += [_located(p, locator, listed) for p in exc.problems]
+    names = [c.name for c in campaigns]
+    problems += [_located(FieldProblem(f"campaigns[{i}].name", f"the name '{n}' is used twice"), locator, listed)
+                 for i, n in enumerate(names) if n in names[:i]]
+    if problems:
+        raise InvalidFields(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    return campaigns
+
+
+def _compose(text: str) -> tuple[Any, Locator]:
+    locator = Locator()
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise InvalidFields([FieldProblem("yaml", f"syntax error: {exc.problem or exc.context}", *where)]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidFields([FieldProblem("yaml", f"cannot read the file: {exc}", 1, 1)]) from None
+    if node is None:
+        return None, locator
+    return _to_data(node, (), locator, yaml.constructor.SafeConstructor()), locator
+
+
+def _to_data(node: yaml.Node, path: tuple[str | int, ...], locator: Locator, constructor: Any) -> Any:
+    locator.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node)
+            key = key if isinstance(key, (str, int)) else str(key)
+            locator.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _to_data(value_node, (*path, key), locator, constructor)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(item, (*path, i), locator, constructor) for i, item in enumerate(node.value)]
+    return constructor.construct_object(node)
+
+
+def _located(problem: FieldProblem, locator: Locator, listed: bool) -> FieldProblem:
+    path: tuple[str | int, ...] = tuple(name or int(index) for name, index in _PART.findall(problem.field))
+    if listed and path[:1] == ("campaigns",):
+        path = path[1:]
+    line, column = locator.key(*path) if problem.message == "unknown field" else locator.at(*path)
+    return FieldProblem(problem.field, problem.message, line, column)
