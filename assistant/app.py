@@ -11,6 +11,7 @@ from assistant.config import Settings
 from assistant.demo.shop import shop
 from assistant.flows import registry
 from assistant.paths import resource_dir
+from assistant.recommend.catalog_view import StockCache
 from assistant.recommend.serving import ModelStore
 
 MAX_BODY_BYTES = 512 * 1024
@@ -27,6 +28,7 @@ def create_app(config: Settings | None = None) -> Flask:
     db.init_app(app, config.database_url)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
+    app.extensions["assistant"]["stock"] = StockCache()
     limiter.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the widget's API authenticates by site key and Origin, not by cookie

@@ -7,7 +7,7 @@ from flask import Flask, Response, jsonify, request
 app = Flask(__name__)
 
 
-@app.post("/bare")
+@app.route("/bare", methods=["GET", "POST"])
 def bare() -> Response:
     """Read the body and answer an empty JSON object."""
     request.get_data()

@@ -6,7 +6,6 @@ from flask import Response, current_app, jsonify, request
 
 from assistant.api import bp
 from assistant.api.origins import current_site
-from assistant.catalog.models import ProductPublic
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.recommend.merch import load_rules
@@ -31,11 +30,12 @@ def recommendations() -> Response:
     session = get_session()
     shopper = shopper_context(session=session, site=site, anon_id=_short("visitor"), product=_short("product"),
                               cart=skus, now=utcnow())
-    result = recommend_for(session=session, site=site, bundle=state["models"].bundle(site.key), placement=placement,
-                           shopper=shopper, n=n, rules=load_rules(state["settings"].merch_rules))
+    result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
+                           sold_out=state["stock"].sold_out(session=session, site=site), currency=site.currency,
+                           rules=load_rules(state["settings"].merch_rules))
     return jsonify({"rec": result.rec_id, "placement": result.placement, "title": result.title,
-                    "items": [{"product": ProductPublic.of(p).model_dump(),
-                               "reason": {"kind": r.kind, "text": r.text}} for p, r in result.items]})
+                    "items": [{"product": p.public(), "reason": {"kind": r.kind, "text": r.text}}
+                              for p, r in result.items]})
 
 
 def _short(name: str) -> str | None:

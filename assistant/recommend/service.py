@@ -3,28 +3,25 @@
 Every placement asks its chain for more candidates than it shows, then keeps products that are in
 stock, not in the cart, not just bought and not the product on the page; applies the merchandiser
 rules; drops near-duplicates; and, on checkout, puts items that close the free-shipping gap first
-and keeps only low-priced add-ons.
+and keeps only low-priced add-ons. Products come from the bundle's catalog snapshot and a cached
+set of sold-out SKUs, so serving a strip queries no product table.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
-
-from assistant.catalog.models import Product
 from assistant.catalog.money import format_price, to_minor
-from assistant.catalog.service import attribute_items
 from assistant.errors import Invalid
 from assistant.recommend.base import Context, Reason, Scored
+from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
 from assistant.recommend.merch import Rule
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar
-from assistant.sites.models import Site
 
 OVERFETCH = 4
 NEAR_DUPLICATE = 0.9
@@ -56,7 +53,7 @@ class RecResult:
     rec_id: str
     placement: str
     title: str
-    items: list[tuple[Product, Reason]] = field(default_factory=list)
+    items: list[tuple[CatalogItem, Reason]] = field(default_factory=list)
 
 
 def placement_named(name: str) -> Placement:
@@ -66,62 +63,59 @@ def placement_named(name: str) -> Placement:
     return PLACEMENTS[name]
 
 
-def recommend_for(*, session: Session, site: Site, bundle: Bundle | None, placement: Placement, shopper: Shopper,
-                  n: int, rules: Sequence[Rule] = (), free_shipping: float | None = None) -> RecResult:
+def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopper, n: int,
+                  sold_out: Collection[str] = (), rules: Sequence[Rule] = (), free_shipping: float | None = None,
+                  currency: str = "EUR") -> RecResult:
     """Up to `n` products for `placement`, each with the reason it was chosen."""
     result = RecResult("r_" + uuid.uuid4().hex[:16], placement.name, placement.title)
     if bundle is None:
         return result
-    context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing,
-                      category=None)
+    context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing)
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
     models = [m for m in (bundle.get(name) for name in placement.chain) if m is not None]
     scored = recommend_sequential(models, context, n=n * OVERFETCH, exclude=banned)
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
-    products = _in_stock(session, site, [s.item_id for s in scored] + pins)
-    ranked = _apply_rules(scored, products, rules, placement.name, pins)
+    # sold-out items are dropped after the chain (over-fetching covers them): handing thousands of
+    # SKUs to every strategy as exclusions cost more than the scoring itself
+    scored = [s for s in scored if s.item_id not in sold_out]
+    pins = [sku for sku in pins if sku not in sold_out]
+    ranked = _apply_rules(scored, bundle.catalog, rules, placement.name, pins)
     if placement.name == "checkout":
-        ranked = _checkout(ranked, shopper.cart_value, free_shipping, site.currency)
+        value = shopper.cart_value
+        if value is None:
+            value = sum(bundle.catalog[s].price for s in shopper.cart if s in bundle.catalog)
+        ranked = _checkout(ranked, value, free_shipping, currency)
     similar = bundle.get("similar")
     chosen = _diverse(ranked, similar if isinstance(similar, ContentSimilar) else None, n)
-    result.items = _name_sources(session, site, chosen)
+    result.items = _name_sources(bundle.catalog, chosen)
     return result
 
 
-def _in_stock(session: Session, site: Site, skus: list[str]) -> dict[str, Product]:
-    if not skus:
-        return {}
-    query = select(Product).where(Product.site_id == site.pk, col(Product.sku).in_(set(skus)),
-                                  Product.in_stock == True)  # noqa: E712
-    return {p.sku: p for p in session.exec(query)}
-
-
-def _apply_rules(scored: list[Scored], products: dict[str, Product], rules: Sequence[Rule], placement: str,
-                 pins: list[str]) -> list[tuple[Product, Reason]]:
+def _apply_rules(scored: list[Scored], catalog: dict[str, CatalogItem], rules: Sequence[Rule], placement: str,
+                 pins: list[str]) -> list[tuple[CatalogItem, Reason]]:
     active = [r for r in rules if r.applies(placement) and r.action != "pin"]
     weighted = []
     for position, item in enumerate(scored):
-        product = products.get(item.item_id)
+        product = catalog.get(item.item_id)
         if product is None:
             continue
-        attrs = dict(attribute_items(product))
         weight = 1.0 / (1 + position)
-        if any(r.action == "exclude" and r.matches(attrs) for r in active):
+        if any(r.action == "exclude" and r.matches(product.attrs) for r in active):
             continue
         for rule in active:
-            if rule.action in ("boost", "bury") and rule.matches(attrs):
+            if rule.action in ("boost", "bury") and rule.matches(product.attrs):
                 weight *= rule.factor
         weighted.append((weight, position, product, item.reason))
     weighted.sort(key=lambda w: (-w[0], w[1]))
-    pinned = [(products[sku], Reason("pinned", "Our pick")) for sku in pins if sku in products]
+    pinned = [(catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in catalog]
     pinned_skus = {p.sku for p, _ in pinned}
     return pinned + [(p, r) for _, _, p, r in weighted if p.sku not in pinned_skus]
 
 
-def _checkout(ranked: list[tuple[Product, Reason]], cart_value: float, threshold: float | None,
-              currency: str) -> list[tuple[Product, Reason]]:
+def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, threshold: float | None,
+              currency: str) -> list[tuple[CatalogItem, Reason]]:
     """Items that close the free-shipping gap first (cheapest that does), then low-priced add-ons."""
-    closers: list[tuple[Product, Reason]] = []
+    closers: list[tuple[CatalogItem, Reason]] = []
     if threshold is not None and 0 < threshold - cart_value:
         gap = threshold - cart_value
         fitting = sorted((p for p, _ in ranked if p.price >= gap), key=lambda p: p.price)[:1]
@@ -133,10 +127,10 @@ def _checkout(ranked: list[tuple[Product, Reason]], cart_value: float, threshold
     return closers + add_ons
 
 
-def _diverse(ranked: list[tuple[Product, Reason]], similar: ContentSimilar | None,
-             n: int) -> list[tuple[Product, Reason]]:
+def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar | None,
+             n: int) -> list[tuple[CatalogItem, Reason]]:
     """Skip items nearly identical to one already chosen (e.g. the same shoe in another cut)."""
-    chosen: list[tuple[Product, Reason]] = []
+    chosen: list[tuple[CatalogItem, Reason]] = []
     near: set[str] = set()
     for product, reason in ranked:
         if product.sku in near:
@@ -162,13 +156,13 @@ _SOURCE_TEXT = {"bought_together": "Often bought with {}", "similar": "Similar t
                 "next_viewed": "Often viewed after {}"}
 
 
-def _name_sources(session: Session, site: Site,
-                  chosen: list[tuple[Product, Reason]]) -> list[tuple[Product, Reason]]:
+def _name_sources(catalog: dict[str, CatalogItem],
+                  chosen: list[tuple[CatalogItem, Reason]]) -> list[tuple[CatalogItem, Reason]]:
     """Put the title of the item behind a reason into its text ("Often bought with Trail Runner 3")."""
-    sources = {r.source_item for _, r in chosen if r.source_item and r.kind in _SOURCE_TEXT}
-    if not sources:
-        return chosen
-    query = select(Product.sku, Product.title).where(Product.site_id == site.pk, col(Product.sku).in_(sources))
-    titles = dict(session.exec(query).all())
-    return [(p, Reason(r.kind, _SOURCE_TEXT[r.kind].format(titles[r.source_item]), r.source_item)
-             if r.source_item in titles and r.kind in _SOURCE_TEXT else r) for p, r in chosen]
+    named = []
+    for product, reason in chosen:
+        source = catalog.get(reason.source_item or "")
+        if source is not None and reason.kind in _SOURCE_TEXT:
+            reason = Reason(reason.kind, _SOURCE_TEXT[reason.kind].format(source.title), reason.source_item)
+        named.append((product, reason))
+    return named

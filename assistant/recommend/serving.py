@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.recommend import artifacts
 from assistant.recommend.base import Strategy
+from assistant.recommend.catalog_view import CatalogItem, load_snapshot
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 10.0
@@ -22,6 +23,7 @@ class Bundle:
 
     version: str
     models: dict[str, Strategy]
+    catalog: dict[str, CatalogItem]
 
     def get(self, name: str) -> Strategy | None:
         """The strategy `name`, if this bundle has it."""
@@ -67,4 +69,4 @@ def _load(folder: Path) -> Bundle:
     manifest = json.loads((folder / "manifest.json").read_text())
     models = {name: artifacts.load(folder / f"{name}.npz") for name in manifest["models"]}
     log.info("loaded recommendation bundle %s", folder)
-    return Bundle(manifest["version"], models)
+    return Bundle(manifest["version"], models, load_snapshot(folder / "catalog.json"))

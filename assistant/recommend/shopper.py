@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from assistant.catalog.models import Product
 from assistant.catalog.money import to_major
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc
@@ -22,14 +21,20 @@ class Shopper:
 
     recent: tuple[str, ...] = ()
     cart: tuple[str, ...] = ()
-    cart_value: float = 0.0
+    cart_value: float | None = None
+    """None: work it out from the catalog's prices."""
     bought: tuple[str, ...] = ()
     viewing: str | None = None
 
 
 def shopper_context(*, session: Session, site: Site, anon_id: str | None, product: str | None,
                     cart: list[str] | None, now: datetime) -> Shopper:
-    """Read the visitor's history (indexed lookups only) and the page's context into a Shopper."""
+    """Read the visitor's history (indexed lookups only) and the page's context into a Shopper.
+
+    A page that sends its cart (the cart and checkout pages) needs no history: the strip completes that cart.
+    """
+    if cart is not None:
+        return Shopper(cart=tuple(cart), viewing=product)
     visitor = find_visitor(session=session, site=site, anon_id=anon_id) if anon_id else None
     recent: list[str] = []
     bought: list[str] = []
@@ -40,18 +45,7 @@ def shopper_context(*, session: Session, site: Site, anon_id: str | None, produc
         for order in purchases(session=session, site=site, visitor=visitor, limit=10):
             if as_utc(order.occurred_at) >= now - BOUGHT_WINDOW:
                 bought.extend(line["sku"] for line in order.data.get("items", []))
-    if cart is None:
-        cart_skus = [line["sku"] for line in stored_cart.items] if stored_cart else []
-        value = to_major(stored_cart.value_minor, stored_cart.currency) if stored_cart else 0.0
-    else:
-        cart_skus, value = cart, _value(session, site, cart)
+    cart_skus = [line["sku"] for line in stored_cart.items] if stored_cart else []
+    value = to_major(stored_cart.value_minor, stored_cart.currency) if stored_cart else 0.0
     return Shopper(recent=tuple(recent), cart=tuple(cart_skus), cart_value=value, bought=tuple(bought),
                    viewing=product)
-
-
-def _value(session: Session, site: Site, skus: list[str]) -> float:
-    if not skus:
-        return 0.0
-    query = select(Product).where(Product.site_id == site.pk, col(Product.sku).in_(set(skus)))
-    prices = {p.sku: p.price for p in session.exec(query)}
-    return sum(prices.get(sku, 0.0) for sku in skus)

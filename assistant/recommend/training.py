@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from assistant.recommend import artifacts
 from assistant.recommend.base import Strategy
+from assistant.recommend.catalog_view import snapshot_rows, write_snapshot
 from assistant.recommend.ease import EASE
 from assistant.recommend.interactions import Basket, Interactions
 from assistant.recommend.popular import Popular, Trending
@@ -61,7 +62,8 @@ def train_site(*, session: Session, site: Site, root: Path, now: datetime, days:
     """Fit every strategy on the last `days` of events and the catalog; make the bundle current."""
     started = time.perf_counter()
     since = now - timedelta(days=days)
-    catalog = _catalog(session, site)
+    rows = snapshot_rows(session, site)
+    catalog = _catalog(rows)
     views = _view_events(session, site, since)
     baskets = _baskets(session, site, since)
     models = strategies()
@@ -77,23 +79,19 @@ def train_site(*, session: Session, site: Site, root: Path, now: datetime, days:
     similar = ContentSimilar().fit_catalog(item_ids=catalog["sku"], texts=catalog["text"], prices=catalog["price"],
                                            categories=catalog["category"])
     fitted = {name: model for name, model in {**models, "similar": similar}.items() if hasattr(model, "item_ids_")}
-    path = _write_bundle(root / site.key, fitted, now)
+    path = _write_bundle(root / site.key, fitted, rows, now)
     return TrainReport(path, len(views[0]), len(set(views[0])), len(baskets), len(catalog["sku"]),
                        time.perf_counter() - started)
 
 
-def _catalog(session: Session, site: Site) -> dict[str, list]:
-    rows = session.execute(text("SELECT sku, title, description, categories, attributes, price_minor, currency "
-                                "FROM product WHERE site_id = :site ORDER BY sku"), {"site": site.pk}).all()
+def _catalog(rows: list[dict]) -> dict[str, list]:
     columns: dict[str, list] = defaultdict(list)
-    for sku, title, description, categories, attributes, price_minor, currency in rows:
-        categories = json.loads(categories) if isinstance(categories, str) else categories
-        attributes = json.loads(attributes) if isinstance(attributes, str) else attributes
-        values = " ".join(" ".join(map(str, v)) if isinstance(v, list) else str(v) for v in attributes.values())
-        columns["sku"].append(sku)
-        columns["text"].append(f"{title} {title} {description} {values}")
-        columns["price"].append(price_minor / (1 if currency in ("JPY", "KRW") else 100))
-        columns["category"].append(categories[0] if categories else "")
+    for row in sorted(rows, key=lambda r: r["sku"]):
+        values = " ".join(" ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row["attributes"].values())
+        columns["sku"].append(row["sku"])
+        columns["text"].append(f"{row['title']} {row['title']} {row['description']} {values}")
+        columns["price"].append(row["price"])
+        columns["category"].append(row["categories"][0] if row["categories"] else "")
     return columns
 
 
@@ -131,12 +129,13 @@ def _seconds(value: datetime | str) -> float:
     return as_utc(value).timestamp()
 
 
-def _write_bundle(folder: Path, models: dict[str, Strategy], now: datetime) -> Path:
+def _write_bundle(folder: Path, models: dict[str, Strategy], rows: list[dict], now: datetime) -> Path:
     version = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     target = folder / version
     target.mkdir(parents=True, exist_ok=True)
     for name, model in models.items():
         artifacts.save(model, target / f"{name}.npz")
+    write_snapshot(target / "catalog.json", rows)
     manifest = {"version": version, "trained_at": now.isoformat(), "models": sorted(models)}
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
     pointer = folder / "CURRENT.tmp"

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from assistant.catalog.models import Product
+from assistant.recommend.catalog_view import StockCache
 from assistant.recommend.merch import parse_rules
 from assistant.recommend.service import PLACEMENTS, recommend_for
 from assistant.recommend.serving import ModelStore
@@ -82,38 +83,42 @@ def test_a_newer_bundle_is_swapped_in_without_restart(session: Session, site: Si
 
 
 def test_cart_placement_completes_the_cart_in_stock_only(session: Session, site: Site, trained: ModelStore) -> None:
-    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
-                           shopper=Shopper(cart=("shoe-a",), cart_value=120.0), n=3)
+    sold_out = StockCache().sold_out(session=session, site=site)
+    assert sold_out == {"gone"}
+    result = recommend_for(bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
+                           shopper=Shopper(cart=("shoe-a",), cart_value=120.0), n=3, sold_out=sold_out)
+    assert "gone" not in skus(result)
     assert skus(result)[0] == "sock-1"
-    assert "gone" not in skus(result) and "shoe-a" not in skus(result)
+    assert "shoe-a" not in skus(result)
     assert result.items[0][1].text == "Often bought with Trail Runner A"
     assert result.rec_id.startswith("r_") and result.title == "Complete your order"
 
 
 def test_product_placement_never_shows_the_product_itself(session: Session, site: Site,
                                                          trained: ModelStore) -> None:
-    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+    result = recommend_for(bundle=trained.bundle(site.key),
                            placement=PLACEMENTS["product"], shopper=Shopper(viewing="shoe-a"), n=6)
     assert "shoe-a" not in skus(result) and skus(result)
 
 
 def test_checkout_puts_the_gap_closer_first_then_cheap_add_ons(session: Session, site: Site,
                                                                trained: ModelStore) -> None:
-    result = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+    result = recommend_for(bundle=trained.bundle(site.key),
                            placement=PLACEMENTS["checkout"], shopper=Shopper(cart=("shoe-c",), cart_value=90.0),
-                           n=4, free_shipping=100.0)
+                           n=4, free_shipping=100.0, sold_out={"gone"})
     first, reason = result.items[0]
     assert (first.sku, reason.kind, reason.text) == ("sock-1", "closes_gap", "Adds 10.00 EUR to reach free shipping")
-    assert all(p.price <= 25 for p, _ in result.items[1:])  # add-ons: at most max(20, a quarter of the cart)
+    # add-ons cost at most max(20, a quarter of the cart)
+    assert result.items[1:] and all(p.price <= 25 for p, _ in result.items[1:])
 
 
 def test_merchandiser_rules_pin_bury_and_exclude(session: Session, site: Site, trained: ModelStore) -> None:
     rules = parse_rules({"rules": [{"exclude": {"brand": "Other"}, "placements": ["product"]},
                                    {"pin": "pack-1", "placements": ["cart"]}]})
-    product = recommend_for(session=session, site=site, bundle=trained.bundle(site.key),
+    product = recommend_for(bundle=trained.bundle(site.key),
                             placement=PLACEMENTS["product"], shopper=Shopper(viewing="shoe-a"), n=6, rules=rules)
-    assert skus(product) and all(p.attributes["brand"] == "Acme" for p, _ in product.items)
-    cart = recommend_for(session=session, site=site, bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
+    assert skus(product) and all(p.attrs.get("brand") != "Other" for p, _ in product.items)
+    cart = recommend_for(bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"],
                          shopper=Shopper(cart=("shoe-a",)), n=3, rules=rules)
     assert skus(cart)[0] == "pack-1" and cart.items[0][1].kind == "pinned"
 

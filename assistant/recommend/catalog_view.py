@@ -1,0 +1,98 @@
+"""The catalog as the recommender serves it: a snapshot taken at training, plus stock refreshed every few seconds.
+
+Serving a strip then needs no database query for products at all: titles, prices and attributes
+come from the bundle (changes show after the next `assistant train`), and stock, which changes all
+day, from one small indexed query per process every STOCK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from assistant.catalog.money import to_major
+from assistant.sites.models import Site
+
+STOCK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """What a recommendation strip shows of a product, and the attributes rules test."""
+
+    sku: str
+    title: str
+    url: str
+    image: str
+    price: float
+    currency: str
+    categories: tuple[str, ...]
+    rating: float | None
+    attrs: dict[str, Any]
+
+    def public(self) -> dict[str, Any]:
+        """The product as the widget receives it (the ProductPublic shape)."""
+        return {"sku": self.sku, "title": self.title, "url": self.url, "image": self.image, "price": self.price,
+                "currency": self.currency, "categories": list(self.categories), "rating": self.rating}
+
+
+def snapshot_rows(session: Session, site: Site) -> list[dict[str, Any]]:
+    """Every product of the site as plain data, for the bundle's catalog.json."""
+    rows = session.execute(text(
+        "SELECT sku, title, url, image, price_minor, currency, categories, rating, attributes, description "
+        "FROM product WHERE site_id = :site"), {"site": site.pk}).all()
+    return [{"sku": r[0], "title": r[1], "url": r[2], "image": r[3], "price": to_major(r[4], r[5]), "currency": r[5],
+             "categories": _json(r[6]), "rating": r[7], "attributes": _json(r[8]), "description": r[9]}
+            for r in rows]
+
+
+def write_snapshot(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write the catalog rows as JSON (descriptions are for training only)."""
+    path.write_text(json.dumps([{k: v for k, v in row.items() if k != "description"} for row in rows],
+                               separators=(",", ":")))
+
+
+def load_snapshot(path: Path) -> dict[str, CatalogItem]:
+    """Catalog items by SKU from a bundle's catalog.json."""
+    items = {}
+    for row in json.loads(path.read_text()):
+        attrs = {**row["attributes"], "price": row["price"]}
+        if row["rating"] is not None:
+            attrs["rating"] = row["rating"]
+        if row["categories"]:
+            attrs["category"] = list(row["categories"])
+        items[row["sku"]] = CatalogItem(row["sku"], row["title"], row["url"], row["image"], row["price"],
+                                        row["currency"], tuple(row["categories"]), row["rating"], attrs)
+    return items
+
+
+class StockCache:
+    """Out-of-stock SKUs per site, re-read at most every `ttl` seconds (an index range on in_stock)."""
+
+    def __init__(self, ttl: float = STOCK_SECONDS) -> None:
+        self.ttl = ttl
+        self._sold_out: dict[int, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def sold_out(self, *, session: Session, site: Site) -> frozenset[str]:
+        """SKUs of the site that are out of stock (or no longer exist in the catalog's active set)."""
+        now = time.monotonic()
+        cached = self._sold_out.get(site.pk)
+        if cached and cached[0] > now:
+            return cached[1]
+        skus = frozenset(session.execute(text("SELECT sku FROM product WHERE site_id = :site AND in_stock = :no"),
+                                         {"site": site.pk, "no": False}).scalars())
+        with self._lock:
+            self._sold_out[site.pk] = (now + self.ttl, skus)
+        return skus
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
