@@ -1,0 +1,58 @@
+"""GET /promotions: the message(s) to show this visitor on a placement (cart, checkout, exit intent, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Response, jsonify, request
+from sqlmodel import Session, col, select
+
+from assistant.api import bp
+from assistant.api.origins import current_site
+from assistant.catalog.models import Product
+from assistant.catalog.money import to_minor
+from assistant.db import get_session
+from assistant.errors import Invalid
+from assistant.promotions.service import choose
+from assistant.promotions.snapshot import VisitorSnapshot, snapshot_for
+from assistant.timeutil import utcnow
+
+DEVICES = {"desktop", "mobile", "tablet"}
+
+
+@bp.get("/promotions")
+def promotions() -> Response:
+    """?placement=&visitor=&page=URL&device=&cart=SKU:QTY,...&cart_value=12.50 (the page's cart wins)."""
+    site = current_site()
+    placement = request.args.get("placement", "")
+    visitor = request.args.get("visitor", "")
+    if not 8 <= len(visitor) <= 64:
+        raise Invalid("must be the widget's visitor id (8-64 characters)", field="visitor")
+    device = request.args.get("device", "desktop")
+    if device not in DEVICES:
+        raise Invalid(f"must be one of: {', '.join(sorted(DEVICES))}", field="device")
+    session = get_session()
+    now = utcnow()
+    snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],
+                            device=device, now=now)
+    snapshot = _with_page_cart(snapshot, site.currency, session, site.pk)
+    chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now)
+    return jsonify({"messages": [c.to_json() for c in chosen]})
+
+
+def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, site_id: int) -> VisitorSnapshot:
+    """Use the cart the page shows (the widget reads it) over the last one tracking stored."""
+    raw = request.args.get("cart")
+    if raw is None:
+        return snapshot
+    lines: dict[str, int] = {}
+    for part in [p for p in raw.split(",") if p][:100]:
+        sku, _, quantity = part.partition(":")
+        lines[sku[:128]] = lines.get(sku[:128], 0) + (int(quantity) if quantity.isdigit() else 1)
+    value = request.args.get("cart_value", type=float)
+    if value is None or not 0 <= value < 10_000_000:
+        raise Invalid("must be the cart total, a number", field="cart_value")
+    categories = session.exec(select(Product.categories).where(Product.site_id == site_id,
+                                                               col(Product.sku).in_(list(lines)))).all()
+    return replace(snapshot, cart_value_minor=to_minor(round(value, 2), currency), cart_items=sum(lines.values()),
+                   cart_skus=frozenset(lines), cart_categories=frozenset(c for cats in categories for c in cats))
