@@ -193,6 +193,7 @@ def demo(host: str, port: int) -> None:
     """Build the demo shop (Trailhead Outfitters) into the database, train its models and serve it."""
     from assistant.app import create_app
     from assistant.demo.build import build_demo
+    from assistant.demo.campaigns import seed_campaigns
     from assistant.demo.history import seed_history
 
     settings = Settings.from_env()
@@ -202,6 +203,7 @@ def demo(host: str, port: int) -> None:
         site = build_demo(session=session, origins=_demo_origins(host, port))
         products = len(list_products(session=session, site=site))
         events = seed_history(session=session, site=site, now=utcnow())
+        seed_campaigns(session=session, site=site)
     with session_scope(engine) as session:
         report = train_site(session=session, site=site, root=settings.models_dir, now=utcnow())
     engine.dispose()

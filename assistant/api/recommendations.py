@@ -8,6 +8,7 @@ from assistant.api import bp
 from assistant.api.origins import current_site
 from assistant.db import get_session
 from assistant.errors import Invalid
+from assistant.promotions.settings import get_settings
 from assistant.recommend.merch import load_rules
 from assistant.recommend.service import placement_named, recommend_for
 from assistant.recommend.shopper import shopper_context
@@ -30,9 +31,12 @@ def recommendations() -> Response:
     session = get_session()
     shopper = shopper_context(session=session, site=site, anon_id=_short("visitor"), product=_short("product"),
                               cart=skus, now=utcnow())
+    threshold = get_settings(session=session, site=site).free_shipping_threshold if placement.name == "checkout" \
+        else None
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=state["stock"].sold_out(session=session, site=site), currency=site.currency,
-                           rules=load_rules(state["settings"].merch_rules))
+                           rules=load_rules(state["settings"].merch_rules),
+                           free_shipping=float(threshold) if threshold is not None else None)
     return jsonify({"rec": result.rec_id, "placement": result.placement, "title": result.title,
                     "items": [{"product": p.public(), "reason": {"kind": r.kind, "text": r.text}}
                               for p, r in result.items]})
