@@ -16,4 +16,12 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-from assistant.admin import auth, dashboard, flows  # noqa: E402,F401  (views register on bp)
+from assistant.admin import (  # noqa: E402,F401  (views register on bp)
+    auth,
+    campaign_edit,
+    campaign_results,
+    campaign_settings,
+    campaigns,
+    dashboard,
+    flows,
+)

@@ -1,0 +1,143 @@
+"""Checking the campaign form: its texts read as campaign data, then every problem found at once.
+
+Numbers and times that do not even parse are the form's own problems; everything else is the
+promotions package's (parse_campaign, which also checks each message template). When a field's
+structure is wrong parse_campaign stops before the meaning checks, so they run again here with
+the broken fields set aside: a typo in the priority must not hide a schedule that ends too soon.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from assistant.admin.campaign_forms import ROW, CampaignForm, blank_row, row_name
+from assistant.promotions.checks import campaign_problems, parse_campaign
+from assistant.promotions.models import CampaignIn
+from assistant.promotions.problems import FieldProblem, InvalidFields
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def check_form(form: CampaignForm) -> CampaignIn | None:
+    """The valid campaign of the form, or None with every problem stored in `form.problems`."""
+    data, problems, rows = campaign_data(form)
+    try:
+        campaign = parse_campaign(data)
+    except InvalidFields as exc:
+        problems += [_renumbered(p, rows) for p in exc.problems + rechecked(data, exc.problems)]
+        campaign = None
+    form.problems = problems
+    return None if problems else campaign
+
+
+def campaign_data(form: CampaignForm) -> tuple[dict[str, Any], list[FieldProblem], list[int]]:
+    """The campaign data of the form, problems of values that are not even numbers or times, and rows used."""
+    problems: list[FieldProblem] = []
+    data: dict[str, Any] = {"name": form.value("name"), "placement": form.value("placement"),
+                            "status": form.value("status") or "draft"}
+    _number(form, "priority", data, problems)
+    schedule: dict[str, Any] = {"timezone": form.value("schedule.timezone") or "UTC"}
+    for end in ("start", "end"):
+        _time(form, f"schedule.{end}", schedule, problems)
+    caps: dict[str, Any] = {}
+    for cap in ("per_session", "per_day", "total"):
+        _number(form, f"caps.{cap}", caps, problems)
+    data.update(schedule=schedule, caps=caps)
+    conditions, problem = read_conditions(form.value("conditions"))
+    data["conditions"] = conditions
+    problems += [problem] if problem else []
+    rows = [row for row in range(form.rows) if not blank_row(form, row)]
+    data["variants"] = [_variant(form, row, problems) for row in rows]
+    return data, problems, rows
+
+
+def read_conditions(text: str) -> tuple[Any, FieldProblem | None]:
+    """The condition tree written as JSON or YAML ({} when empty), or the syntax problem with its line."""
+    if not text.strip():
+        return {}, None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        return {}, FieldProblem("conditions", f"{where}cannot read this as JSON or YAML: {exc.problem or exc.context}")
+    except yaml.YAMLError as exc:
+        return {}, FieldProblem("conditions", f"cannot read this as JSON or YAML: {exc}")
+    return ({} if tree is None else tree), None
+
+
+def _variant(form: CampaignForm, row: int, problems: list[FieldProblem]) -> dict[str, Any]:
+    variant: dict[str, Any] = {"key": form.value(row_name(row, "key")), "message": form.value(row_name(row, "message")),
+                               "control": bool(form.value(row_name(row, "control")))}
+    _number(form, row_name(row, "weight"), variant, problems, key="weight")
+    variant["cta"] = {part: form.value(row_name(row, f"cta.{part}")) for part in ("text", "url", "coupon")}
+    variant["cta"]["kind"] = form.value(row_name(row, "cta.kind")) or "none"
+    return variant
+
+
+def _number(form: CampaignForm, name: str, into: dict[str, Any], problems: list[FieldProblem],
+            key: str | None = None) -> None:
+    text = form.value(name).strip()
+    if not text:
+        return
+    try:
+        into[key or name.rpartition(".")[2]] = int(text)
+    except ValueError:
+        problems.append(FieldProblem(name, f"must be a whole number (not '{text}')"))
+
+
+def _time(form: CampaignForm, name: str, into: dict[str, Any], problems: list[FieldProblem]) -> None:
+    text = form.value(name).strip()
+    if not text:
+        return
+    try:
+        into[name.rpartition(".")[2]] = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(FieldProblem(name, f"must be a date and time such as 2026-06-01T09:00 (not '{text}')"))
+
+
+def rechecked(data: dict[str, Any], problems: list[FieldProblem]) -> list[FieldProblem]:
+    """The meaning checks parse_campaign skips when a field's structure is wrong, run with those fields set aside.
+
+    A typo in the priority should not hide that the schedule ends before it starts.
+    """
+    repaired = copy.deepcopy(data)
+    for problem in problems:
+        path: list[str | int] = [name or int(index) for name, index in _PART.findall(problem.field)]
+        _set_aside(repaired, path[:1] if path[:1] == ["conditions"] else path)  # a tree is checked whole
+    repaired["name"] = repaired.get("name") or "-"
+    repaired.setdefault("placement", "cart")
+    for index, variant in enumerate(repaired.get("variants") or []):
+        if isinstance(variant, dict):
+            variant.setdefault("key", f"row-{index}")
+    try:
+        campaign = CampaignIn.model_validate(repaired)
+    except ValidationError:
+        return []
+    known = {p.field for p in problems}
+    return [p for p in campaign_problems(campaign) if p.field not in known]
+
+
+def _set_aside(data: Any, path: list[str | int]) -> None:
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if path and isinstance(data, dict) and isinstance(path[-1], str):
+        data.pop(path[-1], None)
+
+
+def _renumbered(problem: FieldProblem, rows: list[int]) -> FieldProblem:
+    """A problem of the n-th variant sent, moved to the form row it came from (blank rows are skipped)."""
+    match = ROW.match(problem.field)
+    if not match or int(match.group(1)) >= len(rows):
+        return problem
+    return FieldProblem(f"variants[{rows[int(match.group(1))]}]{problem.field[match.end():]}", problem.message,
+                        problem.line, problem.column)
