@@ -1,7 +1,9 @@
-"""Screenshots of the widget on the demo shop: a question and the results, on a desktop and a phone.
+"""Screenshots of the widget on the demo shop: a question, the results and a product page's recommendation
+strip, on a desktop and a phone.
 
-Starts the demo in-process on a temporary SQLite database, drives Debian's Chromium
-(/usr/bin/chromium, never a downloaded browser) and writes docs/screenshots/*.png.
+Starts the demo in-process on a temporary SQLite database with its month of shopping history and
+models trained on it (as `assistant demo` does), drives Debian's Chromium (/usr/bin/chromium, never
+a downloaded browser) and writes docs/screenshots/*.png.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -28,12 +30,16 @@ from assistant.app import create_app  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.db import make_engine, session_scope  # noqa: E402
 from assistant.demo.build import build_demo  # noqa: E402
+from assistant.demo.history import seed_history  # noqa: E402
+from assistant.recommend.training import train_site  # noqa: E402
+from assistant.timeutil import utcnow  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # The answers a shopper gives in the screenshots: a trail runner, women's fit, default budget.
 ANSWERS = ["Trails and mountains", "Nothing special", "Women's"]
+STRIP_PAGE = "rs-002"  # the product page whose recommendation strip is shot
 
 
 @contextmanager
@@ -41,12 +47,14 @@ def demo_server(folder: Path) -> Iterator[str]:
     """Serve the demo shop on a free port of 127.0.0.1; yield its base URL."""
     url = f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, models_dir=folder / "models"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     engine = make_engine(url)
     with session_scope(engine) as session:
-        build_demo(session=session, origins=[base])
+        site = build_demo(session=session, origins=[base])
+        seed_history(session=session, site=site, now=utcnow())
+        train_site(session=session, site=site, root=folder / "models", now=utcnow())
     engine.dispose()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -75,7 +83,7 @@ def answer_until_results(page: Page, shots: dict[int, Path]) -> None:
         else:
             page.locator(".actions .btn:not(.ghost)").click()
         page.wait_for_function(
-            "n => { const root = document.querySelector('[data-assistant]').shadowRoot;"
+            "n => { const root = document.querySelector('[data-assistant]:not([data-assistant=recs])').shadowRoot;"
             " const step = root.querySelector('.step'); return step && step.textContent !== n; }",
             arg=f"Question {number} of", timeout=10_000)
     raise RuntimeError("the quiz did not finish")
@@ -92,8 +100,20 @@ def capture(page: Page, base: str, name: str, out: Path) -> None:
     page.screenshot(path=str(out / f"results-{name}.png"))
 
 
+def capture_strip(page: Page, base: str, name: str, out: Path) -> None:
+    """A product page scrolled to its recommendation strip."""
+    page.goto(f"{base}/demo/product/{STRIP_PAGE}")
+    page.locator("#related").scroll_into_view_if_needed()
+    host = page.locator("#related [data-assistant=recs]")
+    host.locator("img").last.wait_for()
+    host.evaluate("h => scrollBy(0, h.getBoundingClientRect().top - innerHeight * (innerWidth < 600 ? .3 : .22))")
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(out / f"recs-product-{name}.png"))
+
+
 def main() -> None:
-    """Write the four screenshots."""
+    """Write the six screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
@@ -103,9 +123,11 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         desktop = browser.new_context(viewport={"width": 1280, "height": 860})
         capture(desktop.new_page(), base, "desktop", args.out)
+        capture_strip(desktop.new_page(), base, "desktop", args.out)
         phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                     is_mobile=True, has_touch=True)
         capture(phone.new_page(), base, "phone", args.out)
+        capture_strip(phone.new_page(), base, "phone", args.out)
         browser.close()
     for path in sorted(args.out.glob("*.png")):
         sys.stdout.write(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}\n")

@@ -186,7 +186,7 @@ class SessionKNN(Strategy):
         return scores
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
-        return [Reason("similar_session", "Shoppers who viewed the same items also viewed this")] * len(top)
+        return [Reason("similar_session", "Viewed by shoppers like you")] * len(top)
 
 
 def last_positions(interactions: Interactions) -> sp.csr_matrix:

@@ -1,7 +1,8 @@
 /*! Assistant widget: <script async src=".../static/widget/widget.js" data-site="KEY"></script>
  * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug, data-consent,
- * data-respect-dnt. One global, window.Assistant: Assistant('open', flowId), Assistant('close'), tracking
- * (README: Tracking); calls queued in Assistant.q before this file loaded are replayed. Theming: widget.css. */
+ * data-respect-dnt, data-recs (recommendation strips, README: Recommendation strips). One global,
+ * window.Assistant: Assistant('open', flowId), Assistant('close'), tracking (README: Tracking); calls queued
+ * in Assistant.q before this file loaded are replayed. Theming: widget.css. */
 (function (window, document) {
   'use strict';
 
@@ -299,11 +300,12 @@
     }
   }
 
-  /** A product_view per product in schema.org Product JSON-LD or a [data-assistant-product] element. */
-  function viewProducts() {
+  /** The page's products: schema.org Product JSON-LD and [data-assistant-product] elements. */
+  function pageProducts() {
     var seen = {};
+    var found = [];
     function add(sku, price, currency) {
-      if (sku && !seen[sku]) record('product_view', seen[sku] = line(sku, price, 0, currency));
+      if (sku && !seen[sku]) found.push(seen[sku] = line(sku, price, 0, currency));
     }
     function walk(data) {
       if (!data || typeof data !== 'object') return;
@@ -319,6 +321,7 @@
       var data = node.dataset;
       add(data.sku || data.assistantProduct, data.price, data.currency);
     });
+    return found;
   }
 
   /** What a page tells without code from the shop. */
@@ -327,7 +330,7 @@
     if (collected || !allowed()) return;
     collected = true;
     record('page_view', { referrer: document.referrer.slice(0, 2000), title: document.title.slice(0, 500) });
-    viewProducts();
+    pageProducts().forEach(function (p) { record('product_view', p); });
     var params = new URLSearchParams(location.search);
     var query = ['q', 'query', 'search', 's'].map(function (n) { return (params.get(n) || '').trim(); }).filter(Boolean)[0];
     if (query) record('search', { query: query.slice(0, 200) });
@@ -376,14 +379,14 @@
 
   /* render ---------------------------------------------------------------- */
 
-  /** A shadow root on a new host element, shown only once widget.css has loaded. */
-  function mountHost(parent) {
+  /** A shadow root on a new host element, shown only once its stylesheet (`href`, else widget.css) has loaded. */
+  function mountHost(parent, href) {
     var host = el('div', { 'data-assistant': '' });
     host.style.setProperty('display', 'none', 'important');
     var root = host.attachShadow({ mode: 'open' });
     root.appendChild(el('link', {
       rel: 'stylesheet',
-      href: cssUrl,
+      href: href || cssUrl,
       onload: function () { host.style.removeProperty('display'); },
       onerror: function () { host.remove(); }
     }));
@@ -841,9 +844,26 @@
     queue.splice(0).forEach(guard(runCommand));
   }
 
+  /** data-recs="product: #related; cart: .cart-extras": when a selector matches, recs.js loads and its
+   * Assistant._recs gets the matches and the internals it needs (they stay off the global). */
+  function recs() {
+    var found = [];
+    (script.getAttribute('data-recs') || '').split(';').forEach(guard(function (pair) {
+      var at = pair.indexOf(':');
+      var node = at > 0 && document.querySelector(pair.slice(at + 1));
+      if (node) found.push([pair.slice(0, at).trim(), node]);
+    }));
+    if (found.length) document.head.appendChild(el('script', { src: new URL('recs.js', src).href, onload: function () {
+      window.Assistant._recs(found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log, money: money,
+        safeUrl: safeUrl, mount: mountHost, src: src.href, product: (pageProducts()[0] || {}).sku,
+        cart: pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
+    } }));
+  }
+
   function start() {
     if (!site) return log('data-site is missing on the script tag');
     collect();
+    recs();
     call('GET', '/flows?page=' + encodeURIComponent(location.pathname))
       .then(guard(setup))
       .catch(log)

@@ -11,10 +11,12 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from assistant import migrate
@@ -23,6 +25,7 @@ from assistant.config import Settings
 from assistant.db import make_engine, session_scope
 from assistant.demo.build import build_demo
 from assistant.paths import resource_dir
+from assistant.sites.models import Site
 from tests.browser.helpers import Problems, watch
 from tests.conftest import need
 
@@ -77,26 +80,47 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def live_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The live server's folder: its flows and its SQLite database (demo.db)."""
+    """The live server's folder: its flows, its SQLite database (demo.db) and its (empty) models folder."""
     return tmp_path_factory.mktemp("browser")
 
 
-@pytest.fixture(scope="session")
-def live_server(chromium: Path, live_folder: Path) -> Iterator[str]:
-    """The app with the demo shop, on a free port of 127.0.0.1; yields its base URL."""
-    folder = live_folder
-    flows = folder / "flows"
-    shutil.copytree(resource_dir("flows"), flows)
-    (flows / "sock-finder.yaml").write_text(SOCK_FLOW, encoding="utf-8")
+def buffered(app: Any) -> Callable[[dict[str, Any], Any], list[bytes]]:
+    """`app` with each response body read, and closed, before it is sent.
+
+    Werkzeug's server skips the body's close() when the browser drops the connection (a test that
+    navigates while a static file is still loading), and the open file then fails a later test with
+    a ResourceWarning.
+    """
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
+@contextmanager
+def demo_shop(folder: Path, flows: Path, *,
+              prepare: Callable[[Session, Site, Path], object] | None = None) -> Iterator[str]:
+    """The app with the demo shop on a SQLite database in `folder`, on a free port of 127.0.0.1; yields its base URL.
+
+    Its recommendation models live in `folder`/models (none unless `prepare(session, site, models)` trains
+    some), so an instance/models of the working copy never leaks in.
+    """
     url = f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
-    app = create_app(Settings(database_url=url, flows_dir=flows, testing=True))
+    app = create_app(Settings(database_url=url, flows_dir=flows, models_dir=folder / "models", testing=True))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     engine = make_engine(url)
     with session_scope(engine) as session:
-        build_demo(session=session, origins=[base])
+        site = build_demo(session=session, origins=[base])
+        if prepare is not None:
+            prepare(session, site, folder / "models")
     engine.dispose()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -105,6 +129,16 @@ def live_server(chromium: Path, live_folder: Path) -> Iterator[str]:
     thread.join(5)
     server.server_close()
     app.extensions["assistant"]["engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, live_folder: Path) -> Iterator[str]:
+    """The app with the demo shop (no shopping history, no trained models); yields its base URL."""
+    flows = live_folder / "flows"
+    shutil.copytree(resource_dir("flows"), flows)
+    (flows / "sock-finder.yaml").write_text(SOCK_FLOW, encoding="utf-8")
+    with demo_shop(live_folder, flows) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
