@@ -1,23 +1,19 @@
 """Checking the campaign form: its texts read as campaign data, then every problem found at once.
 
 Numbers and times that do not even parse are the form's own problems; everything else is the
-promotions package's (parse_campaign, which also checks each message template). When a field's
-structure is wrong parse_campaign stops before the meaning checks, so they run again here with
-the broken fields set aside: a typo in the priority must not hide a schedule that ends too soon.
+promotions package's: parse_campaign reports every problem at once, message templates included.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import datetime
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from assistant.admin.campaign_forms import ROW, CampaignForm, blank_row, row_name
-from assistant.promotions.checks import campaign_problems, parse_campaign
+from assistant.promotions.checks import parse_campaign
 from assistant.promotions.models import CampaignIn
 from assistant.promotions.problems import FieldProblem, InvalidFields
 
@@ -30,7 +26,7 @@ def check_form(form: CampaignForm) -> CampaignIn | None:
     try:
         campaign = parse_campaign(data)
     except InvalidFields as exc:
-        problems += [_renumbered(p, rows) for p in exc.problems + rechecked(data, exc.problems)]
+        problems += [_renumbered(p, rows) for p in exc.problems]
         campaign = None
     form.problems = problems
     return None if problems else campaign
@@ -100,38 +96,6 @@ def _time(form: CampaignForm, name: str, into: dict[str, Any], problems: list[Fi
         into[name.rpartition(".")[2]] = datetime.fromisoformat(text)
     except ValueError:
         problems.append(FieldProblem(name, f"must be a date and time such as 2026-06-01T09:00 (not '{text}')"))
-
-
-def rechecked(data: dict[str, Any], problems: list[FieldProblem]) -> list[FieldProblem]:
-    """The meaning checks parse_campaign skips when a field's structure is wrong, run with those fields set aside.
-
-    A typo in the priority should not hide that the schedule ends before it starts.
-    """
-    repaired = copy.deepcopy(data)
-    for problem in problems:
-        path: list[str | int] = [name or int(index) for name, index in _PART.findall(problem.field)]
-        _set_aside(repaired, path[:1] if path[:1] == ["conditions"] else path)  # a tree is checked whole
-    repaired["name"] = repaired.get("name") or "-"
-    repaired.setdefault("placement", "cart")
-    for index, variant in enumerate(repaired.get("variants") or []):
-        if isinstance(variant, dict):
-            variant.setdefault("key", f"row-{index}")
-    try:
-        campaign = CampaignIn.model_validate(repaired)
-    except ValidationError:
-        return []
-    known = {p.field for p in problems}
-    return [p for p in campaign_problems(campaign) if p.field not in known]
-
-
-def _set_aside(data: Any, path: list[str | int]) -> None:
-    for part in path[:-1]:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return
-    if path and isinstance(data, dict) and isinstance(path[-1], str):
-        data.pop(path[-1], None)
 
 
 def _renumbered(problem: FieldProblem, rows: list[int]) -> FieldProblem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from assistant.promotions.render import check_template
 from assistant.promotions.rules import validate_conditions
 
 _COUPON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def parse_campaign(data: Any, prefix: str = "") -> CampaignIn:
@@ -25,7 +27,8 @@ def parse_campaign(data: Any, prefix: str = "") -> CampaignIn:
     try:
         campaign = CampaignIn.model_validate(data)
     except ValidationError as exc:
-        raise InvalidFields(problems_of(exc, prefix) + list(_raw_problems(data, prefix))) from None
+        structural = problems_of(exc, prefix)
+        raise InvalidFields(structural + _rechecked(data, structural, prefix)) from None
     problems = list(campaign_problems(campaign, prefix))
     if problems:
         raise InvalidFields(problems)
@@ -135,21 +138,41 @@ def safe_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _raw_problems(data: Any, prefix: str) -> Iterable[FieldProblem]:
-    """Meaning checks that still run when the structure is wrong, so every problem shows at once."""
+def _rechecked(data: Any, problems: list[FieldProblem], prefix: str) -> list[FieldProblem]:
+    """The meaning checks, run with the structurally broken fields set aside, so every problem shows at once.
+
+    A typo in the priority must not hide that the schedule ends before it starts.
+    """
     if not isinstance(data, dict):
-        return
+        return []
+    repaired = copy.deepcopy(data)
     at = f"{prefix}." if prefix else ""
-    schedule = data.get("schedule")
-    name = schedule.get("timezone") if isinstance(schedule, dict) else None
-    if isinstance(name, str) and zone(name) is None:
-        yield FieldProblem(f"{at}schedule.timezone",
-                           f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin")
-    if isinstance(data.get("conditions"), dict):
-        yield from validate_conditions(data["conditions"], f"{at}conditions")
-    variants = data.get("variants")
-    for index, variant in enumerate(variants if isinstance(variants, list) else []):
-        message = variant.get("message") if isinstance(variant, dict) else None
-        problem = check_template(message) if isinstance(message, str) and message else None
-        if problem:
-            yield FieldProblem(f"{at}variants[{index}].message", problem.format())
+    for problem in problems:
+        field = problem.field[len(at):] if problem.field.startswith(at) else problem.field
+        path: list[str | int] = [name or int(index) for name, index in _PART.findall(field)]
+        if path[:1] == ["conditions"]:
+            path = path[:1]  # a condition tree is checked whole
+        elif "cta" in path:
+            path = path[:path.index("cta") + 1]  # its fields depend on each other (kind decides the rest)
+        _set_aside(repaired, path)
+    repaired["name"] = repaired.get("name") or "-"
+    repaired.setdefault("placement", "cart")
+    for index, variant in enumerate(repaired.get("variants") or []):
+        if isinstance(variant, dict):
+            variant.setdefault("key", f"row-{index}")
+    try:
+        campaign = CampaignIn.model_validate(repaired)
+    except ValidationError:
+        return []
+    known = {p.field for p in problems}
+    return [p for p in campaign_problems(campaign, prefix) if p.field not in known]
+
+
+def _set_aside(data: Any, path: list[str | int]) -> None:
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if path and isinstance(data, dict) and isinstance(path[-1], str):
+        data.pop(path[-1], None)

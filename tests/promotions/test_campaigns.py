@@ -43,7 +43,7 @@ def test_create_stores_every_field_and_reads_back(session: Session, site: Site) 
 def test_bad_input_is_refused_with_every_field(session: Session, site: Site) -> None:
     with pytest.raises(InvalidFields) as caught:
         create_campaign(session=session, site=site, data=campaign_data(placement="x", variants=[{"key": "a"}]))
-    assert {p.field for p in caught.value.problems} == {"placement"}
+    assert {p.field for p in caught.value.problems} == {"placement", "variants[0].message"}
     assert list_campaigns(session=session, site=site) == []
 
 
