@@ -64,7 +64,7 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     if node is None:
         return Loaded(None, None, locator, [Problem(1, 1, "the flow file is empty",
                                                     "start with `id:`, `title:` and `questions:`", path=path)])
-    data = _to_data(node, (), locator, yaml.constructor.SafeConstructor())
+    data, locator = located_data(node)
     if not isinstance(data, dict):
         return Loaded(None, data, locator, [Problem(*locator.at(), "a flow file must be a mapping",
                                                     "start with `id:`, `title:` and `questions:`", path=path)])
@@ -73,6 +73,12 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     except ValidationError as exc:
         return Loaded(None, data, locator, _schema_problems(exc, data, locator, path))
     return Loaded(flow, data, locator, [])
+
+
+def located_data(node: yaml.Node) -> tuple[Any, Locator]:
+    """Plain data of a composed YAML node and where each value and key starts (also used for campaign YAML)."""
+    locator = Locator()
+    return _to_data(node, (), locator, yaml.constructor.SafeConstructor()), locator
 
 
 def _to_data(node: yaml.Node, path: Path, locator: Locator, constructor: Any) -> Any:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from assistant.flows.loader import Locator
+from assistant.flows.loader import Locator, located_data
 from assistant.promotions.checks import parse_campaign
 from assistant.promotions.models import CampaignIn
 from assistant.promotions.problems import FieldProblem, InvalidFields
@@ -77,22 +77,7 @@ def _compose(text: str) -> tuple[Any, Locator]:
         raise InvalidFields([FieldProblem("yaml", f"cannot read the file: {exc}", 1, 1)]) from None
     if node is None:
         return None, locator
-    return _to_data(node, (), locator, yaml.constructor.SafeConstructor()), locator
-
-
-def _to_data(node: yaml.Node, path: tuple[str | int, ...], locator: Locator, constructor: Any) -> Any:
-    locator.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node)
-            key = key if isinstance(key, (str, int)) else str(key)
-            locator.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _to_data(value_node, (*path, key), locator, constructor)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, (*path, i), locator, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node)
+    return located_data(node)
 
 
 def _located(problem: FieldProblem, locator: Locator, listed: bool) -> FieldProblem:
