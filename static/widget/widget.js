@@ -1,6 +1,6 @@
 /*! Assistant widget: <script async src=".../static/widget/widget.js" data-site="KEY"></script>
  * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug, data-consent,
- * data-respect-dnt, data-recs (recommendation strips, README: Recommendation strips). One global,
+ * data-respect-dnt, data-recs (recommendation strips), data-promos (promotions; README for both). One global,
  * window.Assistant: Assistant('open', flowId), Assistant('close'), tracking (README: Tracking); calls queued
  * in Assistant.q before this file loaded are replayed. Theming: widget.css. */
 (function (window, document) {
@@ -22,6 +22,11 @@
   var openers = {};
   var closers = [];
   var memory = {};
+  var shopCart = null; // Assistant.setCart's, else the page's [data-assistant-cart]
+  var loading = {};
+  var exited = false;
+  var touch = false;
+  var deep = 0; // when the page was last scrolled far down
 
   /* helpers --------------------------------------------------------------- */
 
@@ -365,7 +370,9 @@
     },
     setCart: function (items, totals) {
       totals = totals || {};
-      if (Array.isArray(items)) record('cart', basket({ items: items, value: totals.value, currency: totals.currency }));
+      if (!Array.isArray(items)) return;
+      record('cart', basket(shopCart = { items: items, value: totals.value, currency: totals.currency }));
+      if (started) lazy('promos', slots('data-promos'));
     },
     consent: function (yes) {
       write('localStorage', CONSENT_KEY, yes ? '1' : '0');
@@ -844,26 +851,52 @@
     queue.splice(0).forEach(guard(runCommand));
   }
 
-  /** data-recs="product: #related; cart: .cart-extras": when a selector matches, recs.js loads and its
-   * Assistant._recs gets the matches and the internals it needs (they stay off the global). */
-  function recs() {
+  /** The [placement, element] pairs of a "placement: selector; ..." attribute whose selector matches. */
+  function slots(name) {
     var found = [];
-    (script.getAttribute('data-recs') || '').split(';').forEach(guard(function (pair) {
+    (script.getAttribute(name) || '').split(';').forEach(guard(function (pair) {
       var at = pair.indexOf(':');
       var node = at > 0 && document.querySelector(pair.slice(at + 1));
       if (node) found.push([pair.slice(0, at).trim(), node]);
     }));
-    if (found.length) document.head.appendChild(el('script', { src: new URL('recs.js', src).href, onload: function () {
-      window.Assistant._recs(found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log, money: money,
-        safeUrl: safeUrl, mount: mountHost, src: src.href, product: (pageProducts()[0] || {}).sku,
-        cart: pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
-    } }));
+    return found;
+  }
+
+  /** Load recs.js or promos.js (once) when something matched, then hand Assistant._recs / _promos the matches and
+   * the internals they need (they stay off the global). */
+  function lazy(name, found) {
+    if (!found.length) return;
+    (loading[name] = loading[name] || new Promise(function (resolve) {
+      document.head.appendChild(el('script', { src: new URL(name + '.js', src).href, onload: resolve }));
+    })).then(guard(function () {
+      window.Assistant['_' + name](found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log,
+        money: money, safeUrl: safeUrl, mount: mountHost, trap: trap, src: src.href, product: (pageProducts()[0] || {}).sku,
+        cart: shopCart || pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
+    }));
+  }
+
+  /** Exit intent (with data-promos): the pointer leaving through the top; on touch screens a quick scroll back to the
+   * top, or coming back to the tab. Once a page; the server decides what shows. */
+  function exit() {
+    if (!exited) lazy('promos', [['exit_intent']]);
+    exited = true;
   }
 
   function start() {
     if (!site) return log('data-site is missing on the script tag');
     collect();
-    recs();
+    lazy('recs', slots('data-recs'));
+    lazy('promos', slots('data-promos'));
+    if (script.hasAttribute('data-promos')) {
+      touch = matchMedia('(pointer: coarse)').matches;
+      document.addEventListener('mouseout', guard(function (event) {
+        if (!event.relatedTarget && event.clientY <= 0) exit();
+      }));
+      window.addEventListener('scroll', guard(function () {
+        if (scrollY > 400) deep = Date.now();
+        else if (touch && scrollY < 50 && Date.now() - deep < 800) exit();
+      }), { passive: true });
+    }
     call('GET', '/flows?page=' + encodeURIComponent(location.pathname))
       .then(guard(setup))
       .catch(log)
@@ -891,6 +924,7 @@
   document.addEventListener('click', guard(cartForm), true);
   document.addEventListener('visibilitychange', guard(function () {
     if (document.visibilityState === 'hidden') leave();
+    else if (touch) exit();
   }));
   window.addEventListener('pagehide', guard(leave));
   setInterval(guard(function () { send(); }), 3000);
