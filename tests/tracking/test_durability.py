@@ -36,7 +36,7 @@ def send_batches(port: int, thread: int, acknowledged: list[str], failed: list[i
                                headers={"Content-Type": "text/plain", "User-Agent": CHROME})
             response = connection.getresponse()
             response.read()
-        except OSError:
+        except (OSError, http.client.HTTPException):  # a killed worker: reset, or a reply cut short
             failed.append(number)
             continue
         finally:
