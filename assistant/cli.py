@@ -210,6 +210,8 @@ def demo(host: str, port: int) -> None:
     click.echo(f"demo shop ready: {products} products, {events or 'existing'} events, models trained in "
                f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
+    click.echo(f"admin: http://{_display_host(host)}:{port}/admin/ (make an account first: "
+               "assistant admin create-user --email you@example.com)")
     server.run(lambda: create_app(settings), host=host, port=port, workers=2)
 
 
