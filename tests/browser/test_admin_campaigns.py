@@ -16,6 +16,8 @@ from assistant.db import make_engine
 from assistant.promotions.campaigns import list_campaigns, set_status
 from assistant.sites.service import get_site_by_key
 from assistant.users.service import create_user
+from tests.browser.test_promotions import text_of
+from tests.browser.test_recommendations import fill_cart
 
 PASSWORD = "a browser test password"
 MESSAGE = "Only {{ price(free_shipping_gap) }} to go for free shipping (your cart: {{ price(cart_total) }})"
@@ -123,6 +125,12 @@ def test_a_marketer_writes_previews_and_sets_a_campaign_live(new_page: Callable[
     assert answer.ok, answer.text()
     texts = [m["text"] for m in answer.json()["messages"]]
     assert texts == [f"Only €{gap:.2f} to go for free shipping (your cart: €60.00)"]
+
+    shop = new_page()  # a shopper on the demo shop sees the campaign in the cart
+    fill_cart(shop, "ac-003")  # €31.90
+    shop.goto("/demo/cart")
+    assert text_of(shop, ".cart-promo section.promo") == \
+        f"Only €{threshold - 31.90:.2f} to go for free shipping (your cart: €31.90)"
     assert problems == []
 
 
