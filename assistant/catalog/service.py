@@ -134,10 +134,15 @@ def vocabulary(products: Iterable[Product]) -> Vocabulary:
 
 def attribute_items(product: Product) -> list[tuple[str, Any]]:
     """The attributes flows can use: free-form ones plus price, rating and category."""
-    items = list(product.attributes.items())
-    items.append(("price", product.price))
-    if product.rating is not None:
-        items.append(("rating", product.rating))
-    if product.categories:
-        items.append(("category", list(product.categories)))
-    return items
+    return list(testable_attributes(product.attributes, product.price, product.rating, product.categories).items())
+
+
+def testable_attributes(attributes: dict[str, Any], price: float, rating: float | None,
+                        categories: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Free-form attributes plus `price`, `rating` and `category`, as filters and rules test them."""
+    attrs = {**attributes, "price": price}
+    if rating is not None:
+        attrs["rating"] = rating
+    if categories:
+        attrs["category"] = list(categories)
+    return attrs

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from assistant.catalog.money import to_major
+from assistant.catalog.service import testable_attributes
 from assistant.sites.models import Site
 
 STOCK_SECONDS = 30.0
@@ -63,11 +64,7 @@ def load_snapshot(path: Path) -> dict[str, CatalogItem]:
     """Catalog items by SKU from a bundle's catalog.json."""
     items = {}
     for row in json.loads(path.read_text()):
-        attrs = {**row["attributes"], "price": row["price"]}
-        if row["rating"] is not None:
-            attrs["rating"] = row["rating"]
-        if row["categories"]:
-            attrs["category"] = list(row["categories"])
+        attrs = testable_attributes(row["attributes"], row["price"], row["rating"], row["categories"])
         items[row["sku"]] = CatalogItem(row["sku"], row["title"], row["url"], row["image"], row["price"],
                                         row["currency"], tuple(row["categories"]), row["rating"], attrs)
     return items
