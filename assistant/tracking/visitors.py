@@ -48,14 +48,21 @@ class Touched:
 
 def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetime], context: Context) -> Touched:
     """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
-    found = store.find_visitor(site.id, anon_id)  # type: ignore[arg-type]
-    visitor_id, visit, last = found or (store.create_visitor(site.id, anon_id, times[0]), None, None)  # type: ignore[arg-type]
-    visits, opened = [], 0
+    found = store.find_visitor(site.pk, anon_id)
+    visit: int | None = None
+    last: datetime | None = None
+    if found is None:
+        visitor_id = store.create_visitor(site.pk, anon_id, times[0])
+    else:
+        visitor_id, visit, last = found
+    visits: list[int] = []
+    opened = 0
     for when in times:
         if visit is None or last is None or when - last > SESSION_GAP:
-            visit = store.open_visit(site.id, visitor_id, when, context.visit_attributes())  # type: ignore[arg-type]
+            visit = store.open_visit(site.pk, visitor_id, when, context.visit_attributes())
             opened += 1
         last = when if last is None else max(last, when)
         visits.append(visit)
-    store.update_visitor(visitor_id, last, visit, opened)  # type: ignore[arg-type]
+    assert visit is not None and last is not None  # times is never empty
+    store.update_visitor(visitor_id, last, visit, opened)
     return Touched(visitor_id, visits)
