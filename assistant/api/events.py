@@ -8,9 +8,9 @@ from assistant.api import bp
 from assistant.api.body import json_body
 from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
-from assistant.db import get_session
+from assistant.db import get_session, write_transaction
 from assistant.timeutil import utcnow
-from assistant.tracking.service import record_events
+from assistant.tracking.service import parse_batch, store_batch
 
 
 @bp.post("/events")
@@ -19,9 +19,9 @@ def events() -> tuple[Response, int]:
     """Store a batch {visitor, events: [...]}; answers which events were rejected and why."""
     site = current_site()
     session = get_session()
-    result = record_events(session=session, site=site, batch=json_body(), now=utcnow(),
-                           user_agent=request.headers.get("User-Agent", ""))
-    session.commit()
+    parsed = parse_batch(json_body(), site=site, user_agent=request.headers.get("User-Agent", ""), now=utcnow())
+    with write_transaction(session):
+        result = store_batch(session=session, site=site, parsed=parsed)
     body = {"accepted": result.accepted, "duplicates": result.duplicates, "bot": result.bot,
             "rejected": [{"index": r.index, "field": r.field, "reason": r.reason} for r in result.rejected]}
     status = 400 if result.rejected and not (result.accepted or result.duplicates) else 200

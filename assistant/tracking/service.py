@@ -30,6 +30,7 @@ from assistant.tracking.store import Store
 from assistant.tracking.visitors import Context, touch_visitor
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+_COLUMNS = {"id", "type", "ts", "page", "sku"}  # stored in columns of their own, not in the event's data
 
 
 @dataclass(frozen=True)
@@ -51,34 +52,69 @@ class BatchResult:
     bot: bool = False
 
 
-def record_events(*, session: Session, site: Site, batch: Any, user_agent: str, now: datetime) -> BatchResult:
-    """Store the valid events of `batch` ({visitor, events: [...]}); the caller commits."""
+@dataclass(frozen=True)
+class ParsedBatch:
+    """A batch checked without the database: its visitor, the valid events in time order, the rejected."""
+
+    anon_id: str
+    user_agent: str
+    received: datetime
+    events: list[Any] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
+    columns: list[tuple[Any, ...]] = field(default_factory=list)
+    """Per event: client id, type, sku, ref, value_minor, currency, page, data as JSON (see store.EVENT_COLUMNS)."""
+    rejected: list[Rejected] = field(default_factory=list)
+    bot: bool = False
+
+
+def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime) -> ParsedBatch:
+    """Validate `batch` ({visitor, events: [...]}) event by event; Invalid if the envelope itself is bad.
+
+    Everything a stored row needs but the visitor is worked out here, before any database work.
+    """
     anon_id, raw_events = _envelope(batch)
     if bots.is_bot(user_agent):
-        return BatchResult(bot=True)
-    result = BatchResult()
+        return ParsedBatch(anon_id, user_agent, now, bot=True)
+    parsed = ParsedBatch(anon_id, user_agent, now)
     events = []
     for index, raw in enumerate(raw_events):
         try:
             events.append(EVENT.validate_python(raw))
         except ValidationError as exc:
-            result.rejected.append(_rejection(index, exc))
+            parsed.rejected.append(_rejection(index, exc))
+    timed = sorted(((occurred_at(e, now), i, e) for i, e in enumerate(events)), key=lambda t: (t[0], t[1]))
+    parsed.times.extend(t[0] for t in timed)
+    parsed.events.extend(t[2] for t in timed)
+    parsed.columns.extend(_columns(event, site.currency) for event in parsed.events)
+    return parsed
+
+
+def store_batch(*, session: Session, site: Site, parsed: ParsedBatch) -> BatchResult:
+    """Store the valid events of `parsed` idempotently, with their visits, carts and identities; the caller commits."""
+    result = BatchResult(rejected=parsed.rejected, bot=parsed.bot)
+    events, times = parsed.events, parsed.times
     if not events:
         return result
-    timed = sorted(((occurred_at(e, now), i, e) for i, e in enumerate(events)), key=lambda t: (t[0], t[1]))
-    times, events = [t[0] for t in timed], [t[2] for t in timed]
     store = Store(session)
     first_page = next((e for e in events if e.type == "page_view"), events[0])
-    context = Context(page=first_page.page, referrer=getattr(first_page, "referrer", ""), user_agent=user_agent)
-    touched = touch_visitor(store=store, site=site, anon_id=anon_id, times=times, context=context)
-    rows = [_row(site, touched.visitor_id, visit, event, when, now)
-            for event, visit, when in zip(events, touched.visits, times, strict=True)]
+    context = Context(page=first_page.page, referrer=first_page.__dict__.get("referrer", ""),
+                      user_agent=parsed.user_agent)
+    touched = touch_visitor(store=store, site=site, anon_id=parsed.anon_id, times=times, context=context)
+    visitor_id, site_id, received = touched.visitor_id, site.id, parsed.received
+    rows = [(site_id, columns[0], visitor_id, visit, *columns[1:], when, received)
+            for columns, visit, when in zip(parsed.columns, touched.visits, times, strict=True)]
     stored = store.insert_events(rows)
     result.accepted, result.duplicates = len(stored), len(rows) - len(stored)
     for event, when in zip(events, times, strict=True):
         if event.id in stored:
-            _side_effects(session, site, touched.visitor_id, event, when)
+            _side_effects(session, site, visitor_id, event, when)
     return result
+
+
+def record_events(*, session: Session, site: Site, batch: Any, user_agent: str, now: datetime) -> BatchResult:
+    """Validate and store `batch` ({visitor, events: [...]}); the caller commits."""
+    parsed = parse_batch(batch, site=site, user_agent=user_agent, now=now)
+    return store_batch(session=session, site=site, parsed=parsed)
 
 
 def _envelope(batch: Any) -> tuple[str, list[Any]]:
@@ -106,15 +142,14 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
     return Rejected(index, f"events[{index}]{path}", error["msg"])
 
 
-def _row(site: Site, visitor_id: int, visit: int, event: Any, when: datetime, now: datetime) -> tuple[Any, ...]:
-    data = event.model_dump(exclude={"id", "type", "ts", "page"}, exclude_defaults=True)
-    sku = data.pop("sku", None)
-    ref = data.get("order_id") or data.get("ref") or data.get("quiz")
-    value = getattr(event, "value", None) if event.type in ("purchase", "cart") else None
-    currency = (getattr(event, "currency", None) or site.currency) if value is not None else None
+def _columns(event: BaseModel, site_currency: str) -> tuple[Any, ...]:
+    fields = event.__dict__  # a pydantic model's values; getattr of an absent field is slow
+    ref = fields.get("order_id") or fields.get("ref") or fields.get("quiz")
+    value = fields.get("value") if fields["type"] in ("purchase", "cart") else None
+    currency = (fields.get("currency") or site_currency) if value is not None else None
     value_minor = to_minor(value, currency) if isinstance(value, (int, float)) and currency else None
-    return (site.id, event.id, visitor_id, visit, event.type, sku, ref, value_minor, currency, event.page, data, when,
-            now)
+    data = event.model_dump_json(exclude=_COLUMNS, exclude_defaults=True)
+    return (fields["id"], fields["type"], fields.get("sku"), ref, value_minor, currency, fields["page"], data)
 
 
 def _side_effects(session: Session, site: Site, visitor_id: int, event: BaseModel, when: datetime) -> None:

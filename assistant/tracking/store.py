@@ -16,8 +16,7 @@ from sqlmodel import Session
 
 EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "ref", "value_minor", "currency",
                  "page", "data", "occurred_at", "received_at")
-_PG_TYPES = ("int", "text", "int", "int", "text", "text", "text", "int", "text", "text", "json", "timestamptz",
-             "timestamptz")
+_PG_TYPES = ("int", "text", "int", "int", "text", "text", "text", "int", "text", "text")  # then data, the times
 
 
 class Store:
@@ -45,16 +44,20 @@ class Store:
         last = row[2] if isinstance(row[2], datetime) else datetime.fromisoformat(row[2])
         return row[0], row[1], last if last.tzinfo else last.replace(tzinfo=UTC)
 
-    def create_visitor(self, site_id: int, anon_id: str, when: datetime) -> int:
-        """Insert a visitor (or find the one a concurrent batch just inserted); its id."""
+    def continue_visit(self, site_id: int, anon_id: str, since: datetime, last: datetime) -> tuple[int, int] | None:
+        """(visitor id, visit id) if the visitor was last seen at or after `since`, recording `last`; else None."""
+        row = self._run("UPDATE visitor SET last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END "
+                        "WHERE site_id = ? AND anon_id = ? AND session_id IS NOT NULL AND last_seen >= ? "
+                        "RETURNING id, session_id",
+                        (self._time(last), self._time(last), site_id, anon_id, self._time(since))).first()
+        return None if row is None else (row[0], row[1])
+
+    def create_visitor(self, site_id: int, anon_id: str, when: datetime) -> int | None:
+        """Insert a visitor; its id, or None when it exists already."""
         created = self._run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions) "
                             "VALUES (?, ?, ?, ?, 0) ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id",
                             (site_id, anon_id, self._time(when), self._time(when))).scalar()
-        if created is not None:
-            return int(created)
-        found = self.find_visitor(site_id, anon_id)
-        assert found is not None
-        return found[0]
+        return None if created is None else int(created)
 
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:
         """Insert a visit; its id."""
@@ -70,18 +73,31 @@ class Store:
                   (self._time(last_seen), visit, opened, visitor_id))
 
     def insert_events(self, rows: list[tuple[Any, ...]]) -> set[str]:
-        """Insert event rows (in EVENT_COLUMNS order), skipping stored client ids; the ids inserted."""
-        times: dict[datetime, Any] = {}  # a batch shares one received_at and often one occurred_at
-        rows = [(*r[:10], json.dumps(r[10], separators=(",", ":")),
-                 times.get(r[11]) or times.setdefault(r[11], self._time(r[11])),
-                 times.get(r[12]) or times.setdefault(r[12], self._time(r[12]))) for r in rows]
-        columns = ", ".join(EVENT_COLUMNS)
+        """Insert rows (in EVENT_COLUMNS order, data as JSON text), skipping stored client ids; the ids inserted."""
         # no conflict target: a repeated client id and a repeated purchase order id are both skipped
         tail = " ON CONFLICT DO NOTHING RETURNING client_id"
-        if self.postgres:  # one fixed statement for any batch size, so psycopg prepares it once
-            arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-            sql = f"INSERT INTO event ({columns}) SELECT * FROM unnest({arrays}){tail}"
-            return set(self.connection.exec_driver_sql(sql, tuple(map(list, zip(*rows, strict=True)))).scalars())
+        if self.postgres:
+            return set(self.connection.exec_driver_sql(_PG_INSERT + tail, _pg_rows_json(rows)).scalars())
+        times: dict[datetime, str] = {}  # a batch shares one received_at and often one occurred_at
+        flat: list[Any] = []
+        for row in rows:
+            flat.extend(row[:11])
+            flat.extend(times.get(t) or times.setdefault(t, self._time(t)) for t in row[11:])
         values = ", ".join(["(" + ", ".join("?" * len(EVENT_COLUMNS)) + ")"] * len(rows))
-        flat = tuple(value for row in rows for value in row)
-        return set(self._run(f"INSERT INTO event ({columns}) VALUES {values}{tail}", flat).scalars())
+        return set(self._run(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES {values}{tail}",
+                             tuple(flat)).scalars())
+
+
+def _pg_rows_json(rows: list[tuple[Any, ...]]) -> tuple[str, str]:
+    """The rows as two JSON arrays, the data column and the others: two parameters, parsed by the server in C."""
+    times: dict[datetime, str] = {}  # a batch shares one received_at and often one occurred_at
+    columns = [[*row[:10], *(times.get(t) or times.setdefault(t, t.isoformat()) for t in row[11:])] for row in rows]
+    return json.dumps(columns, separators=(",", ":")), "[" + ",".join(row[10] for row in rows) + "]"
+
+
+# One fixed statement for any batch size, so psycopg prepares it once. ROWS FROM walks the two
+# arrays in step: r is a row's columns in EVENT_COLUMNS order without data, d its data.
+_PG_INSERT = (f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) SELECT "
+              + ", ".join(f"(r->>{i})::{t}" if t != "text" else f"r->>{i}" for i, t in enumerate(_PG_TYPES))
+              + ", d::json, (r->>10)::timestamptz, (r->>11)::timestamptz"
+              " FROM ROWS FROM (jsonb_array_elements(%s::jsonb), jsonb_array_elements(%s::jsonb)) AS x(r, d)")

@@ -41,6 +41,19 @@ def test_thirty_idle_minutes_start_a_new_visit(session: Session, site: Site) -> 
     assert session.exec(select(Visitor)).one().sessions == 3
 
 
+def test_a_batch_continuing_the_visit_moves_last_seen_forward_only(session: Session, site: Site) -> None:
+    record(session, site, "visitor-0001", view(1, "a", 0), view(2, "b", 10))
+    record(session, site, "visitor-0001", view(3, "c", 20), view(4, "d", 25))
+    record(session, site, "visitor-0001", view(5, "e", 50))  # 25 minutes after the last event: same visit
+    record(session, site, "visitor-0001", view(6, "f", 5))  # late delivery of an early event
+    record(session, site, "visitor-0001", view(7, "g", 75))  # 25 minutes after 50, not 70 after 5
+    record(session, site, "visitor-0001", view(8, "h", 106))  # 31 idle minutes: a new visit
+    visits = [e.session_id for e in session.exec(select(Event).order_by(Event.client_id))]
+    assert len(set(visits[:7])) == 1 and visits[7] != visits[0]
+    visitor = session.exec(select(Visitor)).one()
+    assert (visitor.sessions, visitor.session_id) == (2, visits[7])
+
+
 def test_identify_merges_history_across_devices(session: Session, site: Site) -> None:
     record(session, site, "phone-0001", view(1, "a", 0), view(2, "b", 1),
            {"id": "evt-00003", "type": "identify", "customer_id": "c-42", "traits": {"first_name": "Ada"}, "ts": at(2)})

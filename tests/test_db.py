@@ -1,0 +1,70 @@
+"""write_transaction: commits at the end of the block, rolls back on error, queues SQLite writers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant import migrate
+from assistant.db import make_engine, write_transaction
+from assistant.sites.models import Site
+from tests.factories import make_site
+
+
+def names(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.exec(select(Site.name).order_by(Site.name)))
+
+
+def test_the_block_commits(engine: Engine, session: Session) -> None:
+    site = make_site(session)
+    with Session(engine) as writer, write_transaction(writer):
+        writer.get_one(Site, site.id).name = "Renamed"
+    assert names(engine) == ["Renamed"]
+
+
+def test_an_error_rolls_back(engine: Engine, session: Session) -> None:
+    site = make_site(session)
+    with Session(engine) as writer, pytest.raises(RuntimeError), write_transaction(writer):
+        writer.get_one(Site, site.id).name = "Renamed"
+        writer.flush()
+        raise RuntimeError("boom")
+    assert names(engine) == ["Test shop"]
+
+
+def test_sqlite_writers_wait_their_turn(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        site_id = make_site(session).id
+    order: list[str] = []
+    inside = threading.Event()
+
+    def first() -> None:
+        with Session(engine) as writer, write_transaction(writer):
+            order.append("first in")
+            inside.set()
+            time.sleep(0.2)  # the second writer must be waiting, not writing, all this while
+            writer.get_one(Site, site_id).name = "First"
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait()
+        with Session(engine) as writer, write_transaction(writer):
+            order.append("second in")
+            writer.get_one(Site, site_id).name += " then second"
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["first in", "first out", "second in"]
+    assert names(engine) == ["First then second"]
+    engine.dispose()
