@@ -123,6 +123,7 @@ def _exposures(session: Session, site: Site, campaign: Campaign, arms: dict[str,
     query = (select(col(Event.type), col(Event.visitor_id), col(Event.session_id), col(Event.occurred_at),
                     col(Event.ref), col(Event.data))
              .where(col(Event.site_id) == site.id, col(Event.type).in_([IMPRESSION, CLICK]),
+                    col(Event.ref).is_not(None),  # lets SQLite use the partial ref index under the OR
                     or_(col(Event.ref) == ref, col(Event.ref).like(f"{ref}:%")))
              .order_by(col(Event.occurred_at), col(Event.id)))
     if since is not None:

@@ -55,9 +55,12 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("site_id", "client_id", name="uq_event_site_client"),
         Index("ix_event_visitor_time", "site_id", "visitor_id", "occurred_at"),
-        Index("ix_event_sku_type_time", "site_id", "sku", "type", "occurred_at"),
         Index("ix_event_type_time", "site_id", "type", "occurred_at"),
-        Index("ix_event_ref", "site_id", "type", "ref"),
+        # most events (page views, searches) have no sku and no ref: those two indexes leave them out
+        Index("ix_event_sku_type_time", "site_id", "sku", "type", "occurred_at",
+              sqlite_where=text("sku IS NOT NULL"), postgresql_where=text("sku IS NOT NULL")),
+        Index("ix_event_ref", "site_id", "type", "ref",
+              sqlite_where=text("ref IS NOT NULL"), postgresql_where=text("ref IS NOT NULL")),
         # one purchase per order id: a shop that fires its purchase event twice is not double counted
         Index("uq_event_purchase_order", "site_id", "ref", unique=True,
               sqlite_where=text("type = 'purchase'"), postgresql_where=text("type = 'purchase'")),
