@@ -6,7 +6,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from assistant import admin, api, db
-from assistant.api.limits import limiter
+from assistant.api.limits import RateLimiter
 from assistant.config import Settings
 from assistant.demo.shop import shop
 from assistant.flows import registry
@@ -29,7 +29,7 @@ def create_app(config: Settings | None = None) -> Flask:
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
     app.extensions["assistant"]["stock"] = StockCache()
-    limiter.init_app(app)
+    app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the widget's API authenticates by site key and Origin, not by cookie
     csrf.exempt(shop)  # the demo stands in for a merchant's own shop

@@ -71,9 +71,7 @@ class Settings:
         """The subset Flask itself reads."""
         return {"SECRET_KEY": self.secret_key, "TESTING": self.testing,
                 "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-                "SESSION_COOKIE_SECURE": self.env == "production", "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-                "RATELIMIT_ENABLED": self.rate_limits, "RATELIMIT_STORAGE_URI": self.rate_limit_storage,
-                "RATELIMIT_HEADERS_ENABLED": True}
+                "SESSION_COOKIE_SECURE": self.env == "production", "PERMANENT_SESSION_LIFETIME": 8 * 3600}
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from assistant import migrate
-from assistant.api.limits import limiter
 from assistant.app import create_app
 from assistant.config import Settings
 from assistant.db import make_engine
@@ -103,7 +102,6 @@ def flows_dir(tmp_path: Path) -> Path:
 def app(database_url: str, session: Session, flows_dir: Path) -> Iterator[Flask]:
     """The app on the test database and the test flows folder."""
     app = create_app(Settings(database_url=database_url, flows_dir=flows_dir, testing=True))
-    limiter.reset()  # one Limiter serves every app made in this process; start each test at zero
     yield app
     app.extensions["assistant"]["engine"].dispose()
 

@@ -11,13 +11,13 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.admin import bp
-from assistant.api.limits import limiter
+from assistant.api.limits import rate_limiter
 from assistant.db import get_session
 from assistant.users.models import User
 from assistant.users.service import authenticate
 
 
-@bp.before_app_request
+@bp.before_request
 def _load_user() -> None:
     user_id = session.get("user_id")
     user = get_session().get(User, user_id) if isinstance(user_id, int) else None
@@ -41,11 +41,15 @@ def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
+LOGIN_LIMIT = "10/minute"
+"""Login attempts one client address may make."""
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
 def login() -> str | BaseResponse:
     """Show the login form; log in on POST."""
     if request.method == "POST":
+        rate_limiter().hit(LOGIN_LIMIT, "login", request.remote_addr or "")
         user = authenticate(session=get_session(), email=request.form.get("email", ""),
                             password=request.form.get("password", ""))
         if user is not None:

@@ -20,21 +20,22 @@ def _assistant_error(exc: AssistantError) -> tuple[Response, int]:
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> tuple[Response, int]:
+def _http_error(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
     return _http_json(exc)
 
 
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
-def _unrouted(exc: HTTPException) -> tuple[Response, int] | HTTPException:
+def _unrouted(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]] | HTTPException:
     """Routing errors happen before a blueprint is chosen: answer JSON under /api/ only."""
     return _http_json(exc) if request.path.startswith(bp.url_prefix or "/api") else exc
 
 
-def _http_json(exc: HTTPException) -> tuple[Response, int]:
+def _http_json(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
     code = (exc.name or "error").lower().replace(" ", "_")
     body = {"error": {"code": code, "field": None, "message": exc.description}}
-    return jsonify(body), exc.code or 500
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # Retry-After, Allow
+    return jsonify(body), exc.code or 500, headers
 
 
 @bp.errorhandler(Exception)

@@ -47,5 +47,6 @@ def _cors(response: Response) -> Response:
         return response
     options = get_cors_options(None, {"origins": site.allowed_origins, "always_send": False,
                                       "max_age": 600, "methods": ["GET", "POST", "OPTIONS"],
-                                      "allow_headers": ["Content-Type"]})
+                                      "allow_headers": ["Content-Type"],
+                                      "expose_headers": ["Retry-After"]})  # the widget backs off by it
     return set_cors_headers(response, options)

@@ -100,3 +100,11 @@ def test_admin_pages_send_security_headers(client: FlaskClient) -> None:
     headers = client.get("/admin/login").headers
     assert headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
     assert headers["Cache-Control"] == "no-store"
+
+
+def test_login_attempts_are_limited_per_address(client: FlaskClient, session: Session) -> None:
+    make_user(session, email="ada@shop.example")
+    wrong = [log_in(client, "ada@shop.example", "wrong password!").status_code for _ in range(10)]
+    assert wrong == [200] * 10
+    limited = log_in(client, "ada@shop.example")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0

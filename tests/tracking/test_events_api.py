@@ -141,6 +141,18 @@ def test_rate_limited_per_client_address_with_retry_after(app: Any, client: Flas
     assert other.status_code == 200
 
 
+def test_a_cross_origin_widget_may_read_retry_after(app: Any, client: FlaskClient, site: Site) -> None:
+    settings = app.extensions["assistant"]["settings"]
+    app.extensions["assistant"]["settings"] = settings.__class__(**{**settings.__dict__, "event_limit_site": "1/minute"})
+    headers = {"User-Agent": CHROME, "Origin": "https://shop.example"}
+    body = json.dumps({"visitor": "visitor-0001", "events": [event(1)]})
+    answers = [client.post("/api/v1/events?site=pk_test", data=body, content_type="text/plain", headers=headers)
+               for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 429]
+    assert answers[1].headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "Retry-After" in answers[1].headers["Access-Control-Expose-Headers"]
+
+
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
                     max_leaves=20)
