@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from assistant import admin, api, db
 from assistant.api.limits import RateLimiter
+from assistant.api.sessions import PageSessions
 from assistant.config import Settings
 from assistant.demo.shop import shop
 from assistant.flows import registry
@@ -24,6 +25,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(resource_dir("static")), static_url_path="/static",
                 template_folder=str(resource_dir("templates")))
     app.config.from_mapping(config.flask_mapping(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.session_interface = PageSessions()
     app.extensions.setdefault("assistant", {})["settings"] = config
     db.init_app(app, config.database_url)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)

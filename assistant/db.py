@@ -18,10 +18,13 @@ from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and a writers' queue."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # No pre-ping: it is a round trip on every checkout, a sixth of an event batch's. A connection
+        # the server dropped fails its request once and SQLAlchemy then replaces the whole pool; the
+        # widget retries event batches. Recycling keeps connections younger than server idle timeouts.
+        return create_engine(url, pool_recycle=1800)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

@@ -123,13 +123,15 @@ EVENT_TYPES = sorted({t for m in (PageView, ProductView, Search, Quiz, Shown, Ca
                       for t in m.model_fields["type"].annotation.__args__})  # type: ignore[union-attr]
 
 
-def occurred_at(event: BaseModel, received: datetime) -> datetime:
-    """The event's client time, clamped to [received - 7 days, received + 5 minutes]."""
-    ts = getattr(event, "ts", None)
-    if ts is None:
-        return received
-    try:
-        when = datetime.fromtimestamp(ts / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return received
-    return min(max(when, received - timedelta(days=7)), received + timedelta(minutes=5))
+def occurred_times(events: list[Any], received: datetime) -> list[datetime]:
+    """Each event's client time, clamped to [received - 7 days, received + 5 minutes]; no time is `received`."""
+    earliest, latest = received - timedelta(days=7), received + timedelta(minutes=5)
+    low, high = earliest.timestamp() * 1000, latest.timestamp() * 1000
+    times = []
+    for event in events:
+        ts = event.__dict__["ts"]
+        if ts is None:
+            times.append(received)
+        else:  # a finite float (validated); out-of-range values clamp before any conversion can overflow
+            times.append(earliest if ts < low else latest if ts > high else datetime.fromtimestamp(ts / 1000, UTC))
+    return times

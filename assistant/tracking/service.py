@@ -24,7 +24,7 @@ from assistant.tracking.schemas import (
     CartState,
     Identify,
     Purchase,
-    occurred_at,
+    occurred_times,
 )
 from assistant.tracking.store import Store
 from assistant.tracking.visitors import Context, touch_visitor
@@ -82,9 +82,10 @@ def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime) -> Pa
             events.append(EVENT.validate_python(raw))
         except ValidationError as exc:
             parsed.rejected.append(_rejection(index, exc))
-    timed = sorted(((occurred_at(e, now), i, e) for i, e in enumerate(events)), key=lambda t: (t[0], t[1]))
-    parsed.times.extend(t[0] for t in timed)
-    parsed.events.extend(t[2] for t in timed)
+    times = occurred_times(events, now)
+    order = sorted(range(len(events)), key=times.__getitem__)  # stable: same-time events keep batch order
+    parsed.times.extend(times[i] for i in order)
+    parsed.events.extend(events[i] for i in order)
     parsed.columns.extend(_columns(event, site.currency) for event in parsed.events)
     return parsed
 

@@ -1,6 +1,7 @@
 """The ingest hot path in plain SQL: a handful of statements per event batch, on SQLite or PostgreSQL.
 
-Every batch runs these, so they skip SQL compilation and per-value type processing (the ingest
+Every batch runs these, so they go straight to the DBAPI cursor of the session's connection,
+skipping SQL compilation, per-value type processing and SQLAlchemy's result objects (the ingest
 benchmark, benchmarks/ingest.py, measured that overhead at over half of a request). Written for the
 two databases the project supports; `tests/tracking` runs them on both.
 """
@@ -11,7 +12,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "ref", "value_minor", "currency",
@@ -23,11 +23,13 @@ class Store:
     """Plain-SQL access on the session's connection, in the session's transaction."""
 
     def __init__(self, session: Session) -> None:
-        self.connection: Connection = session.connection()
-        self.postgres = self.connection.dialect.name == "postgresql"
+        connection = session.connection()
+        self.postgres = connection.dialect.name == "postgresql"
+        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        return self.connection.exec_driver_sql(sql.replace("?", "%s") if self.postgres else sql, params)
+        self.cursor.execute(sql.replace("?", "%s") if self.postgres else sql, params)
+        return self.cursor
 
     def _time(self, value: datetime) -> Any:
         if self.postgres:
@@ -38,7 +40,7 @@ class Store:
     def find_visitor(self, site_id: int, anon_id: str) -> tuple[int, int | None, datetime | None] | None:
         """(id, current visit id, last seen) of a visitor, or None."""
         row = self._run("SELECT id, session_id, last_seen FROM visitor WHERE site_id = ? AND anon_id = ?",
-                        (site_id, anon_id)).first()
+                        (site_id, anon_id)).fetchone()
         if row is None:
             return None
         last = row[2] if isinstance(row[2], datetime) else datetime.fromisoformat(row[2])
@@ -49,15 +51,15 @@ class Store:
         row = self._run("UPDATE visitor SET last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END "
                         "WHERE site_id = ? AND anon_id = ? AND session_id IS NOT NULL AND last_seen >= ? "
                         "RETURNING id, session_id",
-                        (self._time(last), self._time(last), site_id, anon_id, self._time(since))).first()
+                        (self._time(last), self._time(last), site_id, anon_id, self._time(since))).fetchone()
         return None if row is None else (row[0], row[1])
 
     def create_visitor(self, site_id: int, anon_id: str, when: datetime) -> int | None:
         """Insert a visitor; its id, or None when it exists already."""
         created = self._run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions) "
                             "VALUES (?, ?, ?, ?, 0) ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id",
-                            (site_id, anon_id, self._time(when), self._time(when))).scalar()
-        return None if created is None else int(created)
+                            (site_id, anon_id, self._time(when), self._time(when))).fetchone()
+        return None if created is None else int(created[0])
 
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:
         """Insert a visit; its id."""
@@ -65,7 +67,7 @@ class Store:
             "INSERT INTO visit_session (site_id, visitor_id, started_at, landing_page, referrer, utm_source, "
             "utm_medium, utm_campaign, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (site_id, visitor_id, self._time(when), attrs["landing_page"], attrs["referrer"], attrs["utm_source"],
-             attrs["utm_medium"], attrs["utm_campaign"], attrs["device"])).scalar_one())
+             attrs["utm_medium"], attrs["utm_campaign"], attrs["device"])).fetchone()[0])
 
     def update_visitor(self, visitor_id: int, last_seen: datetime, visit: int, opened: int) -> None:
         """Record the visitor's latest activity and current visit."""
@@ -77,15 +79,16 @@ class Store:
         # no conflict target: a repeated client id and a repeated purchase order id are both skipped
         tail = " ON CONFLICT DO NOTHING RETURNING client_id"
         if self.postgres:
-            return set(self.connection.exec_driver_sql(_PG_INSERT + tail, _pg_rows_json(rows)).scalars())
+            self.cursor.execute(_PG_INSERT + tail, _pg_rows_json(rows))
+            return {row[0] for row in self.cursor.fetchall()}
         times: dict[datetime, str] = {}  # a batch shares one received_at and often one occurred_at
         flat: list[Any] = []
         for row in rows:
             flat.extend(row[:11])
             flat.extend(times.get(t) or times.setdefault(t, self._time(t)) for t in row[11:])
         values = ", ".join(["(" + ", ".join("?" * len(EVENT_COLUMNS)) + ")"] * len(rows))
-        return set(self._run(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES {values}{tail}",
-                             tuple(flat)).scalars())
+        return {row[0] for row in self._run(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES {values}{tail}",
+                                            tuple(flat)).fetchall()}
 
 
 def _pg_rows_json(rows: list[tuple[Any, ...]]) -> tuple[str, str]:
