@@ -23,6 +23,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision`."""
+    command.downgrade(alembic_config(url), revision)
+
+
 def revision(url: str, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     command.revision(alembic_config(url), message=message, autogenerate=True)

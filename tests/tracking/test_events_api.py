@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from typing import Any
@@ -142,8 +143,8 @@ def test_rate_limited_per_client_address_with_retry_after(app: Any, client: Flas
 
 
 def test_a_cross_origin_widget_may_read_retry_after(app: Any, client: FlaskClient, site: Site) -> None:
-    settings = app.extensions["assistant"]["settings"]
-    app.extensions["assistant"]["settings"] = settings.__class__(**{**settings.__dict__, "event_limit_site": "1/minute"})
+    state = app.extensions["assistant"]
+    state["settings"] = dataclasses.replace(state["settings"], event_limit_site="1/minute")
     headers = {"User-Agent": CHROME, "Origin": "https://shop.example"}
     body = json.dumps({"visitor": "visitor-0001", "events": [event(1)]})
     answers = [client.post("/api/v1/events?site=pk_test", data=body, content_type="text/plain", headers=headers)

@@ -1,0 +1,54 @@
+"""Migrations carry data: a database with a visitor, a cart and events goes up to head and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from assistant import migrate
+from assistant.db import make_engine
+from tests.conftest import _postgres_database
+
+ROWS = [
+    "INSERT INTO site (key, name, allowed_origins, currency, created_at)"
+    " VALUES ('pk_x', 'x', '[]', 'EUR', '2026-01-01')",
+    "INSERT INTO visitor (site_id, anon_id, sessions, first_seen, last_seen) VALUES (1, 'abcdefgh', 1, '2026-01-01',"
+    " '2026-01-01')",
+    "INSERT INTO cart (site_id, visitor_id, items, value_minor, currency, updated_at) VALUES (1, 1, '[]', 0, 'EUR',"
+    " '2026-01-01')",
+    "INSERT INTO event (site_id, client_id, visitor_id, type, sku, page, data, occurred_at, received_at)"
+    " VALUES (1, 'evt-00001', 1, 'product_view', 'a', '/', '{}', '2026-01-01', '2026-01-01')",
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+    else:
+        yield from _postgres_database()
+
+
+def counts(url: str) -> tuple[int, int, int]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = tuple(connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                      for t in ("visitor", "cart", "event"))
+    engine.dispose()
+    return found  # type: ignore[return-value]
+
+
+def test_up_to_head_and_back_keeps_the_rows(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "0004")
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        for statement in ROWS:
+            connection.execute(text(statement))
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    assert counts(empty_url) == (1, 1, 1)
+    migrate.downgrade(empty_url, "0004")
+    assert counts(empty_url) == (1, 1, 1)
