@@ -61,6 +61,29 @@ class Store:
                             (site_id, anon_id, self._time(when), self._time(when))).fetchone()
         return None if created is None else int(created[0])
 
+    def create_visitor_in_visit(self, site_id: int, anon_id: str, first: datetime, last: datetime,
+                                attrs: dict[str, str]) -> tuple[int, int] | None:
+        """Insert a visitor seen from `first` to `last` in one new visit: (visitor id, visit id); None if known."""
+        if not self.postgres:  # in-process statements cost little; PostgreSQL saves two round trips below
+            visitor_id = self.create_visitor(site_id, anon_id, first)
+            if visitor_id is None:
+                return None
+            visit = self.open_visit(site_id, visitor_id, first, attrs)
+            self.update_visitor(visitor_id, last, visit, 1)
+            return visitor_id, visit
+        # the visit's id comes first from its sequence, so the visitor row is written whole
+        row = self._run(
+            "WITH visit AS (SELECT nextval(pg_get_serial_sequence('visit_session', 'id')) AS id), "
+            "v AS (INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions, session_id) "
+            "SELECT ?, ?, ?, ?, 1, visit.id FROM visit ON CONFLICT (site_id, anon_id) DO NOTHING "
+            "RETURNING id, session_id) "
+            "INSERT INTO visit_session (id, site_id, visitor_id, started_at, landing_page, referrer, utm_source, "
+            "utm_medium, utm_campaign, device) SELECT v.session_id, ?, v.id, ?, ?, ?, ?, ?, ?, ? FROM v "
+            "RETURNING visitor_id, id",
+            (site_id, anon_id, first, last, site_id, first, attrs["landing_page"], attrs["referrer"],
+             attrs["utm_source"], attrs["utm_medium"], attrs["utm_campaign"], attrs["device"])).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:
         """Insert a visit; its id."""
         return int(self._run(

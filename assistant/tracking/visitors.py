@@ -1,8 +1,9 @@
 """Visitors and their visits: 30 minutes without an event starts a new visit.
 
 This runs on every event batch. Most batches continue the visitor's current visit: for them one
-UPDATE ... RETURNING finds the visitor and records the activity. A new visitor or a new visit
-takes a few more statements (see store.py).
+UPDATE ... RETURNING finds the visitor and records the activity. A new visitor whose batch is one
+visit is one more statement on PostgreSQL; a new visit of a known visitor, or a batch spanning
+visits, takes a few more (see store.py).
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ class Touched:
 
 def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetime], context: Context) -> Touched:
     """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
-    if all(later - earlier <= SESSION_GAP for earlier, later in pairwise(times)):
-        continued = store.continue_visit(site.pk, anon_id, times[0] - SESSION_GAP, times[-1])
-        if continued is not None:
-            return Touched(continued[0], [continued[1]] * len(times))
+    if all(later - earlier <= SESSION_GAP for earlier, later in pairwise(times)):  # one visit
+        known = store.continue_visit(site.pk, anon_id, times[0] - SESSION_GAP, times[-1])
+        if known is None:
+            known = store.create_visitor_in_visit(site.pk, anon_id, times[0], times[-1], context.visit_attributes())
+        if known is not None:
+            return Touched(known[0], [known[1]] * len(times))
     visitor_id = store.create_visitor(site.pk, anon_id, times[0])
     found = None if visitor_id is not None else store.find_visitor(site.pk, anon_id)
     visit: int | None = None
