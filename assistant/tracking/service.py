@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.catalog.money import to_minor
@@ -16,6 +17,7 @@ from assistant.sites.models import Site
 from assistant.tracking import bots
 from assistant.tracking.carts import apply_cart_event
 from assistant.tracking.identity import identify
+from assistant.tracking.pg_batch import store_one_visit
 from assistant.tracking.schemas import (
     EVENT,
     EVENT_TYPES,
@@ -27,10 +29,11 @@ from assistant.tracking.schemas import (
     occurred_times,
 )
 from assistant.tracking.store import Store
-from assistant.tracking.visitors import Context, touch_visitor
+from assistant.tracking.visitors import SESSION_GAP, Context, one_visit, touch_visitor
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _COLUMNS = {"id", "type", "ts", "page", "sku"}  # stored in columns of their own, not in the event's data
+_SIDE_EFFECTS = (Identify, CartChange, CartState, Purchase)  # events that change more than the event table
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,23 @@ def store_batch(*, session: Session, site: Site, parsed: ParsedBatch) -> BatchRe
     events, times = parsed.events, parsed.times
     if not events:
         return result
-    store = Store(session)
     first_page = next((e for e in events if e.type == "page_view"), events[0])
     context = Context(page=first_page.page, referrer=first_page.__dict__.get("referrer", ""),
                       user_agent=parsed.user_agent)
+    site_id, received = site.id, parsed.received
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "postgresql" and one_visit(times) \
+            and not any(isinstance(event, _SIDE_EFFECTS) for event in events):
+        rows = [(site_id, columns[0], None, None, *columns[1:], when, received)
+                for columns, when in zip(parsed.columns, times, strict=True)]
+        done = store_one_visit(engine, site_id=site.pk, anon_id=parsed.anon_id, since=times[0] - SESSION_GAP,
+                               first=times[0], last=times[-1], attrs=context.visit_attributes(), rows=rows)
+        if done is not None:
+            result.accepted, result.duplicates = len(done[1]), len(rows) - len(done[1])
+            return result
+    store = Store(session)
     touched = touch_visitor(store=store, site=site, anon_id=parsed.anon_id, times=times, context=context)
-    visitor_id, site_id, received = touched.visitor_id, site.id, parsed.received
+    visitor_id = touched.visitor_id
     rows = [(site_id, columns[0], visitor_id, visit, *columns[1:], when, received)
             for columns, visit, when in zip(parsed.columns, touched.visits, times, strict=True)]
     stored = store.insert_events(rows)

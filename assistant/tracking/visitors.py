@@ -49,9 +49,14 @@ class Touched:
     visits: list[int]
 
 
+def one_visit(times: list[datetime]) -> bool:
+    """Whether ascending `times` have no 30-minute gap between them."""
+    return all(later - earlier <= SESSION_GAP for earlier, later in pairwise(times))
+
+
 def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetime], context: Context) -> Touched:
     """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
-    if all(later - earlier <= SESSION_GAP for earlier, later in pairwise(times)):  # one visit
+    if one_visit(times):
         known = store.continue_visit(site.pk, anon_id, times[0] - SESSION_GAP, times[-1])
         if known is None:
             known = store.create_visitor_in_visit(site.pk, anon_id, times[0], times[-1], context.visit_attributes())

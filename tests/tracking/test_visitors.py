@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from assistant.flows.models import QuizSession
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
-from assistant.tracking.models import Event, Visitor
+from assistant.tracking.models import Event, Visitor, VisitSession
 from assistant.tracking.reads import current_cart, find_visitor, product_counts, purchases, quiz_answers, recent_views
 from assistant.tracking.service import record_events
 from tests.tracking.test_events_api import CHROME
@@ -87,3 +88,43 @@ def test_purchases_quiz_answers_and_product_counts(session: Session, site: Site)
     assert (counts.views, counts.carts, counts.purchases) == ({"a": 2, "b": 2}, {"a": 1}, {"a": 2})
     later = product_counts(session=session, site=site, since=START + timedelta(minutes=4.5))
     assert later.views == {"b": 1}
+
+
+def test_postgresql_stores_a_one_visit_batch_in_one_statement(engine: Any, session: Session, site: Site,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.tracking.service as service
+
+    class GeneralPath(Exception):
+        pass
+
+    def general_path(_session: Session) -> None:
+        raise GeneralPath
+
+    postgres = engine.dialect.name == "postgresql"
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "Store", general_path)
+        landing = {"id": "evt-00000", "type": "page_view", "ts": at(0), "page": "/?utm_source=news",
+                   "referrer": "https://mail.example/"}
+        search = {"id": "evt-00002x", "type": "search", "query": "trail shoes", "ts": at(10)}
+        for batch in ([landing, view(1, "a", 0), view(2, "b", 10), search], [view(3, "c", 20)]):  # new, continuing
+            if postgres:
+                record(session, site, "visitor-0001", *batch)
+            else:
+                with pytest.raises(GeneralPath):
+                    record(session, site, "visitor-0001", *batch)
+                session.rollback()
+        if postgres:  # 31 idle minutes: a new visit is the general path's work
+            with pytest.raises(GeneralPath):
+                record(session, site, "visitor-0001", view(4, "d", 51))
+            session.rollback()
+    record(session, site, "visitor-0001", view(4, "d", 51))
+    events = list(session.exec(select(Event).order_by(Event.client_id)))
+    assert [e.sku for e in events] == ([None, "a", "b", None, "c", "d"] if postgres else ["d"])
+    visitor = session.exec(select(Visitor)).one()
+    assert visitor.sessions == (2 if postgres else 1) and visitor.session_id == events[-1].session_id
+    first = session.get_one(VisitSession, events[0].session_id)
+    if postgres:
+        assert (first.utm_source, first.referrer, first.landing_page) == (
+            "news", "https://mail.example/", "/?utm_source=news")
+        assert len({e.session_id for e in events[:5]}) == 1 and events[0].visitor_id == visitor.id
+        assert events[3].data == {"query": "trail shoes"} and events[0].data == {"referrer": "https://mail.example/"}
