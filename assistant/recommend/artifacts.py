@@ -58,7 +58,7 @@ def load(path: Path) -> Strategy:
     """Read a strategy written by :func:`save`, ready to recommend."""
     with np.load(path, allow_pickle=False) as data:
         header = _header(data, path)
-        model = STRATEGIES[header["class"]](**header["params"])
+        model = _strategy(header, path)
         for name in header["arrays"]:
             setattr(model, name, data[name])
         for name, meta in header["sparse"].items():
@@ -67,6 +67,14 @@ def load(path: Path) -> Strategy:
     for name, value in header["scalars"].items():
         setattr(model, name, value)
     return model
+
+
+def _strategy(header: dict[str, Any], path: Path) -> Strategy:
+    try:
+        return STRATEGIES[header["class"]](**header["params"])
+    except TypeError as exc:  # parameters of another version of the strategy
+        raise ArtifactError(f"{path}: {header['class']} with parameters {sorted(header['params'])} cannot be "
+                            f"built by this version ({exc}); retrain with `assistant train`") from None
 
 
 def _header(data: Any, path: Path) -> dict[str, Any]:

@@ -84,9 +84,13 @@ class Recommender(Protocol):
 class Strategy(BaseEstimator):
     """Shared plumbing: item coding, the fitted check, top-n selection with exclusions and tie-breaks.
 
-    A subclass implements ``_fit(interactions)`` and ``_scores(codes, context)`` (a dense array over
-    all items, 0 meaning no opinion) and ``_reasons(top, codes)`` (one per chosen code); ties are broken by popularity.
+    A subclass implements ``_fit(interactions)``, ``_candidates(codes, context)`` (the items it has an
+    opinion on: distinct codes and their scores, only positive ones count) and ``_reasons(top, codes)``
+    (one per chosen code); ties are broken by popularity, then by code.
     """
+
+    needs_items = True
+    """Whether the strategy has no opinion unless it knows an item of the context (all but popularity)."""
 
     def fit(self, interactions: Interactions) -> Self:
         """Learn from `interactions` and return self."""
@@ -99,24 +103,24 @@ class Strategy(BaseEstimator):
         """At most `n` items for `context`, best first, none in `exclude`."""
         self._check_fitted()
         codes = self.encode(context.sequence())
-        scores = self._scores(codes, context)
-        banned = self.encode(exclude)
-        if banned.size:
-            scores[banned] = 0.0
-        top = self._top(scores, n)
-        reasons = self._reasons(top, codes) if top.size else []
-        return [Scored(str(self.item_ids_[c]), float(scores[c]), r) for c, r in zip(top, reasons, strict=True)]
+        if codes.size == 0 and self.needs_items:
+            return []
+        top, scores = self._best(codes, context, exclude, n)
+        if top.size == 0:
+            return []
+        ids = self.item_ids_[top].tolist()
+        return [Scored(i, s, r) for i, s, r in zip(ids, scores.tolist(), self._reasons(top, codes), strict=True)]
 
     def encode(self, items: Iterable[str]) -> np.ndarray:
         """Item codes of the known `items`, in order (unknown ids are dropped)."""
         index = self._index()
-        return np.fromiter((index[i] for i in items if i in index), dtype=np.int64)
+        return np.array([code for code in map(index.get, items) if code is not None], dtype=np.int64)
 
     def _index(self) -> dict[str, int]:
         cached = getattr(self, "_index_cache", None)
         if cached is None or cached[0] is not self.item_ids_:
             # one tuple, assigned at once, so concurrent requests never see a half-built cache
-            cached = (self.item_ids_, {str(item): code for code, item in enumerate(self.item_ids_)})
+            cached = (self.item_ids_, {item: code for code, item in enumerate(self.item_ids_.tolist())})
             self._index_cache = cached
         return cached[1]
 
@@ -124,21 +128,48 @@ class Strategy(BaseEstimator):
         if not hasattr(self, "item_ids_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(interactions) or load it")
 
-    def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
-        positive = np.flatnonzero(scores > 0)
-        if n <= 0 or positive.size == 0:
-            return positive[:0]
-        if positive.size > n:
-            threshold = np.partition(scores[positive], positive.size - n)[positive.size - n]
-            positive = positive[scores[positive] >= threshold]
-        order = np.lexsort((positive, -self.popularity_[positive], -scores[positive]))
-        return positive[order[:n]]
+    def _best(self, codes: np.ndarray, context: Context, exclude: Collection[str],
+              n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `n` best candidates not in `exclude`, best first, and their scores."""
+        items, scores = self._candidates(codes, context)
+        if n <= 0 or items.size == 0:
+            return items[:0], scores[:0]
+        keep = scores > 0
+        items, scores = self._ranked(items[keep], scores[keep], n + len(exclude))
+        return self._allowed(items, scores, exclude, n)
+
+    def _ranked(self, items: np.ndarray, scores: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `m` best of the candidates, best first: by score, then popularity, then code."""
+        if items.size > m:
+            threshold = np.partition(scores, items.size - m)[items.size - m]
+            items, scores = items[scores >= threshold], scores[scores >= threshold]
+        order = np.lexsort((items, -self.popularity_[items], -scores))[:m]
+        return items[order], scores[order]
+
+    def _allowed(self, ranked: np.ndarray, scores: np.ndarray, exclude: Collection[str],
+                 n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first `n` of the `ranked` codes that are not in `exclude`, with their scores.
+
+        Excluded items are dropped from the few best by id, not looked up among all the items:
+        ranking ``n + len(exclude)`` of them first is enough, and far cheaper than coding `exclude`.
+        """
+        if exclude:
+            banned = exclude if isinstance(exclude, set | frozenset | dict) else set(exclude)
+            keep = np.fromiter((i not in banned for i in self.item_ids_[ranked].tolist()), dtype=bool,
+                               count=ranked.size)
+            ranked, scores = ranked[keep], scores[keep]
+        return ranked[:n], scores[:n]
 
     def _fit(self, interactions: Interactions) -> None:
         raise NotImplementedError
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         raise NotImplementedError
+
+
+def no_candidates() -> tuple[np.ndarray, np.ndarray]:
+    """An empty candidate set: no codes, no scores."""
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)

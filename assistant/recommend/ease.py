@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Context, Reason, Strategy
+from assistant.recommend.base import Context, Reason, Strategy, no_candidates
+from assistant.recommend.codesets import distinct_codes
 from assistant.recommend.interactions import Interactions
-from assistant.recommend.sparse import session_item_matrix, strongest_rows, sum_rows
+from assistant.recommend.sparse import merge_rows, session_item_matrix
+from assistant.recommend.together import bought_with
 
 
 class EASE(Strategy):
@@ -45,13 +47,11 @@ class EASE(Strategy):
         weights[np.diag_indices_from(weights)] = 0.0
         self.weights_ = _sparse_top(weights, kept, interactions.n_items, self.max_neighbors)
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
-        return sum_rows(self.weights_, np.unique(codes))
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
+        return merge_rows(self.weights_, distinct_codes(codes)) if codes.size else no_candidates()
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
-        sources = strongest_rows(self.weights_, np.unique(codes), top)
-        return [Reason("bought_together", "Often bought together with an item you chose",
-                       str(self.item_ids_[s]) if s >= 0 else None) for s in sources]
+        return bought_with(self.weights_, self.item_ids_, codes, top)
 
 
 def _sparse_top(weights: np.ndarray, kept: np.ndarray, n_items: int, keep: int | None) -> sp.csr_matrix:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Context, Reason, Strategy
+from assistant.recommend.base import Context, Reason, Strategy, no_candidates
 from assistant.recommend.interactions import Interactions
 
 STEP_WEIGHTS = ("same", "div", "quadratic", "log", "linear")
@@ -59,19 +59,17 @@ class SequentialRules(Strategy):
     def _fit(self, interactions: Interactions) -> None:
         self.rules_ = sequential_rules(interactions, steps=self.steps, weighting=self.weighting)
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
-        return rule_scores(self.rules_, codes)
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
+        return rule_row(self.rules_, codes)
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         source = str(self.item_ids_[codes[-1]])
         return [Reason("next_viewed", "Often viewed next after this item", source)] * len(top)
 
 
-def rule_scores(rules: sp.csr_matrix, codes: np.ndarray) -> np.ndarray:
-    """Dense scores from the rules of the last item in `codes` (zeros when there is none)."""
-    scores = np.zeros(rules.shape[1])
-    if codes.size:
-        last = codes[-1]
-        start, end = rules.indptr[last], rules.indptr[last + 1]
-        scores[rules.indices[start:end]] = rules.data[start:end]
-    return scores
+def rule_row(rules: sp.csr_matrix, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The followers of the last item in `codes` and their rule scores (empty when there is none)."""
+    if codes.size == 0:
+        return no_candidates()
+    start, end = rules.indptr[codes[-1]], rules.indptr[codes[-1] + 1]
+    return rules.indices[start:end].astype(np.int64), rules.data[start:end].astype(np.float64)

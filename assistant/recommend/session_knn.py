@@ -8,13 +8,16 @@ scores of the last item blended in.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Context, Reason, Strategy
+from assistant.recommend.base import Context, Reason, Strategy, no_candidates
+from assistant.recommend.codesets import distinct, member
 from assistant.recommend.interactions import Interactions
-from assistant.recommend.rules import rule_scores, sequential_rules, step_weight
-from assistant.recommend.sparse import ranges
+from assistant.recommend.rules import rule_row, sequential_rules, step_weight
+from assistant.recommend.sparse import column_sums, ranges
 
 SECONDS_PER_DAY = 86_400.0
 POSITION_WEIGHTS = ("same", "div", "quadratic", "log", "linear")
@@ -62,6 +65,9 @@ class SessionKNN(Strategy):
     rules_steps, rules_weighting : how the sequential rules are counted (see :class:`SequentialRules`).
     reminder_boost : add this to the (normalised) score of every item already in the session, since
         shoppers often go back to one (only with ``remind``).
+    one_item_answers : for every item, keep the best this many recommendations for a context of that one
+        item, worked out at fit time (0 = none). The commonest contexts (one viewed or carted item) are then
+        served from them, and the same as searching: an ask that would reach past them searches.
     """
 
     def __init__(self, *, k: int = 100, sample_size: int = 1000, similarity: str = "vec",
@@ -69,7 +75,7 @@ class SessionKNN(Strategy):
                  lambda_spw: float | None = None, lambda_ipw: float | None = None, lambda_snh: float | None = None,
                  lambda_inh: float | None = None, neighbors_from: str = "all", remind: bool = True,
                  rules_weight: float = 0.0, rules_steps: int = 10, rules_weighting: str = "div",
-                 reminder_boost: float = 0.0) -> None:
+                 reminder_boost: float = 0.0, one_item_answers: int = 64) -> None:
         self.k = k
         self.sample_size = sample_size
         self.similarity = similarity
@@ -86,6 +92,7 @@ class SessionKNN(Strategy):
         self.rules_steps = rules_steps
         self.rules_weighting = rules_weighting
         self.reminder_boost = reminder_boost
+        self.one_item_answers = one_item_answers
 
     def _fit(self, interactions: Interactions) -> None:
         if self.similarity not in ("vec", "cosine"):
@@ -104,22 +111,53 @@ class SessionKNN(Strategy):
             self.rules_ = sequential_rules(interactions, steps=self.rules_steps, weighting=self.rules_weighting)
         else:
             self.rules_ = sp.csr_matrix((interactions.n_items, interactions.n_items), dtype=np.float32)
+        answers = self._one_item_answers(interactions.n_items)
+        self.one_item_indptr_, self.one_item_codes_, self.one_item_scores_ = answers
+        self.one_item_kept_ = self.one_item_answers  # a row this long may have been cut off
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
-        scores = np.zeros(len(self.item_ids_))
+    def _one_item_answers(self, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The best `one_item_answers` items for the context of each one item, best first, as CSR-like arrays."""
+        search = super()._best
+        answers = [search(np.array([code]), Context(), (), self.one_item_answers)
+                   for code in range(n_items if self.one_item_answers > 0 else 0)]
+        lengths = np.array([codes.size for codes, _ in answers], dtype=np.int64)
+        indptr = np.concatenate(([0], np.cumsum(lengths))) if answers else np.zeros(n_items + 1, dtype=np.int64)
+        codes = np.concatenate([c for c, _ in answers]).astype(np.int32) if answers else np.zeros(0, dtype=np.int32)
+        scores = np.concatenate([s for _, s in answers]) if answers else np.zeros(0)
+        return indptr, codes, scores
+
+    def _best(self, codes: np.ndarray, context: Context, exclude: Collection[str],
+              n: int) -> tuple[np.ndarray, np.ndarray]:
+        """For a one-item context, the kept answers minus `exclude`, while they hold `n`; otherwise a search."""
+        indptr = getattr(self, "one_item_indptr_", None)  # bundles trained before answers were kept search
+        if codes.size == 1 and n > 0 and indptr is not None and indptr.size == len(self.item_ids_) + 1:
+            start, end = indptr[codes[0]], indptr[codes[0] + 1]
+            ahead = min(end, start + n + len(exclude))
+            items, scores = self._allowed(self.one_item_codes_[start:ahead], self.one_item_scores_[start:ahead],
+                                          exclude, n)
+            if items.size == n or end - start < self.one_item_kept_:  # all found, or nothing was cut off
+                return items.astype(np.int64), scores
+        return super()._best(codes, context, exclude, n)
+
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
         if codes.size == 0:
-            return scores
+            return no_candidates()
         neighbors, weights, anchors = self._neighbors(codes)
-        if neighbors.size:
-            scores = self._score_neighbors(neighbors, weights, anchors)
-        scores = _normalised(scores)
+        items, scores = self._score_neighbors(neighbors, weights, anchors) if neighbors.size else no_candidates()
+        parts = [(items, _normalised(scores))]
         if self.rules_weight:
-            scores += self.rules_weight * _normalised(rule_scores(self.rules_, codes))
+            followers, rules = rule_row(self.rules_, codes)
+            parts.append((followers, self.rules_weight * _normalised(rules)))
+        if self.remind and self.reminder_boost:
+            seen = distinct(codes)
+            parts.append((seen, np.full(seen.size, self.reminder_boost)))
+        items, scores = parts[0]
+        if len(parts) > 1:  # added item by item in this order, as the dense vectors they replace were
+            items, scores = column_sums(np.concatenate([i for i, _ in parts]), np.concatenate([s for _, s in parts]),
+                                        len(self.item_ids_))
         if not self.remind:
-            scores[codes] = 0.0
-        elif self.reminder_boost:
-            scores[np.unique(codes)] += self.reminder_boost
-        return scores
+            scores = np.where(member(items, distinct(codes)), 0.0, scores)
+        return items, scores
 
     def _neighbors(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The k nearest sessions, their weights, and for each the position of its most recent shared item."""
@@ -157,7 +195,7 @@ class SessionKNN(Strategy):
         positions = self.items_.data[flat]
         if sources.size < items.size:
             allowed = self.items_.indices[ranges(indptr[sources], indptr[sources + 1])]
-            keep = np.isin(sessions, allowed)
+            keep = member(sessions, distinct(allowed))
             sessions, item_of, positions = sessions[keep], item_of[keep], positions[keep]
         return sessions, item_of, positions
 
@@ -172,7 +210,8 @@ class SessionKNN(Strategy):
         norm = np.sqrt(np.sum(weights**2)) * np.sqrt(self.session_sizes_[candidates])
         return similarity / np.where(norm > 0, norm, 1.0)
 
-    def _score_neighbors(self, neighbors: np.ndarray, weights: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    def _score_neighbors(self, neighbors: np.ndarray, weights: np.ndarray,
+                         anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         indptr = self.sessions_.indptr
         starts, ends = indptr[neighbors], indptr[neighbors + 1]
         flat = ranges(starts, ends)
@@ -180,10 +219,10 @@ class SessionKNN(Strategy):
         if self.lambda_inh:
             gap = np.abs(self.sessions_.data[flat] - np.repeat(anchors, ends - starts))
             entry = entry * np.exp(-gap / self.lambda_inh)
-        scores: np.ndarray = np.bincount(self.sessions_.indices[flat], weights=entry, minlength=len(self.item_ids_))
+        items, scores = column_sums(self.sessions_.indices[flat], entry, len(self.item_ids_))
         if self.idf_weighting:
-            scores = scores * (1.0 + self.idf_weighting * self.idf_)
-        return scores
+            scores = scores * (1.0 + self.idf_weighting * self.idf_[items])
+        return items, scores
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         return [Reason("similar_session", "Viewed by shoppers like you")] * len(top)

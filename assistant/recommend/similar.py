@@ -13,7 +13,7 @@ from typing import Self
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from assistant.recommend.base import Context, Reason, Strategy
+from assistant.recommend.base import Context, Reason, Strategy, no_candidates
 
 ROWS_PER_BLOCK = 1024
 
@@ -71,13 +71,32 @@ class ContentSimilar(Strategy):
         """Content similarity learns from the catalog: use :meth:`fit_catalog`."""
         raise TypeError("ContentSimilar learns from the catalog: call fit_catalog(...)")
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
-        scores = np.zeros(len(self.item_ids_), dtype=np.float64)
-        if codes.size:
-            source = int(codes[-1])
-            valid = self.neighbors_[source] >= 0
-            scores[self.neighbors_[source][valid]] = np.maximum(self.similarity_[source][valid], 1e-6)
-        return scores
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
+        if codes.size == 0:
+            return no_candidates()
+        source = int(codes[-1])
+        valid = self.neighbors_[source] >= 0
+        scores = np.maximum(self.similarity_[source][valid], 1e-6)  # a neighbour always has an opinion
+        return self.neighbors_[source][valid].astype(np.int64), scores.astype(np.float64)
+
+    def near_duplicates(self, item: str, threshold: float) -> tuple[str, ...]:
+        """The neighbours of `item` at least `threshold` similar (none for an unknown item)."""
+        code = self._index().get(item)
+        if code is None or not self._has_near(threshold)[code]:
+            return ()
+        row = self.neighbors_[code]
+        return tuple(self.item_ids_[row[(self.similarity_[code] >= threshold) & (row >= 0)]].tolist())
+
+    def _has_near(self, threshold: float) -> np.ndarray:
+        """Per item, whether any neighbour is at least `threshold` similar; worked out once per threshold."""
+        known: dict[float, np.ndarray]
+        owner, known = getattr(self, "_near_cache", (None, {}))
+        if owner is not self.neighbors_:
+            known = {}
+            self._near_cache = (self.neighbors_, known)  # one tuple, assigned at once, as for the item index
+        if threshold not in known:
+            known[threshold] = np.any((self.similarity_ >= threshold) & (self.neighbors_ >= 0), axis=1)
+        return known[threshold]
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         source = str(self.item_ids_[int(codes[-1])])

@@ -7,6 +7,9 @@ import scipy.sparse as sp
 
 from assistant.recommend.interactions import Interactions
 
+DENSE_BELOW = 16
+"""column_sums adds densely once there are more than 1/DENSE_BELOW entries per column."""
+
 
 def session_item_matrix(interactions: Interactions) -> sp.csr_matrix:
     """Binary sessions x items matrix: 1 where the session contains the item."""
@@ -27,10 +30,32 @@ def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
-def sum_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """Dense sum of the given rows of a CSR matrix."""
+def merge_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of the given rows of a CSR matrix as (distinct columns, sums): a few short lists merged.
+
+    The sums are those of a dense sum (each column's entries added in row order), without allocating
+    a row as wide as the matrix unless the rows hold many entries (see :func:`column_sums`). Each row
+    holds a column at most once (canonical CSR).
+    """
+    if rows.size <= 1:  # the common cases, without the cost of merging
+        start, end = (matrix.indptr[rows[0]], matrix.indptr[rows[0] + 1]) if rows.size else (0, 0)
+        return matrix.indices[start:end].astype(np.int64), matrix.data[start:end].astype(np.float64)
     flat = ranges(matrix.indptr[rows], matrix.indptr[rows + 1])
-    return np.bincount(matrix.indices[flat], weights=matrix.data[flat], minlength=matrix.shape[1])
+    return column_sums(matrix.indices[flat], matrix.data[flat], matrix.shape[1])
+
+
+def column_sums(columns: np.ndarray, values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `columns` (of ``0..width-1``) and the sum of the `values` of each, added in the order given.
+
+    Few entries are merged by sorting them; many (over ``width / DENSE_BELOW``) by a dense sum, which
+    then leaves out a column whose values sum to 0.
+    """
+    if columns.size * DENSE_BELOW > width:
+        sums = np.bincount(columns, weights=values, minlength=width)
+        found = np.flatnonzero(sums)
+        return found, sums[found]
+    found, inverse = np.unique(columns, return_inverse=True)
+    return found, np.bincount(inverse, weights=values, minlength=found.size)
 
 
 def strongest_rows(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:

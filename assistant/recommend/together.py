@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Context, Reason, Strategy
+from assistant.recommend.base import Context, Reason, Strategy, no_candidates
+from assistant.recommend.codesets import distinct_codes
 from assistant.recommend.interactions import Interactions
-from assistant.recommend.sparse import session_item_matrix, strongest_rows, sum_rows
+from assistant.recommend.sparse import merge_rows, session_item_matrix, strongest_rows
 
 
 class CoOccurrence(Strategy):
@@ -40,13 +41,21 @@ class CoOccurrence(Strategy):
         right = sp.diags(_inverse_power(support, self.beta))
         self.similarity_ = _prune((left @ counts @ right).tocsr().astype(np.float32), self.max_neighbors)
 
-    def _scores(self, codes: np.ndarray, context: Context) -> np.ndarray:
-        return sum_rows(self.similarity_, np.unique(codes))
+    def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
+        return merge_rows(self.similarity_, distinct_codes(codes)) if codes.size else no_candidates()
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
-        sources = strongest_rows(self.similarity_, np.unique(codes), top)
-        return [Reason("bought_together", "Often bought together with an item you chose",
-                       str(self.item_ids_[s]) if s >= 0 else None) for s in sources]
+        return bought_with(self.similarity_, self.item_ids_, codes, top)
+
+
+def bought_with(matrix: sp.csr_matrix, item_ids: np.ndarray, codes: np.ndarray, top: np.ndarray) -> list[Reason]:
+    """An "often bought together" reason for each of `top`, naming the context item that weighs most for it."""
+    rows = distinct_codes(codes)
+    # one context item: every candidate came from its row
+    sources = strongest_rows(matrix, rows, top).tolist() if rows.size > 1 else [int(rows[0])] * top.size
+    reasons = {s: Reason("bought_together", "Often bought together with an item you chose",
+                         str(item_ids[s]) if s >= 0 else None) for s in set(sources)}
+    return [reasons[s] for s in sources]
 
 
 def _inverse_power(values: np.ndarray, exponent: float) -> np.ndarray:

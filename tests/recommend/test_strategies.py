@@ -84,6 +84,20 @@ def test_session_knn_stan_decays_favour_the_recent_neighbourhood() -> None:
     assert ids(model.recommend(Context(session=("x",)), n=1)) == ["new"]
 
 
+def test_session_knn_answers_kept_for_one_item_contexts_are_what_a_search_finds() -> None:
+    data = sessions_to_interactions([["a", "b", "c", "d"], ["b", "c", "e"], ["a", "e", "f", "g"], ["c", "a", "h"],
+                                     ["h", "i"], ["b", "a"]] * 2)
+    params = dict(similarity="cosine", lambda_spw=0.5, lambda_inh=2.0, reminder_boost=0.1, rules_weight=0.1)
+    kept = SessionKNN(one_item_answers=3, **params).fit(data)
+    searching = SessionKNN(one_item_answers=0, **params).fit(data)
+    assert kept.one_item_indptr_[-1] > 0 and searching.one_item_indptr_[-1] == 0
+    for item in "abcdefghi":
+        for context in (Context(cart=(item,)), Context(viewing=item), Context(session=(item,), cart=("unknown",))):
+            for n, exclude in ((1, ()), (3, ()), (3, {"a"}), (5, {"b", "c"}), (9, set("abcdefghi") - {item})):
+                assert kept.recommend(context, n=n, exclude=exclude) == searching.recommend(context, n=n,
+                                                                                           exclude=exclude)
+
+
 def test_context_sequence_puts_cart_then_viewed_item_after_the_clicks() -> None:
     context = Context(session=("a", "b", "a"), cart=("c", "a", "c"), viewing="d")
     assert context.sequence() == ("a", "b", "a", "c", "d")
