@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, request
 
 from assistant.api import bp
 from assistant.api.origins import current_site
+from assistant.api.shapes import strip_json
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.promotions.settings import get_settings
@@ -37,9 +38,7 @@ def recommendations() -> Response:
                            sold_out=state["stock"].sold_out(session=session, site=site), currency=site.currency,
                            rules=load_rules(state["settings"].merch_rules),
                            free_shipping=float(threshold) if threshold is not None else None)
-    return jsonify({"rec": result.rec_id, "placement": result.placement, "title": result.title,
-                    "items": [{"product": p.public(), "reason": {"kind": r.kind, "text": r.text}}
-                              for p, r in result.items]})
+    return current_app.response_class(strip_json(result), mimetype="application/json")
 
 
 def _short(name: str) -> str | None:

@@ -1,13 +1,15 @@
-"""JSON shapes of flows, quiz states and results, as the widget reads them."""
+"""JSON shapes of flows, quiz states, results and recommendation strips, as the widget reads them."""
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any
 
 from assistant.catalog.models import ProductPublic
 from assistant.flows.engine import ResultSet
 from assistant.flows.quiz import QuizState
 from assistant.flows.schema import Flow, Question
+from assistant.recommend.service import RecResult
 
 
 def flow_summary(flow: Flow) -> dict[str, Any]:
@@ -60,3 +62,14 @@ def results_public(quiz_id: str, result: ResultSet, *, explain: bool) -> dict[st
         "matching": result.matching,
         "fallback": result.fallback,
     }
+
+
+def strip_json(result: RecResult) -> str:
+    """The strip as JSON text, as `jsonify` writes it (sorted keys, compact), with each product encoded once per bundle.
+
+    Encoding the products was most of the cost of answering; only the reasons and the ids change per request.
+    """
+    items = ",".join(f'{{"product":{p.public_json},"reason":{{"kind":{_quoted(r.kind)},"text":{_quoted(r.text)}}}}}'
+                     for p, r in result.items)
+    return (f'{{"items":[{items}],"placement":{_quoted(result.placement)},"rec":{_quoted(result.rec_id)},'
+            f'"title":{_quoted(result.title)}}}\n')

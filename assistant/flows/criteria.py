@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 Kind = Literal["any", "not", "range", "contains", "excludes"]
@@ -37,9 +38,14 @@ class Criterion:
             text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
             hit = any(str(v).lower() in text.lower() for v in self.values)
             return hit if self.kind == "contains" else not hit
-        present = {_norm(v) for v in value} if isinstance(value, list) else {_norm(value)}
-        overlap = not present.isdisjoint(_norm(v) for v in self.values)
+        wanted = self._wanted
+        overlap = any(_norm(v) in wanted for v in value) if isinstance(value, list) else _norm(value) in wanted
         return overlap if self.kind == "any" else not overlap
+
+    @cached_property
+    def _wanted(self) -> frozenset[Any]:
+        """The values normalised once, not on every test (rules test every product of every strip)."""
+        return frozenset(_norm(v) for v in self.values)
 
     def closeness(self, attrs: dict[str, Any], span: float) -> float:
         """1 when the value is in range, falling linearly to 0 at `span` outside it."""

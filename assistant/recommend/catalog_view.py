@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,11 @@ class CatalogItem:
         """The product as the widget receives it (the ProductPublic shape)."""
         return {"sku": self.sku, "title": self.title, "url": self.url, "image": self.image, "price": self.price,
                 "currency": self.currency, "categories": list(self.categories), "rating": self.rating}
+
+    @cached_property
+    def public_json(self) -> str:
+        """:meth:`public` as compact JSON with sorted keys, encoded once: every strip shows a few of these."""
+        return json.dumps(self.public(), sort_keys=True, separators=(",", ":"))
 
 
 def snapshot_rows(session: Session, site: Site) -> list[dict[str, Any]]:

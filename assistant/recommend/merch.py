@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,22 +68,37 @@ def _rule(number: int, entry: Any) -> Rule:
     return Rule(action, when=when, factor=factor, placements=placements)
 
 
-_loaded: dict[Path, tuple[float, list[Rule]]] = {}
+CHECK_SECONDS = 1.0
+_loaded: dict[Path, tuple[float, float | None, list[Rule]]] = {}
+"""Per rules file: when it was last looked at, its mtime then (None: missing), its rules."""
 
 
 def load_rules(path: Path) -> list[Rule]:
-    """The rules of `path`, re-read when the file changes; missing is no rules, broken is logged and ignored."""
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        return []
+    """The rules of `path`, re-read when the file changes; missing is no rules, broken is logged and ignored.
+
+    The file is looked at once a second at most, and the same list is returned while it is unchanged.
+    """
+    now = time.monotonic()
     cached = _loaded.get(path)
-    if cached and cached[0] == mtime:
-        return cached[1]
+    if cached and now - cached[0] < CHECK_SECONDS:
+        return cached[2]
     try:
-        rules = parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")))
+        mtime: float | None = path.stat().st_mtime
+    except OSError:
+        mtime = None
+    if cached and cached[1] == mtime:
+        rules = cached[2]
+    elif mtime is None:
+        rules = []
+    else:
+        rules = _read(path)
+    _loaded[path] = (now, mtime, rules)
+    return rules
+
+
+def _read(path: Path) -> list[Rule]:
+    try:
+        return parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, RuleError, ValueError) as exc:
         log.error("merchandising rules %s not applied: %s", path, exc)
-        rules = []
-    _loaded[path] = (mtime, rules)
-    return rules
+        return []

@@ -9,7 +9,7 @@ set of sold-out SKUs, so serving a strip queries no product table.
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +18,7 @@ from assistant.errors import Invalid
 from assistant.recommend.base import Context, Reason, Scored
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
+from assistant.recommend.effects import Effects
 from assistant.recommend.merch import Rule
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
@@ -67,7 +68,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
                   sold_out: Collection[str] = (), rules: Sequence[Rule] = (), free_shipping: float | None = None,
                   currency: str = "EUR") -> RecResult:
     """Up to `n` products for `placement`, each with the reason it was chosen."""
-    result = RecResult("r_" + uuid.uuid4().hex[:16], placement.name, placement.title)
+    result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
     if bundle is None:
         return result
     context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing)
@@ -79,7 +80,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     # SKUs to every strategy as exclusions cost more than the scoring itself
     scored = [s for s in scored if s.item_id not in sold_out]
     pins = [sku for sku in pins if sku not in sold_out]
-    ranked = _apply_rules(scored, bundle.catalog, rules, placement.name, pins)
+    ranked = _apply_rules(scored, _effects(bundle, rules, placement.name), pins)
     if placement.name == "checkout":
         value = shopper.cart_value
         if value is None:
@@ -91,23 +92,34 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     return result
 
 
-def _apply_rules(scored: list[Scored], catalog: dict[str, CatalogItem], rules: Sequence[Rule], placement: str,
+def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str) -> Effects[CatalogItem]:
+    """The rule effects of `placement` remembered in the bundle, while `rules` is the same list."""
+    known = bundle.memo.get(("effects", placement))
+    if known is None or known[0] is not rules:
+        known = (rules, Effects(rules, placement, bundle.catalog))  # holds `rules`, so `is` never meets a reused id
+        bundle.memo[("effects", placement)] = known
+    return known[1]
+
+
+def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
                  pins: list[str]) -> list[tuple[CatalogItem, Reason]]:
-    active = [r for r in rules if r.applies(placement) and r.action != "pin"]
     weighted = []
+    reordered = False
     for position, item in enumerate(scored):
-        product = catalog.get(item.item_id)
-        if product is None:
+        found = effects.of(item.item_id)
+        if found is None:
             continue
+        product, factors = found
         weight = 1.0 / (1 + position)
-        if any(r.action == "exclude" and r.matches(product.attrs) for r in active):
-            continue
-        for rule in active:
-            if rule.action in ("boost", "bury") and rule.matches(product.attrs):
-                weight *= rule.factor
+        for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
+            weight *= factor
+        reordered = reordered or bool(factors)
         weighted.append((weight, position, product, item.reason))
-    weighted.sort(key=lambda w: (-w[0], w[1]))
-    pinned = [(catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in catalog]
+    if reordered:  # otherwise the weights fall with the position already
+        weighted.sort(key=lambda w: (-w[0], w[1]))
+    pinned = [(effects.catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in effects.catalog]
+    if not pinned:
+        return [(p, r) for _, _, p, r in weighted]
     pinned_skus = {p.sku for p, _ in pinned}
     return pinned + [(p, r) for _, _, p, r in weighted if p.sku not in pinned_skus]
 
@@ -139,17 +151,8 @@ def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar |
         if len(chosen) == n:
             break
         if similar is not None:
-            near.update(_near_duplicates(similar, product.sku))
+            near.update(similar.near_duplicates(product.sku, NEAR_DUPLICATE))
     return chosen
-
-
-def _near_duplicates(similar: ContentSimilar, sku: str) -> list[str]:
-    codes = similar.encode([sku])
-    if not codes.size:
-        return []
-    row = int(codes[0])
-    close = similar.neighbors_[row][(similar.similarity_[row] >= NEAR_DUPLICATE) & (similar.neighbors_[row] >= 0)]
-    return [str(similar.item_ids_[c]) for c in close]
 
 
 _SOURCE_TEXT = {"bought_together": "Often bought with {}", "similar": "Similar to {}",
