@@ -1,16 +1,18 @@
 """Recommendation latency at scale: 100,000 products and 1,000,000 events, cart placement through gunicorn.
 
-    python -m benchmarks.recs_latency [--products 100000] [--events 1000000] [--seconds 10]
+    python -m benchmarks.recs_latency [--products 100000] [--events 1000000] [--seconds 10] [--data DIR]
 
 Generates the catalog and a million events (sessions with category affinity, carts and orders)
 into a temporary SQLite database, trains with `assistant train` in a child process (wall time and
 peak memory), then loads `/api/v1/recommendations?placement=cart` with wrk beside a bare Flask
-endpoint under the same gunicorn settings in the same run.
+endpoint under the same gunicorn settings in the same run. With `--data DIR` the generated
+database is kept in DIR and reused by later runs with the same DIR (training always runs again).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,6 +104,27 @@ def train(url: str, models: Path) -> tuple[float, float]:
     return time.perf_counter() - started, peak_kb / 1024
 
 
+@contextlib.contextmanager
+def bench_data(keep: Path | None, products: int, events: int) -> Iterator[tuple[str, Path]]:
+    """The benchmark database URL and a folder for models: generated in a temporary folder, or kept in `keep`."""
+    with contextlib.ExitStack() as stack:
+        folder = keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        folder.mkdir(parents=True, exist_ok=True)
+        done = folder / f"generated-{products}-{events}"
+        if done.exists():
+            print(f"reusing the data in {folder}")
+            yield f"sqlite:///{folder / 'bench.db'}", folder
+            return
+        for stale in [*folder.glob("bench.db*"), *folder.glob("generated-*")]:  # interrupted, or another size
+            stale.unlink()
+        url = stack.enter_context(database("sqlite", folder))
+        started = time.perf_counter()
+        generate(url, products, events)
+        done.touch()
+        print(f"generated {products:,} products and {events:,} events in {time.perf_counter() - started:.0f} s")
+        yield url, folder
+
+
 def main() -> None:
     """Generate, train, then measure the cart placement beside the bare endpoint."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,15 +132,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="keep the generated database here and reuse it next time")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, database("sqlite", Path(tmp)) as url:
-        started = time.perf_counter()
-        generate(url, args.products, args.events)
-        print(f"generated {args.products:,} products and {args.events:,} events in "
-              f"{time.perf_counter() - started:.0f} s")
-        seconds, peak_mb = train(url, Path(tmp) / "models")
+    with bench_data(args.data, args.products, args.events) as (url, folder):
+        seconds, peak_mb = train(url, folder / "models")
         print(f"training: {seconds:.1f} s wall, peak memory {peak_mb:,.0f} MB (limits: 120 s, 2,048 MB)")
-        env = {"DATABASE_URL": url, "ASSISTANT_MODELS": str(Path(tmp) / "models"), "ASSISTANT_ENV": "production",
+        env = {"DATABASE_URL": url, "ASSISTANT_MODELS": str(folder / "models"), "ASSISTANT_ENV": "production",
                "SECRET_KEY": "benchmark-only", "ASSISTANT_RELOAD_FLOWS": "off"}
         with gunicorn("benchmarks.bare_app:app", workers=args.workers, env={}, probe="/bare") as (base, _):
             bare = wrk(f"{base}/bare", seconds=args.seconds, connections=16, script="bare.lua")
