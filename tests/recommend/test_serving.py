@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -80,6 +84,25 @@ def test_a_newer_bundle_is_swapped_in_without_restart(session: Session, site: Si
     train_site(session=session, site=site, root=tmp_path / "models", now=utcnow())
     second = trained.bundle(site.key)
     assert first is not None and second is not None and second.version != first.version
+
+
+def test_an_incompatible_bundle_is_refused_with_a_reason_and_the_loaded_one_kept(
+        site: Site, trained: ModelStore, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = trained.bundle(site.key)
+    assert first is not None
+    folder = tmp_path / "models" / site.key
+    newer = folder / "99990101T000000-1"  # trained by a later version, whose session strategy has a new parameter
+    shutil.copytree(folder / first.version, newer)
+    with np.load(newer / "session.npz", allow_pickle=False) as data:
+        arrays = dict(data)
+    header = json.loads(str(arrays["__header__"]))
+    header["params"]["from_a_later_version"] = 1
+    arrays["__header__"] = np.array(json.dumps(header))
+    np.savez(newer / "session.npz", **arrays)
+    (folder / "CURRENT").write_text(newer.name)
+    with caplog.at_level(logging.ERROR):
+        assert trained.bundle(site.key) is first
+    assert "cannot be built by this version" in caplog.text and "retrain with `assistant train`" in caplog.text
 
 
 def test_cart_placement_completes_the_cart_in_stock_only(session: Session, site: Site, trained: ModelStore) -> None:
