@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from assistant.tracking.store import _PG_TYPES, EVENT_COLUMNS, _pg_rows_json
+from assistant.tracking.store import EVENT_COLUMNS, PG_COLUMNS, _pg_rows_json
 
-_COLUMN_SQL = [f"(r->>{i})::{t}" if t != "text" else f"r->>{i}" for i, t in enumerate(_PG_TYPES)]
-_COLUMN_SQL[2:4] = ["who.id", "who.session_id"]  # the visitor and its visit come from the statement itself
+# the visitor and its visit come from the statement itself, not from the rows
+_COLUMN_SQL = [*PG_COLUMNS[:2], "who.id", "who.session_id", *PG_COLUMNS[4:]]
 
 _ONE_VISIT = f"""
 WITH up AS (

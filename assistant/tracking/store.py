@@ -17,6 +17,8 @@ from sqlmodel import Session
 EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "ref", "value_minor", "currency",
                  "page", "data", "occurred_at", "received_at")
 _PG_TYPES = ("int", "text", "int", "int", "text", "text", "text", "int", "text", "text")  # then data, the times
+PG_COLUMNS = [f"(r->>{i})::{t}" if t != "text" else f"r->>{i}" for i, t in enumerate(_PG_TYPES)]
+"""The first ten EVENT_COLUMNS read from a jsonb row r (see _pg_rows_json); data and the times follow."""
 
 
 class Store:
@@ -61,29 +63,6 @@ class Store:
                             (site_id, anon_id, self._time(when), self._time(when))).fetchone()
         return None if created is None else int(created[0])
 
-    def create_visitor_in_visit(self, site_id: int, anon_id: str, first: datetime, last: datetime,
-                                attrs: dict[str, str]) -> tuple[int, int] | None:
-        """Insert a visitor seen from `first` to `last` in one new visit: (visitor id, visit id); None if known."""
-        if not self.postgres:  # in-process statements cost little; PostgreSQL saves two round trips below
-            visitor_id = self.create_visitor(site_id, anon_id, first)
-            if visitor_id is None:
-                return None
-            visit = self.open_visit(site_id, visitor_id, first, attrs)
-            self.update_visitor(visitor_id, last, visit, 1)
-            return visitor_id, visit
-        # the visit's id comes first from its sequence, so the visitor row is written whole
-        row = self._run(
-            "WITH visit AS (SELECT nextval(pg_get_serial_sequence('visit_session', 'id')) AS id), "
-            "v AS (INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions, session_id) "
-            "SELECT ?, ?, ?, ?, 1, visit.id FROM visit ON CONFLICT (site_id, anon_id) DO NOTHING "
-            "RETURNING id, session_id) "
-            "INSERT INTO visit_session (id, site_id, visitor_id, started_at, landing_page, referrer, utm_source, "
-            "utm_medium, utm_campaign, device) SELECT v.session_id, ?, v.id, ?, ?, ?, ?, ?, ?, ? FROM v "
-            "RETURNING visitor_id, id",
-            (site_id, anon_id, first, last, site_id, first, attrs["landing_page"], attrs["referrer"],
-             attrs["utm_source"], attrs["utm_medium"], attrs["utm_campaign"], attrs["device"])).fetchone()
-        return None if row is None else (row[0], row[1])
-
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:
         """Insert a visit; its id."""
         return int(self._run(
@@ -124,6 +103,6 @@ def _pg_rows_json(rows: list[tuple[Any, ...]]) -> tuple[str, str]:
 # One fixed statement for any batch size, so psycopg prepares it once. ROWS FROM walks the two
 # arrays in step: r is a row's columns in EVENT_COLUMNS order without data, d its data.
 _PG_INSERT = (f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) SELECT "
-              + ", ".join(f"(r->>{i})::{t}" if t != "text" else f"r->>{i}" for i, t in enumerate(_PG_TYPES))
+              + ", ".join(PG_COLUMNS)
               + ", d::json, (r->>10)::timestamptz, (r->>11)::timestamptz"
               " FROM ROWS FROM (jsonb_array_elements(%s::jsonb), jsonb_array_elements(%s::jsonb)) AS x(r, d)")

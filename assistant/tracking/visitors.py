@@ -1,9 +1,8 @@
 """Visitors and their visits: 30 minutes without an event starts a new visit.
 
-This runs on every event batch. Most batches continue the visitor's current visit: for them one
-UPDATE ... RETURNING finds the visitor and records the activity. A new visitor whose batch is one
-visit is one more statement on PostgreSQL; a new visit of a known visitor, or a batch spanning
-visits, takes a few more (see store.py).
+This runs on every event batch that PostgreSQL's one-statement path (pg_batch.py) does not take.
+A batch that continues the visitor's current visit is one UPDATE ... RETURNING; a new visitor or
+a new visit takes a few statements more (see store.py).
 """
 
 from __future__ import annotations
@@ -58,8 +57,6 @@ def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetim
     """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
     if one_visit(times):
         known = store.continue_visit(site.pk, anon_id, times[0] - SESSION_GAP, times[-1])
-        if known is None:
-            known = store.create_visitor_in_visit(site.pk, anon_id, times[0], times[-1], context.visit_attributes())
         if known is not None:
             return Touched(known[0], [known[1]] * len(times))
     visitor_id = store.create_visitor(site.pk, anon_id, times[0])
