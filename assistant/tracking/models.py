@@ -59,7 +59,7 @@ class Event(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("site_id", "client_id", name="uq_event_site_client"),
-        Index("ix_event_visitor_time", "site_id", "visitor_id", "occurred_at"),
+        Index("ix_event_visitor_time", "site_id", "visitor_id", "type", "occurred_at"),
         Index("ix_event_type_time", "site_id", "type", "occurred_at"),
         # most events (page views, searches) have no sku and no ref: those two indexes leave them out
         Index("ix_event_sku_type_time", "site_id", "sku", "type", "occurred_at",
