@@ -28,7 +28,8 @@ def _resolve_site() -> None:
         return
     if len(key) > 64:
         raise Invalid("is too long to be a site key", field="site")
-    site = _sites().get(session=get_session(), key=key)
+    sites = _sites()
+    site = sites.cached(key) or sites.get(session=get_session(), key=key)  # a request session only when needed
     origin = request.headers.get("Origin")
     if origin and not origin_allowed(site, origin) and request.method != "OPTIONS":
         raise Forbidden(f"origin {origin} is not allowed for this site", field="origin")
@@ -41,7 +42,7 @@ def _sites() -> SiteCache:
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.vary.add("Origin")  # the answer depends on the Origin (403 or CORS headers)
+    _vary_on_origin(response)
     site = g.get("site")
     if site is None or not site.allowed_origins:
         return response
@@ -50,3 +51,15 @@ def _cors(response: Response) -> Response:
                                       "allow_headers": ["Content-Type"],
                                       "expose_headers": ["Retry-After"]})  # the widget backs off by it
     return set_cors_headers(response, options)
+
+
+def _vary_on_origin(response: Response) -> None:
+    """Add Origin to Vary: the answer depends on it (a 403 or CORS headers).
+
+    Written on the header itself: `response.vary` parses it into a set and back on every answer.
+    """
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = "Origin"
+    elif "origin" not in (part.strip().lower() for part in vary.split(",")):
+        response.headers["Vary"] = f"{vary}, Origin"

@@ -12,7 +12,7 @@ from assistant.errors import Invalid
 from assistant.promotions.settings import get_settings
 from assistant.recommend.merch import load_rules
 from assistant.recommend.service import placement_named, recommend_for
-from assistant.recommend.shopper import shopper_context
+from assistant.recommend.shopper import Shopper, shopper_context
 from assistant.timeutil import utcnow
 
 MAX_ITEMS = 24
@@ -29,14 +29,19 @@ def recommendations() -> Response:
     cart = request.args.get("cart")
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
     state = current_app.extensions["assistant"]
-    session = get_session()
-    shopper = shopper_context(session=session, site=site, anon_id=_short("visitor"), product=_short("product"),
-                              cart=skus, now=utcnow())
-    threshold = get_settings(session=session, site=site).free_shipping_threshold if placement.name == "checkout" \
-        else None
+    visitor, product = _short("visitor"), _short("product")
+    if skus is not None:  # cart and checkout pages: with the site and stock cached, no database session at all
+        shopper = Shopper.on_page(cart=skus, product=product)
+    else:
+        shopper = shopper_context(session=get_session(), site=site, anon_id=visitor, product=product, cart=None,
+                                  now=utcnow())
+    threshold = get_settings(session=get_session(), site=site).free_shipping_threshold \
+        if placement.name == "checkout" else None
+    sold_out = state["stock"].cached(site)
+    if sold_out is None:
+        sold_out = state["stock"].sold_out(session=get_session(), site=site)
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
-                           sold_out=state["stock"].sold_out(session=session, site=site), currency=site.currency,
-                           rules=load_rules(state["settings"].merch_rules),
+                           sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
                            free_shipping=float(threshold) if threshold is not None else None)
     return current_app.response_class(strip_json(result), mimetype="application/json")
 

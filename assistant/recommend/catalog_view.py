@@ -84,12 +84,17 @@ class StockCache:
         self._sold_out: dict[int, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, site: Site) -> frozenset[str] | None:
+        """The site's sold-out SKUs if read less than `ttl` seconds ago, else None: no database needed."""
+        entry = self._sold_out.get(site.pk)
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
     def sold_out(self, *, session: Session, site: Site) -> frozenset[str]:
         """SKUs of the site that are out of stock (or no longer exist in the catalog's active set)."""
+        cached = self.cached(site)
+        if cached is not None:
+            return cached
         now = time.monotonic()
-        cached = self._sold_out.get(site.pk)
-        if cached and cached[0] > now:
-            return cached[1]
         skus = frozenset(session.execute(text("SELECT sku FROM product WHERE site_id = :site AND in_stock = :no"),
                                          {"site": site.pk, "no": False}).scalars())
         with self._lock:

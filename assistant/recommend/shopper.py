@@ -26,6 +26,11 @@ class Shopper:
     bought: tuple[str, ...] = ()
     viewing: str | None = None
 
+    @classmethod
+    def on_page(cls, *, cart: list[str], product: str | None) -> Shopper:
+        """The shopper of a page that sends its cart (cart and checkout): the strip completes that cart, no history."""
+        return cls(cart=tuple(cart), viewing=product)
+
 
 def shopper_context(*, session: Session, site: Site, anon_id: str | None, product: str | None,
                     cart: list[str] | None, now: datetime) -> Shopper:
@@ -34,7 +39,7 @@ def shopper_context(*, session: Session, site: Site, anon_id: str | None, produc
     A page that sends its cart (the cart and checkout pages) needs no history: the strip completes that cart.
     """
     if cart is not None:
-        return Shopper(cart=tuple(cart), viewing=product)
+        return Shopper.on_page(cart=cart, product=product)
     visitor = find_visitor(session=session, site=site, anon_id=anon_id) if anon_id else None
     recent: list[str] = []
     bought: list[str] = []

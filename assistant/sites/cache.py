@@ -21,12 +21,17 @@ class SiteCache:
         self._entries: dict[str, tuple[float, Site]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> Site | None:
+        """The site with public key `key` if a fresh copy is cached, else None: no database needed."""
+        entry = self._entries.get(key)
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
     def get(self, *, session: Session, key: str) -> Site:
         """The site with public key `key` (NotFound is not cached)."""
+        cached = self.cached(key)
+        if cached is not None:
+            return cached
         now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry and entry[0] > now:
-            return entry[1]
         site = get_site_by_key(session=session, key=key)
         session.expunge(site)
         with self._lock:

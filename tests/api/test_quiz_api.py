@@ -173,3 +173,17 @@ def test_no_answer_body_causes_a_server_error(client: FlaskClient, body: Any) ->
     for url in ("/quiz", f"/quiz/{quiz}/answers"):
         response = client.post(f"/api/v1{url}?site=pk_test", data=json.dumps(body), content_type="text/plain")
         assert response.status_code < 500, response.get_json()
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "Origin"), ("Accept-Encoding", "Accept-Encoding, Origin"),
+                                               ("accept-encoding, origin", "accept-encoding, origin")])
+def test_vary_gains_origin_once(before: str | None, after: str) -> None:
+    from flask import Response
+
+    from assistant.api.origins import _vary_on_origin
+
+    response = Response()
+    if before:
+        response.headers["Vary"] = before
+    _vary_on_origin(response)
+    assert response.headers["Vary"] == after

@@ -179,3 +179,22 @@ def test_api_errors_name_the_field(client: FlaskClient, site: Site, query: str, 
 def test_api_is_empty_before_any_training(client: FlaskClient, site: Site) -> None:
     body = client.get("/api/v1/recommendations?site=pk_test&placement=home").get_json()
     assert body["items"] == [] and body["title"] == "Picked for you"
+
+
+def test_a_cart_strip_reads_nothing_from_the_database_once_site_and_stock_are_cached(
+        app: Flask, client: FlaskClient, site: Site, trained: ModelStore) -> None:
+    from sqlalchemy import event
+
+    from assistant.db import get_engine
+
+    app.extensions["assistant"]["models"] = trained
+    statements: list[str] = []
+    engine = get_engine(app)
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    url = "/api/v1/recommendations?site=pk_test&placement=cart&cart=shoe-a&n=2"
+    assert client.get(url).status_code == 200
+    assert statements, "the first strip reads the site and the sold-out SKUs"
+    statements.clear()
+    body = client.get(url).get_json()
+    assert [item["product"]["sku"] for item in body["items"]] == ["sock-1", "spray-1"]
+    assert statements == []
