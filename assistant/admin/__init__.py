@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_wtf.csrf import CSRFProtect
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+csrf = CSRFProtect()
+"""CSRF tokens for the admin's forms, the only pages that act on a login cookie; checked here, not on every request."""
+
+
+@bp.before_request
+def _check_csrf() -> None:
+    csrf.protect()  # GET and HEAD pass; a form post without a valid token is a 400
 
 
 @bp.after_request

@@ -23,15 +23,16 @@ def current_site() -> Site:
 
 @bp.before_request
 def _resolve_site() -> None:
-    key = request.args.get("site")
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per attribute
+    key = req.args.get("site")
     if not key:
         return
     if len(key) > 64:
         raise Invalid("is too long to be a site key", field="site")
     sites = _sites()
     site = sites.cached(key) or sites.get(session=get_session(), key=key)  # a request session only when needed
-    origin = request.headers.get("Origin")
-    if origin and not origin_allowed(site, origin) and request.method != "OPTIONS":
+    origin = req.environ.get("HTTP_ORIGIN")
+    if origin and not origin_allowed(site, origin) and req.method != "OPTIONS":
         raise Forbidden(f"origin {origin} is not allowed for this site", field="origin")
     g.site = site
 

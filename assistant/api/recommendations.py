@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
+from werkzeug.datastructures import MultiDict
 
 from assistant.api import bp
 from assistant.api.origins import current_site
@@ -22,14 +23,15 @@ MAX_ITEMS = 24
 def recommendations() -> Response:
     """?placement=home|product|cart|checkout&visitor=&product=SKU&cart=SKU,SKU&n=8"""
     site = current_site()
-    placement = placement_named(request.args.get("placement", ""))
-    n = request.args.get("n", 8, type=int)
+    args = request.args  # once: every `request.` goes through a context-local proxy
+    placement = placement_named(args.get("placement", ""))
+    n = args.get("n", 8, type=int)
     if n is None or not 1 <= n <= MAX_ITEMS:
         raise Invalid(f"must be a whole number from 1 to {MAX_ITEMS}", field="n")
-    cart = request.args.get("cart")
+    cart = args.get("cart")
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
+    visitor, product = _short(args, "visitor"), _short(args, "product")
     state = current_app.extensions["assistant"]
-    visitor, product = _short("visitor"), _short("product")
     if skus is not None:  # cart and checkout pages: with the site and stock cached, no database session at all
         shopper = Shopper.on_page(cart=skus, product=product)
     else:
@@ -43,11 +45,11 @@ def recommendations() -> Response:
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
                            free_shipping=float(threshold) if threshold is not None else None)
-    return current_app.response_class(strip_json(result), mimetype="application/json")
+    return Response(strip_json(result), content_type="application/json")
 
 
-def _short(name: str) -> str | None:
-    value = request.args.get(name)
+def _short(args: MultiDict[str, str], name: str) -> str | None:
+    value = args.get(name)
     if value is not None and not 1 <= len(value) <= 128:
         raise Invalid("must be 1-128 characters", field=name)
     return value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Self, runtime_checkable
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -18,9 +19,12 @@ class NotFittedError(SklearnNotFittedError):
     """`recommend` was called on a strategy that has not been fitted (or loaded) yet."""
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why an item is recommended: a kind the widget can style, a sentence, and the item that led to it."""
+class Reason(NamedTuple):
+    """Why an item is recommended: a kind the widget can style, a sentence, and the item that led to it.
+
+    Named tuples, like :class:`Scored`: a strip makes dozens per request, and a frozen dataclass costs
+    four times as much to build.
+    """
 
     kind: str
     """`bought_together`, `similar_session`, `next_viewed`, `popular` or `trending`."""
@@ -28,8 +32,7 @@ class Reason:
     source_item: str | None = None
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
     """One recommended item with its score (comparable within one strategy only) and its reason."""
 
     item_id: str
@@ -48,8 +51,12 @@ class Context:
     """The product on the page being shown."""
     category: str | None = None
 
+    @cached_property
     def sequence(self) -> tuple[str, ...]:
-        """The session's clicks, then cart items not clicked, then the product viewed unless it was the last click."""
+        """The session's clicks, then cart items not clicked, then the product viewed unless it was the last click.
+
+        Worked out once per context: every strategy of a chain reads it.
+        """
         seen = set(self.session)
         items = list(self.session) + [item for item in dict.fromkeys(self.cart) if item not in seen]
         if self.viewing is not None and (not items or items[-1] != self.viewing):
@@ -102,7 +109,7 @@ class Strategy(BaseEstimator):
     def recommend(self, context: Context, *, n: int = 10, exclude: Collection[str] = ()) -> list[Scored]:
         """At most `n` items for `context`, best first, none in `exclude`."""
         self._check_fitted()
-        codes = self.encode(context.sequence())
+        codes = self.encode(context.sequence)
         if codes.size == 0 and self.needs_items:
             return []
         top, scores = self._best(codes, context, exclude, n)

@@ -103,25 +103,25 @@ def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str) -> Effects[C
 
 def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
                  pins: list[str]) -> list[tuple[CatalogItem, Reason]]:
-    weighted = []
-    reordered = False
-    for position, item in enumerate(scored):
-        found = effects.of(item.item_id)
-        if found is None:
-            continue
-        product, factors = found
-        weight = 1.0 / (1 + position)
-        for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
-            weight *= factor
-        reordered = reordered or bool(factors)
-        weighted.append((weight, position, product, item.reason))
-    if reordered:  # otherwise the weights fall with the position already
-        weighted.sort(key=lambda w: (-w[0], w[1]))
+    """The scored items the rules keep, reordered by their boosts and buries (weight 1 / (1 + position)), pins first."""
+    found = [(position, hit, item.reason) for position, item in enumerate(scored)
+             if (hit := effects.of(item.item_id)) is not None]
+    if any(factors for _, (_, factors), _ in found):  # otherwise the weights fall with the position already
+        weighted = []
+        for position, (product, factors), reason in found:
+            weight = 1.0 / (1 + position)
+            for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
+                weight *= factor
+            weighted.append((-weight, position, product, reason))
+        weighted.sort(key=lambda w: (w[0], w[1]))
+        ranked = [(product, reason) for _, _, product, reason in weighted]
+    else:
+        ranked = [(product, reason) for _, (product, _), reason in found]
     pinned = [(effects.catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in effects.catalog]
     if not pinned:
-        return [(p, r) for _, _, p, r in weighted]
+        return ranked
     pinned_skus = {p.sku for p, _ in pinned}
-    return pinned + [(p, r) for _, _, p, r in weighted if p.sku not in pinned_skus]
+    return pinned + [(p, r) for p, r in ranked if p.sku not in pinned_skus]
 
 
 def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, threshold: float | None,

@@ -100,5 +100,5 @@ def test_session_knn_answers_kept_for_one_item_contexts_are_what_a_search_finds(
 
 def test_context_sequence_puts_cart_then_viewed_item_after_the_clicks() -> None:
     context = Context(session=("a", "b", "a"), cart=("c", "a", "c"), viewing="d")
-    assert context.sequence() == ("a", "b", "a", "c", "d")
-    assert Context(session=("a", "d"), viewing="d").sequence() == ("a", "d")
+    assert context.sequence == ("a", "b", "a", "c", "d")
+    assert Context(session=("a", "d"), viewing="d").sequence == ("a", "d")
