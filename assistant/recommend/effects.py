@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -27,6 +28,8 @@ class Effects(Generic[P]):
 
     def __init__(self, rules: Sequence[Rule], placement: str, catalog: Mapping[str, P]) -> None:
         self.active = tuple(r for r in rules if r.applies(placement) and r.action != "pin")
+        self.max_factor = math.prod(max(1.0, r.factor) for r in self.active if r.action in ("boost", "bury"))
+        """The most a product's weight can be multiplied by: every boost matched, no bury."""
         self.catalog = catalog
         self._known: dict[str, tuple[P, tuple[float, ...]] | None] = {}
 

@@ -9,6 +9,7 @@ set of sold-out SKUs, so serving a strip queries no product table.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar
 
 OVERFETCH = 4
+SHORT_FETCH = 2  # first try, where the order of the candidates is final (see recommend_for)
 NEAR_DUPLICATE = 0.9
 ADD_ON_SHARE = 0.25  # checkout add-ons cost at most this share of the cart (and at least ADD_ON_FLOOR)
 ADD_ON_FLOOR = 20.0
@@ -74,21 +76,35 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing)
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
     models = [m for m in (bundle.get(name) for name in placement.chain) if m is not None]
-    scored = recommend_sequential(models, context, n=n * OVERFETCH, exclude=banned)
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
-    # sold-out items are dropped after the chain (over-fetching covers them): handing thousands of
-    # SKUs to every strategy as exclusions cost more than the scoring itself
-    scored = [s for s in scored if s.item_id not in sold_out]
     pins = [sku for sku in pins if sku not in sold_out]
-    ranked = _apply_rules(scored, _effects(bundle, rules, placement.name), pins)
-    if placement.name == "checkout":
-        value = shopper.cart_value
-        if value is None:
-            value = sum(bundle.catalog[s].price for s in shopper.cart if s in bundle.catalog)
-        ranked = _checkout(ranked, value, free_shipping, currency)
+    effects = _effects(bundle, rules, placement.name)
     similar = bundle.get("similar")
-    chosen = _diverse(ranked, similar if isinstance(similar, ContentSimilar) else None, n)
-    result.items = _name_sources(bundle.catalog, chosen)
+    near = similar if isinstance(similar, ContentSimilar) else None
+    # A short fetch first: the chain's answer for fewer items is a prefix of its answer for more, and a
+    # candidate past the prefix weighs at most max_factor / (1 + its position), so once the picks all weigh
+    # more than that they are the picks of the full over-fetch. Checkout's gap closer is the cheapest
+    # fitting item of all the candidates, so checkout always fetches them all.
+    checkout = placement.name == "checkout"
+    for fetch in (n * OVERFETCH,) if checkout else (n * SHORT_FETCH, n * OVERFETCH):
+        scored = recommend_sequential(models, context, n=fetch, exclude=banned)
+        exhausted = len(scored) < fetch
+        # sold-out items are dropped after the chain (over-fetching covers them): handing thousands of
+        # SKUs to every strategy as exclusions cost more than the scoring itself
+        scored = [s for s in scored if s.item_id not in sold_out]
+        ranked, weights = _apply_rules(scored, effects, pins)
+        if checkout:
+            value = shopper.cart_value
+            if value is None:
+                value = sum(bundle.catalog[s].price for s in shopper.cart if s in bundle.catalog)
+            ranked = _checkout(ranked, value, free_shipping, currency)
+        picks = _diverse(ranked, near, n)
+        if exhausted or checkout:
+            break
+        outweighed = effects.max_factor / (1 + len(scored)) * (1 + 1e-9)  # the margin covers rounding
+        if len(picks) == n and weights[picks[-1]] > outweighed:
+            break
+    result.items = _name_sources(bundle.catalog, [ranked[i] for i in picks])
     return result
 
 
@@ -102,26 +118,32 @@ def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str) -> Effects[C
 
 
 def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
-                 pins: list[str]) -> list[tuple[CatalogItem, Reason]]:
-    """The scored items the rules keep, reordered by their boosts and buries (weight 1 / (1 + position)), pins first."""
+                 pins: list[str]) -> tuple[list[tuple[CatalogItem, Reason]], list[float]]:
+    """The scored items the rules keep, pins first, then by weight: 1 / (1 + position) times the factors of
+    the boosts and buries a product matches (ties: by position). Also the weight of each (pins: infinite).
+    """
     found = [(position, hit, item.reason) for position, item in enumerate(scored)
              if (hit := effects.of(item.item_id)) is not None]
-    if any(factors for _, (_, factors), _ in found):  # otherwise the weights fall with the position already
-        weighted = []
-        for position, (product, factors), reason in found:
-            weight = 1.0 / (1 + position)
-            for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
-                weight *= factor
-            weighted.append((-weight, position, product, reason))
-        weighted.sort(key=lambda w: (w[0], w[1]))
-        ranked = [(product, reason) for _, _, product, reason in weighted]
-    else:
-        ranked = [(product, reason) for _, (product, _), reason in found]
-    pinned = [(effects.catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in effects.catalog]
-    if not pinned:
-        return ranked
-    pinned_skus = {p.sku for p, _ in pinned}
-    return pinned + [(p, r) for p, r in ranked if p.sku not in pinned_skus]
+    if any(factors for _, (_, factors), _ in found):
+        weighted = [(_weight(position, factors), position, product, reason)
+                    for position, (product, factors), reason in found]
+        weighted.sort(key=lambda w: (-w[0], w[1]))
+    else:  # the weights fall with the position already
+        weighted = [(1.0 / (1 + position), position, product, reason) for position, (product, _), reason in found]
+    if pins:
+        pinned = [(effects.catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in effects.catalog]
+        pinned_skus = {p.sku for p, _ in pinned}
+        rest = [w for w in weighted if w[2].sku not in pinned_skus]
+        return (pinned + [(product, reason) for _, _, product, reason in rest],
+                [math.inf] * len(pinned) + [weight for weight, _, _, _ in rest])
+    return [(product, reason) for _, _, product, reason in weighted], [weight for weight, _, _, _ in weighted]
+
+
+def _weight(position: int, factors: tuple[float, ...]) -> float:
+    weight = 1.0 / (1 + position)
+    for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
+        weight *= factor
+    return weight
 
 
 def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, threshold: float | None,
@@ -139,20 +161,20 @@ def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, thres
     return closers + add_ons
 
 
-def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar | None,
-             n: int) -> list[tuple[CatalogItem, Reason]]:
-    """Skip items nearly identical to one already chosen (e.g. the same shoe in another cut)."""
-    chosen: list[tuple[CatalogItem, Reason]] = []
+def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar | None, n: int) -> list[int]:
+    """Where the first `n` of `ranked` are that are not nearly identical to one chosen before (e.g. the same
+    shoe in another cut)."""
+    picks: list[int] = []
     near: set[str] = set()
-    for product, reason in ranked:
+    for index, (product, _) in enumerate(ranked):
         if product.sku in near:
             continue
-        chosen.append((product, reason))
-        if len(chosen) == n:
+        picks.append(index)
+        if len(picks) == n:
             break
         if similar is not None:
             near.update(similar.near_duplicates(product.sku, NEAR_DUPLICATE))
-    return chosen
+    return picks
 
 
 _SOURCE_TEXT = {"bought_together": "Often bought with {}", "similar": "Similar to {}",
