@@ -109,9 +109,11 @@ class Strategy(BaseEstimator):
     def recommend(self, context: Context, *, n: int = 10, exclude: Collection[str] = ()) -> list[Scored]:
         """At most `n` items for `context`, best first, none in `exclude`."""
         self._check_fitted()
-        codes = self.encode(context.sequence)
-        if codes.size == 0 and self.needs_items:
+        index = self._index()
+        known = [code for code in map(index.get, context.sequence) if code is not None]
+        if not known and self.needs_items:
             return []
+        codes = np.array(known, dtype=np.int64)
         top, scores = self._best(codes, context, exclude, n)
         if top.size == 0:
             return []

@@ -23,6 +23,7 @@ def recommend_sequential(strategies: Sequence[Recommender], context: Context, *,
             found = strategy.recommend(context, n=n - len(chosen), exclude=banned)
         except NotFittedError:
             continue
-        chosen.extend(found)
-        banned.update(s.item_id for s in found)
+        if found:
+            chosen.extend(found)
+            banned.update(s.item_id for s in found)
     return chosen

@@ -172,8 +172,8 @@ def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar |
         picks.append(index)
         if len(picks) == n:
             break
-        if similar is not None:
-            near.update(similar.near_duplicates(product.sku, NEAR_DUPLICATE))
+        if similar is not None and (twins := similar.near_duplicates(product.sku, NEAR_DUPLICATE)):
+            near.update(twins)
     return picks
 
 

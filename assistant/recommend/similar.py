@@ -80,23 +80,30 @@ class ContentSimilar(Strategy):
         return self.neighbors_[source][valid].astype(np.int64), scores.astype(np.float64)
 
     def near_duplicates(self, item: str, threshold: float) -> tuple[str, ...]:
-        """The neighbours of `item` at least `threshold` similar (none for an unknown item)."""
-        code = self._index().get(item)
-        if code is None or not self._has_near(threshold)[code]:
-            return ()
-        row = self.neighbors_[code]
-        return tuple(self.item_ids_[row[(self.similarity_[code] >= threshold) & (row >= 0)]].tolist())
+        """The neighbours of `item` at least `threshold` similar (none for an unknown item); remembered per item."""
+        has_near, known = self._near(threshold)
+        found = known.get(item)
+        if found is None:
+            code = self._index().get(item)
+            if code is None or not has_near[code]:
+                found = ()
+            else:
+                row = self.neighbors_[code]
+                found = tuple(self.item_ids_[row[(self.similarity_[code] >= threshold) & (row >= 0)]].tolist())
+            known[item] = found
+        return found
 
-    def _has_near(self, threshold: float) -> np.ndarray:
-        """Per item, whether any neighbour is at least `threshold` similar; worked out once per threshold."""
-        known: dict[float, np.ndarray]
-        owner, known = getattr(self, "_near_cache", (None, {}))
+    def _near(self, threshold: float) -> tuple[np.ndarray, dict[str, tuple[str, ...]]]:
+        """Per item, whether any neighbour is at least `threshold` similar (worked out once per threshold), and
+        the near duplicates found so far, by item."""
+        cache: dict[float, tuple[np.ndarray, dict[str, tuple[str, ...]]]]
+        owner, cache = getattr(self, "_near_cache", (None, {}))
         if owner is not self.neighbors_:
-            known = {}
-            self._near_cache = (self.neighbors_, known)  # one tuple, assigned at once, as for the item index
-        if threshold not in known:
-            known[threshold] = np.any((self.similarity_ >= threshold) & (self.neighbors_ >= 0), axis=1)
-        return known[threshold]
+            cache = {}
+            self._near_cache = (self.neighbors_, cache)  # one tuple, assigned at once, as for the item index
+        if threshold not in cache:
+            cache[threshold] = (np.any((self.similarity_ >= threshold) & (self.neighbors_ >= 0), axis=1), {})
+        return cache[threshold]
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         source = str(self.item_ids_[int(codes[-1])])
