@@ -57,10 +57,11 @@ def _cors(response: Response) -> Response:
 def _vary_on_origin(response: Response) -> None:
     """Add Origin to Vary: the answer depends on it (a 403 or CORS headers).
 
-    Written on the header itself: `response.vary` parses it into a set and back on every answer.
+    Written on the header list itself: `response.vary` parses it into a set and back, and a header
+    lookup that misses raises and catches a KeyError, on every answer.
     """
-    vary = response.headers.get("Vary")
+    vary = response.headers.getlist("Vary")
     if not vary:
-        response.headers["Vary"] = "Origin"
-    elif "origin" not in (part.strip().lower() for part in vary.split(",")):
-        response.headers["Vary"] = f"{vary}, Origin"
+        response.headers.add("Vary", "Origin")
+    elif "origin" not in (part.strip().lower() for value in vary for part in value.split(",")):
+        response.headers["Vary"] = ", ".join([*vary, "Origin"])
