@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from assistant.catalog.money import format_price, to_minor
 from assistant.errors import Invalid
-from assistant.recommend.base import Context, Reason, Scored
+from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
 from assistant.recommend.effects import Effects
@@ -81,11 +81,16 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     effects = _effects(bundle, rules, placement.name)
     similar = bundle.get("similar")
     near = similar if isinstance(similar, ContentSimilar) else None
+    cold = _cold_key(models, context, banned, placement.name, n)  # a strip the same for everyone, if it is one
+    kept = bundle.memo.get(cold) if cold is not None else None
+    if kept is not None and kept[0] is sold_out and kept[1] is rules and kept[2] == pins:
+        result.items = list(kept[3])
+        return result
+    checkout = placement.name == "checkout"
     # A short fetch first: the chain's answer for fewer items is a prefix of its answer for more, and a
     # candidate past the prefix weighs at most max_factor / (1 + its position), so once the picks all weigh
     # more than that they are the picks of the full over-fetch. Checkout's gap closer is the cheapest
     # fitting item of all the candidates, so checkout always fetches them all.
-    checkout = placement.name == "checkout"
     for fetch in (n * OVERFETCH,) if checkout else (n * SHORT_FETCH, n * OVERFETCH):
         scored = recommend_sequential(models, context, n=fetch, exclude=banned)
         exhausted = len(scored) < fetch
@@ -105,7 +110,25 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
         if len(picks) == n and weights[picks[-1]] > outweighed:
             break
     result.items = _name_sources(bundle.catalog, [ranked[i] for i in picks])
+    if cold is not None:
+        bundle.memo[cold] = (sold_out, rules, pins, tuple(result.items))
     return result
+
+
+def _cold_key(models: Sequence[Strategy], context: Context, banned: set[str], placement: str,
+              n: int) -> tuple[str, str, int, str | None] | None:
+    """The memo key of a strip that is the same for every shopper, or None.
+
+    When no strategy knows a product of the context or of the exclusions, the chain gives everyone
+    the same (its popularity heads), and so does every step after it but checkout's, which reads the
+    cart's value. Such a strip is kept per placement while the stock and the rules stay the same.
+    """
+    if placement == "checkout":
+        return None
+    given = banned.union(context.sequence)
+    if any(model.knows_any(given) for model in models):
+        return None
+    return ("cold strip", placement, n, context.category)
 
 
 def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str) -> Effects[CatalogItem]:
