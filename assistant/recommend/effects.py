@@ -38,14 +38,13 @@ class Effects(Generic[P]):
 
         None when the catalog has no such product or an exclude rule matches it.
         """
-        try:
+        if sku in self._known:  # not try/except: most of a new bundle's first lookups miss, and raising is slow
             return self._known[sku]
-        except KeyError:
-            product = self.catalog.get(sku)
-            factors = _factors(self.active, product.attrs) if product is not None else None
-            found = (product, factors) if product is not None and factors is not None else None
-            self._known[sku] = found
-            return found
+        product = self.catalog.get(sku)
+        factors = _factors(self.active, product.attrs) if product is not None else None
+        found = (product, factors) if product is not None and factors is not None else None
+        self._known[sku] = found
+        return found
 
 
 def _factors(active: Sequence[Rule], attrs: dict[str, Any]) -> tuple[float, ...] | None:
