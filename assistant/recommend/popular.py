@@ -25,6 +25,7 @@ class Popular(Strategy):
 
     kind = "popular"
     text = "Popular with other shoppers"
+    text_in = "Popular in {}"
     needs_items = False
 
     def __init__(self, *, by_category: bool = False) -> None:
@@ -57,7 +58,10 @@ class Popular(Strategy):
                 chosen.append(item)
         if len(chosen) >= n or len(head) == ranking.size:
             return chosen
-        return super().recommend(context, n=n, exclude=exclude)
+        top, scores = self._best(np.zeros(0, dtype=np.int64), context, exclude, n)
+        reason = head[0].reason  # the ranking's own: "Popular in Shoes" for a category's
+        ids = self.item_ids_[top].tolist()
+        return [Scored(i, score, reason) for i, score in zip(ids, scores.tolist(), strict=True)]
 
     def _best(self, codes: np.ndarray, context: Context, exclude: Collection[str],
               n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +88,7 @@ class Popular(Strategy):
         if key not in rankings:
             candidates = np.flatnonzero((self.weights_ > 0) & ((self.categories_ == key) if key is not None else True))
             ranking = candidates[np.lexsort((candidates, -self.popularity_[candidates], -self.weights_[candidates]))]
-            reason = Reason(self.kind, self.text)
+            reason = Reason(self.kind, self.text if key is None else self.text_in.format(key))
             head = [Scored(i, w, reason) for i, w in zip(self.item_ids_[ranking[:HEAD]].tolist(),
                                                           self.weights_[ranking[:HEAD]].tolist(), strict=True)]
             rankings[key] = (ranking, head)
@@ -105,6 +109,7 @@ class Trending(Popular):
 
     kind = "trending"
     text = "Trending now"
+    text_in = "Trending in {}"
 
     def __init__(self, *, half_life_days: float = 7.0, by_category: bool = False) -> None:
         self.half_life_days = half_life_days

@@ -73,7 +73,9 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
     if bundle is None:
         return result
-    context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing)
+    viewed = bundle.catalog.get(shopper.viewing) if shopper.viewing else None
+    context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing,
+                      category=viewed.categories[0] if viewed is not None and viewed.categories else None)
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
     models = [m for m in (bundle.get(name) for name in placement.chain) if m is not None]
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]

@@ -198,3 +198,14 @@ def test_a_cart_strip_reads_nothing_from_the_database_once_site_and_stock_are_ca
     body = client.get(url).get_json()
     assert [item["product"]["sku"] for item in body["items"]] == ["sock-1", "spray-1"]
     assert statements == []
+
+
+def test_product_page_falls_back_to_what_is_popular_in_the_products_category(session: Session, site: Site,
+                                                                            trained: ModelStore) -> None:
+    bundle = trained.bundle(site.key)
+    assert bundle is not None
+    only_popular = type(bundle)(bundle.version, {"popular": bundle.models["popular"]}, bundle.catalog)
+    result = recommend_for(bundle=only_popular, placement=PLACEMENTS["product"], shopper=Shopper(viewing="shoe-c"),
+                           n=6)
+    assert skus(result) and {p.categories[0] for p, _ in result.items} == {"Shoes"}
+    assert {r.text for _, r in result.items} == {"Popular in Shoes"}

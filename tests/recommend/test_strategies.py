@@ -25,6 +25,21 @@ def test_popular_ranks_by_sessions_and_filters_by_category() -> None:
     assert ids(model.recommend(Context(category="shoes"), n=5)) == ["x", "z"]
     assert ids(model.recommend(Context(category="hats"), n=5)) == ["y", "x", "z"]
     assert model.recommend(Context(), n=1)[0].reason.kind == "popular"
+    assert {s.reason.text for s in model.recommend(Context(category="shoes"), n=5)} == {"Popular in shoes"}
+    assert model.recommend(Context(category="hats"), n=1)[0].reason.text == "Popular with other shoppers"
+
+
+def test_popular_past_its_ready_made_head_keeps_the_ranking_and_its_reason(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from assistant.recommend import popular
+
+    monkeypatch.setattr(popular, "HEAD", 2)
+    items = [f"i{k}" for k in range(12) for _ in range(12 - k)]  # i0 in 12 sessions, i1 in 11, ...
+    categories = {f"i{k}": "even" if k % 2 == 0 else "odd" for k in range(12)}
+    model = Trending(by_category=True).fit(Interactions.from_arrays(
+        [str(s) for s in range(len(items))], items, [1e6] * len(items), categories=categories))
+    found = model.recommend(Context(category="even"), n=5, exclude={"i2"})
+    assert ids(found) == ["i0", "i4", "i6", "i8", "i10"]
+    assert {s.reason.text for s in found} == {"Trending in even"}
 
 
 def test_trending_prefers_what_sold_lately() -> None:
