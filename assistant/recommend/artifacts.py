@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from assistant.recommend.base import NotFittedError, Strategy
 from assistant.recommend.ease import EASE
 from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.recent import RecentlyViewed
 from assistant.recommend.rules import SequentialRules
 from assistant.recommend.session_knn import SessionKNN
 from assistant.recommend.similar import ContentSimilar
@@ -20,7 +21,7 @@ from assistant.recommend.together import CoOccurrence
 FORMAT = 1
 STRATEGIES: dict[str, type[Strategy]] = {cls.__name__: cls for cls in
                                          (Popular, Trending, CoOccurrence, EASE, SequentialRules, SessionKNN,
-                                                          ContentSimilar)}
+                                          ContentSimilar, RecentlyViewed)}
 SPARSE = {"csr": sp.csr_matrix, "csc": sp.csc_matrix}
 
 

@@ -46,6 +46,7 @@ PLACEMENTS = {p.name: p for p in (
     Placement("product", "You might also like", ("together", "session", "similar", "popular")),
     Placement("cart", "Complete your order", ("basket", "together", "session", "popular")),
     Placement("checkout", "Add to your order", ("basket", "together", "popular")),
+    Placement("recent", "Recently viewed", ("recent",)),
 )}
 
 

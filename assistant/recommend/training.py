@@ -25,6 +25,7 @@ from assistant.recommend.catalog_view import snapshot_rows, write_snapshot
 from assistant.recommend.ease import EASE
 from assistant.recommend.interactions import Basket, Interactions
 from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.recent import RecentlyViewed
 from assistant.recommend.session_knn import SessionKNN
 from assistant.recommend.settings import CHOSEN_COOCCURRENCE, CHOSEN_EASE, CHOSEN_SESSION
 from assistant.recommend.similar import ContentSimilar
@@ -43,6 +44,7 @@ def strategies() -> dict[str, Strategy]:
         "together": CoOccurrence(**CHOSEN_COOCCURRENCE, max_neighbors=200),
         "trending": Trending(half_life_days=7.0),
         "popular": Popular(by_category=True),
+        "recent": RecentlyViewed(),
     }
 
 
@@ -68,8 +70,9 @@ def train_site(*, session: Session, site: Site, root: Path, now: datetime, days:
     baskets = _baskets(session, site, since)
     models = strategies()
     categories = dict(zip(catalog["sku"], catalog["category"], strict=True))
+    clicks = Interactions.from_arrays(*views, categories=categories)
+    models["recent"].fit(clicks)  # answers from the shopper's own views: fitted even before the shop has any
     if len(views[0]):
-        clicks = Interactions.from_arrays(*views, categories=categories)
         for name in ("session", "trending", "popular"):
             models[name].fit(clicks)
     if baskets:

@@ -11,6 +11,7 @@ from assistant.recommend import artifacts
 from assistant.recommend.base import Context, NotFittedError, Recommender, Strategy
 from assistant.recommend.ease import EASE
 from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.recent import RecentlyViewed
 from assistant.recommend.rules import SequentialRules
 from assistant.recommend.session_knn import SessionKNN
 from assistant.recommend.together import CoOccurrence
@@ -28,6 +29,7 @@ STRATEGIES = [
     SessionKNN(k=5, sample_size=10, similarity="cosine", lambda_spw=0.5, lambda_snh=5, lambda_inh=4.0,
                lambda_ipw=4.0, idf_weighting=2, reminder_boost=0.1, rules_weight=0.1),
     SessionKNN(neighbors_from="last", remind=False, weighting="linear", weighting_score="log"),
+    RecentlyViewed(),
 ]
 CONTEXTS = [
     Context(session=("a0", "a1")),

@@ -209,3 +209,23 @@ def test_product_page_falls_back_to_what_is_popular_in_the_products_category(ses
                            n=6)
     assert skus(result) and {p.categories[0] for p, _ in result.items} == {"Shoes"}
     assert {r.text for _, r in result.items} == {"Popular in Shoes"}
+
+
+def test_recently_viewed_strip_shows_the_visitors_own_views(app: Flask, client: FlaskClient, session: Session,
+                                                            site: Site, trained: ModelStore) -> None:
+    app.extensions["assistant"]["models"] = trained
+    now_ms = time.time() * 1000
+    events = [{"id": f"recent-{i:02d}", "type": "product_view", "sku": sku, "ts": now_ms - 5_000 + i}
+              for i, sku in enumerate(["shoe-c", "sock-1", "gone", "shoe-c", "bottle-1"])]
+    stored = record_events(session=session, site=site, batch={"visitor": "rv-visitor", "events": events},
+                           user_agent=CHROME, now=utcnow())
+    session.commit()
+    assert stored.accepted == len(events)
+    url = "/api/v1/recommendations?site=pk_test&placement=recent&visitor=rv-visitor&product=bottle-1"
+    body = client.get(url).get_json()
+    assert body["title"] == "Recently viewed"
+    # latest first, each once; not the product on the page, not what is sold out
+    assert [item["product"]["sku"] for item in body["items"]] == ["shoe-c", "sock-1"]
+    assert body["items"][0]["reason"] == {"kind": "recently_viewed", "text": "You viewed this recently"}
+    stranger = client.get("/api/v1/recommendations?site=pk_test&placement=recent&visitor=nobody").get_json()
+    assert stranger["items"] == []

@@ -6,6 +6,7 @@ from assistant.recommend.base import Context
 from assistant.recommend.ease import EASE
 from assistant.recommend.interactions import Interactions
 from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.recent import RecentlyViewed
 from assistant.recommend.rules import SequentialRules
 from assistant.recommend.session_knn import SessionKNN
 from assistant.recommend.together import CoOccurrence
@@ -117,3 +118,13 @@ def test_context_sequence_puts_cart_then_viewed_item_after_the_clicks() -> None:
     context = Context(session=("a", "b", "a"), cart=("c", "a", "c"), viewing="d")
     assert context.sequence == ("a", "b", "a", "c", "d")
     assert Context(session=("a", "d"), viewing="d").sequence == ("a", "d")
+
+
+def test_recently_viewed_shows_the_shoppers_own_views_latest_first_once_each() -> None:
+    model = RecentlyViewed().fit(Interactions.from_arrays([], [], []))  # learns nothing: a new shop has it too
+    context = Context(session=("a", "b", "a", "c", "d"), viewing="d")
+    found = model.recommend(context, n=3, exclude={"d"})
+    assert ids(found) == ["c", "a", "b"]
+    assert {s.reason.kind for s in found} == {"recently_viewed"} and found[0].score > found[1].score
+    assert model.recommend(Context(cart=("x",)), n=3) == []
+    assert model.knows_any({"anything"}) and not model.knows_any(set())
