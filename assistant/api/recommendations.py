@@ -9,7 +9,9 @@ from assistant.api import bp
 from assistant.api.origins import current_site
 from assistant.api.shapes import strip_json
 from assistant.db import get_session
-from assistant.errors import Invalid
+from assistant.errors import Invalid, NotFound
+from assistant.flows.registry import get_registry
+from assistant.flows.schema import Flow
 from assistant.promotions.settings import get_settings
 from assistant.recommend.merch import load_rules
 from assistant.recommend.service import placement_named, recommend_for
@@ -44,8 +46,17 @@ def recommendations() -> Response:
         sold_out = state["stock"].sold_out(session=get_session(), site=site)
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
-                           free_shipping=float(threshold) if threshold is not None else None)
+                           free_shipping=float(threshold) if threshold is not None else None,
+                           quiz_flow=_flow(shopper.quiz[0]) if shopper.quiz else None)
     return Response(strip_json(result), content_type="application/json")
+
+
+def _flow(flow_id: str) -> Flow | None:
+    """The live flow the shopper's answers were given to (None once it is gone)."""
+    try:
+        return get_registry().get(flow_id)
+    except NotFound:
+        return None
 
 
 def _short(args: MultiDict[str, str], name: str) -> str | None:

@@ -69,9 +69,13 @@ class ResultSet:
 
 def candidates(flow: Flow, products: Iterable[Product]) -> list[Candidate]:
     """In-stock products inside the flow's scope."""
+    return in_scope(flow, (Candidate.of(p) for p in products if p.in_stock))
+
+
+def in_scope(flow: Flow, pool: Iterable[Candidate]) -> list[Candidate]:
+    """The candidates inside the flow's scope."""
     scope = criteria.parse_all(flow.scope)
-    wrapped = (Candidate.of(p) for p in products if p.in_stock)
-    return [c for c in wrapped if all(s.test(c.attrs) for s in scope)]
+    return [c for c in pool if all(s.test(c.attrs) for s in scope)]
 
 
 def results(flow: Flow, answers: Answers, pool: list[Candidate], *, count: int | None = None,

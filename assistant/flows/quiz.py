@@ -82,8 +82,13 @@ def state_of(quiz: QuizSession, flow: Flow) -> QuizState:
 
 def stored_answers(quiz: QuizSession, flow: Flow) -> Answers:
     """The stored answers replayed against the live flow; an answer the flow no longer takes ends them."""
+    return replay(flow, quiz.answers)
+
+
+def replay(flow: Flow, stored: list[list[Any]]) -> Answers:
+    """`[question id, value]` pairs as stored, given to `flow` in order until one it no longer takes."""
     replayed: Answers = []
-    for question_id, value in quiz.answers:
+    for question_id, value in stored:
         try:
             replayed = give_answer(flow, replayed, question_id, value)
         except Invalid:

@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 
 from assistant.catalog.money import format_price, to_minor
 from assistant.errors import Invalid
+from assistant.flows.quiz import replay
+from assistant.flows.schema import Flow
 from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
 from assistant.recommend.effects import Effects
 from assistant.recommend.merch import Rule
+from assistant.recommend.quiz_match import QuizMatch, quiz_pool
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar
@@ -42,7 +45,7 @@ class Placement:
 
 
 PLACEMENTS = {p.name: p for p in (
-    Placement("home", "Picked for you", ("session", "trending", "popular")),
+    Placement("home", "Picked for you", ("quiz", "session", "trending", "popular")),
     Placement("product", "You might also like", ("together", "session", "similar", "popular")),
     Placement("cart", "Complete your order", ("basket", "together", "session", "popular")),
     Placement("checkout", "Add to your order", ("basket", "together", "popular")),
@@ -69,8 +72,12 @@ def placement_named(name: str) -> Placement:
 
 def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopper, n: int,
                   sold_out: Collection[str] = (), rules: Sequence[Rule] = (), free_shipping: float | None = None,
-                  currency: str = "EUR") -> RecResult:
-    """Up to `n` products for `placement`, each with the reason it was chosen."""
+                  currency: str = "EUR", quiz_flow: Flow | None = None) -> RecResult:
+    """Up to `n` products for `placement`, each with the reason it was chosen.
+
+    `quiz_flow` is the live flow of `shopper.quiz`: a placement whose chain starts with "quiz" ranks
+    the catalog for those answers while the shopper has no history.
+    """
     result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
     if bundle is None:
         return result
@@ -78,7 +85,8 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing,
                       category=viewed.categories[0] if viewed is not None and viewed.categories else None)
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
-    models = [m for m in (bundle.get(name) for name in placement.chain) if m is not None]
+    quiz = _quiz(bundle, shopper, quiz_flow) if not context.sequence else None
+    models = [m for m in (quiz if name == "quiz" else bundle.get(name) for name in placement.chain) if m is not None]
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
     pins = [sku for sku in pins if sku not in sold_out]
     effects = _effects(bundle, rules, placement.name)
@@ -118,7 +126,14 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     return result
 
 
-def _cold_key(models: Sequence[Strategy], context: Context, banned: set[str], placement: str,
+def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None) -> QuizMatch | None:
+    if shopper.quiz is None or flow is None or flow.id != shopper.quiz[0]:
+        return None
+    answers = replay(flow, shopper.quiz[1])
+    return QuizMatch(flow, answers, quiz_pool(bundle, flow)) if answers else None
+
+
+def _cold_key(models: Sequence[Strategy | QuizMatch], context: Context, banned: set[str], placement: str,
               n: int) -> tuple[str, str, int, str | None] | None:
     """The memo key of a strip that is the same for every shopper, or None.
 

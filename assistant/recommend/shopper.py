@@ -1,16 +1,17 @@
-"""What the assistant knows about the shopper for a recommendation: recent views, cart, recent orders."""
+"""What the assistant knows about the shopper for a recommendation: recent views, cart, recent orders, quiz."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from assistant.catalog.money import to_major
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc
-from assistant.tracking.reads import current_cart, find_visitor, purchases, recent_views
+from assistant.tracking.reads import current_cart, find_visitor, purchases, quiz_answers, recent_views
 
 BOUGHT_WINDOW = timedelta(days=30)
 
@@ -25,6 +26,8 @@ class Shopper:
     """None: work it out from the catalog's prices."""
     bought: tuple[str, ...] = ()
     viewing: str | None = None
+    quiz: tuple[str, list[list[Any]]] | None = None
+    """The flow the shopper answered last and the answers as stored, when there is no history to go on."""
 
     @classmethod
     def on_page(cls, *, cart: list[str], product: str | None) -> Shopper:
@@ -52,5 +55,9 @@ def shopper_context(*, session: Session, site: Site, anon_id: str | None, produc
                 bought.extend(line["sku"] for line in order.data.get("items", []))
     cart_skus = [line["sku"] for line in stored_cart.items] if stored_cart else []
     value = to_major(stored_cart.value_minor, stored_cart.currency) if stored_cart else 0.0
+    quiz = None
+    if visitor is not None and not (recent or cart_skus or bought):  # answers are the signal before any history
+        answered = quiz_answers(session=session, site=site, visitor=visitor)
+        quiz = list(answered.items())[-1] if answered else None
     return Shopper(recent=tuple(recent), cart=tuple(cart_skus), cart_value=value, bought=tuple(bought),
-                   viewing=product)
+                   viewing=product, quiz=quiz)

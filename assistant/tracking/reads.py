@@ -47,7 +47,7 @@ def purchases(*, session: Session, site: Site, visitor: Visitor, limit: int = 50
 
 
 def quiz_answers(*, session: Session, site: Site, visitor: Visitor) -> dict[str, list[Any]]:
-    """The latest answers per flow the person gave, as stored by their quiz sessions."""
+    """The latest answers per flow the person gave, as stored by their quiz sessions; the flow answered last, last."""
     ids = person_visitor_ids(session=session, visitor=visitor)
     anon_ids = list(session.exec(select(Visitor.anon_id).where(col(Visitor.id).in_(ids))))
     query = (select(QuizSession).where(QuizSession.site_id == site.id, col(QuizSession.visitor_id).in_(anon_ids))
@@ -55,6 +55,7 @@ def quiz_answers(*, session: Session, site: Site, visitor: Visitor) -> dict[str,
     latest: dict[str, list[Any]] = {}
     for quiz in session.exec(query):
         if quiz.answers:
+            latest.pop(quiz.flow_id, None)  # to the end: the dict's order is the order of the last answers
             latest[quiz.flow_id] = quiz.answers
     return latest
 

@@ -229,3 +229,65 @@ def test_recently_viewed_strip_shows_the_visitors_own_views(app: Flask, client: 
     assert body["items"][0]["reason"] == {"kind": "recently_viewed", "text": "You viewed this recently"}
     stranger = client.get("/api/v1/recommendations?site=pk_test&placement=recent&visitor=nobody").get_json()
     assert stranger["items"] == []
+
+
+BUDGET_FLOW = """
+id: shoe-budget
+title: Find your shoe
+scope: {category: Shoes}
+questions:
+  - id: budget
+    text: Your budget?
+    type: range
+    field: price
+    min: 40
+    max: 250
+"""
+
+
+def _budget_flow() -> Any:
+    from assistant.flows.loader import load_text
+
+    loaded = load_text(BUDGET_FLOW)
+    assert loaded.flow is not None, loaded.problems
+    return loaded.flow
+
+
+def test_a_new_visitor_who_answered_a_quiz_is_picked_for_from_the_answers(session: Session, site: Site,
+                                                                          trained: ModelStore) -> None:
+    flow, bundle, home = _budget_flow(), trained.bundle(site.key), PLACEMENTS["home"]
+    shopper = Shopper(quiz=("shoe-budget", [["budget", [40, 100]]]))
+    result = recommend_for(bundle=bundle, placement=home, shopper=shopper, n=4, quiz_flow=flow)
+    assert [(p.sku, r.kind, r.text) for p, r in result.items if r.kind == "quiz"] == [
+        ("shoe-c", "quiz", "From your quiz: in your budget")]  # the one shoe in the budget, first
+    assert skus(result)[0] == "shoe-c" and len(result.items) == 4, "the chain fills the rest"
+    # with history, the history decides; answers the live flow no longer takes give nothing
+    seen = recommend_for(bundle=bundle, placement=home, shopper=Shopper(recent=("sock-1",), quiz=shopper.quiz), n=4,
+                         quiz_flow=flow)
+    assert seen.items and all(r.kind != "quiz" for _, r in seen.items)
+    stale = Shopper(quiz=("shoe-budget", [["surface", "trail"]]))
+    assert all(r.kind != "quiz" for _, r in recommend_for(bundle=bundle, placement=home, shopper=stale, n=4,
+                                                          quiz_flow=flow).items)
+
+
+def test_api_picks_for_a_quiz_answer_before_any_history(app: Flask, client: FlaskClient, session: Session, site: Site,
+                                                        trained: ModelStore, flows_dir: Path) -> None:
+    from assistant.flows.registry import get_registry
+
+    app.extensions["assistant"]["models"] = trained
+    (flows_dir / "shoe-budget.yaml").write_text(BUDGET_FLOW)
+    get_registry(app).refresh(force=True)
+    stored = record_events(session=session, site=site, user_agent=CHROME, now=utcnow(), batch={
+        "visitor": "quiz-visitor", "events": [{"id": "page-0001", "type": "page_view", "ts": time.time() * 1000}]})
+    session.commit()
+    assert stored.accepted == 1
+    api = "/api/v1/{}?site=pk_test"
+    quiz = client.post(api.format("quiz"), json={"flow": "shoe-budget", "visitor": "quiz-visitor"}).get_json()["quiz"]
+    answered = client.post(api.format(f"quiz/{quiz}/answers"), json={"question": "budget", "value": [40, 100]})
+    assert answered.status_code == 200, answered.get_json()
+    body = client.get(api.format("recommendations") + "&placement=home&visitor=quiz-visitor").get_json()
+    assert body["title"] == "Picked for you"
+    assert body["items"][0]["product"]["sku"] == "shoe-c"
+    assert body["items"][0]["reason"] == {"kind": "quiz", "text": "From your quiz: in your budget"}
+    stranger = client.get(api.format("recommendations") + "&placement=home&visitor=someone-else").get_json()
+    assert all(item["reason"]["kind"] != "quiz" for item in stranger["items"])
