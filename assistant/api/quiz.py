@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from assistant.api import bp
 from assistant.api.body import json_body, text_field
@@ -14,6 +14,7 @@ from assistant.flows import quiz as quizzes
 from assistant.flows.models import QuizSession
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
+from assistant.recommend.merch import load_rules
 
 
 @bp.post("/quiz")
@@ -65,7 +66,8 @@ def back(quiz_id: str) -> Response:
 def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
     quiz, flow = _load(quiz_id)
-    result = quizzes.quiz_results(session=get_session(), site=current_site(), quiz=quiz, flow=flow)
+    rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
+    result = quizzes.quiz_results(session=get_session(), site=current_site(), quiz=quiz, flow=flow, rules=rules)
     return jsonify(results_public(quiz.id, result, explain=flow.results.explain))
 
 

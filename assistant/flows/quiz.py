@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import Session
 
-from assistant.catalog.service import list_products
+from assistant.catalog.service import attribute_items, list_products
 from assistant.errors import Invalid, NotFound
 from assistant.flows.answers import Answers, give_answer, next_question, progress
 from assistant.flows.engine import ResultSet, candidates, results
 from assistant.flows.models import QuizSession
 from assistant.flows.schema import Flow, Question
+from assistant.recommend.effects import rule_factors
+from assistant.recommend.merch import Rule
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
@@ -67,10 +71,32 @@ def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
     return state_of(quiz, flow)
 
 
-def quiz_results(*, session: Session, site: Site, quiz: QuizSession, flow: Flow) -> ResultSet:
-    """Ranked products for the answers so far."""
+def quiz_results(*, session: Session, site: Site, quiz: QuizSession, flow: Flow,
+                 rules: Sequence[Rule] = ()) -> ResultSet:
+    """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement.
+
+    Excluded products leave the pool before ranking (so relaxation still finds the best of the
+    rest); boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for
+    strips: here the answers decide.
+    """
     products = list_products(session=session, site=site, in_stock_only=True)
-    return results(flow, stored_answers(quiz, flow), candidates(flow, products), everything=products)
+    active = [r for r in rules if r.applies("quiz_results") and r.action != "pin"]
+    if active:
+        products = [p for p in products if rule_factors(active, dict(attribute_items(p))) is not None]
+    pool = candidates(flow, products)
+    reorders = any(r.action in ("boost", "bury") for r in active)
+    found = results(flow, stored_answers(quiz, flow), pool, everything=products,
+                    count=max(len(pool), len(products)) if reorders else None)
+    return _reordered(found, active, flow.results.count) if reorders else found
+
+
+def _reordered(found: ResultSet, active: list[Rule], count: int) -> ResultSet:
+    weighted = []
+    for position, match in enumerate(found.items):
+        factors = rule_factors(active, dict(attribute_items(match.product))) or ()
+        weighted.append((-math.prod((1.0 / (1 + position), *factors)), position, match))
+    weighted.sort(key=lambda w: (w[0], w[1]))
+    return replace(found, items=[match for _, _, match in weighted[:count]])
 
 
 def state_of(quiz: QuizSession, flow: Flow) -> QuizState:

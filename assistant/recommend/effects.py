@@ -41,13 +41,14 @@ class Effects(Generic[P]):
         if sku in self._known:  # not try/except: most of a new bundle's first lookups miss, and raising is slow
             return self._known[sku]
         product = self.catalog.get(sku)
-        factors = _factors(self.active, product.attrs) if product is not None else None
+        factors = rule_factors(self.active, product.attrs) if product is not None else None
         found = (product, factors) if product is not None and factors is not None else None
         self._known[sku] = found
         return found
 
 
-def _factors(active: Sequence[Rule], attrs: dict[str, Any]) -> tuple[float, ...] | None:
+def rule_factors(active: Sequence[Rule], attrs: dict[str, Any]) -> tuple[float, ...] | None:
+    """The factors of the boost and bury rules `attrs` match, in rule order; None when an exclude rule matches."""
     found = []
     for rule in active:
         if rule.matches(attrs):

@@ -187,3 +187,30 @@ def test_vary_gains_origin_once(before: str | None, after: str) -> None:
         response.headers["Vary"] = before
     _vary_on_origin(response)
     assert response.headers["Vary"] == after
+
+
+def test_quiz_results_follow_the_merchandising_rules(app: Any, client: FlaskClient, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n"
+                     "  - exclude: {price: {max: 100}}\n"             # every placement, the quiz's too
+                     "  - boost: {terrain: trail}\n    factor: 3\n    placements: [quiz_results]\n"
+                     "  - pin: r1\n")                                  # pins are for strips: answers decide here
+    state = app.extensions["assistant"]
+    quiz = post(client, "/quiz", {"flow": "shoes"}).get_json()["quiz"]
+    post(client, f"/quiz/{quiz}/answers", {"question": "terrain", "value": "road"})
+    before = [i["product"]["sku"] for i in get(client, f"/quiz/{quiz}/results").get_json()["items"]]
+    state["settings"] = replace(state["settings"], merch_rules=rules)
+    after = [i["product"]["sku"] for i in get(client, f"/quiz/{quiz}/results").get_json()["items"]]
+    assert before == ["r1"] and sorted(after) == ["t1", "t2"]  # r1 (90) is excluded: relaxed to the trail shoes
+    state["settings"] = replace(state["settings"], merch_rules=tmp_path / "none.yaml")
+    post(client, f"/quiz/{quiz}/back")
+    post(client, f"/quiz/{quiz}/answers", {"question": "terrain", "value": "trail"})
+    post(client, f"/quiz/{quiz}/answers", {"question": "budget", "value": [40, 250]})
+    plain = [i["product"]["sku"] for i in get(client, f"/quiz/{quiz}/results").get_json()["items"]]
+    bury = tmp_path / "bury.yaml"  # a new file: the rules of a path are re-read at most once a second
+    bury.write_text("rules:\n  - bury: {price: {min: 130}}\n    factor: 0.1\n")
+    state["settings"] = replace(state["settings"], merch_rules=bury)
+    buried = [i["product"]["sku"] for i in get(client, f"/quiz/{quiz}/results").get_json()["items"]]
+    assert plain == ["t1", "t2"] and buried == ["t2", "t1"]  # t1 (140) buried below t2 (120)
