@@ -36,6 +36,10 @@ class Rule:
         return all(c.test(attrs) for c in self.when)
 
 
+PLACEMENTS = ("home", "product", "cart", "checkout", "recent", "quiz_results")
+"""Where rules may apply: the strips' placements and the quiz results."""
+
+
 class RuleError(ValueError):
     """The rules file is malformed; the message names the rule."""
 
@@ -54,6 +58,9 @@ def _rule(number: int, entry: Any) -> Rule:
         raise RuleError(f"rule {number}: needs exactly one of pin, boost, bury, exclude")
     action, spec = actions[0], entry[actions[0]]
     placements = tuple(entry.get("placements", ()))
+    unknown = [p for p in placements if p not in PLACEMENTS]
+    if unknown:
+        raise RuleError(f"rule {number}: unknown placement {unknown[0]!r} (choose from {', '.join(PLACEMENTS)})")
     if action == "pin":
         if not isinstance(spec, str):
             raise RuleError(f"rule {number}: pin takes a SKU")

@@ -150,6 +150,7 @@ def test_merchandiser_rules_pin_bury_and_exclude(session: Session, site: Site, t
     ({"rules": [{"pin": 3}]}, "rule 1: pin takes a SKU"),
     ({"rules": [{"boost": {"brand": {"near": 1}}}]}, "rule 1: unknown operator 'near'"),
     ({"rules": [{"boost": {"brand": "x"}, "bury": {"brand": "y"}}]}, "rule 1: needs exactly one of"),
+    ({"rules": [{"pin": "x"}, {"pin": "y", "placements": ["basket"]}]}, "rule 2: unknown placement 'basket'"),
     ([1], "the file must be a mapping"),
 ])
 def test_bad_rules_are_named(data: Any, message: str) -> None:
@@ -291,3 +292,9 @@ def test_api_picks_for_a_quiz_answer_before_any_history(app: Flask, client: Flas
     assert body["items"][0]["reason"] == {"kind": "quiz", "text": "From your quiz: in your budget"}
     stranger = client.get(api.format("recommendations") + "&placement=home&visitor=someone-else").get_json()
     assert all(item["reason"]["kind"] != "quiz" for item in stranger["items"])
+
+
+def test_rules_name_the_placements_there_are() -> None:
+    from assistant.recommend import merch
+
+    assert set(merch.PLACEMENTS) == {*PLACEMENTS, "quiz_results"}
