@@ -11,6 +11,8 @@ from assistant.catalog.importers import Row
 from assistant.catalog.mapping import ColumnMapping
 from assistant.catalog.models import Product
 from assistant.catalog.service import get_product, import_products
+from assistant.flows.loader import load_text
+from assistant.flows.schema import Flow
 from assistant.sites.models import Site
 from assistant.sites.service import create_site
 from assistant.users.models import User
@@ -44,6 +46,13 @@ def make_product(session: Session, site: Site, **overrides: Any) -> Product:
 def flow_yaml(body: str) -> str:
     """Dedent a YAML flow written inline in a test."""
     return textwrap.dedent(body).lstrip("\n")
+
+
+def load_flow(text: str) -> Flow:
+    """The flow of a YAML text that must load without problems."""
+    loaded = load_text(text)
+    assert loaded.flow is not None, loaded.problems
+    return loaded.flow
 
 
 def make_user(session: Session, **overrides: Any) -> User:

@@ -10,10 +10,9 @@ from assistant.catalog.service import list_products
 from assistant.errors import Invalid
 from assistant.flows.answers import give_answer, next_question, progress
 from assistant.flows.engine import candidates, results
-from assistant.flows.loader import load_text
 from assistant.flows.schema import Flow
 from assistant.sites.models import Site
-from tests.factories import flow_yaml, make_product
+from tests.factories import flow_yaml, load_flow, make_product
 
 SHOES = flow_yaml("""
     id: shoes
@@ -44,9 +43,7 @@ SHOES = flow_yaml("""
 
 
 def _flow() -> Flow:
-    loaded = load_text(SHOES)
-    assert loaded.flow is not None, loaded.problems
-    return loaded.flow
+    return load_flow(SHOES)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from assistant.recommend.training import train_site
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.tracking.service import record_events
-from tests.factories import make_product
+from tests.factories import load_flow, make_product
 from tests.tracking.test_events_api import CHROME
 
 SHOES = [("shoe-a", "Trail Runner A", "120"), ("shoe-b", "Trail Runner B", "125"), ("shoe-c", "Road Racer C", "90")]
@@ -246,17 +246,9 @@ questions:
 """
 
 
-def _budget_flow() -> Any:
-    from assistant.flows.loader import load_text
-
-    loaded = load_text(BUDGET_FLOW)
-    assert loaded.flow is not None, loaded.problems
-    return loaded.flow
-
-
 def test_a_new_visitor_who_answered_a_quiz_is_picked_for_from_the_answers(session: Session, site: Site,
                                                                           trained: ModelStore) -> None:
-    flow, bundle, home = _budget_flow(), trained.bundle(site.key), PLACEMENTS["home"]
+    flow, bundle, home = load_flow(BUDGET_FLOW), trained.bundle(site.key), PLACEMENTS["home"]
     shopper = Shopper(quiz=("shoe-budget", [["budget", [40, 100]]]))
     result = recommend_for(bundle=bundle, placement=home, shopper=shopper, n=4, quiz_flow=flow)
     assert [(p.sku, r.kind, r.text) for p, r in result.items if r.kind == "quiz"] == [
