@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 
 from assistant.admin import bp
 from assistant.admin.auth import login_required
@@ -14,9 +14,10 @@ from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
-from assistant.flows.engine import candidates, results
+from assistant.flows.quiz import rank
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
+from assistant.recommend.merch import load_rules
 
 
 @bp.get("/flows")
@@ -49,7 +50,8 @@ def flow_preview(flow_id: str) -> str:
     answers, error = _answers_from(flow, request.args)
     site = admin_site()
     products = list_products(session=get_session(), site=site, in_stock_only=True) if site else []
-    result = results(flow, answers, candidates(flow, products), everything=products) if answers else None
+    rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
+    result = rank(flow, answers, products, rules) if answers else None  # what the live quiz would show
     return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
                            current=next_question(flow, answers), result=result)
 

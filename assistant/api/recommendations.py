@@ -47,16 +47,18 @@ def recommendations() -> Response:
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
                            free_shipping=float(threshold) if threshold is not None else None,
-                           quiz_flow=_flow(shopper.quiz[0]) if shopper.quiz else None)
+                           quiz_flow=_live_flow(shopper))
     return Response(strip_json(result), content_type="application/json")
 
 
-def _flow(flow_id: str) -> Flow | None:
-    """The live flow the shopper's answers were given to (None once it is gone)."""
-    try:
-        return get_registry().get(flow_id)
-    except NotFound:
-        return None
+def _live_flow(shopper: Shopper) -> Flow | None:
+    """The live flow the shopper answered last (flows since deleted are passed over)."""
+    for flow_id, _ in shopper.quizzes:
+        try:
+            return get_registry().get(flow_id)
+        except NotFound:
+            continue
+    return None
 
 
 def _short(args: MultiDict[str, str], name: str) -> str | None:

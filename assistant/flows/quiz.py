@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from assistant.catalog.models import Product
 from assistant.catalog.service import attribute_items, list_products
 from assistant.errors import Invalid, NotFound
 from assistant.flows.answers import Answers, give_answer, next_question, progress
@@ -73,19 +74,24 @@ def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
 
 def quiz_results(*, session: Session, site: Site, quiz: QuizSession, flow: Flow,
                  rules: Sequence[Rule] = ()) -> ResultSet:
-    """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement.
+    """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement."""
+    products = list_products(session=session, site=site, in_stock_only=True)
+    return rank(flow, stored_answers(quiz, flow), products, rules)
+
+
+def rank(flow: Flow, answers: Answers, products: list[Product], rules: Sequence[Rule] = ()) -> ResultSet:
+    """The engine's results for `answers` among in-stock `products`, under the rules of quiz_results.
 
     Excluded products leave the pool before ranking (so relaxation still finds the best of the
     rest); boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for
     strips: here the answers decide.
     """
-    products = list_products(session=session, site=site, in_stock_only=True)
     active = [r for r in rules if r.applies("quiz_results") and r.action != "pin"]
     if active:
         products = [p for p in products if rule_factors(active, dict(attribute_items(p))) is not None]
     pool = candidates(flow, products)
     reorders = any(r.action in ("boost", "bury") for r in active)
-    found = results(flow, stored_answers(quiz, flow), pool, everything=products,
+    found = results(flow, answers, pool, everything=products,
                     count=max(len(pool), len(products)) if reorders else None)
     return _reordered(found, active, flow.results.count) if reorders else found
 
@@ -114,10 +120,11 @@ def stored_answers(quiz: QuizSession, flow: Flow) -> Answers:
 def replay(flow: Flow, stored: list[list[Any]]) -> Answers:
     """`[question id, value]` pairs as stored, given to `flow` in order until one it no longer takes."""
     replayed: Answers = []
-    for question_id, value in stored:
+    for pair in stored:
         try:
+            question_id, value = pair
             replayed = give_answer(flow, replayed, question_id, value)
-        except Invalid:
+        except (Invalid, TypeError, ValueError):  # a row written by hand or an older version: stop there
             break
     return replayed
 

@@ -121,9 +121,8 @@ class Strategy(BaseEstimator):
         return [Scored(i, s, r) for i, s, r in zip(ids, scores.tolist(), self._reasons(top, codes), strict=True)]
 
     def knows_any(self, items: Iterable[str]) -> bool:
-        """Whether any of `items` is one this strategy was fitted on."""
-        self._check_fitted()
-        return not self._index().keys().isdisjoint(items)
+        """Whether any of `items` is one this strategy was fitted on (none before it is fitted)."""
+        return hasattr(self, "item_ids_") and not self._index().keys().isdisjoint(items)
 
     def encode(self, items: Iterable[str]) -> np.ndarray:
         """Item codes of the known `items`, in order (unknown ids are dropped)."""

@@ -38,6 +38,8 @@ class CatalogItem:
     categories: tuple[str, ...]
     rating: float | None
     attrs: dict[str, Any]
+    popularity: float = 0.0
+    """The catalog's own popularity figure, as the quiz engine ranks by it."""
 
     def public(self) -> dict[str, Any]:
         """The product as the widget receives it (the ProductPublic shape)."""
@@ -53,11 +55,11 @@ class CatalogItem:
 def snapshot_rows(session: Session, site: Site) -> list[dict[str, Any]]:
     """Every product of the site as plain data, for the bundle's catalog.json."""
     rows = session.execute(text(
-        "SELECT sku, title, url, image, price_minor, currency, categories, rating, attributes, description "
-        "FROM product WHERE site_id = :site"), {"site": site.pk}).all()
+        "SELECT sku, title, url, image, price_minor, currency, categories, rating, attributes, description, "
+        "popularity FROM product WHERE site_id = :site"), {"site": site.pk}).all()
     return [{"sku": r[0], "title": r[1], "url": r[2], "image": r[3], "price": to_major(r[4], r[5]), "currency": r[5],
-             "categories": _json(r[6]), "rating": r[7], "attributes": _json(r[8]), "description": r[9]}
-            for r in rows]
+             "categories": _json(r[6]), "rating": r[7], "attributes": _json(r[8]), "description": r[9],
+             "popularity": r[10]} for r in rows]
 
 
 def write_snapshot(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -72,7 +74,8 @@ def load_snapshot(path: Path) -> dict[str, CatalogItem]:
     for row in json.loads(path.read_text()):
         attrs = testable_attributes(row["attributes"], row["price"], row["rating"], row["categories"])
         items[row["sku"]] = CatalogItem(row["sku"], row["title"], row["url"], row["image"], row["price"],
-                                        row["currency"], tuple(row["categories"]), row["rating"], attrs)
+                                        row["currency"], tuple(row["categories"]), row["rating"], attrs,
+                                        row.get("popularity") or 0.0)  # older bundles have none
     return items
 
 

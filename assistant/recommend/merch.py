@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ class Rule:
 
 PLACEMENTS = ("home", "product", "cart", "checkout", "recent", "quiz_results")
 """Where rules may apply: the strips' placements and the quiz results."""
+NO_PINS = ("recent", "quiz_results")
+"""Placements whose products are the shopper's own (views, answers): a pin never applies there."""
 
 
 class RuleError(ValueError):
@@ -57,13 +60,12 @@ def _rule(number: int, entry: Any) -> Rule:
     if len(actions) != 1:
         raise RuleError(f"rule {number}: needs exactly one of pin, boost, bury, exclude")
     action, spec = actions[0], entry[actions[0]]
-    placements = tuple(entry.get("placements", ()))
-    unknown = [p for p in placements if p not in PLACEMENTS]
-    if unknown:
-        raise RuleError(f"rule {number}: unknown placement {unknown[0]!r} (choose from {', '.join(PLACEMENTS)})")
+    placements = _placements(number, entry.get("placements") or [])
     if action == "pin":
         if not isinstance(spec, str):
             raise RuleError(f"rule {number}: pin takes a SKU")
+        if unpinned := [p for p in placements if p in NO_PINS]:
+            raise RuleError(f"rule {number}: {unpinned[0]} takes no pins (its products are the shopper's own)")
         return Rule("pin", sku=spec, placements=placements)
     if not isinstance(spec, dict):
         raise RuleError(f"rule {number}: {action} takes attribute conditions, e.g. {{brand: Acme}}")
@@ -71,8 +73,18 @@ def _rule(number: int, entry: Any) -> Rule:
         when = tuple(criteria.parse_all(spec))
     except criteria.CriterionError as exc:
         raise RuleError(f"rule {number}: {exc} ({exc.hint})") from None
-    factor = float(entry.get("factor", 2.0 if action == "boost" else BURY_FACTOR))
-    return Rule(action, when=when, factor=factor, placements=placements)
+    factor = entry.get("factor", 2.0 if action == "boost" else BURY_FACTOR)
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor < math.inf:
+        raise RuleError(f"rule {number}: factor must be a positive number (boost above 1, bury below 1)")
+    return Rule(action, when=when, factor=float(factor), placements=placements)
+
+
+def _placements(number: int, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise RuleError(f"rule {number}: placements takes a list, e.g. [cart, checkout]")
+    if unknown := [p for p in value if p not in PLACEMENTS]:
+        raise RuleError(f"rule {number}: unknown placement {unknown[0]!r} (choose from {', '.join(PLACEMENTS)})")
+    return tuple(value)
 
 
 CHECK_SECONDS = 1.0

@@ -60,7 +60,7 @@ def _product(item: CatalogItem) -> Product:
     """What the engine reads of a product (title, rating, popularity), from the snapshot; never stored."""
     return Product(site_id=0, sku=item.sku, title=item.title, url=item.url, image=item.image, currency=item.currency,
                    price_minor=to_minor(item.price, item.currency), categories=list(item.categories),
-                   rating=item.rating, in_stock=True, popularity=0)
+                   rating=item.rating, in_stock=True, popularity=item.popularity)
 
 
 def _reason(label: str | None) -> Reason:

@@ -29,9 +29,8 @@ class RecentlyViewed(Strategy):
         return [Scored(item, 1.0 / (1 + rank), REASON) for rank, item in enumerate(latest[:max(n, 0)])]
 
     def knows_any(self, items: Iterable[str]) -> bool:
-        """Any viewed item counts: the answer is the shopper's own, not the training data's."""
-        self._check_fitted()
-        return any(True for _ in items)
+        """Any viewed item counts: the answer is the shopper's own, not the training data's (none before fitting)."""
+        return hasattr(self, "item_ids_") and any(True for _ in items)
 
     def _candidates(self, codes: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError("RecentlyViewed answers from the context in recommend()")

@@ -22,7 +22,7 @@ from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
 from assistant.recommend.effects import Effects
-from assistant.recommend.merch import Rule
+from assistant.recommend.merch import NO_PINS, Rule
 from assistant.recommend.quiz_match import QuizMatch, quiz_pool
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
@@ -42,6 +42,8 @@ class Placement:
     name: str
     title: str
     chain: tuple[str, ...]
+    diverse: bool = True
+    """Whether near-identical products are dropped (not from a shopper's own history)."""
 
 
 PLACEMENTS = {p.name: p for p in (
@@ -49,7 +51,7 @@ PLACEMENTS = {p.name: p for p in (
     Placement("product", "You might also like", ("together", "session", "similar", "popular")),
     Placement("cart", "Complete your order", ("basket", "together", "session", "popular")),
     Placement("checkout", "Add to your order", ("basket", "together", "popular")),
-    Placement("recent", "Recently viewed", ("recent",)),
+    Placement("recent", "Recently viewed", ("recent",), diverse=False),
 )}
 
 
@@ -75,7 +77,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
                   currency: str = "EUR", quiz_flow: Flow | None = None) -> RecResult:
     """Up to `n` products for `placement`, each with the reason it was chosen.
 
-    `quiz_flow` is the live flow of `shopper.quiz`: a placement whose chain starts with "quiz" ranks
+    `quiz_flow` is a live flow of `shopper.quizzes`: a placement whose chain starts with "quiz" ranks
     the catalog for those answers while the shopper has no history.
     """
     result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
@@ -87,11 +89,12 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
     quiz = _quiz(bundle, shopper, quiz_flow) if not context.sequence else None
     models = [m for m in (quiz if name == "quiz" else bundle.get(name) for name in placement.chain) if m is not None]
-    pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
+    pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned
+            and placement.name not in NO_PINS]
     pins = [sku for sku in pins if sku not in sold_out]
     effects = _effects(bundle, rules, placement.name)
     similar = bundle.get("similar")
-    near = similar if isinstance(similar, ContentSimilar) else None
+    near = similar if isinstance(similar, ContentSimilar) and placement.diverse else None
     cold = _cold_key(models, context, banned, placement.name, n)  # a strip the same for everyone, if it is one
     kept = bundle.memo.get(cold) if cold is not None else None
     if kept is not None and kept[0] is sold_out and kept[1] is rules and kept[2] == pins:
@@ -127,9 +130,10 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
 
 
 def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None) -> QuizMatch | None:
-    if shopper.quiz is None or flow is None or flow.id != shopper.quiz[0]:
+    stored = next((answers for flow_id, answers in shopper.quizzes if flow is not None and flow_id == flow.id), None)
+    if flow is None or stored is None:
         return None
-    answers = replay(flow, shopper.quiz[1])
+    answers = replay(flow, stored)
     return QuizMatch(flow, answers, quiz_pool(bundle, flow)) if answers else None
 
 

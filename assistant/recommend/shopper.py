@@ -26,8 +26,9 @@ class Shopper:
     """None: work it out from the catalog's prices."""
     bought: tuple[str, ...] = ()
     viewing: str | None = None
-    quiz: tuple[str, list[list[Any]]] | None = None
-    """The flow the shopper answered last and the answers as stored, when there is no history to go on."""
+    quizzes: tuple[tuple[str, list[list[Any]]], ...] = ()
+    """The flows the shopper answered, the last answered first, with the answers as stored; read only while
+    there is no history to go on."""
 
     @classmethod
     def on_page(cls, *, cart: list[str], product: str | None) -> Shopper:
@@ -55,9 +56,8 @@ def shopper_context(*, session: Session, site: Site, anon_id: str | None, produc
                 bought.extend(line["sku"] for line in order.data.get("items", []))
     cart_skus = [line["sku"] for line in stored_cart.items] if stored_cart else []
     value = to_major(stored_cart.value_minor, stored_cart.currency) if stored_cart else 0.0
-    quiz = None
+    quizzes: tuple[tuple[str, list[list[Any]]], ...] = ()
     if visitor is not None and not (recent or cart_skus or bought):  # answers are the signal before any history
-        answered = quiz_answers(session=session, site=site, visitor=visitor)
-        quiz = list(answered.items())[-1] if answered else None
+        quizzes = tuple(reversed(quiz_answers(session=session, site=site, visitor=visitor).items()))
     return Shopper(recent=tuple(recent), cart=tuple(cart_skus), cart_value=value, bought=tuple(bought),
-                   viewing=product, quiz=quiz)
+                   viewing=product, quizzes=quizzes)

@@ -151,6 +151,13 @@ def test_merchandiser_rules_pin_bury_and_exclude(session: Session, site: Site, t
     ({"rules": [{"boost": {"brand": {"near": 1}}}]}, "rule 1: unknown operator 'near'"),
     ({"rules": [{"boost": {"brand": "x"}, "bury": {"brand": "y"}}]}, "rule 1: needs exactly one of"),
     ({"rules": [{"pin": "x"}, {"pin": "y", "placements": ["basket"]}]}, "rule 2: unknown placement 'basket'"),
+    ({"rules": [{"pin": "y", "placements": "cart"}]}, "rule 1: placements takes a list"),
+    ({"rules": [{"pin": "y", "placements": ["recent"]}]}, "rule 1: recent takes no pins"),
+    ({"rules": [{"boost": {"brand": "x"}, "factor": -2}]}, "rule 1: factor must be a positive number"),
+    ({"rules": [{"bury": {"brand": "x"}, "factor": 0}]}, "rule 1: factor must be a positive number"),
+    ({"rules": [{"boost": {"brand": "x"}, "factor": float("nan")}]}, "rule 1: factor must be a positive number"),
+    ({"rules": [{"boost": {"brand": "x"}, "factor": float("inf")}]}, "rule 1: factor must be a positive number"),
+    ({"rules": [{"boost": {"brand": "x"}, "factor": [2]}]}, "rule 1: factor must be a positive number"),
     ([1], "the file must be a mapping"),
 ])
 def test_bad_rules_are_named(data: Any, message: str) -> None:
@@ -249,16 +256,16 @@ questions:
 def test_a_new_visitor_who_answered_a_quiz_is_picked_for_from_the_answers(session: Session, site: Site,
                                                                           trained: ModelStore) -> None:
     flow, bundle, home = load_flow(BUDGET_FLOW), trained.bundle(site.key), PLACEMENTS["home"]
-    shopper = Shopper(quiz=("shoe-budget", [["budget", [40, 100]]]))
+    shopper = Shopper(quizzes=(("shoe-budget", [["budget", [40, 100]]]), ("gone", [["x", "y"]])))
     result = recommend_for(bundle=bundle, placement=home, shopper=shopper, n=4, quiz_flow=flow)
     assert [(p.sku, r.kind, r.text) for p, r in result.items if r.kind == "quiz"] == [
         ("shoe-c", "quiz", "From your quiz: in your budget")]  # the one shoe in the budget, first
     assert skus(result)[0] == "shoe-c" and len(result.items) == 4, "the chain fills the rest"
     # with history, the history decides; answers the live flow no longer takes give nothing
-    seen = recommend_for(bundle=bundle, placement=home, shopper=Shopper(recent=("sock-1",), quiz=shopper.quiz), n=4,
-                         quiz_flow=flow)
+    seen = recommend_for(bundle=bundle, placement=home, n=4, quiz_flow=flow,
+                         shopper=Shopper(recent=("sock-1",), quizzes=shopper.quizzes))
     assert seen.items and all(r.kind != "quiz" for _, r in seen.items)
-    stale = Shopper(quiz=("shoe-budget", [["surface", "trail"]]))
+    stale = Shopper(quizzes=(("shoe-budget", [["surface", "trail"]]), ("shoe-budget", [None, ["budget"]])))
     assert all(r.kind != "quiz" for _, r in recommend_for(bundle=bundle, placement=home, shopper=stale, n=4,
                                                           quiz_flow=flow).items)
 
@@ -290,3 +297,31 @@ def test_rules_name_the_placements_there_are() -> None:
     from assistant.recommend import merch
 
     assert set(merch.PLACEMENTS) == {*PLACEMENTS, "quiz_results"}
+
+
+def test_a_pin_for_every_placement_stays_off_recently_viewed(session: Session, site: Site,
+                                                             trained: ModelStore) -> None:
+    rules = parse_rules({"rules": [{"pin": "pack-1"}, {"exclude": {"brand": "Other"}, "placements": None}]})
+    assert rules[1].placements == ()  # none: every placement
+    viewed = recommend_for(bundle=trained.bundle(site.key), placement=PLACEMENTS["recent"], n=4, rules=rules,
+                           shopper=Shopper(recent=("shoe-a", "shoe-b")))
+    assert skus(viewed) == ["shoe-b", "shoe-a"]
+    assert recommend_for(bundle=trained.bundle(site.key), placement=PLACEMENTS["recent"], n=4, rules=rules,
+                         shopper=Shopper()).items == []
+    assert skus(recommend_for(bundle=trained.bundle(site.key), placement=PLACEMENTS["cart"], n=4, rules=rules,
+                              shopper=Shopper(cart=("shoe-a",))))[0] == "pack-1"
+
+
+def test_stored_answers_that_are_not_pairs_end_the_replay() -> None:
+    from assistant.flows.quiz import replay
+
+    flow = load_flow(BUDGET_FLOW)
+    assert replay(flow, [None, ["budget", [40, 100]]]) == []  # type: ignore[list-item]
+    assert replay(flow, [["budget", [40, 100]], ["budget"]]) == [("budget", [40.0, 100.0])]
+
+
+def test_an_unfitted_strategy_knows_no_item() -> None:
+    from assistant.recommend.popular import Popular
+    from assistant.recommend.recent import RecentlyViewed
+
+    assert not Popular().knows_any({"a"}) and not RecentlyViewed().knows_any({"a"})
