@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +15,7 @@ from assistant.flows.answers import Answers, give_answer, next_question, progres
 from assistant.flows.engine import ResultSet, candidates, results
 from assistant.flows.models import QuizSession
 from assistant.flows.schema import Flow, Question
-from assistant.recommend.effects import rule_factors
+from assistant.recommend.effects import rule_factors, rule_weight
 from assistant.recommend.merch import Rule
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
@@ -86,23 +85,18 @@ def rank(flow: Flow, answers: Answers, products: list[Product], rules: Sequence[
     rest); boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for
     strips: here the answers decide.
     """
-    active = [r for r in rules if r.applies("quiz_results") and r.action != "pin"]
-    if active:
-        products = [p for p in products if rule_factors(active, dict(attribute_items(p))) is not None]
+    active = [r for r in rules if r.applies("quiz_results")]  # never a pin (NO_PINS)
+    if not active:
+        return results(flow, answers, candidates(flow, products), everything=products)
+    factors = {p.sku: rule_factors(active, dict(attribute_items(p))) for p in products}
+    products = [p for p in products if factors[p.sku] is not None]
     pool = candidates(flow, products)
-    reorders = any(r.action in ("boost", "bury") for r in active)
-    found = results(flow, answers, pool, everything=products,
-                    count=max(len(pool), len(products)) if reorders else None)
-    return _reordered(found, active, flow.results.count) if reorders else found
-
-
-def _reordered(found: ResultSet, active: list[Rule], count: int) -> ResultSet:
-    weighted = []
-    for position, match in enumerate(found.items):
-        factors = rule_factors(active, dict(attribute_items(match.product))) or ()
-        weighted.append((-math.prod((1.0 / (1 + position), *factors)), position, match))
-    weighted.sort(key=lambda w: (w[0], w[1]))
-    return replace(found, items=[match for _, _, match in weighted[:count]])
+    if not any(r.action in ("boost", "bury") for r in active):
+        return results(flow, answers, pool, everything=products)
+    found = results(flow, answers, pool, everything=products, count=max(len(pool), len(products)))
+    weighted = sorted((-rule_weight(position, factors[m.product.sku] or ()), position, m)
+                      for position, m in enumerate(found.items))
+    return replace(found, items=[m for _, _, m in weighted[:flow.results.count]])
 
 
 def state_of(quiz: QuizSession, flow: Flow) -> QuizState:

@@ -109,10 +109,9 @@ class Strategy(BaseEstimator):
     def recommend(self, context: Context, *, n: int = 10, exclude: Collection[str] = ()) -> list[Scored]:
         """At most `n` items for `context`, best first, none in `exclude`."""
         self._check_fitted()
-        index = self._index()
-        known = [code for code in map(index.get, context.sequence) if code is not None]
+        known = self._known_codes(context.sequence)
         if not known and self.needs_items:
-            return []
+            return []  # before building an array: most strategies of a cold chain know nothing
         codes = np.array(known, dtype=np.int64)
         top, scores = self._best(codes, context, exclude, n)
         if top.size == 0:
@@ -126,8 +125,11 @@ class Strategy(BaseEstimator):
 
     def encode(self, items: Iterable[str]) -> np.ndarray:
         """Item codes of the known `items`, in order (unknown ids are dropped)."""
+        return np.array(self._known_codes(items), dtype=np.int64)
+
+    def _known_codes(self, items: Iterable[str]) -> list[int]:
         index = self._index()
-        return np.array([code for code in map(index.get, items) if code is not None], dtype=np.int64)
+        return [code for code in map(index.get, items) if code is not None]
 
     def _index(self) -> dict[str, int]:
         cached = getattr(self, "_index_cache", None)

@@ -29,7 +29,9 @@ class Rule:
     placements: tuple[str, ...] = ()
 
     def applies(self, placement: str) -> bool:
-        """Whether the rule is for `placement` (no placements: every one)."""
+        """Whether the rule is for `placement` (no placements: every one; a pin never where NO_PINS)."""
+        if self.action == "pin" and placement in NO_PINS:
+            return False
         return not self.placements or placement in self.placements
 
     def matches(self, attrs: dict[str, Any]) -> bool:

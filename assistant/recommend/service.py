@@ -21,8 +21,8 @@ from assistant.flows.schema import Flow
 from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
-from assistant.recommend.effects import Effects
-from assistant.recommend.merch import NO_PINS, Rule
+from assistant.recommend.effects import Effects, rule_weight
+from assistant.recommend.merch import Rule
 from assistant.recommend.quiz_match import QuizMatch, quiz_pool
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
@@ -89,8 +89,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
     quiz = _quiz(bundle, shopper, quiz_flow) if not context.sequence else None
     models = [m for m in (quiz if name == "quiz" else bundle.get(name) for name in placement.chain) if m is not None]
-    pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned
-            and placement.name not in NO_PINS]
+    pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
     pins = [sku for sku in pins if sku not in sold_out]
     effects = _effects(bundle, rules, placement.name)
     similar = bundle.get("similar")
@@ -130,10 +129,10 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
 
 
 def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None) -> QuizMatch | None:
-    stored = next((answers for flow_id, answers in shopper.quizzes if flow is not None and flow_id == flow.id), None)
-    if flow is None or stored is None:
+    if flow is None:
         return None
-    answers = replay(flow, stored)
+    stored = next((answers for flow_id, answers in shopper.quizzes if flow_id == flow.id), None)
+    answers = replay(flow, stored) if stored is not None else []
     return QuizMatch(flow, answers, quiz_pool(bundle, flow)) if answers else None
 
 
@@ -170,7 +169,7 @@ def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
     found = [(position, hit, item.reason) for position, item in enumerate(scored)
              if (hit := effects.of(item.item_id)) is not None]
     if any(factors for _, (_, factors), _ in found):
-        weighted = [(_weight(position, factors), position, product, reason)
+        weighted = [(rule_weight(position, factors), position, product, reason)
                     for position, (product, factors), reason in found]
         weighted.sort(key=lambda w: (-w[0], w[1]))
     else:  # the weights fall with the position already
@@ -182,13 +181,6 @@ def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
         return (pinned + [(product, reason) for _, _, product, reason in rest],
                 [math.inf] * len(pinned) + [weight for weight, _, _, _ in rest])
     return [(product, reason) for _, _, product, reason in weighted], [weight for weight, _, _, _ in weighted]
-
-
-def _weight(position: int, factors: tuple[float, ...]) -> float:
-    weight = 1.0 / (1 + position)
-    for factor in factors:  # one at a time, in rule order, so weights tie exactly as they always did
-        weight *= factor
-    return weight
 
 
 def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, threshold: float | None,
