@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from assistant.catalog.models import Product
+from assistant.catalog.versions import CatalogState
 from assistant.flows.models import QuizSession
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
 from assistant.sites.models import Site
@@ -12,5 +13,5 @@ from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSessi
 from assistant.users.models import User
 
 metadata = SQLModel.metadata
-__all__ = ["Campaign", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession", "Site", "User",
+__all__ = ["Campaign", "CatalogState", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession", "Site", "User",
            "Variant", "VisitSession", "Visitor", "metadata"]

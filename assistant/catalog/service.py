@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from assistant.catalog.importers import Row, RowError
 from assistant.catalog.mapping import ColumnMapping, RowProblem
 from assistant.catalog.models import Product, ProductIn
+from assistant.catalog.versions import catalog_changed
 from assistant.errors import NotFound
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
@@ -60,6 +61,8 @@ def import_products(
         else:
             report.unchanged += 1
     session.flush()
+    if report.created or report.updated:
+        catalog_changed(session=session, site_id=site.pk)
     return report
 
 
