@@ -56,10 +56,10 @@ class FlowRegistry:
         self._files: dict[Path, FlowFile] = {}
         self._lock = threading.Lock()
         self._scanned = 0.0
-        self.refresh()
+        self.refresh(force=True)  # the first scan happens whether or not the folder is watched
 
     def refresh(self, *, force: bool = False) -> None:
-        """Re-read files that changed since the last scan (at most once a second unless forced)."""
+        """Re-read files changed since the last scan: at most once a second with reload on, else only when forced."""
         if not force and (not self.reload or time.monotonic() - self._scanned < RESCAN_SECONDS):
             return
         with self._lock:

@@ -67,3 +67,14 @@ def test_removed_file_is_dropped(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").unlink()
     registry.refresh(force=True)
     assert registry.flows() == []
+
+
+def test_without_reload_loads_once_and_never_rescans(tmp_path: Path) -> None:
+    path = tmp_path / "shoes.yaml"
+    write(path, VALID, 0)
+    registry = FlowRegistry(tmp_path, reload=False)
+    assert [f.id for f in registry.flows()] == ["shoes"]
+    write(path, VALID.replace("title: Find your shoe", "title: Edited"), 5)
+    write(tmp_path / "other.yaml", VALID.replace("id: shoes", "id: other"), 5)
+    registry._scanned = 0.0  # as if the rescan interval had long passed
+    assert [(f.id, f.title) for f in registry.flows()] == [("shoes", "Find your shoe")]
