@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+FLOWS_PROBE = "/api/v1/flows"
 
 
 @dataclass
@@ -106,13 +108,27 @@ def _wait_ready(url: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+                check_probe(url, response.status, response.read())
             return
-        except urllib.error.HTTPError:
+        except urllib.error.HTTPError as exc:
+            check_probe(url, exc.code, exc.read())
             return  # it answered
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server at {url} did not come up")
+
+
+def check_probe(url: str, status: int, body: bytes) -> None:
+    """Refuse a server whose flow list (when that is the probe) is not a 200 with at least one flow."""
+    if urllib.parse.urlsplit(url).path != FLOWS_PROBE:
+        return
+    try:
+        flows = json.loads(body)["flows"] if status == 200 else None
+    except (ValueError, KeyError, TypeError):
+        flows = None
+    if not flows:
+        raise RuntimeError(f"{url} answered {status} {body[:300]!r}: the server serves no flow")
 
 
 def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: str = "ingest.lua") -> WrkResult:
