@@ -30,6 +30,7 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     campaign_results,
     campaign_settings,
     campaigns,
+    catalog,
     dashboard,
     flows,
 )
