@@ -2,7 +2,8 @@
 
 The commands run as the README writes them (`assistant ...`, `gunicorn -w N "assistant.app:create_app()"`), from
 the venv's bin folder, in a fresh folder, against an empty SQLite file and an empty PostgreSQL database. Only the
-bind address differs: port 0, so the test never collides with another server on 8000.
+bind address differs (port 0, so the test never collides with another server on 8000), and HOME is that folder
+(gunicorn keeps its control socket under it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.demo.catalog import demo_rows
+from assistant.paths import resource_dir
 from tests.conftest import need
 from tests.quiz_walk import Call, take_quiz
 
@@ -31,12 +33,13 @@ LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 BIN = Path(sys.executable).parent
 
 
-def production_env(database_url: str, home: Path) -> dict[str, str]:
+def production_env(database_url: str, shop: Path) -> dict[str, str]:
     """The README's exports over this process's environment, without any other assistant setting."""
     inherited = {k: v for k, v in os.environ.items()
                  if not k.startswith("ASSISTANT_") and k not in {"DATABASE_URL", "SECRET_KEY"}}
-    return {**inherited, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(home),
-            "DATABASE_URL": database_url, "SECRET_KEY": "smoke-test-secret", "ASSISTANT_ENV": "production"}
+    return {**inherited, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(shop),
+            "DATABASE_URL": database_url, "SECRET_KEY": "smoke-test-secret", "ASSISTANT_ENV": "production",
+            "ASSISTANT_FLOWS": str(shop / "flows")}
 
 
 def run(env: dict[str, str], cwd: Path, *command: str) -> str:
@@ -44,6 +47,14 @@ def run(env: dict[str, str], cwd: Path, *command: str) -> str:
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
     return done.stdout
+
+
+def write_flows(folder: Path) -> None:
+    """The shop's own flow files: the demo's (they fit its catalog), titled as the shop's."""
+    folder.mkdir()
+    for path in resource_dir("flows").glob("*.yaml"):
+        (folder / path.name).write_text(path.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: My shop - ", 1),
+                                        encoding="utf-8")
 
 
 def write_catalog(path: Path) -> set[str]:
@@ -101,6 +112,7 @@ def test_readme_commands_serve_a_quiz_to_its_results(empty_database_url: str, tm
     need((BIN / "assistant").exists() and shutil.which("gunicorn", path=str(BIN)) is not None,
          f"assistant and gunicorn are not installed beside {sys.executable}")
     skus = write_catalog(tmp_path / "products.csv")
+    write_flows(tmp_path / "flows")
     env = production_env(empty_database_url, tmp_path)
     run(env, tmp_path, "assistant", "db", "upgrade")
     key = run(env, tmp_path, "assistant", "site", "create", "--name", "My shop", "--origin", ORIGIN).strip()
@@ -112,6 +124,7 @@ def test_readme_commands_serve_a_quiz_to_its_results(empty_database_url: str, tm
         call = api(base, key)
         status, listed = call("GET", "/flows", None)
         assert status == 200 and listed["flows"], listed
+        assert all(flow["title"].startswith("My shop - ") for flow in listed["flows"]), listed
         for flow in listed["flows"]:
             asked, results = take_quiz(call, flow["id"])
             assert len(asked) >= 3, (flow["id"], asked)
