@@ -7,6 +7,7 @@ from flask import Flask
 from assistant import admin, api, db
 from assistant.api.limits import RateLimiter
 from assistant.api.sessions import PageSessions
+from assistant.catalog import indexes
 from assistant.config import Settings
 from assistant.demo.shop import shop
 from assistant.flows import registry
@@ -29,6 +30,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions.setdefault("assistant", {})["settings"] = config
     db.init_app(app, config.database_url)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
+    indexes.init_app(app, db.get_engine(app), testing=config.testing)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
     app.extensions["assistant"]["stock"] = StockCache()
     app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)

@@ -13,5 +13,5 @@ from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSessi
 from assistant.users.models import User
 
 metadata = SQLModel.metadata
-__all__ = ["Campaign", "CatalogState", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession", "Site", "User",
-           "Variant", "VisitSession", "Visitor", "metadata"]
+__all__ = ["Campaign", "CatalogState", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession",
+           "Site", "User", "Variant", "VisitSession", "Visitor", "metadata"]

@@ -8,6 +8,7 @@ from assistant.api import bp
 from assistant.api.body import json_body, text_field
 from assistant.api.origins import current_site
 from assistant.api.shapes import results_public, state_public
+from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.flows import quiz as quizzes
@@ -67,7 +68,8 @@ def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
     quiz, flow = _load(quiz_id)
     rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
-    result = quizzes.quiz_results(session=get_session(), site=current_site(), quiz=quiz, flow=flow, rules=rules)
+    index = get_indexes().get(current_site().pk)
+    result = quizzes.quiz_results(index=index, quiz=quiz, flow=flow, rules=rules)
     return jsonify(results_public(quiz.id, result, explain=flow.results.explain))
 
 

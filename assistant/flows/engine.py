@@ -89,15 +89,16 @@ def results(flow: Flow, answers: Answers, pool: list[Candidate], *, count: int |
     active = [c for c in constraints if c not in dropped]
     preferences = preferences_for(flow, answers)
     ranked = sorted(
-        (_score(c, active, dropped, preferences) for c in matching),
+        (score_candidate(c, active, dropped, preferences) for c in matching),
         key=lambda m: (-m.score, -(m.product.rating or 0), m.product.title),
     )
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
     return ResultSet(ranked[:count], relaxed, len(matching))
 
 
-def _score(candidate: Candidate, active: list[Constraint], dropped: list[Constraint],
-           preferences: list[Preference]) -> Match:
+def score_candidate(candidate: Candidate, active: list[Constraint], dropped: list[Constraint],
+                    preferences: list[Preference]) -> Match:
+    """One product ranked: its score, the reasons it fits and the relaxed answers it misses."""
     attrs = candidate.attrs
     reasons = [Reason("answer", label) for c in active if (label := c.matched(attrs))]
     score = 0.0

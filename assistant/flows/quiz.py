@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from assistant.catalog.index import CatalogIndex
 from assistant.catalog.models import Product
-from assistant.catalog.service import attribute_items, list_products
+from assistant.catalog.service import attribute_items
 from assistant.errors import Invalid, NotFound
+from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question, progress
 from assistant.flows.engine import ResultSet, candidates, results
 from assistant.flows.models import QuizSession
@@ -71,15 +73,15 @@ def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
     return state_of(quiz, flow)
 
 
-def quiz_results(*, session: Session, site: Site, quiz: QuizSession, flow: Flow,
-                 rules: Sequence[Rule] = ()) -> ResultSet:
+def quiz_results(*, index: CatalogIndex, quiz: QuizSession, flow: Flow, rules: Sequence[Rule] = ()) -> ResultSet:
     """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement."""
-    products = list_products(session=session, site=site, in_stock_only=True)
-    return rank(flow, stored_answers(quiz, flow), products, rules)
+    return ranking.rank(flow, stored_answers(quiz, flow), index, rules)
 
 
 def rank(flow: Flow, answers: Answers, products: list[Product], rules: Sequence[Rule] = ()) -> ResultSet:
     """The engine's results for `answers` among in-stock `products`, under the rules of quiz_results.
+
+    The reference the index engine (`ranking.rank`) is held to; it tests every product in Python.
 
     Excluded products leave the pool before ranking (so relaxation still finds the best of the
     rest); boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for

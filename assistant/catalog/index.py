@@ -1,0 +1,257 @@
+"""The catalog of one site in memory, column by column: what the quiz reads instead of the product table.
+
+Products are held in SKU order (the order `list_products` reads them in), as NumPy arrays: price,
+rating, popularity, stock, a tie-break rank, and per attribute one integer code per product into
+the attribute's distinct values. A test of an attribute is then evaluated once per distinct value
+(by the very predicate the flows use) and spread to every product with one gather. Titles, URLs
+and images stay in one encoded buffer; a `Product` is built only for the few results returned.
+
+An index is immutable once built; a change of the catalog builds a new one and a change of stock
+only a new stock mask (`with_stock`), each swapped in whole by `CatalogIndexes`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from assistant.catalog.models import Product
+from assistant.catalog.money import to_major
+from assistant.catalog.service import testable_attributes
+from assistant.catalog.versions import Versions, read_versions
+
+MEMO_LIMIT = 4096
+"""Cached masks per index (attribute tests of the live flows and rules); cleared whole when full."""
+FETCH_ROWS = 5000
+
+
+class Column:
+    """One attribute: a code per product (-1: the product lacks it) into the distinct values."""
+
+    __slots__ = ("name", "values", "codes", "_numbers")
+
+    def __init__(self, name: str, values: list[Any], codes: np.ndarray) -> None:
+        self.name = name
+        self.values = values
+        self.codes = codes
+        self._numbers: tuple[np.ndarray, np.ndarray] | None = None
+
+    def where(self, predicate: Callable[[Any], bool]) -> np.ndarray:
+        """Products whose value passes `predicate` (None is what a product without the attribute has)."""
+        hits = np.fromiter((predicate(v) for v in self.values), dtype=bool, count=len(self.values))
+        return np.append(hits, predicate(None))[self.codes]  # code -1 picks the appended "missing" entry
+
+    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(value as float, whether it is a number) per product; booleans and lists are not numbers."""
+        if self._numbers is None:
+            real = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values]
+            floats = np.array([float(v) if ok else math.nan for v, ok in zip(self.values, real, strict=True)]
+                              + [math.nan], dtype=np.float64)
+            self._numbers = floats[self.codes], np.append(np.array(real, dtype=bool), False)[self.codes]
+        return self._numbers
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """One site's products as arrays, in SKU order."""
+
+    site_id: int
+    versions: Versions
+    ids: np.ndarray
+    skus: list[str]
+    price_minor: np.ndarray
+    currency: list[str]
+    rating: np.ndarray
+    """NaN where the product has no rating."""
+    popularity: np.ndarray
+    in_stock: np.ndarray
+    title_rank: np.ndarray
+    """Each product's place among the titles in code point order (equal titles share it)."""
+    columns: dict[str, Column]
+    display: bytes
+    offsets: np.ndarray
+    memo: dict[Any, Any]
+
+    @property
+    def size(self) -> int:
+        """How many products the site has, in stock or not."""
+        return len(self.skus)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, remembered under `key` for the life of this index (keys starting "stock": of its stock)."""
+        found = self.memo.get(key)
+        return self.remember(key, make()) if found is None else found
+
+    def remember(self, key: Any, value: Any) -> Any:
+        """Keep `value` under `key` (the memo is bounded: when full, it starts again); returns `value`."""
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
+
+    def column(self, name: str) -> Column | None:
+        """The attribute `name` (price, rating and category included), if any product has it."""
+        return self.columns.get(name)
+
+    def attrs(self, position: int) -> dict[str, Any]:
+        """The attributes of one product as flows and rules test them."""
+        return {name: col.values[code] for name, col in self.columns.items() if (code := col.codes[position]) >= 0}
+
+    def product(self, position: int) -> Product:
+        """A transient Product for one result (never added to a session)."""
+        title, url, image, categories = json.loads(self.display[self.offsets[position]:self.offsets[position + 1]])
+        rating = self.rating[position]
+        attrs = {k: v for k, v in self.attrs(position).items() if k not in ("price", "rating", "category")}
+        return Product(id=int(self.ids[position]), site_id=self.site_id, sku=self.skus[position], title=title,
+                       url=url, image=image, currency=self.currency[position],
+                       price_minor=int(self.price_minor[position]), categories=categories,
+                       rating=None if math.isnan(rating) else float(rating), attributes=attrs,
+                       in_stock=bool(self.in_stock[position]), popularity=float(self.popularity[position]))
+
+    def positions(self, skus: Iterable[str]) -> np.ndarray:
+        """Positions of the given SKUs that the catalog has."""
+        by_sku = self.cached("sku positions", lambda: {sku: i for i, sku in enumerate(self.skus)})
+        return np.array([p for s in skus if (p := by_sku.get(s)) is not None], dtype=np.int64)
+
+    def with_stock(self, in_stock: np.ndarray, versions: Versions) -> CatalogIndex:
+        """The same catalog with other stock; masks that do not depend on stock are shared."""
+        memo = {k: v for k, v in self.memo.items() if not (isinstance(k, tuple) and k[:1] == ("stock",))}
+        return CatalogIndex(self.site_id, versions, self.ids, self.skus, self.price_minor, self.currency,
+                            self.rating, self.popularity, in_stock, self.title_rank, self.columns, self.display,
+                            self.offsets, memo)
+
+
+_SELECT = ("SELECT id, sku, title, url, image, price_minor, currency, categories, rating, attributes, popularity, "
+           "in_stock FROM product WHERE site_id = :site ORDER BY sku")
+
+
+def build_index(connection: Connection, site_id: int) -> CatalogIndex:
+    """Read the site's products once, streaming, into a new index."""
+    versions = read_versions(connection, site_id)
+    rows = connection.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(
+        text(_SELECT), {"site": site_id})
+    return index_of_rows(site_id, rows, versions)
+
+
+def index_of_rows(site_id: int, rows: Iterable[tuple[Any, ...]], versions: Versions | None = None) -> CatalogIndex:
+    """An index of product rows as the product query returns them (id, sku, title, url, image, price_minor,
+    currency, categories, rating, attributes, popularity, in_stock), already in SKU order."""
+    return _Builder(site_id).add_all(rows).finish(versions or Versions())
+
+
+def stock_mask(connection: Connection, index: CatalogIndex) -> np.ndarray:
+    """Which of the index's products are in stock now (products added since then are not in the index)."""
+    sold_out = np.fromiter(connection.execute(
+        text("SELECT id FROM product WHERE site_id = :site AND in_stock = :no"),
+        {"site": index.site_id, "no": False}).scalars(), dtype=np.int64)
+    order = np.argsort(index.ids)
+    found = np.searchsorted(index.ids, sold_out, sorter=order)
+    found = found[found < len(order)]
+    positions = order[found]
+    positions = positions[np.isin(index.ids[positions], sold_out)]
+    mask = np.ones(index.size, dtype=bool)
+    mask[positions] = False
+    return mask
+
+
+class _Builder:
+    """Accumulates rows into growing lists and interned attribute codes, then freezes them into arrays."""
+
+    def __init__(self, site_id: int) -> None:
+        self.site_id = site_id
+        self.ids: list[int] = []
+        self.skus: list[str] = []
+        self.price_minor: list[int] = []
+        self.currency: list[str] = []
+        self.rating: list[float] = []
+        self.popularity: list[float] = []
+        self.in_stock: list[bool] = []
+        self.titles: list[str] = []
+        self.display: list[bytes] = []
+        self.interned: dict[str, dict[Any, int]] = {}
+        self.values: dict[str, list[Any]] = {}
+        self.codes: dict[str, array[int]] = {}
+        self.currencies: dict[str, str] = {}
+
+    def add_all(self, rows: Iterable[Any]) -> _Builder:
+        """Add every row of the product query."""
+        for row in rows:
+            self.add(*row)
+        return self
+
+    def add(self, pk: int, sku: str, title: str, url: str, image: str, price_minor: int, currency: str,
+            categories: Any, rating: float | None, attributes: Any, popularity: float | None, in_stock: Any) -> None:
+        """Add one product row."""
+        position = len(self.skus)
+        categories, attributes = _json(categories), _json(attributes)
+        self.ids.append(pk)
+        self.skus.append(sku)
+        self.price_minor.append(price_minor)
+        self.currency.append(self.currencies.setdefault(currency, currency))
+        self.rating.append(math.nan if rating is None else rating)
+        self.popularity.append(popularity or 0.0)
+        self.in_stock.append(bool(in_stock))
+        self.titles.append(title)
+        self.display.append(json.dumps([title, url, image, categories], separators=(",", ":")).encode())
+        for name, value in testable_attributes(attributes, to_major(price_minor, currency), rating,
+                                               categories).items():
+            self._intern(name, value, position)
+
+    def _intern(self, name: str, value: Any, position: int) -> None:
+        table = self.interned.get(name)
+        if table is None:
+            table = self.interned[name] = {}
+            self.values[name], self.codes[name] = [], array("i")
+        key = _key(value)
+        code = table.get(key)
+        if code is None:
+            code = table[key] = len(self.values[name])
+            self.values[name].append(value)
+        codes = self.codes[name]
+        if len(codes) < position:  # the products since this attribute was last seen lack it
+            codes.extend(_MISSING * (position - len(codes)))
+        codes.append(code)
+
+    def finish(self, versions: Versions) -> CatalogIndex:
+        """The index of everything added."""
+        n = len(self.skus)
+        columns = {}
+        for name, codes in self.codes.items():
+            codes.extend(_MISSING * (n - len(codes)))
+            columns[name] = Column(name, self.values[name], np.frombuffer(codes, dtype=np.int32).copy())
+        ranks = {title: rank for rank, title in enumerate(sorted(set(self.titles)))}
+        lengths = np.fromiter((len(d) for d in self.display), dtype=np.int64, count=n)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return CatalogIndex(
+            self.site_id, versions, np.array(self.ids, dtype=np.int64), self.skus,
+            np.array(self.price_minor, dtype=np.int64), self.currency, np.array(self.rating, dtype=np.float64),
+            np.array(self.popularity, dtype=np.float64), np.array(self.in_stock, dtype=bool),
+            np.fromiter((ranks[t] for t in self.titles), dtype=np.int64, count=n), columns,
+            b"".join(self.display), offsets, {})
+
+
+_MISSING = array("i", [-1])
+
+
+def _key(value: Any) -> Any:
+    """An interning key that keeps apart what Python's equality would merge (1, 1.0, True, '1')."""
+    if isinstance(value, list):
+        return ("list", tuple(_key(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return (type(value).__name__, value)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

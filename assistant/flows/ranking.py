@@ -1,0 +1,253 @@
+"""The quiz engine over the catalog index: every product at once, with NumPy, never a product table.
+
+It answers exactly what `engine.results` answers over a list of products (a differential test holds
+them together): the same constraints, the same greedy relaxation, the same scores to the last bit
+(the float operations run in the same order, element by element), the same order of ties (rounded
+score, rating, title, SKU) and the same reasons. Only the few products shown are built as objects,
+and their reasons and misses come from the engine's own code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.catalog.index import CatalogIndex
+from assistant.flows import criteria
+from assistant.flows.answers import Answers
+from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
+from assistant.flows.criteria import Criterion
+from assistant.flows.engine import Candidate, Match, Reason, Relaxed, ResultSet, score_candidate
+from assistant.flows.relax import relax_order
+from assistant.flows.schema import Flow
+from assistant.recommend.effects import rule_weight
+from assistant.recommend.merch import Rule
+
+SCORE_DIGITS = 4
+FAST_ROUND_BELOW = 1e5
+"""Scores below this are rounded with NumPy (checked near halves); larger ones one by one in Python."""
+DEPTH_SLACK = 1.001
+"""Rules reorder the engine's ranking by weight; how much deeper than the bound to look, for float rounding."""
+
+
+def criterion_mask(index: CatalogIndex, crit: Criterion) -> np.ndarray:
+    """Which products pass `crit` (attribute tests are remembered per index; ranges are cheap to redo)."""
+    if crit.kind == "range":
+        return _in_range(index, crit)
+    return index.cached(("criterion", crit), lambda: _test_each_value(index, crit))
+
+
+def _test_each_value(index: CatalogIndex, crit: Criterion) -> np.ndarray:
+    column = index.column(crit.attribute)
+    if column is None:
+        return np.full(index.size, crit.test({}), dtype=bool)
+    return column.where(lambda value: crit.test({crit.attribute: value}))
+
+
+def _in_range(index: CatalogIndex, crit: Criterion) -> np.ndarray:
+    column = index.column(crit.attribute)
+    if column is None:
+        return np.zeros(index.size, dtype=bool)
+    values, numeric = column.numbers()
+    mask = numeric.copy()
+    if crit.lo is not None:
+        mask &= values >= crit.lo
+    if crit.hi is not None:
+        mask &= values <= crit.hi
+    return mask
+
+
+def closeness(index: CatalogIndex, crit: Criterion, span: float) -> np.ndarray:
+    """`Criterion.closeness` of every product: 1 in range, falling linearly to 0 at `span` outside it."""
+    column = index.column(crit.attribute)
+    if column is None or span <= 0:
+        return np.zeros(index.size)
+    values, numeric = column.numbers()
+    below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
+    above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
+    return np.where(numeric, np.maximum(0.0, 1 - (below + above) / span), 0.0)
+
+
+def constraint_mask(index: CatalogIndex, constraint: Constraint) -> np.ndarray:
+    """Products meeting the constraint: any of its options, each with all of its criteria."""
+    mask = np.zeros(index.size, dtype=bool)
+    for option in constraint.options:
+        passes = np.ones(index.size, dtype=bool)
+        for crit in option.criteria:
+            passes &= criterion_mask(index, crit)
+        mask |= passes
+    return mask
+
+
+def scope_mask(index: CatalogIndex, flow: Flow) -> np.ndarray:
+    """Products in stock inside the flow's scope, remembered per flow version and stock."""
+    key = ("stock", "scope", flow.id)
+    kept = index.memo.get(key)
+    if kept is None or kept[0] is not flow:  # an edited flow is a new object
+        mask = index.in_stock.copy()
+        for crit in criteria.parse_all(flow.scope):
+            mask &= criterion_mask(index, crit)
+        kept = index.remember(key, (flow, mask))
+    return kept[1]
+
+
+def results(flow: Flow, answers: Answers, index: CatalogIndex, *, count: int | None = None,
+            allowed: np.ndarray | None = None) -> ResultSet:
+    """`engine.results` for the in-stock products of the index (and of `allowed`, when given)."""
+    return _ranked(flow, answers, index, count or flow.results.count, allowed)[0]
+
+
+def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
+            allowed: np.ndarray | None) -> tuple[ResultSet, np.ndarray]:
+    """The results and the index positions of their products."""
+    everything = index.in_stock if allowed is None else index.in_stock & allowed
+    pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
+    constraints = constraints_for(flow, answers)
+    matching, dropped = satisfy(index, pool, constraints)
+    positions = np.flatnonzero(matching)
+    if positions.size == 0:
+        return _fallback(flow, index, everything, count)
+    active = [c for c in constraints if c not in dropped]
+    preferences = preferences_for(flow, answers)
+    top = _top(index, positions, _scores(index, positions, dropped, preferences), count)
+    items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
+             for p in top]
+    relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
+    return ResultSet(items, relaxed, int(positions.size)), top
+
+
+def satisfy(index: CatalogIndex, pool: np.ndarray,
+            constraints: list[Constraint]) -> tuple[np.ndarray, list[Constraint]]:
+    """`relax.satisfy` with masks: products meeting every constraint not dropped, and those dropped."""
+    masks = {id(c): constraint_mask(index, c) for c in constraints}
+    order = relax_order(constraints)
+    dropped: list[Constraint] = []
+    while True:
+        matching = pool.copy()
+        for c in constraints:
+            if c not in dropped:
+                matching &= masks[id(c)]
+        if matching.any() or len(dropped) == len(constraints):
+            return matching, dropped
+        dropped.append(order[len(dropped)])
+
+
+def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint],
+            preferences: list[Preference]) -> np.ndarray:
+    """`engine`'s score of each product at `positions`, the same float operations in the same order."""
+    score = np.zeros(positions.size)
+    for preference in preferences:
+        crit = preference.criterion
+        if crit.kind == "range" and preference.span:
+            score += crit.weight * closeness(index, crit, preference.span)[positions]
+        else:
+            score += np.where(criterion_mask(index, crit)[positions], crit.weight, 0.0)
+    for constraint in dropped:
+        near = np.zeros(positions.size)
+        for option in constraint.options:
+            for crit in option.criteria:
+                if crit.kind == "range":
+                    near = np.maximum(near, closeness(index, crit, constraint.span)[positions])
+        near = np.where(constraint_mask(index, constraint)[positions], 1.0, near)
+        score += 2 * constraint.importance * near
+    rating = np.nan_to_num(index.rating[positions], nan=0.0)
+    score += 0.1 * rating / 5 + 0.01 * index.popularity[positions]
+    return score
+
+
+def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+    """The `count` best positions by (-round(score, 4), -(rating or 0), title, SKU), as `sorted` orders them."""
+    tie = _tie_rank(index)[positions]
+    if np.abs(scores).max() >= FAST_ROUND_BELOW:
+        rounded = np.array([round(float(s), SCORE_DIGITS) for s in scores])
+        return positions[np.lexsort((tie, -rounded))[:count]]
+    steps = np.rint(_round(scores) * 10 ** SCORE_DIGITS).astype(np.int64)
+    key = (steps.max() - steps) * index.size + tie  # below 2**63: steps span < 2e9, size < 2e9
+    if key.size > count:
+        chosen = np.argpartition(key, count - 1)[:count]
+        return positions[chosen[np.argsort(key[chosen])]]
+    return positions[np.argsort(key)]
+
+
+def _round(scores: np.ndarray) -> np.ndarray:
+    """Python's round(score, 4) of every score: NumPy's, except where scaling by 10^4 lands near a half.
+
+    NumPy rounds score * 10^4 to an integer and divides; that integer is Python's too unless the
+    product's own rounding error crosses the half, which for scores below FAST_ROUND_BELOW cannot
+    happen outside a window of 1e-5 around it.
+    """
+    rounded = np.round(scores, SCORE_DIGITS)
+    scaled = scores * 10 ** SCORE_DIGITS
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-5):
+        rounded[i] = round(float(scores[i]), SCORE_DIGITS)
+    return rounded
+
+
+def _tie_rank(index: CatalogIndex) -> np.ndarray:
+    """Each product's place in the order ties are broken in: higher rating, then title, then SKU."""
+    def make() -> np.ndarray:
+        rating = np.nan_to_num(index.rating, nan=0.0)
+        order = np.lexsort((np.arange(index.size), index.title_rank, -rating))
+        rank = np.empty(index.size, dtype=np.int64)
+        rank[order] = np.arange(index.size)
+        return rank
+    return index.cached("tie rank", make)
+
+
+def _fallback(flow: Flow, index: CatalogIndex, everything: np.ndarray,
+              count: int) -> tuple[ResultSet, np.ndarray]:
+    """`engine._fallback`: the most popular (or best rated) products in stock, in SKU order among equals."""
+    if flow.results.fallback == "none":
+        return ResultSet([], [], 0, fallback=True), np.zeros(0, dtype=np.int64)
+    rated = flow.results.fallback == "rating"
+    positions = np.flatnonzero(everything)
+    values = np.nan_to_num(index.rating, nan=0.0)[positions] if rated else index.popularity[positions]
+    if positions.size > count:  # only products at least as good as the count-th can be among the first
+        kth = -np.partition(-values, count - 1)[count - 1]
+        keep = values >= kth
+        positions, values = positions[keep], values[keep]
+    chosen = positions[np.lexsort((positions, -values))[:count]]
+    text = "top rated in the shop" if rated else "popular in the shop"
+    return ResultSet([Match(index.product(p), 0.0, [Reason("popular", text)]) for p in chosen], [], 0,
+                     fallback=True), chosen
+
+
+def rank(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule] = ()) -> ResultSet:
+    """`quiz.rank` over the index: the results under the boost, bury and exclude rules of quiz_results."""
+    active = [r for r in rules if r.applies("quiz_results")]
+    if not active:
+        return results(flow, answers, index)
+    matched = [(rule, _rule_mask(index, rule)) for rule in active]
+    allowed = np.ones(index.size, dtype=bool)
+    for rule, mask in matched:
+        if rule.action == "exclude":
+            allowed &= ~mask
+    weighing = [(rule, mask) for rule, mask in matched if rule.action in ("boost", "bury")]
+    if not weighing:
+        return results(flow, answers, index, allowed=allowed)
+    count = flow.results.count
+    found, at = _ranked(flow, answers, index, _depth(count, [r for r, _ in weighing]), allowed)
+    factors = [tuple(rule.factor for rule, mask in weighing if mask[p]) for p in at]
+    weighted = sorted((-rule_weight(position, f), position, m)
+                      for position, (f, m) in enumerate(zip(factors, found.items, strict=True)))
+    return replace(found, items=[m for _, _, m in weighted[:count]])
+
+
+def _rule_mask(index: CatalogIndex, rule: Rule) -> np.ndarray:
+    mask = np.ones(index.size, dtype=bool)
+    for crit in rule.when:
+        mask &= criterion_mask(index, crit)
+    return mask
+
+
+def _depth(count: int, rules: Sequence[Rule]) -> int:
+    """How deep into the ranking the first `count` by weight can come from.
+
+    A product at position p weighs at most most/(1+p); each of the first `count` weighs at least
+    least/count; so beyond count*most/least positions nothing can overtake them.
+    """
+    most = float(np.prod([max(1.0, r.factor) for r in rules]))
+    least = float(np.prod([min(1.0, r.factor) for r in rules]))
+    return int(np.ceil(count * most / least * DEPTH_SLACK)) + 1
