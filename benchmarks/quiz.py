@@ -1,7 +1,7 @@
 """Quiz at catalog scale: every quiz step through gunicorn, at 300 to 1,000,000 products, beside bare Flask.
 
     python -m benchmarks.quiz [--sizes 300,10000,100000,1000000] [--seconds 10] [--workers 2]
-                              [--backend sqlite|postgresql] [--data DIR] [--connections 16] [--timeout 10]
+                              [--backend sqlite|postgresql] [--data DIR] [--connections 16] [--timeout 4]
 
 For each size: generates a synthetic catalog (SQL straight into the product table of a migrated
 database with the site pk_bench, then `catalog_changed`) whose products carry the attributes of a
@@ -458,6 +458,10 @@ def make_steps(folder: Path, flow: Flow, sessions: Sessions, *, seed: int) -> li
 # ---------------------------------------------------------------------------------------------------- HTTP
 
 
+class Unusable(RuntimeError):
+    """The server cannot be measured at this size (it does not answer, or answers wrongly): the reason."""
+
+
 def call(base: str, method: str, path: str, body: str | None = None, timeout: float = 60) -> tuple[int, Any]:
     """One request with the bench Origin: (status, decoded JSON or None)."""
     headers = {"Origin": ORIGIN}
@@ -508,24 +512,28 @@ class Server:
             self.process.wait()
 
     def wait_for(self, method: str, path: str, check: Any, what: str, *, deadline: float = 180) -> float:
-        """Seconds from spawn until `path` answers 2xx with a body `check` accepts; exits on failure."""
+        """Seconds from spawn until `path` answers 2xx with a body `check` accepts; Unusable if it does not.
+
+        Refused or dropped connections (not bound yet, a worker killed by gunicorn's timeout) are retried
+        until `deadline` seconds have passed.
+        """
         assert self.process is not None
         until = time.monotonic() + deadline
         while time.monotonic() < until:
             if self.process.poll() is not None:
-                sys.exit(f"gunicorn ({self.app}) exited with {self.process.returncode} before {what}")
+                raise Unusable(f"gunicorn ({self.app}) exited with {self.process.returncode} before {what}")
             try:
                 status, body = call(self.base, method, path, timeout=max(1.0, until - time.monotonic()))
             except (OSError, http.client.HTTPException):
-                time.sleep(0.01)  # not bound yet
+                time.sleep(0.01)
                 continue
             if not 200 <= status < 300:
-                sys.exit(f"{what}: {method} {path} answered {status}: {json.dumps(body)[:500]}")
+                raise Unusable(f"{what}: {method} {path} answered {status}: {json.dumps(body)[:500]}")
             problem = check(body)
             if problem:
-                sys.exit(f"{what}: {method} {path} answered {status} but {problem}")
+                raise Unusable(f"{what}: {method} {path} answered {status} but {problem}")
             return time.monotonic() - self.spawned
-        sys.exit(f"{what}: no answer from {path} within {deadline:.0f} s")
+        raise Unusable(f"{what}: no answer from {path} within {deadline:.0f} s")
 
     def worker_pids(self) -> list[int]:
         """The master's live children, by pid."""
@@ -616,7 +624,8 @@ class Load:
 
     @property
     def errors(self) -> int:
-        """Error statuses, socket errors and timeouts."""
+        """Error statuses, socket errors and timeouts (wrk's count: each request found waiting longer than the
+        timeout, once per 2 s check while it waits; answers later than the timeout are left out of p50/p99)."""
         return self.status + self.socket + self.timeouts
 
 
@@ -631,8 +640,10 @@ def run_wrk(name: str, base: str, requests: Path, *, seconds: int, connections: 
     data = json.loads(line.removeprefix("WRK_JSON "))
     load = Load(name, data["requests"], data["duration_us"] / 1e6, data["status"],
                 data["connect"] + data["read"] + data["write"], data["timeout"])
-    if load.ok:
+    if data["p50_us"] > 0:  # else no answer came within the timeout: wrk recorded no latency
         load.p50_ms, load.p99_ms = data["p50_us"] / 1000, data["p99_us"] / 1000
+    if load.timeouts:
+        load.notes.append(f"requests waited over the {timeout} s timeout: p50 and p99 are of the faster answers only")
     return load
 
 
@@ -664,23 +675,30 @@ def check_server(server: Server, steps: list[Step], *, samples: int) -> None:
     for step in steps:
         for quiz in rng.choice(list(step.sessions), min(samples, len(step.sessions)), replace=False) \
                 if step.sessions else []:
-            status, body = call(server.base, "GET", f"/api/v1/quiz/{quiz}{query}")
+            status, body = _checked_call(server, "GET", f"/api/v1/quiz/{quiz}{query}")
             expected = (len(step.sessions[quiz]), step.kind == "results", step.question)
             got = (body["progress"]["answered"], body["done"], (body["question"] or {}).get("id")) \
                 if status == 200 else None
             if got != expected:
-                sys.exit(f"{step.name}: pre-made session {quiz} does not replay as stored: expected (answered, done, "
-                         f"question) {expected}, got {status} {json.dumps(body)[:400]}")
+                raise Unusable(f"{step.name}: pre-made session {quiz} does not replay as stored: expected "
+                               f"(answered, done, question) {expected}, got {status} {json.dumps(body)[:400]}")
         method, target, body_text = step.requests.read_text().splitlines()[0].split("\t")
-        status, body = call(server.base, method, target, body_text or None, timeout=server.timeout + 5)
+        status, body = _checked_call(server, method, target, body_text or None)
         if not 200 <= status < 300:
-            sys.exit(f"{step.name}: {method} {target} answered {status}: {json.dumps(body)[:400]}")
+            raise Unusable(f"{step.name}: {method} {target} answered {status}: {json.dumps(body)[:400]}")
         if step.kind == "start" and not (body.get("question") or {}).get("id"):
-            sys.exit(f"{step.name}: the new session has no first question: {json.dumps(body)[:400]}")
+            raise Unusable(f"{step.name}: the new session has no first question: {json.dumps(body)[:400]}")
         if step.kind == "answer" and (body.get("answers") or [{}])[-1].get("question") != step.question:
-            sys.exit(f"{step.name}: the answer was not recorded: {json.dumps(body)[:400]}")
+            raise Unusable(f"{step.name}: the answer was not recorded: {json.dumps(body)[:400]}")
         if step.kind == "results" and (problem := results_problem(body)):
-            sys.exit(f"{step.name}: {target} answered {status} but {problem}")
+            raise Unusable(f"{step.name}: {target} answered {status} but {problem}")
+
+
+def _checked_call(server: Server, method: str, path: str, body: str | None = None) -> tuple[int, Any]:
+    try:
+        return call(server.base, method, path, body, timeout=server.timeout + 5)
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unusable(f"{method} {path} got no answer: {exc!r}") from exc
 
 
 # ---------------------------------------------------------------------------------------------------- start-up
@@ -699,10 +717,6 @@ def child_cpu(code: str, *, runs: int = 3) -> float:
     return best
 
 
-HEAVY = ("flask", "sqlalchemy", "sqlmodel", "pydantic", "numpy", "scipy", "jinja2", "yaml", "psycopg", "limits",
-         "flask_wtf", "flask_cors", "alembic", "assistant.app")
-
-
 def import_costs() -> None:
     """Print the CPU of importing the app beside flask alone, and where -X importtime says it goes."""
     bare_python = child_cpu("pass")
@@ -712,16 +726,16 @@ def import_costs() -> None:
           f"`import assistant.app` {app:.2f} s ({app / flask_alone:.1f}x flask)")
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import assistant.app"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
-    cumulative: dict[str, int] = {}
+    by_package: dict[str, int] = {}
     for line in done.stderr.splitlines():
-        parts = line.split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit():
-            name = parts[2].strip()
-            if name in HEAVY:
-                cumulative[name] = max(cumulative.get(name, 0), int(parts[1]))
-    ranked = sorted(cumulative.items(), key=lambda item: -item[1])
-    print("  -X importtime, cumulative (first import of each; wall time, inflated by the tracing): "
-          + ", ".join(f"{name} {us / 1e6:.2f} s" for name, us in ranked))
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            package = parts[2].strip().split(".")[0]
+            by_package[package] = by_package.get(package, 0) + int(parts[0])
+    total = sum(by_package.values())
+    ranked = sorted(by_package.items(), key=lambda item: -item[1])[:8]
+    print(f"  -X importtime, own time of each package's modules (wall, inflated by the tracing; {total / 1e6:.2f} s "
+          "in all): " + ", ".join(f"{name} {us / 1e6:.2f} s" for name, us in ranked))
 
 
 # ---------------------------------------------------------------------------------------------------- run
@@ -740,6 +754,7 @@ class SizeReport:
     results_first: float
     memory: dict[str, list[tuple[int, float, float]]]
     distinct: int
+    failure: str | None = None
 
 
 def measure_bare(args: argparse.Namespace, folder: Path) -> tuple[Load, float]:
@@ -782,8 +797,12 @@ def measure_size(args: argparse.Namespace, size: int, scratch: Path) -> SizeRepo
                "ASSISTANT_MERCH_RULES": str(folder / "no-rules.yaml"),  # missing: no merchandising rules
                **dict(item.split("=", 1) for item in args.env)}
         server = Server("assistant.app:create_app()", workers=args.workers, env=env, timeout=args.gunicorn_timeout)
+        report = SizeReport(size, generated, bare, [], bare_first, math.nan, math.nan, {}, 0)
         try:
-            report = measure_assistant(args, server, plan, bare, bare_first)
+            measure_assistant(args, server, plan, report)
+        except Unusable as exc:
+            report.failure = str(exc)
+            print(f"NOT MEASURED further at {size:,} products: {exc}", flush=True)
         finally:
             server.stop()
     report.size, report.generated, report.distinct = size, generated, sessions.distinct_result_sets
@@ -791,24 +810,25 @@ def measure_size(args: argparse.Namespace, size: int, scratch: Path) -> SizeRepo
     return report
 
 
-def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step], bare: Load,
-                      bare_first: float) -> SizeReport:
-    """Start the assistant (timed), check it, then load every step in turn; memory along the way."""
-    memory: dict[str, list[tuple[int, float, float]]] = {}
+def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step], report: SizeReport) -> None:
+    """Start the assistant (timed), check it, then load every step in turn, into `report`; memory along the way."""
+    bare, bare_first, memory, loads = report.bare, report.bare_first, report.memory, report.steps
     server.start()
-    flows_first = server.wait_for("GET", f"/api/v1/flows?site={SITE}", flows_problem, "start-up")
+    report.flows_first = flows_first = server.wait_for("GET", f"/api/v1/flows?site={SITE}", flows_problem,
+                                                       "start-up")
     if not server.settle(cap=300):
         print("  (the workers were still busy 300 s after the first answer)")
     memory["booted, before any results"] = server.memory()
     results = list(plan[-1].sessions)
-    results_first = server.wait_for("GET", f"/api/v1/quiz/{results[0]}/results?site={SITE}", results_problem,
-                                    "first results")
+    report.results_first = results_first = server.wait_for(
+        "GET", f"/api/v1/quiz/{results[0]}/results?site={SITE}", results_problem, "first results",
+        deadline=args.gunicorn_timeout + 30)
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:  # concurrent, so every worker answers one
-        answered = pool.map(lambda q: call(server.base, "GET", f"/api/v1/quiz/{q}/results?site={SITE}",
-                                           timeout=args.gunicorn_timeout + 5), results[1:1 + args.workers])
+        answered = pool.map(lambda q: _checked_call(server, "GET", f"/api/v1/quiz/{q}/results?site={SITE}"),
+                            results[1:1 + args.workers])
         for quiz, (status, body) in zip(results[1:1 + args.workers], answered, strict=True):
             if status != 200 or (problem := results_problem(body)):
-                sys.exit(f"results of {quiz}: {status} {problem or json.dumps(body)[:400]}")
+                raise Unusable(f"results of {quiz}: {status} {problem or json.dumps(body)[:400]}")
     server.settle(cap=60)
     memory["after the first results"] = server.memory()
     check_server(server, plan, samples=40)
@@ -817,7 +837,6 @@ def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step]
           f"({flows_first / bare_first:.1f}x), first quiz results {results_first:.2f} s "
           f"({results_first / bare_first:.1f}x)", flush=True)
     print("  " + HEADER)
-    loads = []
     for step in plan:
         before = set(server.worker_pids())
         load = run_wrk(step.name, server.base, step.requests, seconds=args.seconds, connections=args.connections,
@@ -834,7 +853,6 @@ def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step]
             load.notes.append(f"{replaced} worker(s) replaced (gunicorn's timeout, a crash or the restart)")
         print("  " + _row(load, bare), flush=True)
     memory["after the run"] = server.memory()
-    return SizeReport(0, None, bare, loads, bare_first, flows_first, results_first, memory, 0)
 
 
 def _ratio(value: float, base: float, digits: int = 2) -> str:
@@ -843,25 +861,32 @@ def _ratio(value: float, base: float, digits: int = 2) -> str:
     return f"{value / base:.{digits}g}" if value / base < 0.01 else f"{value / base:.{digits}f}"
 
 
+def _ms(value: float) -> str:
+    return f"{value:,.1f}" if math.isfinite(value) else "-"
+
+
 def _row(load: Load, bare: Load) -> str:
-    p50 = f"{load.p50_ms:,.1f}" if math.isfinite(load.p50_ms) else "-"
-    p99 = f"{load.p99_ms:,.1f}" if math.isfinite(load.p99_ms) else "-"
     errors = f"{load.errors}" + (f" ({load.timeouts} t/o)" if load.timeouts else "")
-    return (f"{load.name:<34} {load.rps:>9,.1f} {p50:>9} {p99:>9} {errors:>14} {_ratio(load.rps, bare.rps):>8} "
-            f"{_ratio(load.p99_ms, bare.p99_ms):>8}" + "".join(f"\n{'':<36}note: {n}" for n in load.notes))
+    return (f"{load.name:<34} {load.ok:>8,} {load.rps:>9,.1f} {_ms(load.p50_ms):>9} {_ms(load.p99_ms):>9} "
+            f"{errors:>14} {_ratio(load.rps, bare.rps):>8} {_ratio(load.p99_ms, bare.p99_ms):>8}"
+            + "".join(f"\n{'':<36}note: {n}" for n in load.notes))
 
 
-HEADER = f"{'step':<34} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>14} {'vs bare':>8} {'p99 x':>8}"
+HEADER = (f"{'step':<34} {'answered':>8} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>14} {'vs bare':>8} "
+          f"{'p99 x':>8}")
 
 
 def _print_size(args: argparse.Namespace, report: SizeReport) -> None:
     print(f"\n{report.size:,} products, {args.backend}: gunicorn {args.workers} sync workers, wrk 2 threads x "
-          f"{args.connections} connections, {args.seconds} s a step, wrk timeout {args.timeout} s "
-          f"(a timeout is an error); results over {report.distinct:,} distinct answer sets")
+          f"{args.connections} connections, {args.seconds} s a step, timeout {args.timeout} s (wrk's; a timeout is an "
+          f"error); results over {report.distinct:,} distinct answer sets; req/s counts 2xx answers; "
+          f"vs bare = req/s / bare req/s, p99 x = p99 / bare p99")
     print(HEADER)
     print(_row(report.bare, report.bare))
     for load in report.steps:
         print(_row(load, report.bare))
+    if report.failure:
+        print(f"not measured further: {report.failure}")
     print(f"start-up, spawn to first answer: bare {report.bare_first:.2f} s, GET /flows {report.flows_first:.2f} s, "
           f"first quiz results {report.results_first:.2f} s")
     for moment, snapshot in report.memory.items():
@@ -869,20 +894,24 @@ def _print_size(args: argparse.Namespace, report: SizeReport) -> None:
 
 
 def _print_summary(args: argparse.Namespace, reports: list[SizeReport]) -> None:
-    print(f"\nSummary ({args.backend}; results = GET /quiz/<id>/results; worst step = the lowest req/s ratio)")
+    print(f"\nSummary ({args.backend}; results = GET /quiz/<id>/results; worst step = the lowest req/s ratio of "
+          "the other steps)")
     print(f"{'products':>10} {'generated':>10} {'bare req/s':>10} {'bare p99':>9} {'results':>9} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'vs bare':>8} {'p99 x':>7} {'errors':>7} {'worst step':>11} {'first results':>14} "
-          f"{'RSS MB':>12}")
+          f"{'RSS MB':>7}")
     for r in reports:
-        results = r.steps[-1]
-        worst = min(r.steps, key=lambda s: s.rps / r.bare.rps if r.bare.rps else 0)
-        rss = r.memory.get("after the run") or []
         generated = f"{r.generated:.1f} s" if r.generated is not None else "reused"
-        print(f"{r.size:>10,} {generated:>10} {r.bare.rps:>10,.0f} {r.bare.p99_ms:>9.1f} {results.rps:>9,.1f} "
-              f"{results.p50_ms:>8,.1f} {results.p99_ms:>8,.1f} {_ratio(results.rps, r.bare.rps):>8} "
-              f"{_ratio(results.p99_ms, r.bare.p99_ms):>7} {results.errors:>7} "
+        head = f"{r.size:>10,} {generated:>10} {r.bare.rps:>10,.0f} {r.bare.p99_ms:>9.1f}"
+        if r.failure or len(r.steps) < 2:
+            print(f"{head} not measured: {r.failure or 'no steps'}")
+            continue
+        results, others = r.steps[-1], r.steps[:-1]
+        worst = min(others, key=lambda s: s.rps)
+        rss = r.memory.get("after the run") or []
+        print(f"{head} {results.rps:>9,.1f} {_ms(results.p50_ms):>8} {_ms(results.p99_ms):>8} "
+              f"{_ratio(results.rps, r.bare.rps):>8} {_ratio(results.p99_ms, r.bare.p99_ms):>7} {results.errors:>7} "
               f"{_ratio(worst.rps, r.bare.rps):>11} {r.results_first:>12.2f} s "
-              f"{max((m[1] for m in rss), default=math.nan):>12,.0f}")
+              f"{max((m[1] for m in rss), default=math.nan):>7,.0f}")
 
 
 def main() -> None:
@@ -893,7 +922,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each step")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (2 threads)")
-    parser.add_argument("--timeout", type=int, default=10, help="wrk's request timeout, s; a timeout is an error")
+    parser.add_argument("--timeout", type=int, default=4,
+                        help="wrk's request timeout, s (default: the widget's own); a timeout is an error")
     parser.add_argument("--gunicorn-timeout", type=int, default=60,
                         help="gunicorn's worker timeout, s (a worker busy longer is killed)")
     parser.add_argument("--drain", type=float, default=90,
@@ -914,9 +944,14 @@ def main() -> None:
           f"{_git_head()}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     import_costs()
     with tempfile.TemporaryDirectory(prefix="quizbench-run-") as scratch:
-        reports = [measure_size(args, size, Path(scratch)) for size in sizes]
+        try:
+            reports = [measure_size(args, size, Path(scratch)) for size in sizes]
+        except Unusable as exc:  # the bare app: nothing to compare with
+            sys.exit(str(exc))
     _print_summary(args, reports)
     print(f"\ntotal {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f} at the end")
+    if any(r.failure for r in reports):
+        sys.exit(1)
 
 
 def _git_head() -> str:
