@@ -2,7 +2,8 @@
  * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug, data-consent,
  * data-respect-dnt, data-recs (recommendation strips), data-promos (promotions; README for both). One global,
  * window.Assistant: Assistant('open', flowId), Assistant('close'), tracking (README: Tracking); calls queued
- * in Assistant.q before this file loaded are replayed. Theming: widget.css. */
+ * in Assistant.q before this file loaded are replayed. This core tracks and shows the launchers; the quiz (quiz.js),
+ * strips (recs.js) and promotions (promos.js) load when needed. Theming: README (--assistant-* properties). */
 (function (window, document) {
   'use strict';
 
@@ -20,7 +21,6 @@
   var queue = (previous && previous.q) || [];
   var ready = false;
   var openers = {};
-  var closers = [];
   var memory = {};
   var shopCart = null; // Assistant.setCart's, else the page's [data-assistant-cart]
   var loading = {};
@@ -61,21 +61,16 @@
     return node;
   }
 
-  var ICONS = {
-    spark: 'M11 2.5l1.9 5.6 5.6 1.9-5.6 1.9L11 17.5l-1.9-5.6-5.6-1.9 5.6-1.9zM18.5 14l.9 2.6 2.6.9-2.6.9-.9 2.6-.9-2.6-2.6-.9 2.6-.9z',
-    back: 'M15 18l-6-6 6-6',
-    close: 'M6 6l12 12M18 6L6 18'
-  };
+  var SPARK = 'M11 2.5l1.9 5.6 5.6 1.9-5.6 1.9L11 17.5l-1.9-5.6-5.6-1.9 5.6-1.9zM18.5 14l.9 2.6 2.6.9-2.6.9-.9 2.6-.9-2.6-2.6-.9 2.6-.9z';
 
-  function icon(name) {
+  /** A 24x24 SVG icon of one path (`d`), hidden from screen readers. */
+  function icon(d) {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = document.createElementNS(ns, 'svg');
-    var path = document.createElementNS(ns, 'path');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
-    svg.setAttribute('class', 'ico ' + name);
-    path.setAttribute('d', ICONS[name]);
-    svg.appendChild(path);
+    svg.setAttribute('class', 'ico');
+    svg.appendChild(document.createElementNS(ns, 'path')).setAttribute('d', d);
     return svg;
   }
 
@@ -116,24 +111,6 @@
     } catch (err) {
       return amount + ' ' + currency;
     }
-  }
-
-  /** A value in a question's unit: currency codes as money (€20), others after the number (25 litres). */
-  function measure(value, unit) {
-    if (/^[A-Z]{3}$/.test(unit || '')) {
-      try {
-        return new Intl.NumberFormat(document.documentElement.lang || undefined,
-          { style: 'currency', currency: unit, minimumFractionDigits: 0, maximumFractionDigits: value % 1 ? 2 : 0 }).format(value);
-      } catch (err) {
-        /* not a currency after all */
-      }
-    }
-    return value + (unit ? ' ' + unit : '');
-  }
-
-  /** The symbol of a currency code (EUR -> €); any other unit as it is. */
-  function symbol(unit) {
-    return measure(0, unit).replace(/[\d\s.,]/g, '') || unit;
   }
 
   /** An http(s) URL, or null: catalog data never becomes a javascript: link. */
@@ -401,347 +378,6 @@
     return root;
   }
 
-  /** One flow's quiz: a dialog (launcher) or an inline panel. */
-  function QuizView(flow, dialog, onClose) {
-    var quiz = null;
-    var finishing = false;
-    var busy = false;
-    var retry = null;
-    var given = {};
-    var storeKey = 'assistant:quiz:' + flow.id;
-    var titleId = 'at-' + flow.id;
-    var back = el('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Back', hidden: true, onclick: goBack }, [icon('back')]);
-    var close = dialog && el('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close', onclick: onClose }, [icon('close')]);
-    var step = el('span', { class: 'step' });
-    var fill = el('span', { class: 'fill' });
-    var bar = el('div', { class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': '0', 'aria-valuemax': '100' }, [fill]);
-    var body = el('div', { class: 'body' });
-    var live = el('p', { class: 'sr', 'aria-live': 'polite' });
-    var panel = el('section', {
-      class: 'panel ' + (dialog ? 'dialog' : 'inline'),
-      role: dialog ? 'dialog' : 'region',
-      'aria-modal': dialog ? 'true' : null,
-      'aria-labelledby': titleId,
-      tabindex: '-1'
-    }, [
-      el('header', { class: 'head' }, [back, el('h2', { class: 'title', id: titleId, text: flow.title }), close]),
-      el('div', { class: 'progress' }, [step, bar]),
-      body,
-      live
-    ]);
-
-    function progress(text, ratio) {
-      var percent = String(Math.round(Math.max(0, Math.min(1, ratio)) * 100));
-      step.textContent = text;
-      fill.style.width = percent + '%';
-      bar.setAttribute('aria-valuenow', percent);
-      bar.setAttribute('aria-valuetext', text);
-    }
-
-    function clear() {
-      body.textContent = '';
-      panel.classList.remove('intro');
-      return body;
-    }
-
-    function focus(node) {
-      if (!dialog || !panel.hidden) node.focus();
-    }
-
-    function request(send) {
-      if (busy) return;
-      busy = true;
-      retry = send;
-      panel.setAttribute('aria-busy', 'true');
-      send().then(show).catch(guard(failed)).then(function () {
-        busy = false;
-        panel.removeAttribute('aria-busy');
-      });
-    }
-
-    function note(type, data) {
-      data.flow = flow.id;
-      data.quiz = quiz;
-      record(type, data);
-    }
-
-    function begin(fresh) {
-      var saved = !fresh && read('sessionStorage', storeKey);
-      var start = function () {
-        return call('POST', '/quiz', { flow: flow.id, visitor: visitorId(), page: location.pathname }).then(function (state) {
-          quiz = state.quiz;
-          note('quiz_start', {});
-          return state;
-        });
-      };
-      if (fresh) given = {};
-      request(function () {
-        return saved ? call('GET', '/quiz/' + encodeURIComponent(saved)).catch(start) : start();
-      });
-    }
-
-    function submit(question, value) {
-      given[question.id] = value;
-      request(function () {
-        return call('POST', '/quiz/' + quiz + '/answers', { question: question.id, value: value }).then(function (state) {
-          note('quiz_answer', { question: question.id, value: value });
-          finishing = state.done;
-          return state;
-        });
-      });
-    }
-
-    function goBack() {
-      request(function () { return call('POST', '/quiz/' + quiz + '/back'); });
-    }
-
-    function show(state) {
-      quiz = state.quiz;
-      write('sessionStorage', storeKey, quiz);
-      if (!state.done) return renderQuestion(state);
-      return call('GET', '/quiz/' + quiz + '/results').then(renderResults);
-    }
-
-    function failed(err) {
-      log(err);
-      var out = clear();
-      var again = el('button', { type: 'button', class: 'btn', text: 'Try again', onclick: function () { request(retry); } });
-      out.appendChild(el('div', { class: 'empty' }, [
-        el('p', { class: 'q', text: 'Sorry, that did not work.' }),
-        el('p', { class: 'help', text: 'The product finder is not available right now. Please try again in a moment.' }),
-        again
-      ]));
-      live.textContent = 'The product finder is not available right now.';
-      focus(again);
-    }
-
-    function renderQuestion(state) {
-      var question = state.question;
-      var done = state.progress.answered;
-      var total = Math.max(state.progress.total, done + 1);
-      var labelId = 'aq-' + flow.id;
-      var last = done + 1 >= total;
-      var out = clear();
-      back.hidden = !state.answers.length;
-      progress('Question ' + (done + 1) + ' of ' + total, done / total);
-      out.appendChild(el('h3', { class: 'q', id: labelId, text: question.text }));
-      var hint = question.help || (question.type === 'multi' ? 'Choose all that apply.' : null);
-      if (hint) out.appendChild(el('p', { class: 'help', text: hint }));
-      var ui = (INPUTS[question.type] || INPUTS.single)(question, labelId, given[question.id], function (value) {
-        submit(question, value);
-      });
-      out.appendChild(ui.node);
-      var actions = el('div', { class: 'actions' });
-      if (question.optional) {
-        actions.appendChild(el('button', { type: 'button', class: 'btn ghost', text: 'Skip', onclick: function () { submit(question, null); } }));
-      }
-      if (ui.value) {
-        var next = el('button', { type: 'button', class: 'btn', text: last ? 'Show my matches' : 'Continue', onclick: function () { submit(question, ui.value()); } });
-        var update = function () { next.disabled = !question.optional && ui.value() === null; };
-        ui.node.addEventListener('change', guard(update));
-        ui.node.addEventListener('keydown', guard(function (event) {
-          if (event.key === 'Enter' && event.target.type !== 'checkbox' && !next.disabled) next.click();
-        }));
-        update();
-        actions.appendChild(next);
-      }
-      if (actions.firstChild) out.appendChild(actions);
-      live.textContent = step.textContent + ': ' + question.text;
-      focus(focusables(ui.node)[0] || panel);
-    }
-
-    function renderResults(data) {
-      var items = data.items || [];
-      var relaxed = data.relaxed || [];
-      var out = clear();
-      back.hidden = false;
-      progress('Your matches', 1);
-      var heading = el('h3', { class: 'q', tabindex: '-1', text: data.fallback ? 'Popular picks for you' : 'Your top matches' });
-      var matching = data.matching || 0;
-      out.appendChild(heading);
-      if (!data.fallback && !relaxed.length && matching) {
-        out.appendChild(el('p', { class: 'help', text: (matching === 1 ? '1 product matches' : matching + ' products match') +
-          ' your answers' + (matching > items.length ? '; here are the best ' + items.length + '.' : '.') }));
-      }
-      var labels = {};
-      relaxed.forEach(function (r) { labels[r.text] = r.label || r.text.replace(/\s*\?$/, ''); });
-      if (relaxed.length) {
-        out.appendChild(el('p', { class: 'note' }, [
-          el('strong', { text: 'We widened: ' }),
-          document.createTextNode(relaxed.map(function (r) { return labels[r.text]; }).join(', ') +
-            '. Nothing matched every answer, so these come closest.')
-        ]));
-      }
-      if (data.fallback) {
-        out.appendChild(el('p', { class: 'note', text: 'Nothing matched every answer, so here are shop favourites.' }));
-      }
-      var list = el('ul', { class: 'cards' });
-      items.forEach(function (item, rank) {
-        list.appendChild(card(item, rank === 0 && !data.fallback, labels, function () {
-          note('quiz_result_click', { sku: item.product.sku });
-        }));
-      });
-      if (finishing) note('quiz_finish', { value: items.map(function (item) { return item.product.sku; }) });
-      finishing = false;
-      out.appendChild(items.length ? list : el('p', { class: 'help', text: 'No products to show right now.' }));
-      out.appendChild(el('div', { class: 'actions' }, [
-        el('button', { type: 'button', class: 'btn ghost', text: 'Start over', onclick: function () { begin(true); } })
-      ]));
-      live.textContent = items.length + (items.length === 1 ? ' product matches' : ' products match') + ' your answers.';
-      focus(heading);
-    }
-
-    function intro() {
-      var out = clear();
-      panel.classList.add('intro');
-      if (flow.description) out.appendChild(el('p', { class: 'help', text: flow.description }));
-      out.appendChild(el('div', { class: 'actions start' }, [
-        el('button', { type: 'button', class: 'btn', text: flow.label || 'Start', onclick: function () { begin(false); } })
-      ]));
-    }
-
-    return {
-      panel: panel,
-      intro: intro,
-      open: function () {
-        panel.focus();
-        if (!quiz && !busy) begin(false);
-      }
-    };
-  }
-
-  function card(item, best, labels, onpick) {
-    var product = item.product;
-    var reasons = item.reasons || [];
-    var misses = item.misses || [];
-    var image = product.image && safeUrl(product.image);
-    var chips = el('ul', { class: 'chips', 'aria-label': 'Why it matches' });
-    reasons.forEach(function (reason) {
-      chips.appendChild(el('li', { class: 'chip', text: reason.text }));
-    });
-    var rating = typeof product.rating === 'number' && el('span', { class: 'rating' }, [
-      el('span', { 'aria-hidden': 'true', text: '\u2605 ' + product.rating.toFixed(1) }),
-      el('span', { class: 'sr', text: 'Rated ' + product.rating.toFixed(1) + ' out of 5' })
-    ]);
-    return el('li', { class: 'card' }, [
-      el('div', { class: 'media' }, [image && el('img', { src: image, alt: '', loading: 'lazy', width: '320', height: '240' })]),
-      el('div', { class: 'info' }, [
-        best && el('span', { class: 'badge', text: 'Best match' }),
-        el('h4', { class: 'name' }, [el('a', { href: safeUrl(product.url), text: product.title, onclick: onpick })]),
-        el('p', { class: 'meta' }, [el('span', { class: 'price', text: money(product.price, product.currency) }), rating]),
-        reasons.length && chips,
-        misses.length && el('p', { class: 'miss', text: 'Not quite: ' + misses.map(function (m) { return labels[m] || m; }).join(', ') })
-      ])
-    ]);
-  }
-
-  var INPUTS = {
-    single: function (question, labelId, before, choose) {
-      var group = el('div', { class: 'opts', role: 'radiogroup', 'aria-labelledby': labelId, onkeydown: rove });
-      var current = Math.max(0, question.answers.map(function (a) { return a.id; }).indexOf(before));
-      question.answers.forEach(function (answer, i) {
-        group.appendChild(el('button', {
-          type: 'button',
-          class: 'opt',
-          role: 'radio',
-          'aria-checked': String(before === answer.id),
-          tabindex: i === current ? '0' : '-1',
-          text: answer.text,
-          onclick: function () { choose(answer.id); }
-        }));
-      });
-      return { node: group };
-    },
-
-    multi: function (question, labelId, before) {
-      var group = el('div', { class: 'opts', role: 'group', 'aria-labelledby': labelId });
-      var boxes = question.answers.map(function (answer) {
-        var box = el('input', { type: 'checkbox', value: answer.id });
-        box.checked = (before || []).indexOf(answer.id) >= 0;
-        group.appendChild(el('label', { class: 'opt check' }, [box, el('span', { text: answer.text })]));
-        return box;
-      });
-      return {
-        node: group,
-        value: function () {
-          var chosen = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
-          return chosen.length ? chosen : null;
-        }
-      };
-    },
-
-    range: function (question, labelId, before) {
-      var unit = question.unit ? ' (' + symbol(question.unit) + ')' : '';
-      var low = number('From' + unit, before ? before[0] : question.min);
-      var high = number('To' + unit, before ? before[1] : question.max);
-      function number(text, value) {
-        var input = el('input', { type: 'number', min: question.min, max: question.max, step: question.step || 'any', inputmode: 'decimal', value: value });
-        return el('label', { class: 'field' }, [el('span', { text: text }), input]);
-      }
-      function clamp(input, fallback) {
-        var value = input.lastChild.valueAsNumber;
-        if (isNaN(value)) return fallback;
-        if (question.min !== null) value = Math.max(question.min, value);
-        if (question.max !== null) value = Math.min(question.max, value);
-        return value;
-      }
-      return {
-        node: el('div', { class: 'fields', role: 'group', 'aria-labelledby': labelId }, [low, high]),
-        value: function () {
-          var lo = clamp(low, question.min);
-          var hi = clamp(high, question.max);
-          return lo <= hi ? [lo, hi] : [hi, lo];
-        }
-      };
-    },
-
-    scale: function (question, labelId, before) {
-      var min = question.min || 0;
-      var max = question.max === null ? 10 : question.max;
-      var stepSize = question.step || 1;
-      var labels = question.labels || [];
-      var start = typeof before === 'number' ? before : min + Math.round((max - min) / 2 / stepSize) * stepSize;
-      var slider = el('input', { type: 'range', min: min, max: max, step: stepSize, value: start, 'aria-labelledby': labelId });
-      var out = el('output', { class: 'out', 'aria-hidden': 'true' });
-      function describe(value) {
-        var steps = Math.round((max - min) / stepSize) + 1;
-        if (labels.length === steps) return labels[Math.round((value - min) / stepSize)];
-        return measure(value, question.unit);
-      }
-      function sync() {
-        var text = describe(slider.valueAsNumber);
-        out.textContent = text;
-        slider.setAttribute('aria-valuetext', text);
-      }
-      slider.addEventListener('input', guard(sync));
-      sync();
-      var ends = labels.length > 1 && el('div', { class: 'ends', 'aria-hidden': 'true' }, [
-        el('span', { text: labels[0] }), el('span', { text: labels[labels.length - 1] })
-      ]);
-      return {
-        node: el('div', { class: 'scale' }, [out, slider, ends]),
-        value: function () { return slider.valueAsNumber; }
-      };
-    }
-  };
-
-  /* events ---------------------------------------------------------------- */
-
-  /** Arrow keys, Home and End move focus between the answers of a radiogroup (roving tabindex). */
-  function rove(event) {
-    var items = [].slice.call(event.currentTarget.querySelectorAll('[role=radio]'));
-    var i = items.indexOf(event.target);
-    var n = items.length;
-    var moves = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1 + n, ArrowLeft: i - 1 + n, Home: 0, End: n - 1 };
-    if (i < 0 || !(event.key in moves)) return;
-    event.preventDefault();
-    event.stopPropagation(); // keys the widget used are not the shop's (a carousel, say) to act on
-    var next = items[moves[event.key] % n];
-    items[i].tabIndex = -1;
-    next.tabIndex = 0;
-    next.focus();
-  }
-
   /** Escape closes; Tab and Shift+Tab wrap around inside the dialog. */
   function trap(event, panel, close) {
     if (event.key === 'Escape') {
@@ -763,66 +399,41 @@
     }
   }
 
-  /** Floating launchers (one per "button" flow) and the dialog they open. */
+  /** Floating launchers, one per "button" flow; pointing at one (or focusing it) already loads the quiz. */
   function mountDock(flows) {
-    var root = mountHost(document.body);
     var dock = el('div', { class: 'dock' });
-    var overlay = el('div', { class: 'overlay', hidden: true, onclick: close });
-    // The page behind a modal dialog does not scroll: wheel and touch moves on the backdrop stop here.
-    ['wheel', 'touchmove'].forEach(function (type) {
-      overlay.addEventListener(type, guard(function (event) { event.preventDefault(); }), { passive: false });
-    });
-    var views = {};
-    var launchers = {};
-    var current = null;
-    root.appendChild(dock);
-    root.appendChild(overlay);
-
-    function open(flow) {
-      if (current && current !== flow.id) close();
-      var view = views[flow.id];
-      if (!view) {
-        view = views[flow.id] = QuizView(flow, true, close);
-        view.panel.addEventListener('keydown', guard(function (event) { trap(event, view.panel, close); }));
-        root.appendChild(view.panel);
-      }
-      current = flow.id;
-      overlay.hidden = false;
-      view.panel.hidden = false;
-      launchers[flow.id].setAttribute('aria-expanded', 'true');
-      view.open();
-    }
-
-    function close() {
-      if (!current) return;
-      var launcher = launchers[current];
-      views[current].panel.hidden = true;
-      overlay.hidden = true;
-      launcher.setAttribute('aria-expanded', 'false');
-      current = null;
-      launcher.focus();
-    }
-
+    mountHost(document.body).appendChild(dock);
     flows.forEach(function (flow) {
-      launchers[flow.id] = el('button', {
+      var open = openers[flow.id] = function () { quiz(['open', flow, launcher]); };
+      var launcher = el('button', {
         type: 'button',
         class: 'launcher',
         'aria-haspopup': 'dialog',
         'aria-expanded': 'false',
-        onclick: function () { open(flow); }
-      }, [icon('spark'), el('span', { text: flow.label || flow.title })]);
-      dock.appendChild(launchers[flow.id]);
-      openers[flow.id] = function () { open(flow); };
+        onclick: open,
+        onpointerenter: warm,
+        onfocus: warm
+      }, [icon(SPARK), el('span', { text: flow.label || flow.title })]);
+      dock.appendChild(launcher);
     });
-    closers.push(close);
   }
 
-  /** A flow rendered in place, inside the shop's [data-assistant-flow="<id>"] element. */
+  /** Run fn once node comes within 200 px of the viewport (at once without IntersectionObserver). */
+  function near(node, fn) {
+    if (!window.IntersectionObserver) return fn();
+    var watcher = new IntersectionObserver(guard(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        watcher.disconnect();
+        fn();
+      }
+    }), { rootMargin: '200px' });
+    watcher.observe(node);
+  }
+
+  /** A flow shown in place, inside the shop's [data-assistant-flow="<id>"] element, once it comes near. */
   function mountInline(flow, target) {
-    var view = QuizView(flow, false);
-    view.intro();
-    mountHost(target).appendChild(view.panel);
-    openers[flow.id] = view.open;
+    near(target, function () { quiz(['inline', flow, target]); });
+    openers[flow.id] = function () { quiz(['open', flow, target]); };
   }
 
   /* start ----------------------------------------------------------------- */
@@ -843,7 +454,7 @@
 
   function runCommand(args) {
     if (args[0] === 'open' && openers[args[1]]) openers[args[1]]();
-    if (args[0] === 'close') closers.forEach(function (close) { close(); });
+    if (args[0] === 'close' && loading.quiz) quiz(['close']); // nothing is open before quiz.js
   }
 
   function replay() {
@@ -862,17 +473,33 @@
     return found;
   }
 
-  /** Load recs.js or promos.js (once) when something matched, then hand Assistant._recs / _promos the matches and
+  /** Load quiz.js, recs.js or promos.js once (after a failed load, again next time). */
+  function load(name) {
+    return (loading[name] = loading[name] || new Promise(function (resolve) {
+      document.head.appendChild(el('script', { src: new URL(name + '.js', src).href, onload: resolve,
+        onerror: function () { delete loading[name]; } }));
+    }));
+  }
+
+  /** Load a module when something matched, then hand Assistant._quiz / _recs / _promos the matches (or jobs) and
    * the internals they need (they stay off the global). */
   function lazy(name, found) {
     if (!found.length) return;
-    (loading[name] = loading[name] || new Promise(function (resolve) {
-      document.head.appendChild(el('script', { src: new URL(name + '.js', src).href, onload: resolve }));
-    })).then(guard(function () {
+    load(name).then(guard(function () {
       window.Assistant['_' + name](found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log,
-        money: money, safeUrl: safeUrl, mount: mountHost, trap: trap, src: src.href, product: (pageProducts()[0] || {}).sku,
+        money: money, safeUrl: safeUrl, mount: mountHost, trap: trap, focusables: focusables, icon: icon, read: read,
+        write: write, visitorId: visitorId, src: src.href, product: (pageProducts()[0] || {}).sku,
         cart: shopCart || pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
     }));
+  }
+
+  /** Hand the quiz module one job: ['open', flow, launcher or element], ['inline', flow, element] or ['close']. */
+  function quiz(job) {
+    lazy('quiz', [job]);
+  }
+
+  function warm() {
+    load('quiz');
   }
 
   /** Exit intent (with data-promos): the pointer leaving through the top; on touch screens a quick scroll back to the

@@ -70,6 +70,18 @@ def test_focus_is_trapped_and_escape_returns_it(page: Any, problems: Problems) -
     problems.assert_none()
 
 
+def test_the_launcher_shows_keyboard_focus(page: Any, problems: Problems) -> None:
+    page.goto("/demo/")
+    launcher = page.locator(".launcher")
+    launcher.wait_for()
+    resting = launcher.evaluate("b => getComputedStyle(b).boxShadow")
+    tab_to(page, "launcher")
+    launcher.evaluate("b => Promise.all(b.getAnimations().map(a => a.finished))")  # the shadow's transition
+    ring = launcher.evaluate("b => getComputedStyle(b).boxShadow")
+    assert ring != resting and "0px 0px 0px 4px" in ring, "a focus ring, not only the resting shadow"
+    problems.assert_none()
+
+
 def test_quiz_on_a_phone(new_page: Any) -> None:
     page = new_page(phone=True)
     problems = watch(page)
