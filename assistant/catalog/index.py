@@ -16,7 +16,7 @@ import json
 import math
 from array import array
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,8 +28,10 @@ from assistant.catalog.money import to_major
 from assistant.catalog.service import testable_attributes
 from assistant.catalog.versions import Versions, read_versions
 
-MEMO_LIMIT = 4096
+MEMO_LIMIT = 1024
 """Cached masks per index (attribute tests of the live flows and rules); cleared whole when full."""
+SHOWN_LIMIT = 8192
+"""Products built for results, kept per index and stock; cleared whole when full."""
 FETCH_ROWS = 5000
 
 
@@ -79,6 +81,7 @@ class CatalogIndex:
     display: bytes
     offsets: np.ndarray
     memo: dict[Any, Any]
+    shown: dict[int, Product] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -106,7 +109,15 @@ class CatalogIndex:
         return {name: col.values[code] for name, col in self.columns.items() if (code := col.codes[position]) >= 0}
 
     def product(self, position: int) -> Product:
-        """A transient Product for one result (never added to a session)."""
+        """A transient Product for one result (never added to a session; shared, so never changed)."""
+        found = self.shown.get(position)
+        if found is None:
+            if len(self.shown) >= SHOWN_LIMIT:
+                self.shown.clear()
+            found = self.shown[position] = self._product(position)
+        return found
+
+    def _product(self, position: int) -> Product:
         title, url, image, categories = json.loads(self.display[self.offsets[position]:self.offsets[position + 1]])
         rating = self.rating[position]
         attrs = {k: v for k, v in self.attrs(position).items() if k not in ("price", "rating", "category")}
