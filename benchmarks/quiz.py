@@ -640,6 +640,12 @@ def run_wrk(name: str, base: str, requests: Path, *, seconds: int, connections: 
     data = json.loads(line.removeprefix("WRK_JSON "))
     load = Load(name, data["requests"], data["duration_us"] / 1e6, data["status"],
                 data["connect"] + data["read"] + data["write"], data["timeout"])
+    never = connections - data["requests"] - load.socket
+    if seconds > timeout and never > load.timeouts:
+        # wrk checks for timeouts every 2 s, so a step barely longer than the timeout can miss them; but a
+        # connection that got no answer in the whole step had a request waiting longer than the timeout
+        load.timeouts = never
+        load.notes.append(f"{never} connections got no answer in {seconds} s")
     if data["p50_us"] > 0:  # else no answer came within the timeout: wrk recorded no latency
         load.p50_ms, load.p99_ms = data["p50_us"] / 1000, data["p99_us"] / 1000
     if load.timeouts:
@@ -842,7 +848,12 @@ def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step]
         load = run_wrk(step.name, server.base, step.requests, seconds=args.seconds, connections=args.connections,
                        timeout=args.timeout)
         loads.append(load)
-        if not server.settle(cap=args.drain):
+        draining = time.monotonic()
+        if server.settle(cap=args.drain):
+            if time.monotonic() - draining > 3:
+                load.notes.append(f"the workers were busy for {time.monotonic() - draining:.0f} s after wrk stopped "
+                                  "(requests queued by then)")
+        else:
             load.notes.append(f"still busy {args.drain:.0f} s after wrk stopped: server restarted")
             server.stop()
             server.start()
