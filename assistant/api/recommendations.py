@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from assistant.api import bp
 from assistant.api.origins import current_site
 from assistant.api.shapes import strip_json
+from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
@@ -44,10 +45,12 @@ def recommendations() -> Response:
     sold_out = state["stock"].cached(site)
     if sold_out is None:
         sold_out = state["stock"].sold_out(session=get_session(), site=site)
+    quiz_flow = _live_flow(shopper)
+    catalog = get_indexes().get(site.pk) if quiz_flow is not None and "quiz" in placement.chain else None
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
                            free_shipping=float(threshold) if threshold is not None else None,
-                           quiz_flow=_live_flow(shopper))
+                           quiz_flow=quiz_flow, catalog=catalog)
     return Response(strip_json(result), content_type="application/json")
 
 

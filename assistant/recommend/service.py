@@ -14,6 +14,7 @@ import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from assistant.catalog.index import CatalogIndex
 from assistant.catalog.money import format_price, to_minor
 from assistant.errors import Invalid
 from assistant.flows.quiz import replay
@@ -23,7 +24,7 @@ from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
 from assistant.recommend.effects import Effects, rule_weight
 from assistant.recommend.merch import Rule
-from assistant.recommend.quiz_match import QuizMatch, quiz_pool
+from assistant.recommend.quiz_match import QuizMatch, snapshot_mask
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar
@@ -74,11 +75,13 @@ def placement_named(name: str) -> Placement:
 
 def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopper, n: int,
                   sold_out: Collection[str] = (), rules: Sequence[Rule] = (), free_shipping: float | None = None,
-                  currency: str = "EUR", quiz_flow: Flow | None = None) -> RecResult:
+                  currency: str = "EUR", quiz_flow: Flow | None = None,
+                  catalog: CatalogIndex | None = None) -> RecResult:
     """Up to `n` products for `placement`, each with the reason it was chosen.
 
     `quiz_flow` is a live flow of `shopper.quizzes`: a placement whose chain starts with "quiz" ranks
-    the catalog for those answers while the shopper has no history.
+    the site's `catalog` index (required with `quiz_flow`) for those answers while the shopper has no
+    history.
     """
     result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
     if bundle is None:
@@ -87,7 +90,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     context = Context(session=shopper.recent, cart=shopper.cart, viewing=shopper.viewing,
                       category=viewed.categories[0] if viewed is not None and viewed.categories else None)
     banned = set(shopper.cart) | set(shopper.bought) | ({shopper.viewing} if shopper.viewing else set())
-    quiz = _quiz(bundle, shopper, quiz_flow) if not context.sequence else None
+    quiz = _quiz(bundle, shopper, quiz_flow, catalog) if "quiz" in placement.chain and not context.sequence else None
     models = [m for m in (quiz if name == "quiz" else bundle.get(name) for name in placement.chain) if m is not None]
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
     pins = [sku for sku in pins if sku not in sold_out]
@@ -128,12 +131,14 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     return result
 
 
-def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None) -> QuizMatch | None:
+def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None, catalog: CatalogIndex | None) -> QuizMatch | None:
     if flow is None:
         return None
+    if catalog is None:
+        raise ValueError("recommend_for needs the site's catalog index with a quiz flow")
     stored = next((answers for flow_id, answers in shopper.quizzes if flow_id == flow.id), None)
     answers = replay(flow, stored) if stored is not None else []
-    return QuizMatch(flow, answers, quiz_pool(bundle, flow)) if answers else None
+    return QuizMatch(flow, answers, catalog, snapshot_mask(bundle, catalog)) if answers else None
 
 
 def _cold_key(models: Sequence[Strategy | QuizMatch], context: Context, banned: set[str], placement: str,

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from assistant.catalog.index import build_index
 from assistant.catalog.models import Product
 from assistant.recommend.catalog_view import StockCache
 from assistant.recommend.merch import parse_rules
@@ -256,18 +257,19 @@ questions:
 def test_a_new_visitor_who_answered_a_quiz_is_picked_for_from_the_answers(session: Session, site: Site,
                                                                           trained: ModelStore) -> None:
     flow, bundle, home = load_flow(BUDGET_FLOW), trained.bundle(site.key), PLACEMENTS["home"]
+    catalog = build_index(session.connection(), site.pk)
     shopper = Shopper(quizzes=(("shoe-budget", [["budget", [40, 100]]]), ("gone", [["x", "y"]])))
-    result = recommend_for(bundle=bundle, placement=home, shopper=shopper, n=4, quiz_flow=flow)
+    result = recommend_for(bundle=bundle, placement=home, shopper=shopper, n=4, quiz_flow=flow, catalog=catalog)
     assert [(p.sku, r.kind, r.text) for p, r in result.items if r.kind == "quiz"] == [
         ("shoe-c", "quiz", "From your quiz: in your budget")]  # the one shoe in the budget, first
     assert skus(result)[0] == "shoe-c" and len(result.items) == 4, "the chain fills the rest"
     # with history, the history decides; answers the live flow no longer takes give nothing
-    seen = recommend_for(bundle=bundle, placement=home, n=4, quiz_flow=flow,
+    seen = recommend_for(bundle=bundle, placement=home, n=4, quiz_flow=flow, catalog=catalog,
                          shopper=Shopper(recent=("sock-1",), quizzes=shopper.quizzes))
     assert seen.items and all(r.kind != "quiz" for _, r in seen.items)
     stale = Shopper(quizzes=(("shoe-budget", [["surface", "trail"]]), ("shoe-budget", [None, ["budget"]])))
     assert all(r.kind != "quiz" for _, r in recommend_for(bundle=bundle, placement=home, shopper=stale, n=4,
-                                                          quiz_flow=flow).items)
+                                                          quiz_flow=flow, catalog=catalog).items)
 
 
 def test_api_picks_for_a_quiz_answer_before_any_history(app: Flask, client: FlaskClient, session: Session, site: Site,
