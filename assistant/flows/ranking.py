@@ -46,11 +46,14 @@ def _test_each_value(index: CatalogIndex, crit: Criterion) -> np.ndarray:
     return column.where(lambda value: crit.test({crit.attribute: value}))
 
 
-def _in_range(index: CatalogIndex, crit: Criterion) -> np.ndarray:
+def _in_range(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
+    """Whether each product (of positions `at`, when given) has a number in crit's range."""
     column = index.column(crit.attribute)
     if column is None:
-        return np.zeros(index.size, dtype=bool)
+        return np.zeros(index.size if at is None else at.size, dtype=bool)
     values, numeric = column.numbers()
+    if at is not None:
+        values, numeric = values[at], numeric[at]
     mask = numeric.copy()
     if crit.lo is not None:
         mask &= values >= crit.lo
@@ -59,15 +62,27 @@ def _in_range(index: CatalogIndex, crit: Criterion) -> np.ndarray:
     return mask
 
 
-def closeness(index: CatalogIndex, crit: Criterion, span: float) -> np.ndarray:
-    """`Criterion.closeness` of every product: 1 in range, falling linearly to 0 at `span` outside it."""
+def closeness(index: CatalogIndex, crit: Criterion, span: float, at: np.ndarray) -> np.ndarray:
+    """`Criterion.closeness` of the products at `at`: 1 in range, falling linearly to 0 at `span` outside it."""
     column = index.column(crit.attribute)
     if column is None or span <= 0:
-        return np.zeros(index.size)
+        return np.zeros(at.size)
     values, numeric = column.numbers()
+    values, numeric = values[at], numeric[at]
     below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
     above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
     return np.where(numeric, np.maximum(0.0, 1 - (below + above) / span), 0.0)
+
+
+def _passes_at(index: CatalogIndex, constraint: Constraint, at: np.ndarray) -> np.ndarray:
+    """Whether the products at `at` meet the constraint (ranges tested there only, other tests looked up)."""
+    mask = np.zeros(at.size, dtype=bool)
+    for option in constraint.options:
+        passes = np.ones(at.size, dtype=bool)
+        for crit in option.criteria:
+            passes &= _in_range(index, crit, at) if crit.kind == "range" else criterion_mask(index, crit)[at]
+        mask |= passes
+    return mask
 
 
 def constraint_mask(index: CatalogIndex, constraint: Constraint) -> np.ndarray:
@@ -100,14 +115,12 @@ def results(flow: Flow, answers: Answers, index: CatalogIndex, *, count: int | N
 
 
 def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
-            allowed: np.ndarray | None) -> tuple[ResultSet, np.ndarray]:
-    """The results and the index positions of their products."""
-    everything = index.in_stock if allowed is None else index.in_stock & allowed
-    pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
+            allowed: np.ndarray | None, allowed_key: object = None) -> tuple[ResultSet, np.ndarray]:
+    """The results and the index positions of their products (`allowed_key` names `allowed` for caching)."""
     constraints = constraints_for(flow, answers)
-    matching, dropped = satisfy(index, pool, constraints)
-    positions = np.flatnonzero(matching)
+    positions, dropped = _matching(flow, index, constraints, allowed, allowed_key)
     if positions.size == 0:
+        everything = index.in_stock if allowed is None else index.in_stock & allowed
         return _fallback(flow, index, everything, count)
     active = [c for c in constraints if c not in dropped]
     preferences = preferences_for(flow, answers)
@@ -116,6 +129,41 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
              for p in top]
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
     return ResultSet(items, relaxed, int(positions.size)), top
+
+
+def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], allowed: np.ndarray | None,
+              allowed_key: object) -> tuple[np.ndarray, list[Constraint]]:
+    """Positions meeting every constraint not dropped, and the constraints dropped to get any.
+
+    The usual case needs no relaxation: the products meeting the answers without a range (remembered
+    per answer set) are narrowed by the ranges alone. Only when that leaves nothing is every mask
+    worked out for the greedy relaxation of `satisfy`.
+    """
+    ranged = [c for c in constraints if any(k.kind == "range" for o in c.options for k in o.criteria)]
+    plain = tuple(c for c in constraints if c not in ranged)
+    if allowed is None or allowed_key is not None:
+        key = ("stock", "plain", flow.id, allowed_key, plain)
+        kept = index.memo.get(key)
+        if kept is None or kept[0] is not flow:
+            kept = index.remember(key, (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed))))
+        positions = kept[1]
+    else:
+        positions = np.flatnonzero(_plain_mask(flow, index, plain, allowed))
+    for constraint in ranged:
+        positions = positions[_passes_at(index, constraint, positions)]
+    if positions.size or not constraints:
+        return positions, []
+    pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
+    matching, dropped = satisfy(index, pool, constraints)
+    return np.flatnonzero(matching), dropped
+
+
+def _plain_mask(flow: Flow, index: CatalogIndex, plain: tuple[Constraint, ...],
+                allowed: np.ndarray | None) -> np.ndarray:
+    mask = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
+    for constraint in plain:
+        mask = mask & constraint_mask(index, constraint)
+    return mask
 
 
 def satisfy(index: CatalogIndex, pool: np.ndarray,
@@ -141,7 +189,7 @@ def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint
     for preference in preferences:
         crit = preference.criterion
         if crit.kind == "range" and preference.span:
-            score += crit.weight * closeness(index, crit, preference.span)[positions]
+            score += crit.weight * closeness(index, crit, preference.span, positions)
         else:
             score += np.where(criterion_mask(index, crit)[positions], crit.weight, 0.0)
     for constraint in dropped:
@@ -149,12 +197,17 @@ def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint
         for option in constraint.options:
             for crit in option.criteria:
                 if crit.kind == "range":
-                    near = np.maximum(near, closeness(index, crit, constraint.span)[positions])
+                    near = np.maximum(near, closeness(index, crit, constraint.span, positions))
         near = np.where(constraint_mask(index, constraint)[positions], 1.0, near)
         score += 2 * constraint.importance * near
-    rating = np.nan_to_num(index.rating[positions], nan=0.0)
-    score += 0.1 * rating / 5 + 0.01 * index.popularity[positions]
+    base = index.cached("rating and popularity", lambda: 0.1 * _rating(index) / 5 + 0.01 * index.popularity)
+    score += base[positions]
     return score
+
+
+def _rating(index: CatalogIndex) -> np.ndarray:
+    """Ratings with none as 0, as the engine reads `rating or 0`."""
+    return index.cached("rating or 0", lambda: np.nan_to_num(index.rating, nan=0.0))
 
 
 def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
@@ -188,8 +241,7 @@ def _round(scores: np.ndarray) -> np.ndarray:
 def _tie_rank(index: CatalogIndex) -> np.ndarray:
     """Each product's place in the order ties are broken in: higher rating, then title, then SKU."""
     def make() -> np.ndarray:
-        rating = np.nan_to_num(index.rating, nan=0.0)
-        order = np.lexsort((np.arange(index.size), index.title_rank, -rating))
+        order = np.lexsort((np.arange(index.size), index.title_rank, -_rating(index)))
         rank = np.empty(index.size, dtype=np.int64)
         rank[order] = np.arange(index.size)
         return rank
@@ -203,7 +255,7 @@ def _fallback(flow: Flow, index: CatalogIndex, everything: np.ndarray,
         return ResultSet([], [], 0, fallback=True), np.zeros(0, dtype=np.int64)
     rated = flow.results.fallback == "rating"
     positions = np.flatnonzero(everything)
-    values = np.nan_to_num(index.rating, nan=0.0)[positions] if rated else index.popularity[positions]
+    values = _rating(index)[positions] if rated else index.popularity[positions]
     if positions.size > count:  # only products at least as good as the count-th can be among the first
         kth = -np.partition(-values, count - 1)[count - 1]
         keep = values >= kth
@@ -225,10 +277,11 @@ def rank(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule
         if rule.action == "exclude":
             allowed &= ~mask
     weighing = [(rule, mask) for rule, mask in matched if rule.action in ("boost", "bury")]
+    key = tuple(active)
     if not weighing:
-        return results(flow, answers, index, allowed=allowed)
+        return _ranked(flow, answers, index, flow.results.count, allowed, key)[0]
     count = flow.results.count
-    found, at = _ranked(flow, answers, index, _depth(count, [r for r, _ in weighing]), allowed)
+    found, at = _ranked(flow, answers, index, _depth(count, [r for r, _ in weighing]), allowed, key)
     factors = [tuple(rule.factor for rule, mask in weighing if mask[p]) for p in at]
     weighted = sorted((-rule_weight(position, f), position, m)
                       for position, (f, m) in enumerate(zip(factors, found.items, strict=True)))
