@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self, runtime_checkable
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 if TYPE_CHECKING:
     from assistant.recommend.interactions import Interactions
 
 
-class NotFittedError(SklearnNotFittedError):
-    """`recommend` was called on a strategy that has not been fitted (or loaded) yet."""
+class NotFittedError(ValueError, AttributeError):
+    """`recommend` was called on a strategy that has not been fitted (or loaded) yet (as scikit-learn's)."""
+
+
+class Params:
+    """scikit-learn's parameter protocol (`get_params`, `set_params`, so `sklearn.base.clone` works) without
+    importing scikit-learn: a server that only serves strips never needs it, and importing it costs a second."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return sorted(p.name for p in signature.parameters.values()
+                      if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyper-parameters, as given to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        """Change hyper-parameters; unknown names are an error."""
+        for name, value in params.items():
+            if name not in self._param_names():
+                raise ValueError(f"{type(self).__name__} has no parameter {name!r}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
 
 
 class Reason(NamedTuple):
@@ -88,7 +114,7 @@ class Recommender(Protocol):
         ...
 
 
-class Strategy(BaseEstimator):
+class Strategy(Params):
     """Shared plumbing: item coding, the fitted check, top-n selection with exclusions and tie-breaks.
 
     A subclass implements ``_fit(interactions)``, ``_candidates(codes, context)`` (the items it has an

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from assistant.recommend.base import Context, Reason, Strategy, no_candidates
 
@@ -39,6 +38,8 @@ class ContentSimilar(Strategy):
         count = len(item_ids)
         self.item_ids_ = np.asarray(item_ids, dtype=str)
         self.popularity_ = np.asarray(popularity if popularity is not None else np.zeros(count), dtype=np.float64)
+        from sklearn.feature_extraction.text import TfidfVectorizer  # training only: serving never imports it
+
         vectors = TfidfVectorizer(max_features=self.max_features, sublinear_tf=True, dtype=np.float32,
                                   strip_accents="unicode").fit_transform(texts).tocsr()
         log_price = np.log1p(np.maximum(np.asarray(prices, dtype=np.float64), 0.0))

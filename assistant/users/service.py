@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,8 +14,16 @@ from assistant.users.models import ROLES, User
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# checked against when the email is unknown, so a wrong email costs as long as a wrong password
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+
+    Made on the first login rather than at import: a scrypt hash is a quarter of a second of every
+    worker's start.
+    """
+    return generate_password_hash("not a real password")
 
 
 def create_user(*, session: Session, email: str, password: str, role: str, name: str = "") -> User:
@@ -38,7 +47,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None (in constant-ish time)."""
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
