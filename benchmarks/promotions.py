@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.catalog.importers import Row
+from assistant.catalog.indexes import CatalogIndexes
 from assistant.catalog.mapping import ColumnMapping
 from assistant.catalog.service import import_products
 from assistant.db import make_engine
@@ -139,6 +140,7 @@ def run_backend(backend: str, calls: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp)) as url:
         engine = make_engine(url)
         build(engine, rng)
+        catalogs = CatalogIndexes(engine)  # the process's catalog indexes, as a server holds them
         with Session(engine) as session:
             site = get_site_by_key(session=session, key="pk_bench")
             session.expunge(site)
@@ -159,7 +161,8 @@ def run_backend(backend: str, calls: int) -> None:
             """choose + render for the next prepared snapshot."""
             with Session(engine) as session:
                 snapshot = snapshots[next(position) % calls]
-                shown.append(choose(session=session, site=site, placement="cart", snapshot=snapshot, now=now))
+                shown.append(choose(session=session, site=site, placement="cart", snapshot=snapshot, now=now,
+                                    catalogs=catalogs))
 
         def full() -> None:
             """snapshot_for + choose for the next tracked visitor."""
@@ -167,7 +170,7 @@ def run_backend(backend: str, calls: int) -> None:
                 anon = f"bench-visitor-{next(position) % VISITORS:04d}"
                 snapshot = snapshot_for(session=session, site=site, anon_id=anon, page="https://shop.example/cart",
                                         now=now)
-                choose(session=session, site=site, placement="cart", snapshot=snapshot, now=now)
+                choose(session=session, site=site, placement="cart", snapshot=snapshot, now=now, catalogs=catalogs)
 
         def read() -> None:
             """snapshot_for for the next tracked visitor."""

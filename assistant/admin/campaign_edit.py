@@ -23,6 +23,7 @@ from assistant.admin.campaign_forms import (
 )
 from assistant.admin.campaign_preview import AUDIENCE_DAYS, audience_of, build_preview, sample_values
 from assistant.admin.campaigns import PLACEMENT_NAMES, campaign_or_404, site_or_404
+from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
 from assistant.promotions.campaigns import campaign_in, create_campaign, list_campaigns, update_campaign, variants_of
 from assistant.promotions.models import PLACEMENTS, STATUSES, Campaign, CtaKind
@@ -75,7 +76,7 @@ def campaign_preview() -> str:
     """The preview panel alone, for the page's script to refresh while the marketer types."""
     site = site_or_404()
     preview = build_preview(session=get_session(), site=site, form=read_form(request.form),
-                            sample=sample_values(request.form))
+                            sample=sample_values(request.form), catalogs=get_indexes())
     return render_template("admin/_campaign_preview.html", preview=preview, site=site)
 
 
@@ -116,7 +117,7 @@ def _page(site: Site, form: CampaignForm, campaign: Campaign | None, *, counted:
     sample = sample_values(request.form)
     return render_template(
         "admin/campaign_edit.html", site=site, form=form, campaign=campaign, sample=sample,
-        preview=build_preview(session=session, site=site, form=form, sample=sample),
+        preview=build_preview(session=session, site=site, form=form, sample=sample, catalogs=get_indexes()),
         audience=audience_of(session=session, site=site, conditions=form.value("conditions")) if counted else None,
         counted=counted, audience_days=AUDIENCE_DAYS,
         timezone_options=[(z, z) for z in _timezones(form.value("schedule.timezone"))],

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from assistant.admin.campaign_checks import read_conditions
 from assistant.admin.campaign_forms import CampaignForm, blank_row, row_name
+from assistant.catalog.indexes import CatalogIndexes
 from assistant.catalog.money import to_minor
 from assistant.promotions.audience import Audience, audience_count
 from assistant.promotions.gap import free_shipping_gap
@@ -65,13 +66,15 @@ def sample_values(posted: Mapping[str, str]) -> dict[str, str]:
     return {name: str(posted.get(name, default)) for name, default in SAMPLE.items()}
 
 
-def build_preview(*, session: Session, site: Site, form: CampaignForm, sample: Mapping[str, str]) -> Preview:
-    """Render every variant of the form for the sample visitor."""
+def build_preview(*, session: Session, site: Site, form: CampaignForm, sample: Mapping[str, str],
+                  catalogs: CatalogIndexes) -> Preview:
+    """Render every variant of the form for the sample visitor (the gap's product from `catalogs`)."""
     settings = get_settings(session=session, site=site)
     snapshot, errors = sample_snapshot_of(sample, site.currency)
-    cards = [_card(session, site, form, row, snapshot) for row in range(form.rows) if not blank_row(form, row)]
+    cards = [_card(session, site, form, row, snapshot, catalogs) for row in range(form.rows)
+             if not blank_row(form, row)]
     if any(c.cta.get("kind") == "products" for c in cards):
-        items = _items(session, site, snapshot, settings)
+        items = _items(session, site, snapshot, settings, catalogs)
         cards = [replace(c, items=items) if c.cta.get("kind") == "products" else c for c in cards]
     threshold = settings.free_shipping_threshold
     gap = free_shipping_gap(snapshot.cart_value_minor, to_minor(threshold, site.currency) if threshold is not None
@@ -114,7 +117,8 @@ def audience_of(*, session: Session, site: Site, conditions: str) -> Audience | 
     return audience_count(session=session, site=site, conditions=tree, now=utcnow(), days=AUDIENCE_DAYS)
 
 
-def _card(session: Session, site: Site, form: CampaignForm, row: int, snapshot: VisitorSnapshot) -> Card:
+def _card(session: Session, site: Site, form: CampaignForm, row: int, snapshot: VisitorSnapshot,
+          catalogs: CatalogIndexes) -> Card:
     key = form.value(row_name(row, "key")) or f"row {row + 1}"
     if form.value(row_name(row, "control")):
         return Card(row, key, control=True)
@@ -126,14 +130,15 @@ def _card(session: Session, site: Site, form: CampaignForm, row: int, snapshot: 
         variant = VariantIn(key="preview", message=message)
     except ValidationError as exc:
         return Card(row, key, problem=exc.errors()[0]["msg"], cta=cta)
-    shown = preview(session=session, site=site, variant=variant, snapshot=snapshot)
+    shown = preview(session=session, site=site, variant=variant, snapshot=snapshot, catalogs=catalogs)
     if isinstance(shown, TemplateProblem):
         return Card(row, key, problem=shown.format(), cta=cta)
     return Card(row, key, text=shown.text, cta=cta)
 
 
-def _items(session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings) -> list[dict[str, str]]:
-    _, products = message_context(session, site, snapshot, settings)
+def _items(session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings,
+           catalogs: CatalogIndexes) -> list[dict[str, str]]:
+    _, products = message_context(session, site, snapshot, settings, catalogs=catalogs)
     money = _money(site.currency, settings)
     return [{"title": p.title, "price": money(from_minor(p.price_minor, p.currency)), "image": p.image or ""}
             for p in products]

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from assistant.api import bp
 from assistant.api.origins import current_site
+from assistant.catalog.indexes import get_indexes
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_minor
 from assistant.db import get_session
@@ -36,7 +37,8 @@ def promotions() -> Response:
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],
                             device=device, now=now)
     snapshot = _with_page_cart(snapshot, site.currency, session, site.pk)
-    chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now)
+    chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now,
+                    catalogs=get_indexes())
     return jsonify({"messages": [c.to_json() for c in chosen]})
 
 

@@ -1,4 +1,9 @@
-"""The free-shipping gap and the product that closes it."""
+"""The free-shipping gap and the product that closes it.
+
+The candidates come from the site's catalog index: its in-stock products sorted by price once per
+index and stock (SKU order among equal prices), cut to the gap's band with a binary search, so a
+request reads no product table and builds a Product only for the at most POOL candidates.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+import numpy as np
 
+from assistant.catalog.index import CatalogIndex
 from assistant.catalog.models import Product
 from assistant.promotions.snapshot import VisitorSnapshot
-from assistant.sites.models import Site
 
 BAND = 2
 """A product costing up to BAND times the gap still closes it well; within that band, fit beats price."""
@@ -64,17 +69,24 @@ def relevance(product: Product, snapshot: VisitorSnapshot) -> int:
     return score
 
 
-def gap_candidates(*, session: Session, site: Site, gap: int) -> list[Product]:
-    """In-stock products of the site priced within the band above `gap` (at most POOL, cheapest first),
-    or else the cheapest one above the band."""
-    base = select(Product).where(Product.site_id == site.id, col(Product.in_stock).is_(True))
-    near = base.where(Product.price_minor >= gap, Product.price_minor <= BAND * gap)
-    found = [p for p in session.exec(near.order_by(col(Product.price_minor), col(Product.sku)).limit(POOL))
-             if available(p)]
-    if found:
-        return found
-    above = base.where(Product.price_minor > BAND * gap).order_by(col(Product.price_minor), col(Product.sku))
-    return [p for p in session.exec(above.limit(POOL)) if available(p)]
+def gap_candidates(*, index: CatalogIndex, gap: int) -> list[Product]:
+    """In-stock products of the index priced within the band above `gap` (at most POOL, cheapest first,
+    then by SKU), or else the POOL cheapest above the band."""
+    order, prices = by_price(index)
+    start = int(np.searchsorted(prices, gap, side="left"))
+    end = int(np.searchsorted(prices, BAND * gap, side="right"))
+    chosen = order[start:min(end, start + POOL)] if end > start else order[end:end + POOL]
+    return [index.product(int(position)) for position in chosen]
+
+
+def by_price(index: CatalogIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the index's in-stock products, cheapest first (SKU order among equal prices), and
+    their prices; worked out once per index and stock."""
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        stocked = np.flatnonzero(index.in_stock)
+        order = stocked[np.argsort(index.price_minor[stocked], kind="stable")]
+        return order, index.price_minor[order]
+    return index.cached(("stock", "gap prices"), make)  # a tuple key: `with_stock` drops it
 
 
 def _listed(value: Any) -> list[Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from assistant.catalog.index import CatalogIndex, build_index
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
 from assistant.errors import Invalid
@@ -25,6 +26,9 @@ from assistant.promotions.settings import PromoSettings, get_settings
 from assistant.promotions.snapshot import VisitorSnapshot
 from assistant.promotions.variants import assign
 from assistant.sites.models import Site
+
+if TYPE_CHECKING:
+    from assistant.catalog.indexes import CatalogIndexes
 
 CAMPAIGNS = CampaignCache()
 """The process-wide cache of compiled live campaigns (safe to share: it revalidates on every call)."""
@@ -53,11 +57,13 @@ class Chosen:
 
 def choose(*, session: Session, site: Site, placement: str, snapshot: VisitorSnapshot, now: datetime,
            slots: int | None = None, recommended: Sequence[Product] | None = None,
-           cache: CampaignCache = CAMPAIGNS) -> list[Chosen]:
+           cache: CampaignCache = CAMPAIGNS, catalogs: CatalogIndexes | None = None) -> list[Chosen]:
     """The best matching live campaign per slot of `placement` (slots default to the site's setting).
 
     `now` must be timezone-aware. `recommended` are products the caller already picked for this
-    visitor (they fill `items`; without them the visitor's recently viewed products do).
+    visitor (they fill `items`; without them the visitor's recently viewed products do). The product
+    that closes the free-shipping gap comes from the site's index in `catalogs` (a server passes its
+    process's indexes; without them an index is read for the call, which only suits tests and scripts).
     """
     if placement not in PLACEMENTS:
         raise Invalid(f"must be one of: {', '.join(PLACEMENTS)}", field="placement")
@@ -75,7 +81,7 @@ def choose(*, session: Session, site: Site, placement: str, snapshot: VisitorSna
     wanted = min(wanted, room_for(placement, attention=settings.attention, history=history,
                                   visit_id=snapshot.visit_id))
     chosen: list[Chosen] = []
-    context = _LazyContext(session, site, snapshot, settings, recommended)
+    context = _LazyContext(session, site, snapshot, settings, recommended, catalogs)
     for campaign in matching:
         if len(chosen) >= wanted:
             break
@@ -118,8 +124,9 @@ class _LazyContext:
     """The message context, built on first use; products are read only for a message that shows them."""
 
     def __init__(self, session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings,
-                 recommended: Sequence[Product] | None) -> None:
+                 recommended: Sequence[Product] | None, catalogs: CatalogIndexes | None) -> None:
         self.args = (session, site, snapshot, settings, recommended)
+        self.catalogs = catalogs
         self.plain: MessageContext | None = None
         self.full: MessageContext | None = None
         self.items_json: list[dict[str, Any]] = []
@@ -128,23 +135,24 @@ class _LazyContext:
         """The context, with `items` filled when asked."""
         if not with_items:
             if self.plain is None:
-                self.plain = message_context(*self.args, with_items=False)[0]
+                self.plain = message_context(*self.args, with_items=False, catalogs=self.catalogs)[0]
             return self.plain
         if self.full is None:
-            self.full, products = message_context(*self.args)
+            self.full, products = message_context(*self.args, catalogs=self.catalogs)
             self.items_json = [_item_json(p) for p in products]
         return self.full
 
 
 def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings,
-                    recommended: Sequence[Product] | None = None, *,
-                    with_items: bool = True) -> tuple[MessageContext, list[Product]]:
-    """The values a message sees for this visitor, and the products behind its `items` (if asked for)."""
+                    recommended: Sequence[Product] | None = None, *, with_items: bool = True,
+                    catalogs: CatalogIndexes | None = None) -> tuple[MessageContext, list[Product]]:
+    """The values a message sees for this visitor, and the products behind its `items` (if asked for;
+    the gap's product from the site's index in `catalogs`, as `choose` says)."""
     currency = snapshot.currency
     threshold = settings.free_shipping_threshold
     gap = free_shipping_gap(snapshot.cart_value_minor, to_minor(threshold, currency) if threshold is not None
                             else None)
-    products = _items(session, site, snapshot, gap, settings.max_items, recommended) if with_items else []
+    products = _items(session, site, snapshot, gap, settings.max_items, recommended, catalogs) if with_items else []
     items = [{"title": p.title, "price": from_minor(p.price_minor, p.currency), "url": p.url} for p in products]
     return MessageContext(cart_total=from_minor(snapshot.cart_value_minor, currency),
                           free_shipping_gap=from_minor(gap, currency), currency=currency,
@@ -152,15 +160,20 @@ def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, set
 
 
 def _items(session: Session, site: Site, snapshot: VisitorSnapshot, gap: int, limit: int,
-           recommended: Sequence[Product] | None) -> list[Product]:
+           recommended: Sequence[Product] | None, catalogs: CatalogIndexes | None) -> list[Product]:
     pool = list(recommended) if recommended is not None else _viewed(session, site, snapshot, limit)
     picked = []
     if gap > 0:
-        pick = gap_product(candidates=[*pool, *gap_candidates(session=session, site=site, gap=gap)], gap=gap,
-                           snapshot=snapshot)
+        index = _index(session, site, catalogs)
+        pick = gap_product(candidates=[*pool, *gap_candidates(index=index, gap=gap)], gap=gap, snapshot=snapshot)
         picked = [pick.product] if pick else []
-    rest = [p for p in pool if available(p) and p.sku not in snapshot.cart_skus and p not in picked]
+    taken = {p.sku for p in picked}  # the pick may be the index's copy of a product of the pool
+    rest = [p for p in pool if available(p) and p.sku not in snapshot.cart_skus and p.sku not in taken]
     return (picked + rest)[:limit]
+
+
+def _index(session: Session, site: Site, catalogs: CatalogIndexes | None) -> CatalogIndex:
+    return catalogs.get(site.pk) if catalogs is not None else build_index(session.connection(), site.pk)
 
 
 def _viewed(session: Session, site: Site, snapshot: VisitorSnapshot, limit: int) -> list[Product]:
@@ -178,11 +191,13 @@ def _item_json(product: Product) -> dict[str, Any]:
 
 
 def preview(*, session: Session, site: Site, variant: VariantIn, snapshot: VisitorSnapshot,
-            recommended: Sequence[Product] | None = None) -> Rendered | TemplateProblem:
+            recommended: Sequence[Product] | None = None,
+            catalogs: CatalogIndexes | None = None) -> Rendered | TemplateProblem:
     """The variant's message as `snapshot`'s visitor would see it, or the template's problem (admin preview)."""
     problem = check_template(variant.message)
     if problem:
         return problem
-    context, _ = message_context(session, site, snapshot, get_settings(session=session, site=site), recommended)
+    context, _ = message_context(session, site, snapshot, get_settings(session=session, site=site), recommended,
+                                 catalogs=catalogs)
     return render_message(variant.message, context) or TemplateProblem("the message cannot be rendered for this "
                                                                        "visitor (an item or value it uses is missing)")
