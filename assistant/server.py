@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from assistant import gunicorn_conf
+
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
@@ -24,7 +26,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def run(factory: Callable[[], Flask], *, host: str, port: int, workers: int, threads: int = 4) -> None:
-    """Serve the app `factory` makes with gunicorn until interrupted (each worker builds its own app)."""
+    """Serve the app `factory` makes with gunicorn until interrupted: built and warmed once, as in production
+    (assistant.gunicorn_conf), then forked into the workers."""
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": None,
-               "errorlog": "-", "loglevel": "warning", "graceful_timeout": 5}
+               "errorlog": "-", "loglevel": "warning", "graceful_timeout": 5, "preload_app": gunicorn_conf.preload_app,
+               "when_ready": gunicorn_conf.when_ready, "post_fork": gunicorn_conf.post_fork}
     _Gunicorn(factory, options).run()

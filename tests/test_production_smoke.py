@@ -69,10 +69,11 @@ def write_catalog(path: Path) -> set[str]:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """`gunicorn -w 2 "assistant.app:create_app()"` on a free loopback port; its base URL."""
+    """The README's gunicorn command with two workers on a free loopback port; its base URL."""
     log_path = cwd / "gunicorn.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(["gunicorn", "-w", "2", "--bind", "127.0.0.1:0", "assistant.app:create_app()"],
+        process = subprocess.Popen(["gunicorn", "-c", "python:assistant.gunicorn_conf", "-w", "2",
+                                    "--bind", "127.0.0.1:0", "assistant.app:create_app()"],
                                    cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield _listening(process, log_path)

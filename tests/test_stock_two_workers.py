@@ -37,8 +37,9 @@ def two_workers(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, Path]]:
     log_path, access = cwd / "gunicorn.log", cwd / "access.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            ["gunicorn", "-w", "2", "--bind", "127.0.0.1:0", "--access-logfile", str(access),
-             "--access-logformat", "pid=%(p)s %(U)s %(s)s", "assistant.app:create_app()"],
+            ["gunicorn", "-c", "python:assistant.gunicorn_conf", "-w", "2", "--bind", "127.0.0.1:0",
+             "--access-logfile", str(access), "--access-logformat", "pid=%(p)s %(U)s %(s)s",
+             "assistant.app:create_app()"],
             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
