@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from assistant import migrate, server
 from assistant.catalog.importers import read_rows
+from assistant.catalog.index import CatalogIndex, build_index
 from assistant.catalog.mapping import ColumnMapping, RowProblem
 from assistant.catalog.service import import_products, list_products
 from assistant.config import Settings
@@ -134,12 +135,12 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
     settings = Settings.from_env()
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
-    products = None if no_catalog else _catalog_products(site_key)
+    index = None if no_catalog else _catalog_index(site_key)
     failed = False
     for path in paths:
         loaded, problems = read_flow(path)
-        if loaded.flow is not None and products is not None and not errors(problems):
-            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, products, str(path)))
+        if loaded.flow is not None and index is not None and not errors(problems):
+            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))
@@ -148,7 +149,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     sys.exit(1 if failed else 0)
 
 
-def _catalog_products(site_key: str | None) -> list | None:
+def _catalog_index(site_key: str | None) -> CatalogIndex | None:
+    """The catalog index of the site to check against, read from the database row by row."""
     with _session() as session:
         sites = list(session.exec(select(Site)))
         if site_key:
@@ -158,7 +160,8 @@ def _catalog_products(site_key: str | None) -> list | None:
         else:
             click.echo("no single site to check against: pass --site KEY (catalog checks skipped)", err=True)
             return None
-        return list_products(session=session, site=chosen)
+        with session.get_bind().connect() as connection:  # its own: build_index streams on it
+            return build_index(connection, chosen.pk)
 
 
 @main.command()

@@ -11,6 +11,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIVE_MISTAKES = ROOT / "tests" / "data" / "flows" / "five-mistakes.yaml"
+CATALOG_FLOW = """\
+id: shoes
+title: Shoes
+questions:
+  - id: terrain
+    text: Where?
+    type: single
+    answers: [{id: road, text: Road, filter: {terrain: road}}, {id: trail, text: Trail, filter: {terrain: trail}}]
+  - id: width
+    text: Width?
+    type: single
+    answers:
+      - {id: regular, text: Regular, filter: {width: regular}}
+      - {id: wide, text: Wide, filter: {width: wide}}
+"""
 
 
 def run(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -60,6 +75,26 @@ def test_db_upgrade_site_and_catalog_import(tmp_path: Path) -> None:
         f"{feed}: row 2: title: is required",
         f"{feed}: row 3: price: 'x' is not a price",
     ]
+
+
+def test_flows_check_against_the_catalog(tmp_path: Path) -> None:
+    assert run("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    assert run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path).returncode == 0
+    feed = tmp_path / "products.csv"
+    feed.write_text("sku,title,price,terrain,width\nA1,Road,89.90,road,wide\nA2,Road,89,road,regular\n"
+                    "A3,Trail,99,trail,regular\n")
+    assert run("catalog", "import", str(feed), "--site", "pk_cli", tmp_path=tmp_path).returncode == 0
+    flow = tmp_path / "shoes.yaml"
+    flow.write_text(CATALOG_FLOW)
+    result = run("flows", "check", str(flow), tmp_path=tmp_path)
+    assert (result.returncode, result.stdout.splitlines()) == (0, [
+        f"{flow}:13:9: warning: answers terrain=trail -> width=wide leave no product in stock",
+        "    hint: shoppers on this path get relaxed results; widen a filter or add products"])
+    flow.write_text(CATALOG_FLOW.replace("terrain: trail", "terrain: trial"))
+    typo = run("flows", "check", str(flow), tmp_path=tmp_path)
+    assert typo.returncode == 1
+    assert typo.stdout.splitlines()[:2] == [f"{flow}:7:107: error: no product has terrain = 'trial'",
+                                            "    hint: did you mean 'trail'?"]
 
 
 def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:

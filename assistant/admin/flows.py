@@ -9,15 +9,16 @@ from flask import abort, current_app, render_template, request
 from assistant.admin import bp
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
-from assistant.catalog.service import list_products
-from assistant.db import get_session
+from assistant.catalog.index import CatalogIndex, index_of_rows
+from assistant.catalog.indexes import get_indexes
 from assistant.errors import Invalid, NotFound
+from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
-from assistant.flows.quiz import rank
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
 from assistant.recommend.merch import load_rules
+from assistant.sites.models import Site
 
 
 @bp.get("/flows")
@@ -27,12 +28,12 @@ def flows() -> str:
     registry = get_registry()
     registry.refresh(force=True)
     site = admin_site()
-    products = list_products(session=get_session(), site=site) if site else []
+    index = _catalog(site)
     rows = []
     for path in sorted(registry.folder.glob("*.y*ml")):
         loaded, problems = read_flow(path)
         if loaded.flow is not None and not any(p.level == "error" for p in problems):
-            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, products, str(path)))
+            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
         rows.append({"file": path.name, "flow": loaded.flow, "problems": problems, "live": _live(loaded.flow)})
     return render_template("admin/flows.html", rows=rows, site=site)
 
@@ -48,12 +49,15 @@ def flow_preview(flow_id: str) -> str:
     except NotFound:
         abort(404)
     answers, error = _answers_from(flow, request.args)
-    site = admin_site()
-    products = list_products(session=get_session(), site=site, in_stock_only=True) if site else []
     rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
-    result = rank(flow, answers, products, rules) if answers else None  # what the live quiz would show
+    result = ranking.rank(flow, answers, _catalog(admin_site()), rules) if answers else None  # as the live quiz
     return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
                            current=next_question(flow, answers), result=result)
+
+
+def _catalog(site: Site | None) -> CatalogIndex:
+    """The site's live catalog index (the one the quiz reads), or an empty one when there is no site."""
+    return get_indexes().get(site.pk) if site else index_of_rows(0, [])
 
 
 def _answers_from(flow: Flow, args: Any) -> tuple[Answers, str | None]:

@@ -1,4 +1,10 @@
-"""Checks of a flow against the catalog it will run on: names, values, coverage, empty paths."""
+"""Checks of a flow against the catalog it will run on: names, values, coverage, empty paths.
+
+Everything is read from the site's catalog index, never from product objects: names and values
+from its columns (`index_vocabulary`), and each set of products (the flow's pool of in-stock
+products in scope, an answer's matches, what is left on an answer path) as a mask or bitset built
+from `ranking`'s criterion and constraint masks.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,15 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.catalog.models import Product
-from assistant.catalog.service import Vocabulary, vocabulary
-from assistant.flows import criteria
-from assistant.flows.answers import Answers, next_question
-from assistant.flows.constraints import constraints_for
-from assistant.flows.engine import Candidate, candidates
+import numpy as np
+
+from assistant.catalog.index import CatalogIndex
+from assistant.catalog.index_vocabulary import vocabulary_of
+from assistant.catalog.service import Vocabulary
+from assistant.flows import criteria, ranking
+from assistant.flows.answers import Answers
+from assistant.flows.empty_paths import empty_paths
 from assistant.flows.loader import Locator
-from assistant.flows.paths import MAX_PATHS, choices
 from assistant.flows.problems import Problem
 from assistant.flows.schema import Flow
 
@@ -22,19 +29,28 @@ MAX_EMPTY_PATHS = 5
 Located = tuple[tuple[str | int, ...], criteria.Criterion]
 
 
-def check_against_catalog(flow: Flow, loc: Locator, products: list[Product], path: str) -> list[Problem]:
-    """Every catalog problem of `flow`, stamped with `path`."""
-    if not products:
+def check_against_catalog(flow: Flow, loc: Locator, index: CatalogIndex, path: str) -> list[Problem]:
+    """Every catalog problem of `flow` against the catalog in `index`, stamped with `path`."""
+    if index.size == 0:
         return [Problem(1, 1, "the catalog is empty: attribute names and values were not checked",
                         "import products first: `assistant catalog import FILE`", "warning", path)]
-    vocab = vocabulary(products)
-    pool = candidates(flow, products) if _scope_ok(flow) else []
-    problems = list(_names_and_values(flow, loc, vocab))
+    problems = list(_names_and_values(flow, loc, vocabulary_of(index)))
     if not any(p.level == "error" for p in problems):
-        problems += list(_coverage(flow, loc, pool, vocab))
-        problems += list(_dead_answers(flow, loc, pool))
-        problems += list(_empty_paths(flow, loc, pool))
+        pool = _pool(flow, index)
+        problems += list(_coverage(flow, loc, index, pool))
+        problems += list(_dead_answers(flow, loc, index, pool))
+        problems += list(_empty_paths(flow, loc, index, pool))
     return [Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems]
+
+
+def _pool(flow: Flow, index: CatalogIndex) -> np.ndarray:
+    """The products in stock inside the flow's scope (none when the scope is malformed)."""
+    if not _scope_ok(flow):
+        return np.zeros(index.size, dtype=bool)
+    pool = index.in_stock.copy()
+    for crit in criteria.parse_all(flow.scope):
+        pool &= ranking.criterion_mask(index, crit)
+    return pool
 
 
 def _scope_ok(flow: Flow) -> bool:
@@ -97,61 +113,52 @@ def _unknown_values(loc: Locator, where: tuple[str | int, ...], crit: criteria.C
             yield Problem(*loc.at(*where), f"no product has {crit.attribute} = '{value}'", hint)
 
 
-def _coverage(flow: Flow, loc: Locator, pool: list[Candidate], vocab: Vocabulary) -> Iterator[Problem]:
+def _coverage(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarray) -> Iterator[Problem]:
     reported: set[str] = set()
+    size = int(pool.sum())
     for where, crit in _located_criteria(flow):
-        if where[0] == "scope" or crit.attribute in reported or not pool:
+        if where[0] == "scope" or crit.attribute in reported or not size:
             continue
         reported.add(crit.attribute)
-        having = sum(1 for c in pool if c.attrs.get(crit.attribute) not in (None, "", []))
-        if having < COVERAGE_WARNING * len(pool):
+        having = int((_filled(index, crit.attribute) & pool).sum())
+        if having < COVERAGE_WARNING * size:
             yield Problem(*loc.key(*where),
-                          f"only {having} of {len(pool)} products in stock in this flow have '{crit.attribute}'",
+                          f"only {having} of {size} products in stock in this flow have '{crit.attribute}'",
                           "products without it never pass a filter on it; fill it in the catalog", "warning")
 
 
-def _dead_answers(flow: Flow, loc: Locator, pool: list[Candidate]) -> Iterator[Problem]:
+def _filled(index: CatalogIndex, name: str) -> np.ndarray:
+    """Products with a value for `name` other than none, an empty text or an empty list."""
+    column = index.column(name)
+    if column is None:
+        return np.zeros(index.size, dtype=bool)
+    return column.where(lambda value: value not in (None, "", []))
+
+
+def _dead_answers(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarray) -> Iterator[Problem]:
     for qi, q in enumerate(flow.questions):
         for ai, a in enumerate(q.answers):
             if not a.filter:
                 continue
-            tests = criteria.parse_all(a.filter)
-            if not any(all(t.test(c.attrs) for t in tests) for c in pool):
+            matches = pool.copy()
+            for test in criteria.parse_all(a.filter):
+                matches &= ranking.criterion_mask(index, test)
+            if not matches.any():
                 yield Problem(*loc.key("questions", qi, "answers", ai, "filter"),
                               f"answer '{a.id}' of '{q.id}' matches no product in stock",
                               "shoppers who pick it always get relaxed results; check the filter values",
                               "warning")
 
 
-def _empty_paths(flow: Flow, loc: Locator, pool: list[Candidate]) -> Iterator[Problem]:
-    found: list[Answers] = []
-    stack: list[tuple[Answers, list[Candidate]]] = [([], pool)]
-    visited = 0
-    while stack and visited < MAX_PATHS:
-        answers, remaining = stack.pop()
-        visited += 1
-        question = next_question(flow, answers)
-        if question is None:
-            continue
-        for value in reversed(choices(question)):
-            step = [*answers, (question.id, value)]
-            narrowed = [c for c in remaining if all(k.test(c.attrs) for k in constraints_for(flow, step[-1:]))]
-            if narrowed:
-                stack.append((step, narrowed))
-            elif remaining and _matches_alone(flow, step[-1], pool):
-                found.append(step)  # answers that match nothing even alone are reported once, above
-    for answers in found[:MAX_EMPTY_PATHS]:
+def _empty_paths(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarray) -> Iterator[Problem]:
+    found = empty_paths(flow, index, pool, keep=MAX_EMPTY_PATHS)
+    for answers in found.first:
         yield Problem(*_where_answered(flow, loc, answers[-1]),
                       f"answers {_describe(answers)} leave no product in stock",
                       "shoppers on this path get relaxed results; widen a filter or add products", "warning")
-    if len(found) > MAX_EMPTY_PATHS:
-        yield Problem(1, 1, f"{len(found) - MAX_EMPTY_PATHS} more answer paths leave no product in stock",
+    if found.count > MAX_EMPTY_PATHS:
+        yield Problem(1, 1, f"{found.count - MAX_EMPTY_PATHS} more answer paths leave no product in stock",
                       "run the check again after fixing the ones above", "warning")
-
-
-def _matches_alone(flow: Flow, step: tuple[str, Any], pool: list[Candidate]) -> bool:
-    constraints = constraints_for(flow, [step])
-    return any(all(k.test(c.attrs) for k in constraints) for c in pool)
 
 
 def _where_answered(flow: Flow, loc: Locator, step: tuple[str, Any]) -> tuple[int, int]:

@@ -52,3 +52,21 @@ def test_preview_answers_and_shows_results(client: FlaskClient, session: Session
     bad = client.get("/admin/flows/shoes?terrain=gravel").get_data(as_text=True)
     assert "is not an answer of" in bad
     assert client.get("/admin/flows/nope").status_code == 404
+
+
+def test_flows_page_checks_against_the_live_catalog(client: FlaskClient, session: Session, site: Site,
+                                                    flows_dir: Path) -> None:
+    (flows_dir / "shoes.yaml").write_text(SHOES)
+    make_product(session, site, sku="t1", price="120", categories="Shoes",
+                 attributes={"terrain": "trail", "grip": "high"})
+    make_product(session, site, sku="r1", price="90", categories="Shoes", attributes={"terrain": "road"})
+    make_user(session, role="merchandiser")
+    log_in(client, "admin@shop.example")
+    page = client.get("/admin/flows").get_data(as_text=True)
+    assert "no product has terrain = &#39;mixed&#39;" in page
+    assert "unknown attribute &#39;cushioning&#39;: no product in the catalog has it" in page
+    make_product(session, site, sku="m1", price="100", categories="Shoes",
+                 attributes={"terrain": "mixed", "cushioning": "medium"})
+    page = client.get("/admin/flows").get_data(as_text=True)
+    assert "terrain = &#39;mixed&#39;" not in page and "&#39;cushioning&#39;: no product" not in page
+    assert "no product has cushioning = &#39;high&#39;" in page

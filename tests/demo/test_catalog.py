@@ -6,9 +6,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from assistant.catalog.importers import Row
+from assistant.catalog.index import build_index
 from assistant.catalog.models import Product
 from assistant.catalog.service import import_products, list_products
 from assistant.demo.build import DEMO_KEY, build_demo, import_demo_catalog
@@ -110,10 +112,14 @@ def test_the_three_flows_ship() -> None:
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name)
 def test_shipped_flow_has_no_problems_against_the_demo_catalog(
-        path: Path, demo_catalog: list[Product]) -> None:
+        path: Path, session: Session, demo_catalog: list[Product]) -> None:
     loaded, problems = read_flow(path)
     assert loaded.flow is not None and problems == []
-    assert check_against_catalog(loaded.flow, loaded.locator, demo_catalog, str(path)) == []
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    with engine.connect() as connection:
+        index = build_index(connection, demo_catalog[0].site_id)
+    assert check_against_catalog(loaded.flow, loaded.locator, index, str(path)) == []
 
 
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name)
