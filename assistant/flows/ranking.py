@@ -212,12 +212,15 @@ def _rating(index: CatalogIndex) -> np.ndarray:
 
 def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
     """The `count` best positions by (-round(score, 4), -(rating or 0), title, SKU), as `sorted` orders them."""
-    tie = _tie_rank(index)[positions]
     if np.abs(scores).max() >= FAST_ROUND_BELOW:
         rounded = np.array([round(float(s), SCORE_DIGITS) for s in scores])
-        return positions[np.lexsort((tie, -rounded))[:count]]
+        return positions[np.lexsort((_tie_rank(index)[positions], -rounded))[:count]]
+    if scores.size > count:  # NumPy rounds off by a step at most: below the top by two, none can make it
+        approx = np.rint(scores * 10 ** SCORE_DIGITS)
+        near = approx >= np.partition(approx, approx.size - count)[approx.size - count] - 2
+        positions, scores = positions[near], scores[near]
     steps = np.rint(_round(scores) * 10 ** SCORE_DIGITS).astype(np.int64)
-    key = (steps.max() - steps) * index.size + tie  # below 2**63: steps span < 2e9, size < 2e9
+    key = (steps.max() - steps) * index.size + _tie_rank(index)[positions]  # < 2**63: steps span < 2e9
     if key.size > count:
         chosen = np.argpartition(key, count - 1)[:count]
         return positions[chosen[np.argsort(key[chosen])]]
