@@ -1,20 +1,34 @@
-"""Read product rows from CSV, JSON and Google Merchant (RSS/XML) files."""
+"""Read product rows from CSV, JSON, JSON Lines and Google Merchant (RSS/XML) files, one row at a time.
+
+Every reader streams: it holds one record (and the parser's buffer) in memory, never the file, so
+a feed of a million products imports in the memory of a few thousand. A file that turns out to be
+broken part of the way through (bad JSON, XML or CSV quoting, bytes that are not UTF-8) ends with a
+`RowError` numbered 0, the file itself; `import_products` then writes nothing of it.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
+
+import ijson
 
 _G = "{http://base.google.com/ns/1.0}"
+_ATOM_ENTRY = "{http://www.w3.org/2005/Atom}entry"
+_BOM = b"\xef\xbb\xbf"
+_CHUNK = 256 * 1024
+
+Progress = Callable[[int], Any]
+"""Called with the number of bytes of the file read since the last call."""
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One source record with its 1-based number (CSV: the line's data row)."""
 
     number: int
@@ -23,7 +37,7 @@ class Row:
 
 @dataclass(frozen=True)
 class RowError:
-    """A record that could not be read or mapped."""
+    """A record that could not be read or mapped; number 0 is the file itself (nothing of it is imported)."""
 
     number: int
     field: str | None
@@ -34,54 +48,123 @@ class RowError:
         return f"row {self.number}:{where} {self.reason}"
 
 
-def read_rows(path: Path) -> Iterator[Row | RowError]:
-    """Read `path` with the reader its extension calls for."""
+def read_rows(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
+    """Read `path` with the reader its extension calls for, reporting bytes read to `progress`."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
-        return read_csv(path)
-    if suffix in {".json", ".jsonl", ".ndjson"}:
-        return read_json(path)
+        return read_csv(path, progress=progress)
+    if suffix in {".jsonl", ".ndjson"}:
+        return read_json_lines(path, progress=progress)
+    if suffix == ".json":
+        return read_json(path, progress=progress)
     if suffix in {".xml", ".rss"}:
-        return read_merchant_feed(path)
+        return read_merchant_feed(path, progress=progress)
     raise ValueError(f"{path}: unknown file type '{suffix}' (use .csv, .json, .jsonl or .xml)")
 
 
-def read_csv(path: Path) -> Iterator[Row | RowError]:
+class _CountingFile(io.FileIO):
+    """A binary file that tells `progress` how many bytes each read returned."""
+
+    def __init__(self, path: Path, progress: Progress | None) -> None:
+        super().__init__(path, "rb")
+        self._progress = progress
+
+    def readinto(self, buffer: Any) -> int | None:
+        count = super().readinto(buffer)
+        if count and self._progress is not None:
+            self._progress(count)
+        return count
+
+
+def _open_binary(path: Path, progress: Progress | None) -> io.BufferedReader[_CountingFile]:
+    """`path` opened for reading bytes, past a UTF-8 byte order mark."""
+    handle = io.BufferedReader(_CountingFile(path, progress), buffer_size=_CHUNK)
+    if handle.peek(3)[:3] == _BOM:
+        handle.read(3)
+    return handle
+
+
+def _open_text(path: Path, progress: Progress | None, newline: str | None = None) -> IO[str]:
+    return io.TextIOWrapper(_open_binary(path, progress), encoding="utf-8", newline=newline)
+
+
+def read_csv(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
     """CSV with a header line (UTF-8, BOM tolerated; comma, semicolon or tab detected)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        sample = handle.read(8192)
-        handle.seek(0)
+    with _open_text(path, progress, newline="") as handle:
+        number = 0
         try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
-        for number, record in enumerate(reader, start=1):
-            if None in record:
-                yield RowError(number, None, "has more values than the header has columns")
-                continue
-            yield Row(number, dict(record))
+            reader = csv.reader(handle, dialect=_dialect(handle))
+            header = next(reader, None)
+            if header is None:
+                return
+            width = len(header)
+            for values in reader:
+                if not values:
+                    continue  # a blank line is no record (as csv.DictReader has it)
+                number += 1
+                if len(values) > width:
+                    yield RowError(number, None, "has more values than the header has columns")
+                    continue
+                record: dict[str, Any] = dict(zip(header, values, strict=False))
+                if len(values) < width:
+                    record.update(dict.fromkeys(header[len(values):]))
+                yield Row(number, record)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield RowError(0, None, f"not a readable CSV file: {exc}{_after(number)}")
 
 
-def read_json(path: Path) -> Iterator[Row | RowError]:
-    """A JSON array of objects, an object with a `products` array, or JSON Lines."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in {".jsonl", ".ndjson"}:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield _json_row(number, line)
-        return
+def _dialect(handle: IO[str]) -> Any:
+    """The dialect sniffed from the first 8 KB, then rewinds (the file's start, past any BOM)."""
+    start = handle.tell()
+    sample = handle.read(8192)
+    handle.seek(start)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield RowError(0, None, f"not valid JSON: {exc.msg} at line {exc.lineno}")
-        return
-    items = data.get("products") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        yield RowError(0, None, "expected a list of products or {\"products\": [...]}")
-        return
-    for number, item in enumerate(items, start=1):
-        yield Row(number, item) if isinstance(item, dict) else RowError(number, None, "not an object")
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _after(number: int) -> str:
+    return f" (after row {number})" if number else ""
+
+
+def read_json(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
+    """A JSON array of objects, or an object with a `products` array, parsed incrementally (ijson)."""
+    with _open_binary(path, progress) as handle:
+        first = handle.peek(64).lstrip()[:1]
+        prefix = "products" if first == b"{" else ""
+        found: list[bool] = []
+        number = 0
+        try:
+            events = _watch(ijson.parse(handle, use_float=True), prefix, found)
+            for number, item in enumerate(ijson.items(events, f"{prefix}.item".lstrip(".")), start=1):
+                yield Row(number, item) if isinstance(item, dict) else RowError(number, None, "not an object")
+        except ijson.JSONError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            yield RowError(0, None, f"not valid JSON: {reason}{_after(number)}")
+            return
+        if not found:
+            yield RowError(0, None, "expected a list of products or {\"products\": [...]}")
+
+
+def _watch(events: Iterator[tuple[str, str, Any]], prefix: str, found: list[bool]) -> Iterator[tuple[str, str, Any]]:
+    """Pass ijson's events through, noting in `found` when the array of products starts."""
+    for event in events:
+        if event[0] == prefix and event[1] == "start_array":
+            found.append(True)
+        yield event
+
+
+def read_json_lines(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
+    """JSON Lines: one object per line; blank lines are skipped but counted."""
+    with _open_text(path, progress) as handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield _json_row(number, line)
+        except UnicodeDecodeError as exc:
+            yield RowError(0, None, f"not UTF-8 text: {exc}{_after(number)}")
 
 
 def _json_row(number: int, line: str) -> Row | RowError:
@@ -92,16 +175,24 @@ def _json_row(number: int, line: str) -> Row | RowError:
     return Row(number, item) if isinstance(item, dict) else RowError(number, None, "not an object")
 
 
-def read_merchant_feed(path: Path) -> Iterator[Row | RowError]:
-    """A Google Merchant Center RSS 2.0 or Atom feed (`g:` namespace)."""
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        yield RowError(0, None, f"not valid XML: {exc}")
-        return
-    items = root.iter("item") if root.find(".//item") is not None else root.iter("{http://www.w3.org/2005/Atom}entry")
-    for number, item in enumerate(items, start=1):
-        yield Row(number, _merchant_fields(item))
+def read_merchant_feed(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
+    """A Google Merchant Center RSS 2.0 (`item`) or Atom (`entry`) feed with the `g:` namespace."""
+    with _open_binary(path, progress) as handle:
+        number = 0
+        parents: list[ET.Element] = []
+        try:
+            for event, element in ET.iterparse(handle, events=("start", "end")):
+                if event == "start":
+                    parents.append(element)
+                    continue
+                parents.pop()
+                if element.tag in ("item", _ATOM_ENTRY):
+                    number += 1
+                    yield Row(number, _merchant_fields(element))
+                    if parents:
+                        parents[-1].remove(element)  # keep memory flat: a read item is dropped
+        except ET.ParseError as exc:
+            yield RowError(0, None, f"not valid XML: {exc}{_after(number)}")
 
 
 def _merchant_fields(item: ET.Element) -> dict[str, Any]:
