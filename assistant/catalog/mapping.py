@@ -9,8 +9,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from assistant.catalog.cells import RowProblem, attribute_value, categories, price_minor, stock
 from assistant.catalog.models import ProductIn
-from assistant.catalog.money import to_minor
+from assistant.catalog.quick import QuickRows
+from assistant.catalog.values import Values, values_of
+
+__all__ = ["ColumnMapping", "RowProblem", "problem_of", "slug"]
 
 _FIELD_ALIASES = {
     "sku": ["sku", "id", "product_id"],
@@ -24,16 +28,7 @@ _FIELD_ALIASES = {
     "stock": ["stock", "quantity", "inventory"],
     "rating": ["rating"],
 }
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-class RowProblem(ValueError):
-    """A row cannot become a product; `field` names the product field."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+_OPTIONAL = ("description", "url", "image", "currency", "categories", "stock", "rating")
 
 
 @dataclass
@@ -46,6 +41,7 @@ class ColumnMapping:
     list_separator: str = "|"
     category_separator: str = ">"
     other_columns_as_attributes: bool = True
+    _plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColumnMapping:
@@ -61,27 +57,47 @@ class ColumnMapping:
 
     def apply(self, raw: dict[str, Any]) -> ProductIn:
         """Turn one source row into a validated ProductIn, or raise RowProblem."""
-        columns = {_key(k): k for k in raw}
-        values: dict[str, Any] = {}
-        used: set[str] = set()
-        for name in _FIELD_ALIASES:
-            source = self._source(name, columns)
-            if source is not None:
-                values[name] = self._read(source, raw, used)
-        currency = str(values.pop("currency", None) or self.currency).upper()
-        data: dict[str, Any] = {k: v for k, v in values.items() if v not in (None, "")}
-        data["currency"] = currency
-        data["price_minor"] = _price(values.get("price"), currency)
-        data.pop("price", None)
-        data["categories"] = self._categories(values.get("categories"))
-        data["stock"] = _stock(values.get("stock"))
-        data["attributes"] = self._attributes(raw, used)
         try:
-            return ProductIn.model_validate(data)
+            return ProductIn.model_validate(self.product_fields(raw))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            reason = "is required" if first["type"] == "missing" else first["msg"]
-            raise RowProblem(".".join(str(p) for p in first["loc"]), reason) from None
+            raise problem_of(exc) from None
+
+    def values(self, raw: dict[str, Any]) -> tuple[str, Values]:
+        """(SKU, column values) of one source row, exactly as `apply` validates it; RowProblem for a bad row."""
+        plan = self._plan(tuple(raw))
+        found = plan.quick.values(raw) if plan.quick is not None else None
+        if found is not None:
+            return found
+        item = self.apply(raw)
+        return item.sku, values_of(item)
+
+    def product_fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The product fields of one source row, not yet validated (RowProblem for a bad price or stock)."""
+        plan = self._plan(tuple(raw))
+        values: dict[str, Any] = {}
+        for name, column in plan.columns:
+            value = raw[column]
+            values[name] = value.strip() if isinstance(value, str) else value
+        for name, source in plan.special:
+            values[name] = self._read(source, raw)
+        currency = str(values.pop("currency", None) or self.currency).upper()
+        data: dict[str, Any] = {k: v for k, v in values.items() if v is not None and v != ""}
+        data["currency"] = currency
+        data["price_minor"] = price_minor(values.get("price"), currency)
+        data.pop("price", None)
+        data["categories"] = categories(values.get("categories"), self.list_separator, self.category_separator)
+        data["stock"] = stock(values.get("stock"))
+        data["attributes"] = self._attributes(raw, plan)
+        return data
+
+    def _plan(self, columns: tuple[str, ...]) -> _Plan:
+        """Which column feeds which field, worked out once per distinct set of columns (a file has one)."""
+        plan = self._plans.get(columns)
+        if plan is None:
+            if len(self._plans) > 64:  # JSON rows with ever-changing keys: do not grow without bound
+                self._plans.clear()
+            plan = self._plans[columns] = _Plan.build(self, columns)
+        return plan
 
     def _source(self, name: str, columns: dict[str, str]) -> Any:
         if name in self.fields:
@@ -91,53 +107,88 @@ class ColumnMapping:
                 return columns[alias]
         return None
 
-    def _read(self, source: Any, raw: dict[str, Any], used: set[str]) -> Any:
+    def _read(self, source: Any, raw: dict[str, Any]) -> Any:
         if isinstance(source, dict) and "value" in source:
             return source["value"]
         if isinstance(source, list):
-            used.update(source)
             return slug("-".join(str(raw.get(c, "")) for c in source))
-        used.add(source)
         if source not in raw:
             raise RowProblem(source, "column is missing from the file")
         value = raw[source]
         return value.strip() if isinstance(value, str) else value
 
-    def _categories(self, value: Any) -> list[str]:
-        if not value:
-            return []
-        if isinstance(value, list):
-            return [str(v).strip() for v in value if str(v).strip()]
-        parts = str(value).split(self.list_separator)
-        return [p.split(self.category_separator)[-1].strip() for p in parts if p.strip()]
-
-    def _attributes(self, raw: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    def _attributes(self, raw: dict[str, Any], plan: _Plan) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
         for name, source in self.attributes.items():
             if isinstance(source, dict) and "flags" in source:
-                flags = source["flags"]
-                pairs = flags.items() if isinstance(flags, dict) else ((_key(c), c) for c in flags)
-                attributes[name] = [value for value, column in pairs if _truthy(raw.get(column))]
-                used.update(flags.values() if isinstance(flags, dict) else flags)
-            else:
-                used.add(source)
-                if raw.get(source) not in (None, ""):
-                    attributes[name] = self._attribute_value(raw[source])
-        if self.other_columns_as_attributes:
-            for column, value in raw.items():
-                if column not in used and _key(column) not in attributes and value not in (None, ""):
-                    attributes[_key(column)] = self._attribute_value(value)
+                attributes[name] = [value for value, column in _flag_pairs(source["flags"])
+                                    if _truthy(raw.get(column))]
+            elif raw.get(source) not in (None, ""):
+                attributes[name] = attribute_value(raw[source], self.list_separator)
+        for column, key in plan.others:
+            value = raw[column]
+            if key not in attributes and value not in (None, ""):
+                attributes[key] = attribute_value(value, self.list_separator)
         return attributes
 
-    def _attribute_value(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        value = value.strip()
-        if self.list_separator in value:
-            return [v.strip() for v in value.split(self.list_separator) if v.strip()]
-        if _NUMBER.match(value):
-            return float(value) if "." in value else int(value)
-        return value
+
+@dataclass(frozen=True)
+class _Plan:
+    """A mapping resolved against one file's columns: each field's source, and the columns left for attributes."""
+
+    columns: tuple[tuple[str, str], ...]
+    """(field, column) of the fields read from a column the rows have."""
+    special: tuple[tuple[str, Any], ...]
+    """(field, source) of the others: constants, joined columns, columns missing from the file."""
+    others: tuple[tuple[str, str], ...]
+    """(column, attribute name) of the columns left over, when they become attributes."""
+    quick: QuickRows | None
+    """The fast way for these columns, when every source is a column and sku, title and price are among them."""
+
+    @classmethod
+    def build(cls, mapping: ColumnMapping, columns: tuple[str, ...]) -> _Plan:
+        """Resolve `mapping` against `columns` (a source row's keys, in order)."""
+        keys = {_key(c): c for c in columns}
+        sources = [(name, source) for name in _FIELD_ALIASES if (source := mapping._source(name, keys)) is not None]
+        used: set[Any] = set()
+        for _, source in sources:
+            if isinstance(source, list):
+                used.update(source)
+            elif not isinstance(source, dict):
+                used.add(source)
+        for source in mapping.attributes.values():
+            if isinstance(source, dict) and "flags" in source:
+                used.update(column for _, column in _flag_pairs(source["flags"]))
+            else:
+                used.add(source)
+        present = [(n, s) for n, s in sources if isinstance(s, str) and s in columns]
+        special = [(n, s) for n, s in sources if (n, s) not in present]
+        others = [(c, _key(c)) for c in columns if c not in used] if mapping.other_columns_as_attributes else []
+        return cls(tuple(present), tuple(special), tuple(others), _quick_rows(mapping, dict(present), special, others))
+
+
+def _quick_rows(mapping: ColumnMapping, column: dict[str, str], special: list[tuple[str, Any]],
+                others: list[tuple[str, str]]) -> QuickRows | None:
+    """The fast way for a plan whose every source is a column of the file (sku, title and price included)."""
+    named = [(n, s) for n, s in mapping.attributes.items() if isinstance(n, str) and isinstance(s, str)]
+    if special or len(named) != len(mapping.attributes) or not all(column.get(n) for n in ("sku", "title", "price")):
+        return None
+    return QuickRows(required=(column["sku"], column["title"], column["price"]),
+                     optional=tuple(column.get(n) for n in _OPTIONAL), currency=str(mapping.currency),
+                     separator=mapping.list_separator, path_separator=mapping.category_separator,
+                     named=tuple(named), others=tuple(others))
+
+
+def problem_of(exc: ValidationError) -> RowProblem:
+    """The first error of a failed ProductIn validation, as a RowProblem naming the field."""
+    first = exc.errors()[0]
+    reason = "is required" if first["type"] == "missing" else first["msg"]
+    return RowProblem(".".join(str(p) for p in first["loc"]), reason)
+
+
+def _flag_pairs(flags: Any) -> list[tuple[str, str]]:
+    """(attribute value, column) of a `flags:` source: a mapping, or a list of columns named for their value."""
+    return list(flags.items()) if isinstance(flags, dict) else [(_key(c), c) for c in flags]
 
 
 def slug(text: str) -> str:
@@ -152,30 +203,3 @@ def _key(column: str) -> str:
 
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "y", "x"}
-
-
-def _price(value: Any, currency: str) -> int:
-    if value in (None, ""):
-        raise RowProblem("price", "is missing")
-    text = str(value).strip()
-    parts = text.split()
-    if len(parts) == 2 and parts[1].isalpha():  # Merchant feeds write "15.00 USD"
-        text = parts[0]
-    try:
-        return to_minor(text, currency)
-    except ValueError as exc:
-        raise RowProblem("price", str(exc)) from None
-
-
-def _stock(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    text = str(value).strip().lower()
-    if text in {"in stock", "in_stock", "available"}:
-        return None
-    if text in {"out of stock", "out_of_stock", "sold out"}:
-        return 0
-    try:
-        return int(float(text))
-    except ValueError:
-        raise RowProblem("stock", f"'{value}' is not a whole number or 'in stock'") from None

@@ -21,7 +21,10 @@ def to_minor(amount: str | float | int | Decimal, currency: str) -> int:
         raise ValueError(f"'{amount}' is not a price") from None
     if not value.is_finite() or value < 0:
         raise ValueError(f"'{amount}' is not a price")
-    scaled = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    try:
+        scaled = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds ("1e30")
+        raise ValueError(f"'{amount}' is not a price") from None
     return int(scaled)
 
 
