@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
+from assistant.catalog.bulk import CREATED, UNCHANGED, UPDATED, ProductWriter
 from assistant.catalog.importers import Row, RowError
 from assistant.catalog.mapping import ColumnMapping, RowProblem
-from assistant.catalog.models import Product, ProductIn
+from assistant.catalog.models import Product
+from assistant.catalog.values import Values
 from assistant.catalog.versions import catalog_changed
 from assistant.errors import NotFound
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
+
+BATCH_ROWS = 2000
+"""Distinct SKUs written per batch: a few thousand keep each statement large and memory flat."""
 
 
 @dataclass
@@ -32,65 +38,88 @@ class ImportReport:
         """Rows that are now in the catalog."""
         return self.created + self.updated + self.unchanged
 
+    @property
+    def broken(self) -> bool:
+        """Whether the file itself turned out unreadable (then nothing of it was written)."""
+        return any(error.number == 0 for error in self.errors)
+
 
 def import_products(
-    *, session: Session, site: Site, rows: Iterable[Row | RowError], mapping: ColumnMapping | None = None
+    *, session: Session, site: Site, rows: Iterable[Row | RowError], mapping: ColumnMapping | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
-    """Validate every row, then create or update the good ones by SKU; bad rows are reported."""
+    """Validate every row and create or update the good ones by SKU, a batch at a time; bad rows are reported.
+
+    Rows are read as they are needed, so `rows` may be a file streamed by `importers.read_rows`.
+    A bad row is written in no part; the last good row of a SKU wins. Everything happens in the
+    caller's transaction, inside a savepoint that is rolled back when the file turns out broken
+    part of the way through (a `RowError` numbered 0) or anything raises: an import is applied
+    whole or not at all once the caller commits. `catalog_changed` is recorded once when any
+    product was created or updated.
+    """
     mapping = mapping or ColumnMapping(currency=site.currency)
     report = ImportReport()
-    good: dict[str, ProductIn] = {}
-    for row in rows:
-        if isinstance(row, RowError):
-            report.errors.append(row)
-            continue
-        try:
-            item = mapping.apply(row.data)
-        except RowProblem as exc:
-            report.errors.append(RowError(row.number, exc.field, exc.reason))
-            continue
-        good[item.sku] = item
-    existing = _products_by_sku(session=session, site=site, skus=list(good))
-    for sku, item in good.items():
-        product = existing.get(sku)
-        if product is None:
-            session.add(_new_product(site, item))
-            report.created += 1
-        elif _update(product, item):
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    session.flush()
+    savepoint = _begin_savepoint(session)
+    writer = ProductWriter(session=session, site_id=site.pk, now=utcnow())
+    try:
+        for batch in _batches(rows, mapping, report, batch_rows):
+            writer.write(batch)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if report.broken:
+        savepoint.rollback()
+        return report
+    savepoint.commit()
+    report.created, report.updated, report.unchanged = (writer.counts[k] for k in (CREATED, UPDATED, UNCHANGED))
     if report.created or report.updated:
         catalog_changed(session=session, site_id=site.pk)
+        _expire_loaded(session, site)
     return report
 
 
-def _products_by_sku(*, session: Session, site: Site, skus: list[str]) -> dict[str, Product]:
-    found: dict[str, Product] = {}
-    for start in range(0, len(skus), 500):
-        chunk = skus[start : start + 500]
-        query = select(Product).where(Product.site_id == site.id, Product.sku.in_(chunk))  # type: ignore[attr-defined]
-        found.update((p.sku, p) for p in session.exec(query))
-    return found
+def _batches(rows: Iterable[Row | RowError], mapping: ColumnMapping, report: ImportReport,
+             size: int) -> Iterator[dict[str, Values]]:
+    """Validated rows in batches of `size` distinct SKUs (the last row of a SKU wins); errors go to `report`."""
+    batch: dict[str, Values] = {}
+    for row in rows:
+        if isinstance(row, RowError):
+            report.errors.append(row)
+            if row.number == 0:
+                return
+            continue
+        try:
+            sku, values = mapping.values(row.data)
+        except RowProblem as exc:
+            report.errors.append(RowError(row.number, exc.field, exc.reason))
+            continue
+        batch[sku] = values
+        if len(batch) >= size:
+            yield batch
+            batch = {}
+    if batch:
+        yield batch
 
 
-def _new_product(site: Site, item: ProductIn) -> Product:
-    product = Product(site_id=site.pk, **item.model_dump())
-    product.in_stock = item.stock is None or item.stock > 0
-    return product
+def _begin_savepoint(session: Session) -> SessionTransaction:
+    """A savepoint in the session's transaction; on SQLite the transaction is begun first, IMMEDIATE.
+
+    SQLite's Python driver begins a transaction only before its first write, so a savepoint taken
+    earlier would itself start (and its release commit) the transaction. IMMEDIATE takes the write
+    lock up front: an import reads, then writes, and a read transaction cannot always upgrade.
+    """
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not dbapi.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return session.begin_nested()
 
 
-def _update(product: Product, item: ProductIn) -> bool:
-    changed = False
-    for name, value in item.model_dump().items():
-        if getattr(product, name) != value:
-            setattr(product, name, value)
-            changed = True
-    if changed:
-        product.in_stock = item.stock is None or item.stock > 0
-        product.updated_at = utcnow()
-    return changed
+def _expire_loaded(session: Session, site: Site) -> None:
+    """Products of `site` loaded in this session read their imported values on next access."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Product) and loaded.site_id == site.pk:
+            session.expire(loaded)
 
 
 def get_product(*, session: Session, site: Site, sku: str) -> Product:

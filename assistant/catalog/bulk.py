@@ -1,0 +1,107 @@
+"""Products written in batches, in plain SQL on the session's connection (SQLite or PostgreSQL).
+
+An import creates or updates thousands of products; building an ORM object for each cost more
+than the writing itself (benchmarks/catalog_import.py). Here a batch is one query for the rows
+that exist already, one `executemany` for the new ones and one for the changed ones; rows whose
+values are the same are not written at all. JSON columns are written as `json.dumps` text, exactly
+as SQLAlchemy's JSON type writes them, so a re-import compares text with text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from assistant.catalog.values import JSON_AT, STOCK_AT, VALUE_COLUMNS, Values
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class ProductWriter:
+    """Creates and updates one site's products a batch at a time, in the session's transaction.
+
+    `counts` says how many distinct SKUs were created, updated or left unchanged. A SKU seen again
+    in a later batch is written again (the last row wins) but counted once: as created if it was
+    new, else as updated if any of its rows changed the product.
+    """
+
+    def __init__(self, *, session: Session, site_id: int, now: datetime) -> None:
+        connection = session.connection()
+        self.postgres = connection.dialect.name == "postgresql"
+        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.site_id = site_id
+        self.now: Any = now if self.postgres else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        self.counts: Counter[str] = Counter()
+        self._outcomes: dict[str, str] = {}
+        self.cursor.execute(self._sql("SELECT 1 FROM product WHERE site_id = ? LIMIT 1"), (site_id,))
+        self._site_was_empty = self.cursor.fetchone() is None
+
+    def write(self, batch: dict[str, Values]) -> None:
+        """Create or update every product of `batch` (SKU -> values)."""
+        # Into an empty catalog (a first import) only this import's own SKUs can exist.
+        skus = [s for s in batch if s in self._outcomes] if self._site_was_empty else list(batch)
+        existing = self._existing(skus) if skus else {}
+        created: list[tuple[Any, ...]] = []
+        updated: list[tuple[Any, ...]] = []
+        for sku, values in batch.items():
+            found = existing.get(sku)
+            in_stock = values[STOCK_AT] is None or values[STOCK_AT] > 0
+            if found is None:
+                created.append((self.site_id, sku, *values, in_stock, 0.0, self.now))
+                self._count(sku, CREATED)
+            elif _same(found[1:], values):
+                self._count(sku, UNCHANGED)
+            else:
+                updated.append((*values, in_stock, self.now, found[0]))
+                self._count(sku, UPDATED)
+        if created:
+            self.cursor.executemany(self._sql(_INSERT), created)
+        if updated:
+            self.cursor.executemany(self._sql(_UPDATE), updated)
+
+    def _count(self, sku: str, outcome: str) -> None:
+        before = self._outcomes.get(sku)
+        if before is None or (before == UNCHANGED and outcome == UPDATED):
+            self._outcomes[sku] = outcome
+            self.counts[outcome] += 1
+            if before is not None:
+                self.counts[before] -= 1
+
+    def _existing(self, skus: list[str]) -> dict[str, tuple[Any, ...]]:
+        """SKU -> (id, *VALUE_COLUMNS) of the batch's products that exist."""
+        if self.postgres:
+            self.cursor.execute(_SELECT_PG, (self.site_id, skus))
+            return {row[0]: row[1:] for row in self.cursor.fetchall()}
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(skus), 900):  # an old SQLite takes at most 999 parameters
+            chunk = skus[start:start + 900]
+            self.cursor.execute(_SELECT_SQLITE.format(marks=", ".join("?" * len(chunk))), (self.site_id, *chunk))
+            found.update((row[0], row[1:]) for row in self.cursor.fetchall())
+        return found
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+
+def _same(stored: tuple[Any, ...], values: Values) -> bool:
+    """Whether a stored row holds `values`: JSON compared as text first, then (rarely) as data."""
+    if stored == values:
+        return True
+    if stored[:JSON_AT] != values[:JSON_AT]:
+        return False
+    return all(json.loads(a) == json.loads(b) for a, b in zip(stored[JSON_AT:], values[JSON_AT:], strict=True))
+
+
+_INSERT = (f"INSERT INTO product (site_id, sku, {', '.join(VALUE_COLUMNS)}, in_stock, popularity, updated_at) "
+           f"VALUES ({', '.join('?' * (len(VALUE_COLUMNS) + 5))})")
+_UPDATE = (f"UPDATE product SET {', '.join(f'{c} = ?' for c in VALUE_COLUMNS)}, in_stock = ?, updated_at = ? "
+           "WHERE id = ?")
+_SELECTED = ", ".join(VALUE_COLUMNS[:JSON_AT])
+_SELECT_SQLITE = (f"SELECT sku, id, {_SELECTED}, categories, attributes FROM product "
+                  "WHERE site_id = ? AND sku IN ({marks})")
+_SELECT_PG = (f"SELECT sku, id, {_SELECTED}, categories::text, attributes::text FROM product "
+              "WHERE site_id = %s AND sku = ANY(%s)")
