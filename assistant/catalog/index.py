@@ -30,6 +30,8 @@ from assistant.catalog.versions import Versions, read_versions
 
 MEMO_LIMIT = 1024
 """Cached masks per index (attribute tests of the live flows and rules); cleared whole when full."""
+ANSWERS_LIMIT = 512
+"""Products matching one set of answers, kept per index and stock; cleared whole when full."""
 SHOWN_LIMIT = 8192
 """Products built for results, kept per index and stock; cleared whole when full."""
 FETCH_ROWS = 5000
@@ -82,6 +84,7 @@ class CatalogIndex:
     offsets: np.ndarray
     memo: dict[Any, Any]
     shown: dict[int, Product] = field(default_factory=dict)
+    answered: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -99,6 +102,16 @@ class CatalogIndex:
             self.memo.clear()
         self.memo[key] = value
         return value
+
+    def per_answers(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, remembered under `key` among the last ANSWERS_LIMIT answer sets (apart from the masks:
+        thousands of shoppers' answer sets must not push out what every request needs)."""
+        found = self.answered.get(key)
+        if found is None:
+            if len(self.answered) >= ANSWERS_LIMIT:
+                self.answered.clear()
+            found = self.answered[key] = make()
+        return found
 
     def column(self, name: str) -> Column | None:
         """The attribute `name` (price, rating and category included), if any product has it."""

@@ -142,10 +142,10 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     ranged = [c for c in constraints if any(k.kind == "range" for o in c.options for k in o.criteria)]
     plain = tuple(c for c in constraints if c not in ranged)
     if allowed is None or allowed_key is not None:
-        key = ("stock", "plain", flow.id, allowed_key, plain)
-        kept = index.memo.get(key)
-        if kept is None or kept[0] is not flow:
-            kept = index.remember(key, (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed))))
+        key = (flow.id, allowed_key, plain)
+        kept = index.per_answers(key, lambda: (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed))))
+        if kept[0] is not flow:  # an edited flow is a new object
+            kept = index.answered[key] = (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed)))
         positions = kept[1]
     else:
         positions = np.flatnonzero(_plain_mask(flow, index, plain, allowed))
