@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -99,16 +101,29 @@ def catalog() -> None:
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML file: product field -> source column.")
 def catalog_import(file: Path, site_key: str, mapping: Path | None) -> None:
-    """Import or update products from a CSV, JSON or Google Merchant XML file."""
+    """Import or update products from a CSV, JSON (Lines) or Google Merchant XML file, streamed, in one transaction."""
     with _session() as session:
         target = get_site_by_key(session=session, key=site_key)
         column_mapping = _mapping(mapping, target.currency)
-        report = import_products(session=session, site=target, rows=read_rows(file), mapping=column_mapping)
+        with _progress(file) as advance:
+            rows = read_rows(file, progress=advance)
+            report = import_products(session=session, site=target, rows=rows, mapping=column_mapping)
         for problem in report.errors:
             click.echo(f"{file}: {problem}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.errors)} rows skipped")
     sys.exit(1 if report.errors and not report.accepted else 0)
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar of the bytes of `file` read, on a terminal's stderr; nothing (None) elsewhere."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr,
+                           show_pos=False, show_percent=True, show_eta=True) as bar:
+        yield bar.update
 
 
 def _mapping(path: Path | None, currency: str) -> ColumnMapping:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,39 @@ def test_flows_check_against_the_catalog(tmp_path: Path) -> None:
     assert typo.returncode == 1
     assert typo.stdout.splitlines()[:2] == [f"{flow}:7:107: error: no product has terrain = 'trial'",
                                             "    hint: did you mean 'trail'?"]
+
+
+def test_catalog_import_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
+    assert run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path).returncode == 0
+    feed = tmp_path / "products.csv"
+    feed.write_text("sku,title,price\n" + "".join(f"A{n},Shoe {n},10\n" for n in range(500)))
+    environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COLUMNS": "100"}
+    command = [sys.executable, "-m", "assistant", "catalog", "import", str(feed), "--site", "pk_cli"]
+    terminal, stderr = pty.openpty()  # the bar is a few hundred bytes: the terminal's buffer holds them
+    try:
+        imported = subprocess.run(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environ,
+                                  cwd=tmp_path, timeout=120)
+    finally:
+        os.close(stderr)
+    try:
+        shown = _read_all(terminal)
+    finally:
+        os.close(terminal)
+    assert (imported.returncode, imported.stdout.strip()) == (0, "500 created, 0 updated, 0 unchanged, 0 rows skipped")
+    assert "importing products.csv" in shown and "100%" in shown
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other end is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
