@@ -23,18 +23,42 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from assistant.catalog.models import Product
 from assistant.catalog.money import to_major
 from assistant.catalog.service import testable_attributes
 from assistant.catalog.versions import Versions, read_versions
 
 MEMO_LIMIT = 1024
 """Cached masks per index (attribute tests of the live flows and rules); cleared whole when full."""
-ANSWERS_LIMIT = 512
-"""Products matching one set of answers, kept per index and stock; cleared whole when full."""
+ANSWERS_BYTES = 32 * 2**20
+"""Memory for the products matching recent answer sets, per index and stock; cleared whole when full."""
 SHOWN_LIMIT = 8192
 """Products built for results, kept per index and stock; cleared whole when full."""
 FETCH_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    """A product of the index as results and messages show it: Product's fields, read-only, cheap to build."""
+
+    id: int
+    site_id: int
+    sku: str
+    title: str
+    url: str
+    image: str
+    currency: str
+    price_minor: int
+    categories: list[str]
+    rating: float | None
+    popularity: float
+    in_stock: bool
+    attributes: dict[str, Any]
+    stock: int | None = None
+
+    @property
+    def price(self) -> float:
+        """Price in major units."""
+        return to_major(self.price_minor, self.currency)
 
 
 class Column:
@@ -83,7 +107,7 @@ class CatalogIndex:
     display: bytes
     offsets: np.ndarray
     memo: dict[Any, Any]
-    shown: dict[int, Product] = field(default_factory=dict)
+    shown: dict[int, ProductView] = field(default_factory=dict)
     answered: dict[Any, Any] = field(default_factory=dict)
 
     @property
@@ -103,14 +127,23 @@ class CatalogIndex:
         self.memo[key] = value
         return value
 
-    def per_answers(self, key: Any, make: Callable[[], Any]) -> Any:
-        """`make()`, remembered under `key` among the last ANSWERS_LIMIT answer sets (apart from the masks:
-        thousands of shoppers' answer sets must not push out what every request needs)."""
-        found = self.answered.get(key)
-        if found is None:
-            if len(self.answered) >= ANSWERS_LIMIT:
-                self.answered.clear()
-            found = self.answered[key] = make()
+    def per_answers(self, key: Any, owner: object, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """`make()`, positions of products remembered under `key` while they fit in ANSWERS_BYTES (apart from
+        the masks: thousands of shoppers' answer sets must not push out what every request needs).
+
+        `owner` is the object they were worked out for (a flow): another object under the same key
+        (an edited flow) works them out afresh.
+        """
+        kept = self.answered.get(key)
+        if kept is not None and kept[0] is owner:
+            return kept[1]
+        found = make().astype(np.int32)
+        held = self.answered.setdefault(_HELD, 0) + found.nbytes
+        if held > ANSWERS_BYTES:
+            self.answered.clear()
+            held = found.nbytes
+        self.answered[_HELD] = held
+        self.answered[key] = (owner, found)
         return found
 
     def column(self, name: str) -> Column | None:
@@ -121,8 +154,8 @@ class CatalogIndex:
         """The attributes of one product as flows and rules test them."""
         return {name: col.values[code] for name, col in self.columns.items() if (code := col.codes[position]) >= 0}
 
-    def product(self, position: int) -> Product:
-        """A transient Product for one result (never added to a session; shared, so never changed)."""
+    def product(self, position: int) -> ProductView:
+        """One product as results show it (built once per index and stock, for the products shown)."""
         found = self.shown.get(position)
         if found is None:
             if len(self.shown) >= SHOWN_LIMIT:
@@ -130,15 +163,14 @@ class CatalogIndex:
             found = self.shown[position] = self._product(position)
         return found
 
-    def _product(self, position: int) -> Product:
+    def _product(self, position: int) -> ProductView:
         title, url, image, categories = json.loads(self.display[self.offsets[position]:self.offsets[position + 1]])
         rating = self.rating[position]
         attrs = {k: v for k, v in self.attrs(position).items() if k not in ("price", "rating", "category")}
-        return Product(id=int(self.ids[position]), site_id=self.site_id, sku=self.skus[position], title=title,
-                       url=url, image=image, currency=self.currency[position],
-                       price_minor=int(self.price_minor[position]), categories=categories,
-                       rating=None if math.isnan(rating) else float(rating), attributes=attrs,
-                       in_stock=bool(self.in_stock[position]), popularity=float(self.popularity[position]))
+        return ProductView(int(self.ids[position]), self.site_id, self.skus[position], title, url, image,
+                           self.currency[position], int(self.price_minor[position]), categories,
+                           None if math.isnan(rating) else float(rating), float(self.popularity[position]),
+                           bool(self.in_stock[position]), attrs)
 
     def positions(self, skus: Iterable[str]) -> np.ndarray:
         """Positions of the given SKUs that the catalog has."""
@@ -264,6 +296,8 @@ class _Builder:
 
 
 _MISSING = array("i", [-1])
+_HELD = object()
+"""The key under which `answered` counts the bytes it holds."""
 
 
 def _key(value: Any) -> Any:

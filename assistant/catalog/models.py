@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
@@ -66,6 +66,29 @@ class Product(ProductBase, table=True):
         return to_major(self.price_minor, self.currency)
 
 
+class Listed(Protocol):
+    """What showing and ranking read of a product: a stored Product, or a catalog index's ProductView."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def categories(self) -> list[str]: ...
+    @property
+    def rating(self) -> float | None: ...
+    @property
+    def popularity(self) -> float: ...
+    @property
+    def price(self) -> float: ...
+
+
 class ProductPublic(SQLModel):
     """What the widget may see of a product."""
 
@@ -79,7 +102,7 @@ class ProductPublic(SQLModel):
     rating: float | None
 
     @classmethod
-    def of(cls, product: Product) -> ProductPublic:
+    def of(cls, product: Listed) -> ProductPublic:
         """The public shape of `product`."""
         return cls(
             sku=product.sku,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.catalog.models import Product
+from assistant.catalog.models import Listed, Product
 from assistant.catalog.service import attribute_items
 from assistant.flows import criteria
 from assistant.flows.answers import Answers
@@ -21,7 +21,7 @@ MAX_REASONS = 3
 class Candidate:
     """A product as the engine sees it: its attributes flattened into one mapping."""
 
-    product: Product
+    product: Listed
     attrs: dict[str, Any]
 
     @classmethod
@@ -42,7 +42,7 @@ class Reason:
 class Match:
     """One ranked result."""
 
-    product: Product
+    product: Listed
     score: float
     reasons: list[Reason]
     misses: list[str] = field(default_factory=list)

@@ -143,10 +143,7 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     plain = tuple(c for c in constraints if c not in ranged)
     if allowed is None or allowed_key is not None:
         key = (flow.id, allowed_key, plain)
-        kept = index.per_answers(key, lambda: (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed))))
-        if kept[0] is not flow:  # an edited flow is a new object
-            kept = index.answered[key] = (flow, np.flatnonzero(_plain_mask(flow, index, plain, allowed)))
-        positions = kept[1]
+        positions = index.per_answers(key, flow, lambda: np.flatnonzero(_plain_mask(flow, index, plain, allowed)))
     else:
         positions = np.flatnonzero(_plain_mask(flow, index, plain, allowed))
     for constraint in ranged:

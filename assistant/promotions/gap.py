@@ -2,7 +2,7 @@
 
 The candidates come from the site's catalog index: its in-stock products sorted by price once per
 index and stock (SKU order among equal prices), cut to the gap's band with a binary search, so a
-request reads no product table and builds a Product only for the at most POOL candidates.
+request reads no product table and builds a product view only for the at most POOL candidates.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.catalog.index import CatalogIndex
+from assistant.catalog.index import CatalogIndex, ProductView
 from assistant.catalog.models import Product
 from assistant.promotions.snapshot import VisitorSnapshot
 
@@ -22,11 +22,15 @@ BAND = 2
 POOL = 30
 
 
+Shown = Product | ProductView
+"""A stored product (tests, scripts) or the catalog index's view of one (requests)."""
+
+
 @dataclass(frozen=True)
 class GapPick:
     """The product that closes the gap, the gap it closes and by how much it overshoots (minor units)."""
 
-    product: Product
+    product: Shown
     gap_minor: int
     over_minor: int
 
@@ -38,12 +42,12 @@ def free_shipping_gap(cart_value_minor: int, threshold_minor: int | None) -> int
     return max(0, threshold_minor - cart_value_minor)
 
 
-def available(product: Product) -> bool:
+def available(product: Shown) -> bool:
     """Whether a product can be bought now."""
     return product.in_stock and (product.stock is None or product.stock > 0)
 
 
-def gap_product(*, candidates: Sequence[Product], gap: int, snapshot: VisitorSnapshot) -> GapPick | None:
+def gap_product(*, candidates: Sequence[Shown], gap: int, snapshot: VisitorSnapshot) -> GapPick | None:
     """The in-stock product not in the cart that closes `gap` best: the cheapest at or above it, and
     among those within BAND times the gap, the one fitting the visitor's quiz answers and views most."""
     if gap <= 0:
@@ -59,7 +63,7 @@ def gap_product(*, candidates: Sequence[Product], gap: int, snapshot: VisitorSna
     return GapPick(best, gap, best.price_minor - gap)
 
 
-def relevance(product: Product, snapshot: VisitorSnapshot) -> int:
+def relevance(product: Shown, snapshot: VisitorSnapshot) -> int:
     """How well a product fits what the visitor told (quiz answers) and did (views, cart categories)."""
     answers = {str(v) for flow in snapshot.quiz.values() for value in flow.values() for v in _listed(value)}
     values = {str(v) for value in product.attributes.values() for v in _listed(value)}
@@ -69,7 +73,7 @@ def relevance(product: Product, snapshot: VisitorSnapshot) -> int:
     return score
 
 
-def gap_candidates(*, index: CatalogIndex, gap: int) -> list[Product]:
+def gap_candidates(*, index: CatalogIndex, gap: int) -> list[Shown]:
     """In-stock products of the index priced within the band above `gap` (at most POOL, cheapest first,
     then by SKU), or else the POOL cheapest above the band."""
     order, prices = by_price(index)

@@ -16,7 +16,7 @@ from assistant.errors import Invalid
 from assistant.promotions.attention import room_for
 from assistant.promotions.caps import capped, dismissed
 from assistant.promotions.events import ref_for
-from assistant.promotions.gap import available, free_shipping_gap, gap_candidates, gap_product
+from assistant.promotions.gap import Shown, available, free_shipping_gap, gap_candidates, gap_product
 from assistant.promotions.history import History, load_history
 from assistant.promotions.live import CampaignCache, LiveCampaign, LiveVariant
 from assistant.promotions.models import PLACEMENTS, VariantIn
@@ -145,7 +145,7 @@ class _LazyContext:
 
 def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings,
                     recommended: Sequence[Product] | None = None, *, with_items: bool = True,
-                    catalogs: CatalogIndexes | None = None) -> tuple[MessageContext, list[Product]]:
+                    catalogs: CatalogIndexes | None = None) -> tuple[MessageContext, list[Shown]]:
     """The values a message sees for this visitor, and the products behind its `items` (if asked for;
     the gap's product from the site's index in `catalogs`, as `choose` says)."""
     currency = snapshot.currency
@@ -160,9 +160,9 @@ def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, set
 
 
 def _items(session: Session, site: Site, snapshot: VisitorSnapshot, gap: int, limit: int,
-           recommended: Sequence[Product] | None, catalogs: CatalogIndexes | None) -> list[Product]:
+           recommended: Sequence[Product] | None, catalogs: CatalogIndexes | None) -> list[Shown]:
     pool = list(recommended) if recommended is not None else _viewed(session, site, snapshot, limit)
-    picked = []
+    picked: list[Shown] = []
     if gap > 0:
         index = _index(session, site, catalogs)
         pick = gap_product(candidates=[*pool, *gap_candidates(index=index, gap=gap)], gap=gap, snapshot=snapshot)
@@ -185,7 +185,7 @@ def _viewed(session: Session, site: Site, snapshot: VisitorSnapshot, limit: int)
     return [found[s] for s in skus if s in found]
 
 
-def _item_json(product: Product) -> dict[str, Any]:
+def _item_json(product: Shown) -> dict[str, Any]:
     return {"sku": product.sku, "title": product.title, "price": to_major(product.price_minor, product.currency),
             "currency": product.currency, "url": product.url, "image": product.image}
 
