@@ -99,16 +99,15 @@ def read_csv(path: Path, *, progress: Progress | None = None) -> Iterator[Row | 
                 return
             width = len(header)
             for values in reader:
-                if not values:
-                    continue  # a blank line is no record (as csv.DictReader has it)
                 number += 1
-                if len(values) > width:
+                if len(values) == width and values:
+                    yield Row(number, dict(zip(header, values)))  # noqa: B905  (lengths checked)
+                elif not values:
+                    number -= 1  # a blank line is no record (as csv.DictReader has it)
+                elif len(values) > width:
                     yield RowError(number, None, "has more values than the header has columns")
-                    continue
-                record: dict[str, Any] = dict(zip(header, values, strict=False))
-                if len(values) < width:
-                    record.update(dict.fromkeys(header[len(values):]))
-                yield Row(number, record)
+                else:
+                    yield Row(number, {**dict.fromkeys(header), **dict(zip(header, values))})  # noqa: B905
         except (csv.Error, UnicodeDecodeError) as exc:
             yield RowError(0, None, f"not a readable CSV file: {exc}{_after(number)}")
 
