@@ -12,7 +12,7 @@ from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.flows import quiz as quizzes
-from assistant.flows.models import QuizSession
+from assistant.flows.quiz_store import StoredQuiz
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
 from assistant.recommend.merch import load_rules
@@ -73,6 +73,6 @@ def results(quiz_id: str) -> Response:
     return jsonify(results_public(quiz.id, result, explain=flow.results.explain))
 
 
-def _load(quiz_id: str) -> tuple[QuizSession, Flow]:
+def _load(quiz_id: str) -> tuple[StoredQuiz, Flow]:
     quiz = quizzes.get_quiz(session=get_session(), site=current_site(), quiz_id=quiz_id)
     return quiz, get_registry().get(quiz.flow_id)

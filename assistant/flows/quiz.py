@@ -15,19 +15,18 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question, progress
 from assistant.flows.engine import ResultSet, candidates, results
-from assistant.flows.models import QuizSession
+from assistant.flows.quiz_store import StoredQuiz, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
 from assistant.recommend.effects import rule_factors, rule_weight
 from assistant.recommend.merch import Rule
 from assistant.sites.models import Site
-from assistant.timeutil import utcnow
 
 
 @dataclass
 class QuizState:
     """Where a quiz stands: the next question (None when done) and progress."""
 
-    quiz: QuizSession
+    quiz: StoredQuiz
     flow: Flow
     question: Question | None
     answered: int
@@ -41,21 +40,19 @@ class QuizState:
 
 def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "") -> QuizState:
     """Open a quiz session for `flow`."""
-    quiz = QuizSession(site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page[:2000])
-    session.add(quiz)
-    session.flush()
+    quiz = insert_quiz(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page)
     return state_of(quiz, flow)
 
 
-def get_quiz(*, session: Session, site: Site, quiz_id: str) -> QuizSession:
+def get_quiz(*, session: Session, site: Site, quiz_id: str) -> StoredQuiz:
     """The quiz session `quiz_id` of `site`, or NotFound."""
-    quiz = session.get(QuizSession, quiz_id) if len(quiz_id) <= 32 else None
+    quiz = find_quiz(session, quiz_id) if len(quiz_id) <= 32 else None
     if quiz is None or quiz.site_id != site.id:
         raise NotFound(f"no quiz session '{quiz_id}'", field="quiz")
     return quiz
 
 
-def answer_quiz(*, session: Session, quiz: QuizSession, flow: Flow, question_id: Any, value: Any) -> QuizState:
+def answer_quiz(*, session: Session, quiz: StoredQuiz, flow: Flow, question_id: Any, value: Any) -> QuizState:
     """Record the answer to `question_id` (changing an earlier answer drops the later ones)."""
     if not isinstance(question_id, str):
         raise Invalid("must be a question id", field="question")
@@ -64,7 +61,7 @@ def answer_quiz(*, session: Session, quiz: QuizSession, flow: Flow, question_id:
     return state_of(quiz, flow)
 
 
-def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
+def go_back(*, session: Session, quiz: StoredQuiz, flow: Flow) -> QuizState:
     """Forget the last answer, so its question is asked again."""
     answers = stored_answers(quiz, flow)
     if not answers:
@@ -73,7 +70,7 @@ def go_back(*, session: Session, quiz: QuizSession, flow: Flow) -> QuizState:
     return state_of(quiz, flow)
 
 
-def quiz_results(*, index: CatalogIndex, quiz: QuizSession, flow: Flow, rules: Sequence[Rule] = ()) -> ResultSet:
+def quiz_results(*, index: CatalogIndex, quiz: StoredQuiz, flow: Flow, rules: Sequence[Rule] = ()) -> ResultSet:
     """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement."""
     return ranking.rank(flow, stored_answers(quiz, flow), index, rules)
 
@@ -101,14 +98,14 @@ def rank(flow: Flow, answers: Answers, products: list[Product], rules: Sequence[
     return replace(found, items=[m for _, _, m in weighted[:flow.results.count]])
 
 
-def state_of(quiz: QuizSession, flow: Flow) -> QuizState:
+def state_of(quiz: StoredQuiz, flow: Flow) -> QuizState:
     """The current state of `quiz` under `flow`."""
     answers = stored_answers(quiz, flow)
     answered, total = progress(flow, answers)
     return QuizState(quiz, flow, next_question(flow, answers), answered, total)
 
 
-def stored_answers(quiz: QuizSession, flow: Flow) -> Answers:
+def stored_answers(quiz: StoredQuiz, flow: Flow) -> Answers:
     """The stored answers replayed against the live flow; an answer the flow no longer takes ends them."""
     return replay(flow, quiz.answers)
 
@@ -125,9 +122,6 @@ def replay(flow: Flow, stored: list[list[Any]]) -> Answers:
     return replayed
 
 
-def _save(session: Session, quiz: QuizSession, flow: Flow, answers: Answers) -> None:
+def _save(session: Session, quiz: StoredQuiz, flow: Flow, answers: Answers) -> None:
     quiz.answers = [[qid, value] for qid, value in answers]
-    quiz.finished = next_question(flow, answers) is None
-    quiz.updated_at = utcnow()
-    session.add(quiz)
-    session.flush()
+    save_answers(session, quiz, finished=next_question(flow, answers) is None)
