@@ -135,17 +135,20 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
               allowed_key: object) -> tuple[np.ndarray, list[Constraint]]:
     """Positions meeting every constraint not dropped, and the constraints dropped to get any.
 
-    The usual case needs no relaxation: the products meeting the answers without a range (remembered
-    per answer set) are narrowed by the ranges alone. Only when that leaves nothing is every mask
-    worked out for the greedy relaxation of `satisfy`.
+    The usual case needs no relaxation: the answers narrow the flow's products one at a time, in the
+    order given, each step remembered per answers so far (shoppers share their first answers, so a
+    new answer set mostly narrows a short list), ranges last. Only when that leaves nothing is every
+    mask worked out for the greedy relaxation of `satisfy`.
     """
     ranged = [c for c in constraints if any(k.kind == "range" for o in c.options for k in o.criteria)]
     plain = tuple(c for c in constraints if c not in ranged)
-    if allowed is None or allowed_key is not None:
-        key = (flow.id, allowed_key, plain)
-        positions = index.per_answers(key, flow, lambda: np.flatnonzero(_plain_mask(flow, index, plain, allowed)))
-    else:
-        positions = np.flatnonzero(_plain_mask(flow, index, plain, allowed))
+    remember = allowed is None or allowed_key is not None
+    positions = _pool_positions(flow, index, allowed, allowed_key, remember)
+    for depth in range(len(plain)):
+        def narrow(before: np.ndarray = positions, constraint: Constraint = plain[depth]) -> np.ndarray:
+            return before[_passes_at(index, constraint, before)]
+        positions = index.per_answers((flow.id, allowed_key, plain[:depth + 1]), flow, narrow) if remember \
+            else narrow()
     for constraint in ranged:
         positions = positions[_passes_at(index, constraint, positions)]
     if positions.size or not constraints:
@@ -155,12 +158,12 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     return np.flatnonzero(matching), dropped
 
 
-def _plain_mask(flow: Flow, index: CatalogIndex, plain: tuple[Constraint, ...],
-                allowed: np.ndarray | None) -> np.ndarray:
-    mask = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
-    for constraint in plain:
-        mask = mask & constraint_mask(index, constraint)
-    return mask
+def _pool_positions(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key: object,
+                    remember: bool) -> np.ndarray:
+    """Positions of the flow's in-stock products (of `allowed`, which `key` names when `remember`)."""
+    def make() -> np.ndarray:
+        return np.flatnonzero(scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed)
+    return index.per_answers((flow.id, key, ()), flow, make) if remember else make()
 
 
 def satisfy(index: CatalogIndex, pool: np.ndarray,
