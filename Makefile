@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint
+.PHONY: demo test lint constraints
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
 demo: $(BIN)/.installed  ## install, then serve the demo shop with the assistant (SQLite)
@@ -16,7 +16,15 @@ demo: $(BIN)/.installed  ## install, then serve the demo shop with the assistant
 
 test: $(BIN)/.installed  ## install, then run the whole test suite
 	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/mypy
+
+constraints:  ## re-pin: the newest versions pyproject.toml allows, installed into a fresh venv
+	rm -rf $(VENV)-pin && $(PYTHON) -m venv $(VENV)-pin && $(VENV)-pin/bin/pip install --quiet --upgrade pip
+	$(VENV)-pin/bin/pip install --quiet -e ".[test]"
+	{ sed -n '1,3p' constraints.txt; $(VENV)-pin/bin/pip freeze --all --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf $(VENV)-pin
