@@ -107,7 +107,7 @@ def catalog_import(file: Path, site_key: str, mapping: Path | None) -> None:
         column_mapping = _mapping(mapping, target.currency)
         with _progress(file) as advance:
             rows = read_rows(file, progress=advance)
-            report = import_products(session=session, site=target, rows=rows, mapping=column_mapping, parallel=True)
+            report = import_products(session=session, site=target, rows=rows, mapping=column_mapping)
         for problem in report.errors:
             click.echo(f"{file}: {problem}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "

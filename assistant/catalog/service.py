@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
-from assistant.catalog.batches import batches, batches_in_child, can_fork
 from assistant.catalog.bulk import CREATED, UNCHANGED, UPDATED, ProductWriter
 from assistant.catalog.importers import Row, RowError
-from assistant.catalog.mapping import ColumnMapping
+from assistant.catalog.mapping import ColumnMapping, RowProblem
 from assistant.catalog.models import Product
+from assistant.catalog.values import Values
 from assistant.catalog.versions import catalog_changed
 from assistant.errors import NotFound
 from assistant.sites.models import Site
@@ -46,7 +46,7 @@ class ImportReport:
 
 def import_products(
     *, session: Session, site: Site, rows: Iterable[Row | RowError], mapping: ColumnMapping | None = None,
-    batch_rows: int = BATCH_ROWS, parallel: bool = False,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
     """Validate every row and create or update the good ones by SKU, a batch at a time; bad rows are reported.
 
@@ -55,19 +55,15 @@ def import_products(
     caller's transaction, inside a savepoint that is rolled back when the file turns out broken
     part of the way through (a `RowError` numbered 0) or anything raises: an import is applied
     whole or not at all once the caller commits. `catalog_changed` is recorded once when any
-    product was created or updated. `parallel` reads and validates the rows in a forked child
-    process while this one writes (see catalog/batches.py): for commands, not server workers.
+    product was created or updated.
     """
     mapping = mapping or ColumnMapping(currency=site.currency)
     report = ImportReport()
     savepoint = _begin_savepoint(session)
     writer = ProductWriter(session=session, site_id=site.pk, now=utcnow())
-    made = batches_in_child if parallel and can_fork() else batches
     try:
-        for batch, errors in made(rows, mapping, batch_rows):
-            report.errors += errors
-            if batch and not report.broken:
-                writer.write(batch)
+        for batch in _batches(rows, mapping, report, batch_rows):
+            writer.write(batch)
     except BaseException:
         savepoint.rollback()
         raise
@@ -80,6 +76,29 @@ def import_products(
         catalog_changed(session=session, site_id=site.pk)
         _expire_loaded(session, site)
     return report
+
+
+def _batches(rows: Iterable[Row | RowError], mapping: ColumnMapping, report: ImportReport,
+             size: int) -> Iterator[dict[str, Values]]:
+    """Validated rows in batches of `size` distinct SKUs (the last row of a SKU wins); errors go to `report`."""
+    batch: dict[str, Values] = {}
+    for row in rows:
+        if isinstance(row, RowError):
+            report.errors.append(row)
+            if row.number == 0:
+                return
+            continue
+        try:
+            sku, values = mapping.values(row.data)
+        except RowProblem as exc:
+            report.errors.append(RowError(row.number, exc.field, exc.reason))
+            continue
+        batch[sku] = values
+        if len(batch) >= size:
+            yield batch
+            batch = {}
+    if batch:
+        yield batch
 
 
 def _begin_savepoint(session: Session) -> SessionTransaction:
