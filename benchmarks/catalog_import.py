@@ -15,11 +15,10 @@ in a child process of its own so its peak RSS is its own:
 - **re-import, changed**: a feed in which every product's price and stock changed (every row updated).
 
 Times are wall seconds of the command itself (the child's interpreter start and imports are not
-counted, and neither is the baseline's untimed preparation), and the CPU seconds this process
-and its own children (the import's reader process) spent in them: the database server's are not
-counted, so on PostgreSQL only the wall ratio compares. Peak RSS is the child's `ru_maxrss`,
-imports included, and that of the import's reader process. The ratio is each step's seconds over
-the plain insert's. The machines are shared: `--runs 3` repeats everything on fresh databases and
+counted, and neither is the baseline's untimed preparation), and the CPU seconds the child
+spent in them: the database server's are not counted, so on PostgreSQL only the wall ratio
+compares. Peak RSS is the child's `ru_maxrss`, imports included. The ratio is each step's seconds
+over the plain insert's. The machines are shared: `--runs 3` repeats everything on fresh databases and
 prints the median ratios.
 """
 
@@ -90,14 +89,14 @@ def write_csv(path: Path, rows: int, revision: int = 0) -> Path:
     return path
 
 
-def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its children that ended."""
-    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
-                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+    """CPU seconds of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child_import(file: str) -> dict[str, Any]:
@@ -110,8 +109,7 @@ def child_import(file: str) -> dict[str, Any]:
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "code": code, "rss_before_mb": before,
-            "reader_mb": _rss_mb(resource.RUSAGE_CHILDREN)}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "code": code, "rss_before_mb": before}
 
 
 def child_baseline(file: str, url: str) -> dict[str, Any]:
@@ -151,7 +149,7 @@ def child_baseline(file: str, url: str) -> dict[str, Any]:
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     connection.close()
     engine.dispose()
-    return {"seconds": seconds, "cpu": cpu, "code": 0, "rss_before_mb": before, "reader_mb": 0.0}
+    return {"seconds": seconds, "cpu": cpu, "code": 0, "rss_before_mb": before}
 
 
 def run_child(step: str, file: Path, url: str) -> dict[str, Any]:
@@ -190,12 +188,12 @@ def report(backend: str, results: list[tuple[str, dict[str, Any]]]) -> None:
     """Print one backend's table (markdown)."""
     base, base_cpu = results[0][1]["seconds"], results[0][1]["cpu"]
     print(f"\n{backend}, load average {os.getloadavg()[0]:.1f}\n"
-          "| step | seconds | ratio | CPU s | CPU ratio | peak RSS MB (at start; reader) | output |")
+          "| step | seconds | ratio | CPU s | CPU ratio | peak RSS MB (at start) | output |")
     print("|---|---|---|---|---|---|---|")
     for name, result in results:
         print(f"| {name} | {result['seconds']:.2f} | {result['seconds'] / base:.2f} | {result['cpu']:.2f} | "
-              f"{result['cpu'] / base_cpu:.2f} | {result['peak_mb']:.0f} ({result['rss_before_mb']:.0f}; "
-              f"{result['reader_mb']:.0f}) | {result['output']} |")
+              f"{result['cpu'] / base_cpu:.2f} | {result['peak_mb']:.0f} ({result['rss_before_mb']:.0f}) | "
+              f"{result['output']} |")
 
 
 def main() -> None:
