@@ -162,3 +162,12 @@ def test_the_report_counts_rows(session: Session, site: Site) -> None:
     report = import_products(session=session, site=site, rows=[row(1, "B1"), row(2, "B2"), row(3, "B3", "x")])
     assert report == ImportReport(created=2, errors=[RowError(3, "price", "'x' is not a price")])
     assert report.accepted == 2 and not report.broken
+
+
+def test_ratings_that_are_not_finite_are_imported(session: Session, site: Site) -> None:
+    rows = [row(1, "R1", rating="nan"), row(2, "R2", rating="inf"), row(3, "R3", rating="4.5")]
+    assert import_products(session=session, site=site, rows=rows).created == 3
+    again = [row(1, "R1", "11", rating="-inf"), row(2, "R2", "11", rating="nan")]
+    assert import_products(session=session, site=site, rows=again).updated == 2
+    session.commit()
+    assert get_product(session=session, site=site, sku="R3").rating == 4.5
