@@ -27,7 +27,7 @@ from assistant.flows.paths import MAX_PATHS, choices
 from assistant.flows.schema import Flow, Question
 
 Bits = np.ndarray
-"""A set of products: bit i of the packed uint64 words is product position i."""
+"""A set of products: one bit a product position, packed (`pack`) into uint64 words."""
 
 
 @dataclass
@@ -37,6 +37,10 @@ class EmptyPaths:
     keep: int
     first: list[Answers] = field(default_factory=list)
     count: int = 0
+    expanded: int = 0
+    """Nodes whose answers were tried (the rest of the nodes the cap counts were skipped whole)."""
+    skipped: int = 0
+    """Nodes counted toward the cap inside subtrees that cannot end empty, without a visit."""
 
     def add(self, answers: Answers) -> None:
         """Count a path; keep it if it is among the first."""
@@ -60,7 +64,7 @@ class _Walk:
         self.steps: dict[tuple[int, int], Bits] = {}
         self.alone: dict[tuple[int, int], bool] = {}
         self.open: dict[frozenset[str], Bits | None] = {}
-        self.sizes: dict[Any, int] = {}
+        self.sizes = TreeSizes(flow)
 
     def run(self, found: EmptyPaths) -> EmptyPaths:
         """Walk from the first question, reporting into `found`."""
@@ -71,9 +75,11 @@ class _Walk:
         while stack and budget > 0:
             answers, remaining, skipped = stack.pop()
             if skipped:  # the nodes of a subtree that cannot end empty, visited as if one by one
+                found.skipped += min(skipped, budget)
                 budget -= min(skipped, budget)
                 continue
             budget -= 1
+            found.expanded += 1
             question = next_question(self.flow, answers)
             if question is None:
                 continue
@@ -107,7 +113,7 @@ class _Walk:
     def _settled(self, path: Answers, left: Bits) -> int:
         """The node count of the subtree under `path` if no later answer can empty `left`, else 0."""
         open_ = self._open(frozenset(qid for qid, _ in path))
-        return self._size(path) if open_ is not None and (open_ & left).any() else 0
+        return self.sizes(path) if open_ is not None and (open_ & left).any() else 0
 
     def _open(self, answered: frozenset[str]) -> Bits | None:
         """Products passing every answer of every question not in `answered` (None: no product)."""
@@ -120,20 +126,29 @@ class _Walk:
             self.open[answered] = bits if bits.any() else None
         return self.open[answered]
 
-    def _size(self, answers: Answers) -> int:
-        """How many nodes the walk visits under `answers` when no answer empties the set."""
+
+class TreeSizes:
+    """How many nodes a walk visits under some answers when no answer empties the set: the size of the
+    flow's tree of answers there, remembered by what it depends on."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self.known: dict[Any, int] = {}
+
+    def __call__(self, answers: Answers) -> int:
+        """The node count of the answer tree under `answers` (itself included)."""
         key = self._shape(answers)
-        size = self.sizes.get(key)
+        size = self.known.get(key)
         if size is None:
             question = next_question(self.flow, answers)
             size = 1 if question is None else 1 + sum(
-                self._size([*answers, (question.id, value)]) for value in choices(question))
-            self.sizes[key] = size
+                self([*answers, (question.id, value)]) for value in choices(question))
+            self.known[key] = size
         return size
 
     def _shape(self, answers: Answers) -> tuple[frozenset[str], tuple[tuple[str, Any], ...]]:
-        """What the rest of the walk under `answers` depends on: which questions are answered, and
-        the answers that the `when` of a question still to come reads."""
+        """What the tree under `answers` depends on: which questions are answered, and the answers
+        that the `when` of a question still to come reads."""
         given = dict(answers)
         read = set().union(*(q.when for q in self.flow.questions if q.id not in given))
         return frozenset(given), tuple((qid, _frozen(given[qid])) for qid in sorted(read) if qid in given)

@@ -27,7 +27,7 @@ from tests.flows import catalog_checks_reference as reference
 from tests.flows.test_ranking_differential import NAMES, WORDS, catalogs, product_of
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "300"))
-CAPS = [1, 2, 3, 5, 8, 13, 40, reference.MAX_PATHS]
+CAPS = [1, 2, 3, 5, 8, 13, 40, 150, reference.MAX_PATHS]
 
 
 def catalog_values(rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
@@ -90,7 +90,8 @@ def flow_files(draw: st.DrawFn, known: dict[str, list[Any]]) -> str:
         if draw(st.booleans()):
             question["optional"] = True
         if kind in ("single", "multi"):
-            question["answers"] = [answer(draw, known, sloppy, i) for i in range(draw(st.integers(1, 5)))]
+            loose = draw(st.integers(0, 3)) == 0  # no answer filters: nothing later can empty a set here
+            question["answers"] = [answer(draw, known, sloppy, loose, i) for i in range(draw(st.integers(1, 5)))]
         else:
             lo = draw(st.integers(0, 200))
             question.update(field=draw(st.sampled_from(fields)), min=lo,
@@ -106,10 +107,10 @@ def flow_files(draw: st.DrawFn, known: dict[str, list[Any]]) -> str:
     return yaml.safe_dump({"id": "f", "title": "Flow", "scope": scope, "questions": questions}, sort_keys=False)
 
 
-def answer(draw: st.DrawFn, known: dict[str, list[Any]], sloppy: bool, number: int) -> dict[str, Any]:
-    """One answer: a filter (most often), a boost, both, or neither (then mostly neutral)."""
+def answer(draw: st.DrawFn, known: dict[str, list[Any]], sloppy: bool, loose: bool, number: int) -> dict[str, Any]:
+    """One answer: a filter (most often, never when `loose`), a boost, both, or neither (then mostly neutral)."""
     found: dict[str, Any] = {"id": f"a{number}", "text": f"Answer {number}"}
-    if draw(st.integers(0, 3)):
+    if not loose and draw(st.integers(0, 3)):
         found["filter"] = draw(specs(known, sloppy))
     if draw(st.integers(0, 3)) == 0:
         found["boost"] = draw(specs(known, sloppy, weight=True))
