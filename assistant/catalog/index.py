@@ -192,8 +192,8 @@ _SELECT = ("SELECT id, sku, title, url, image, price_minor, currency, categories
 def build_index(connection: Connection, site_id: int) -> CatalogIndex:
     """Read the site's products once, streaming, into a new index."""
     versions = read_versions(connection, site_id)
-    rows = connection.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(
-        text(_SELECT), {"site": site_id})
+    rows = connection.execute(text(_SELECT), {"site": site_id},  # options for this statement, not the connection
+                              execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
     return index_of_rows(site_id, rows, versions)
 
 
