@@ -52,7 +52,7 @@ HEADER = ["sku", "title", "description", "price", "categories", "stock", "rating
           "sizes", "material", "weight_g", "gender", "terrain", "season"]
 
 
-def product(rng: random.Random, number: int, revision: int) -> list[str]:
+def product(number: int, revision: int) -> list[str]:
     """One CSV record; `revision` > 0 changes its price and stock (and nothing else)."""
     base = random.Random(number)  # the same product in every revision
     price = round(base.uniform(5, 400), 2) + revision * 1.0
@@ -80,12 +80,11 @@ def write_csv(path: Path, rows: int, revision: int = 0) -> Path:
     """A product feed of `rows` records."""
     import csv
 
-    rng = random.Random(revision)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for number in range(1, rows + 1):
-            writer.writerow(product(rng, number, revision))
+            writer.writerow(product(number, revision))
     return path
 
 
