@@ -12,7 +12,11 @@ from sqlalchemy.engine import Engine
 from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
-DOMAIN = ["sites", "catalog", "flows", "tracking", "recommend", "users", "promotions", "analytics"]
+DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics"]
+BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merchandising": ("flows", "recommend"),
+         "flows": ("recommend", "promotions")}
+"""What each package must not import: the packages above it (DESIGN.md: merchandising below flows and
+recommend, which both use its rules and criteria)."""
 
 
 def imports_of(path: Path) -> set[str]:
@@ -31,6 +35,13 @@ def test_domain_packages_do_not_touch_requests_or_blueprints() -> None:
             bad = {n for n in imports_of(path) if n in {"flask.request", "flask.g", "flask.session"}
                    or n.startswith(("assistant.api", "assistant.admin", "assistant.demo"))}
             assert not bad, f"{path.name} imports {bad}"
+
+
+def test_packages_do_not_import_the_packages_above_them() -> None:
+    for package, above in BELOW.items():
+        for path in (PACKAGE / package).glob("*.py"):
+            bad = {n for n in imports_of(path) if n.startswith(tuple(f"assistant.{a}" for a in above))}
+            assert not bad, f"{package}/{path.name} imports {bad}"
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:

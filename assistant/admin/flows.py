@@ -17,7 +17,7 @@ from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
-from assistant.recommend.merch import load_rules
+from assistant.merchandising.rules import load_rules
 from assistant.sites.models import Site
 
 

@@ -15,7 +15,7 @@ from assistant.flows import quiz as quizzes
 from assistant.flows.quiz_store import StoredQuiz
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
-from assistant.recommend.merch import load_rules
+from assistant.merchandising.rules import load_rules
 
 
 @bp.post("/quiz")

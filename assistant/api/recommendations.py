@@ -13,8 +13,8 @@ from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
+from assistant.merchandising.rules import load_rules
 from assistant.promotions.settings import get_settings
-from assistant.recommend.merch import load_rules
 from assistant.recommend.service import placement_named, recommend_for
 from assistant.recommend.shopper import Shopper, shopper_context
 from assistant.timeutil import utcnow

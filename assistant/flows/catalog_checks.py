@@ -17,12 +17,13 @@ import numpy as np
 from assistant.catalog.index import CatalogIndex
 from assistant.catalog.index_vocabulary import vocabulary_of
 from assistant.catalog.service import Vocabulary
-from assistant.flows import criteria, ranking
+from assistant.flows import ranking
 from assistant.flows.answers import Answers
 from assistant.flows.empty_paths import empty_paths
 from assistant.flows.loader import Locator
 from assistant.flows.problems import Problem
 from assistant.flows.schema import Flow
+from assistant.merchandising import criteria
 
 COVERAGE_WARNING = 0.9
 MAX_EMPTY_PATHS = 5

@@ -6,11 +6,11 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from assistant.flows import criteria
 from assistant.flows.loader import Locator
 from assistant.flows.paths import MAX_PATHS, walk
 from assistant.flows.problems import Problem
 from assistant.flows.schema import Flow
+from assistant.merchandising import criteria
 
 Check = Callable[[Flow, Locator], Iterator[Problem]]
 

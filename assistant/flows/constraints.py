@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.flows import criteria
 from assistant.flows.answers import Answers
-from assistant.flows.criteria import Criterion
 from assistant.flows.schema import Answer, Flow, Question
+from assistant.merchandising import criteria
+from assistant.merchandising.criteria import Criterion
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any
 
 from assistant.catalog.models import Listed, Product
 from assistant.catalog.service import attribute_items
-from assistant.flows import criteria
 from assistant.flows.answers import Answers
 from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
 from assistant.flows.relax import satisfy
 from assistant.flows.schema import Flow
+from assistant.merchandising import criteria
 
 MAX_REASONS = 3
 

@@ -17,8 +17,8 @@ from assistant.flows.answers import Answers, give_answer, next_question, progres
 from assistant.flows.engine import ResultSet, candidates, results
 from assistant.flows.quiz_store import StoredQuiz, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
-from assistant.recommend.effects import rule_factors, rule_weight
-from assistant.recommend.merch import Rule
+from assistant.merchandising.rules import Rule
+from assistant.merchandising.weights import rule_factors, rule_weight
 from assistant.sites.models import Site
 
 

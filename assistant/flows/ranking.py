@@ -15,15 +15,15 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.catalog.index import CatalogIndex
-from assistant.flows import criteria
 from assistant.flows.answers import Answers
 from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
-from assistant.flows.criteria import Criterion
 from assistant.flows.engine import Candidate, Match, Reason, Relaxed, ResultSet, score_candidate
 from assistant.flows.relax import relax_order
 from assistant.flows.schema import Flow
-from assistant.recommend.effects import rule_weight
-from assistant.recommend.merch import Rule
+from assistant.merchandising import criteria
+from assistant.merchandising.criteria import Criterion
+from assistant.merchandising.rules import Rule
+from assistant.merchandising.weights import rule_weight
 
 SCORE_DIGITS = 4
 FAST_ROUND_BELOW = 1e5

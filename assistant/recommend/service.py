@@ -19,11 +19,12 @@ from assistant.catalog.money import format_price, to_minor
 from assistant.errors import Invalid
 from assistant.flows.quiz import replay
 from assistant.flows.schema import Flow
+from assistant.merchandising.rules import Rule
+from assistant.merchandising.weights import rule_weight
 from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.chain import recommend_sequential
-from assistant.recommend.effects import Effects, rule_weight
-from assistant.recommend.merch import Rule
+from assistant.recommend.effects import Effects
 from assistant.recommend.quiz_match import QuizMatch, snapshot_mask
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper

@@ -14,7 +14,6 @@ from typing import Any
 
 from assistant.catalog.models import Product
 from assistant.catalog.service import Vocabulary, vocabulary
-from assistant.flows import criteria
 from assistant.flows.answers import Answers, next_question
 from assistant.flows.constraints import constraints_for
 from assistant.flows.engine import Candidate, candidates
@@ -22,6 +21,7 @@ from assistant.flows.loader import Locator
 from assistant.flows.paths import MAX_PATHS, choices
 from assistant.flows.problems import Problem
 from assistant.flows.schema import Flow
+from assistant.merchandising import criteria
 
 COVERAGE_WARNING = 0.9
 MAX_EMPTY_PATHS = 5

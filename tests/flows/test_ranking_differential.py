@@ -22,7 +22,7 @@ from assistant.catalog.models import Product
 from assistant.flows import quiz, ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.schema import Flow, Question
-from assistant.recommend.merch import parse_rules
+from assistant.merchandising.rules import parse_rules
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "600"))
 NAMES = ["terrain", "color", "tags", "size", "weight", "waterproof", "price", "rating", "category"]

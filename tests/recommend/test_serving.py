@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from assistant.catalog.index import build_index
 from assistant.catalog.models import Product
+from assistant.merchandising.rules import parse_rules
 from assistant.recommend.catalog_view import StockCache
-from assistant.recommend.merch import parse_rules
 from assistant.recommend.service import PLACEMENTS, recommend_for
 from assistant.recommend.serving import ModelStore
 from assistant.recommend.shopper import Shopper
@@ -162,7 +162,7 @@ def test_merchandiser_rules_pin_bury_and_exclude(session: Session, site: Site, t
     ([1], "the file must be a mapping"),
 ])
 def test_bad_rules_are_named(data: Any, message: str) -> None:
-    from assistant.recommend.merch import RuleError
+    from assistant.merchandising.rules import RuleError
 
     with pytest.raises(RuleError, match=message):
         parse_rules(data)
@@ -296,7 +296,7 @@ def test_api_picks_for_a_quiz_answer_before_any_history(app: Flask, client: Flas
 
 
 def test_rules_name_the_placements_there_are() -> None:
-    from assistant.recommend import merch
+    from assistant.merchandising import rules as merch
 
     assert set(merch.PLACEMENTS) == {*PLACEMENTS, "quiz_results"}
 

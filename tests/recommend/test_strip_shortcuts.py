@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.catalog import service as catalog_service
+from assistant.merchandising.rules import parse_rules
 from assistant.recommend import service
 from assistant.recommend.catalog_view import CatalogItem
 from assistant.recommend.interactions import Basket, Interactions
-from assistant.recommend.merch import parse_rules
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from assistant.flows import criteria
-from assistant.flows.criteria import Criterion
+from assistant.merchandising import criteria
+from assistant.merchandising.criteria import Criterion
 
 log = logging.getLogger(__name__)
 BURY_FACTOR = 0.2

@@ -1,0 +1,1 @@
+"""Merchandising rules and the attribute criteria they and the flows test: below both flows/ and recommend/."""
