@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from assistant.catalog.index import CatalogIndex
-from assistant.catalog.models import Product
-from assistant.catalog.service import attribute_items
 from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question, progress
-from assistant.flows.engine import ResultSet, candidates, results
+from assistant.flows.engine import ResultSet
 from assistant.flows.quiz_store import StoredQuiz, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import Rule
-from assistant.merchandising.weights import rule_factors, rule_weight
 from assistant.sites.models import Site
 
 
@@ -73,29 +70,6 @@ def go_back(*, session: Session, quiz: StoredQuiz, flow: Flow) -> QuizState:
 def quiz_results(*, index: CatalogIndex, quiz: StoredQuiz, flow: Flow, rules: Sequence[Rule] = ()) -> ResultSet:
     """Ranked products for the answers so far, under the merchandising rules of the quiz_results placement."""
     return ranking.rank(flow, stored_answers(quiz, flow), index, rules)
-
-
-def rank(flow: Flow, answers: Answers, products: list[Product], rules: Sequence[Rule] = ()) -> ResultSet:
-    """The engine's results for `answers` among in-stock `products`, under the rules of quiz_results.
-
-    The reference the index engine (`ranking.rank`) is held to; it tests every product in Python.
-
-    Excluded products leave the pool before ranking (so relaxation still finds the best of the
-    rest); boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for
-    strips: here the answers decide.
-    """
-    active = [r for r in rules if r.applies("quiz_results")]  # never a pin (NO_PINS)
-    if not active:
-        return results(flow, answers, candidates(flow, products), everything=products)
-    factors = {p.sku: rule_factors(active, dict(attribute_items(p))) for p in products}
-    products = [p for p in products if factors[p.sku] is not None]
-    pool = candidates(flow, products)
-    if not any(r.action in ("boost", "bury") for r in active):
-        return results(flow, answers, pool, everything=products)
-    found = results(flow, answers, pool, everything=products, count=max(len(pool), len(products)))
-    weighted = sorted((-rule_weight(position, factors[m.product.sku] or ()), position, m)
-                      for position, m in enumerate(found.items))
-    return replace(found, items=[m for _, _, m in weighted[:flow.results.count]])
 
 
 def state_of(quiz: StoredQuiz, flow: Flow) -> QuizState:

@@ -270,7 +270,11 @@ def _fallback(flow: Flow, index: CatalogIndex, everything: np.ndarray,
 
 
 def rank(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule] = ()) -> ResultSet:
-    """`quiz.rank` over the index: the results under the boost, bury and exclude rules of quiz_results."""
+    """The results under the boost, bury and exclude rules of quiz_results (as tests/flows/rank_reference.py).
+
+    Excluded products leave the pool before ranking (so relaxation still finds the best of the rest);
+    boosts and buries then multiply 1 / (1 + position), as on every strip. Pins are for strips.
+    """
     active = [r for r in rules if r.applies("quiz_results")]
     if not active:
         return results(flow, answers, index)

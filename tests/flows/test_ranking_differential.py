@@ -1,6 +1,6 @@
 """The quiz engine over the catalog index answers byte for byte what the engine over products answers.
 
-`engine.results` and `quiz.rank` over a list of Product objects are the reference: the index engine
+`engine.results` and `rank_reference.rank` over a list of Product objects are the reference: the index engine
 must give the same JSON (products, scores, reasons, misses, relaxed, matching count, fallback) for
 generated catalogs, flows, answer sequences and merchandising rules. DIFF_EXAMPLES sets how many
 catalogs and flows are tried, each with every prefix of one answer sequence, with and without rules
@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from assistant.api.shapes import results_public
 from assistant.catalog.index import index_of_rows
 from assistant.catalog.models import Product
-from assistant.flows import quiz, ranking
+from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
+from assistant.flows.engine import ResultSet
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import parse_rules
+from tests.flows import rank_reference
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "600"))
 NAMES = ["terrain", "color", "tags", "size", "weight", "waterproof", "price", "rating", "category"]
@@ -144,7 +146,7 @@ def product_of(row: tuple[Any, ...]) -> Product:
                    popularity=popularity, in_stock=in_stock)
 
 
-def public(result: quiz.ResultSet) -> str:
+def public(result: ResultSet) -> str:
     """The results as the API sends them."""
     return json.dumps(results_public("q", result, explain=True), sort_keys=True)
 
@@ -159,7 +161,7 @@ def test_the_index_engine_answers_what_the_product_engine_answers(
     answers: Answers = []
     while True:
         for chosen in ((), merch):
-            expected = public(quiz.rank(flow, answers, in_stock, chosen))
+            expected = public(rank_reference.rank(flow, answers, in_stock, chosen))
             assert public(ranking.rank(flow, answers, index, chosen)) == expected, (answers, chosen)
         question = next_question(flow, answers)
         if question is None:
