@@ -125,11 +125,20 @@ def write_transaction(session: Session) -> Iterator[None]:
             yield
         return
     with queue.held():
-        connection = session.connection()
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(session)
         with _committed(session):
             yield
+
+
+def begin_immediate(session: Session) -> None:
+    """On SQLite, begin the session's transaction now and with the write lock, unless one is open.
+
+    The Python driver begins a transaction only before its first write, so a savepoint or a read
+    before that would run outside one; and a read transaction cannot always upgrade to a writer.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

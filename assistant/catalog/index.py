@@ -101,8 +101,9 @@ class CatalogIndex:
     """NaN where the product has no rating."""
     popularity: np.ndarray
     in_stock: np.ndarray
-    title_rank: np.ndarray
-    """Each product's place among the titles in code point order (equal titles share it)."""
+    tie_rank: np.ndarray
+    """Each product's place in the order equal scores are shown in: higher rating (none as 0), then title
+    in code point order, then SKU. Worked out when the index is built, not on a shopper's request."""
     columns: dict[str, Column]
     display: bytes
     offsets: np.ndarray
@@ -116,7 +117,8 @@ class CatalogIndex:
         return len(self.skus)
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        """`make()`, remembered under `key` for the life of this index (keys starting "stock": of its stock)."""
+        """`make()`, remembered under `key` for the life of this index (tuple keys whose first item is "stock":
+        for the life of its stock)."""
         found = self.memo.get(key)
         return self.remember(key, make()) if found is None else found
 
@@ -181,7 +183,7 @@ class CatalogIndex:
         """The same catalog with other stock; masks that do not depend on stock are shared."""
         memo = {k: v for k, v in self.memo.items() if not (isinstance(k, tuple) and k[:1] == ("stock",))}
         return CatalogIndex(self.site_id, versions, self.ids, self.skus, self.price_minor, self.currency,
-                            self.rating, self.popularity, in_stock, self.title_rank, self.columns, self.display,
+                            self.rating, self.popularity, in_stock, self.tie_rank, self.columns, self.display,
                             self.offsets, memo)
 
 
@@ -283,16 +285,25 @@ class _Builder:
         for name, codes in self.codes.items():
             codes.extend(_MISSING * (n - len(codes)))
             columns[name] = Column(name, self.values[name], np.frombuffer(codes, dtype=np.int32).copy())
-        ranks = {title: rank for rank, title in enumerate(sorted(set(self.titles)))}
+        rating = np.array(self.rating, dtype=np.float64)
         lengths = np.fromiter((len(d) for d in self.display), dtype=np.int64, count=n)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return CatalogIndex(
             self.site_id, versions, np.array(self.ids, dtype=np.int64), self.skus,
-            np.array(self.price_minor, dtype=np.int64), self.currency, np.array(self.rating, dtype=np.float64),
+            np.array(self.price_minor, dtype=np.int64), self.currency, rating,
             np.array(self.popularity, dtype=np.float64), np.array(self.in_stock, dtype=bool),
-            np.fromiter((ranks[t] for t in self.titles), dtype=np.int64, count=n), columns,
-            b"".join(self.display), offsets, {})
+            _tie_rank(self.titles, rating), columns, b"".join(self.display), offsets, {})
+
+
+def _tie_rank(titles: list[str], rating: np.ndarray) -> np.ndarray:
+    """Each position's place by (-(rating or 0), title, position): positions are in SKU order."""
+    ranks = {title: rank for rank, title in enumerate(sorted(set(titles)))}
+    title_rank = np.fromiter((ranks[t] for t in titles), dtype=np.int64, count=len(titles))
+    order = np.lexsort((np.arange(len(titles)), title_rank, -np.nan_to_num(rating, nan=0.0)))
+    rank = np.empty(len(titles), dtype=np.int64)
+    rank[order] = np.arange(len(titles))
+    return rank
 
 
 _MISSING = array("i", [-1])

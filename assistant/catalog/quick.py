@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.catalog.cells import RowProblem, attribute_value, price_minor, stock
+from assistant.catalog.cells import RowProblem, attribute_value, categories, price_minor, stock
 from assistant.catalog.money import exponent
 from assistant.catalog.values import Values, to_json
 
@@ -72,8 +72,7 @@ class QuickRows:
     def _categories_json(self, cell: str) -> str:
         found = self._categories.get(cell)
         if found is None:
-            parts = cell.split(self.separator) if cell else []
-            found = to_json([p.split(self.path_separator)[-1].strip() for p in parts if p.strip()])
+            found = to_json(categories(cell, self.separator, self.path_separator))
             if len(self._categories) < _REMEMBERED:
                 self._categories[cell] = found
         return found

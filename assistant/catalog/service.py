@@ -16,6 +16,7 @@ from assistant.catalog.mapping import ColumnMapping, RowProblem
 from assistant.catalog.models import Product
 from assistant.catalog.values import Values
 from assistant.catalog.versions import catalog_changed
+from assistant.db import begin_immediate
 from assistant.errors import NotFound
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
@@ -102,16 +103,9 @@ def _batches(rows: Iterable[Row | RowError], mapping: ColumnMapping, report: Imp
 
 
 def _begin_savepoint(session: Session) -> SessionTransaction:
-    """A savepoint in the session's transaction; on SQLite the transaction is begun first, IMMEDIATE.
-
-    SQLite's Python driver begins a transaction only before its first write, so a savepoint taken
-    earlier would itself start (and its release commit) the transaction. IMMEDIATE takes the write
-    lock up front: an import reads, then writes, and a read transaction cannot always upgrade.
-    """
-    connection = session.connection()
-    dbapi = connection.connection.dbapi_connection
-    if connection.dialect.name == "sqlite" and not dbapi.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """A savepoint in the session's transaction; on SQLite the transaction is begun first, IMMEDIATE
+    (a savepoint taken before would itself start the transaction, and its release commit it)."""
+    begin_immediate(session)
     return session.begin_nested()
 
 

@@ -46,12 +46,7 @@ def check_against_catalog(flow: Flow, loc: Locator, index: CatalogIndex, path: s
 
 def _pool(flow: Flow, index: CatalogIndex) -> np.ndarray:
     """The products in stock inside the flow's scope (none when the scope is malformed)."""
-    if not _scope_ok(flow):
-        return np.zeros(index.size, dtype=bool)
-    pool = index.in_stock.copy()
-    for crit in criteria.parse_all(flow.scope):
-        pool &= ranking.criterion_mask(index, crit)
-    return pool
+    return ranking.scope_mask(index, flow) if _scope_ok(flow) else np.zeros(index.size, dtype=bool)
 
 
 def _scope_ok(flow: Flow) -> bool:
@@ -141,10 +136,7 @@ def _dead_answers(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarra
         for ai, a in enumerate(q.answers):
             if not a.filter:
                 continue
-            matches = pool.copy()
-            for test in criteria.parse_all(a.filter):
-                matches &= ranking.criterion_mask(index, test)
-            if not matches.any():
+            if not (pool & ranking.all_of(index, criteria.parse_all(a.filter))).any():
                 yield Problem(*loc.key("questions", qi, "answers", ai, "filter"),
                               f"answer '{a.id}' of '{q.id}' matches no product in stock",
                               "shoppers who pick it always get relaxed results; check the filter values",

@@ -9,7 +9,7 @@ and their reasons and misses come from the engine's own code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -32,11 +32,21 @@ DEPTH_SLACK = 1.001
 """Rules reorder the engine's ranking by weight; how much deeper than the bound to look, for float rounding."""
 
 
-def criterion_mask(index: CatalogIndex, crit: Criterion) -> np.ndarray:
-    """Which products pass `crit` (attribute tests are remembered per index; ranges are cheap to redo)."""
+def criterion_mask(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
+    """Which products (of positions `at`, when given) pass `crit`; attribute tests are remembered per
+    index, ranges are cheap to redo."""
     if crit.kind == "range":
-        return _in_range(index, crit)
-    return index.cached(("criterion", crit), lambda: _test_each_value(index, crit))
+        return _in_range(index, crit, at)
+    mask = index.cached(("criterion", crit), lambda: _test_each_value(index, crit))
+    return mask if at is None else mask[at]
+
+
+def all_of(index: CatalogIndex, crits: Iterable[Criterion], at: np.ndarray | None = None) -> np.ndarray:
+    """Which products (of positions `at`, when given) pass every one of `crits`."""
+    mask = np.ones(index.size if at is None else at.size, dtype=bool)
+    for crit in crits:
+        mask &= criterion_mask(index, crit, at)
+    return mask
 
 
 def _test_each_value(index: CatalogIndex, crit: Criterion) -> np.ndarray:
@@ -74,25 +84,12 @@ def closeness(index: CatalogIndex, crit: Criterion, span: float, at: np.ndarray)
     return np.where(numeric, np.maximum(0.0, 1 - (below + above) / span), 0.0)
 
 
-def _passes_at(index: CatalogIndex, constraint: Constraint, at: np.ndarray) -> np.ndarray:
-    """Whether the products at `at` meet the constraint (ranges tested there only, other tests looked up)."""
-    mask = np.zeros(at.size, dtype=bool)
+def constraint_mask(index: CatalogIndex, constraint: Constraint, at: np.ndarray | None = None) -> np.ndarray:
+    """Products (of positions `at`, when given) meeting the constraint: any of its options, each with all
+    of its criteria."""
+    mask = np.zeros(index.size if at is None else at.size, dtype=bool)
     for option in constraint.options:
-        passes = np.ones(at.size, dtype=bool)
-        for crit in option.criteria:
-            passes &= _in_range(index, crit, at) if crit.kind == "range" else criterion_mask(index, crit)[at]
-        mask |= passes
-    return mask
-
-
-def constraint_mask(index: CatalogIndex, constraint: Constraint) -> np.ndarray:
-    """Products meeting the constraint: any of its options, each with all of its criteria."""
-    mask = np.zeros(index.size, dtype=bool)
-    for option in constraint.options:
-        passes = np.ones(index.size, dtype=bool)
-        for crit in option.criteria:
-            passes &= criterion_mask(index, crit)
-        mask |= passes
+        mask |= all_of(index, option.criteria, at)
     return mask
 
 
@@ -101,10 +98,7 @@ def scope_mask(index: CatalogIndex, flow: Flow) -> np.ndarray:
     key = ("stock", "scope", flow.id)
     kept = index.memo.get(key)
     if kept is None or kept[0] is not flow:  # an edited flow is a new object
-        mask = index.in_stock.copy()
-        for crit in criteria.parse_all(flow.scope):
-            mask &= criterion_mask(index, crit)
-        kept = index.remember(key, (flow, mask))
+        kept = index.remember(key, (flow, index.in_stock & all_of(index, criteria.parse_all(flow.scope))))
     return kept[1]
 
 
@@ -146,11 +140,11 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     positions = _pool_positions(flow, index, allowed, allowed_key, remember)
     for depth in range(len(plain)):
         def narrow(before: np.ndarray = positions, constraint: Constraint = plain[depth]) -> np.ndarray:
-            return before[_passes_at(index, constraint, before)]
+            return before[constraint_mask(index, constraint, before)]
         positions = index.per_answers((flow.id, allowed_key, plain[:depth + 1]), flow, narrow) if remember \
             else narrow()
     for constraint in ranged:
-        positions = positions[_passes_at(index, constraint, positions)]
+        positions = positions[constraint_mask(index, constraint, positions)]
     if positions.size or not constraints:
         return positions, []
     pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
@@ -214,13 +208,13 @@ def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: 
     """The `count` best positions by (-round(score, 4), -(rating or 0), title, SKU), as `sorted` orders them."""
     if np.abs(scores).max() >= FAST_ROUND_BELOW:
         rounded = np.array([round(float(s), SCORE_DIGITS) for s in scores])
-        return positions[np.lexsort((_tie_rank(index)[positions], -rounded))[:count]]
+        return positions[np.lexsort((index.tie_rank[positions], -rounded))[:count]]
     if scores.size > count:  # NumPy rounds off by a step at most: below the top by two, none can make it
         approx = np.rint(scores * 10 ** SCORE_DIGITS)
         near = approx >= np.partition(approx, approx.size - count)[approx.size - count] - 2
         positions, scores = positions[near], scores[near]
     steps = np.rint(_round(scores) * 10 ** SCORE_DIGITS).astype(np.int64)
-    key = (steps.max() - steps) * index.size + _tie_rank(index)[positions]  # < 2**63: steps span < 2e9
+    key = (steps.max() - steps) * index.size + index.tie_rank[positions]  # < 2**63: steps span < 2e9
     if key.size > count:
         chosen = np.argpartition(key, count - 1)[:count]
         return positions[chosen[np.argsort(key[chosen])]]
@@ -239,16 +233,6 @@ def _round(scores: np.ndarray) -> np.ndarray:
     for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-5):
         rounded[i] = round(float(scores[i]), SCORE_DIGITS)
     return rounded
-
-
-def _tie_rank(index: CatalogIndex) -> np.ndarray:
-    """Each product's place in the order ties are broken in: higher rating, then title, then SKU."""
-    def make() -> np.ndarray:
-        order = np.lexsort((np.arange(index.size), index.title_rank, -_rating(index)))
-        rank = np.empty(index.size, dtype=np.int64)
-        rank[order] = np.arange(index.size)
-        return rank
-    return index.cached("tie rank", make)
 
 
 def _fallback(flow: Flow, index: CatalogIndex, everything: np.ndarray,
@@ -278,7 +262,7 @@ def rank(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule
     active = [r for r in rules if r.applies("quiz_results")]
     if not active:
         return results(flow, answers, index)
-    matched = [(rule, _rule_mask(index, rule)) for rule in active]
+    matched = [(rule, all_of(index, rule.when)) for rule in active]
     allowed = np.ones(index.size, dtype=bool)
     for rule, mask in matched:
         if rule.action == "exclude":
@@ -293,13 +277,6 @@ def rank(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule
     weighted = sorted((-rule_weight(position, f), position, m)
                       for position, (f, m) in enumerate(zip(factors, found.items, strict=True)))
     return replace(found, items=[m for _, _, m in weighted[:count]])
-
-
-def _rule_mask(index: CatalogIndex, rule: Rule) -> np.ndarray:
-    mask = np.ones(index.size, dtype=bool)
-    for crit in rule.when:
-        mask &= criterion_mask(index, crit)
-    return mask
 
 
 def _depth(count: int, rules: Sequence[Rule]) -> int:
