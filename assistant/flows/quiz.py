@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,9 @@ from assistant.flows.quiz_store import StoredQuiz, find_quiz, insert_quiz, save_
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import Rule
 from assistant.sites.models import Site
+
+QUIZ_ID = re.compile(r"[0-9a-f]{32}")
+"""What quiz ids look like (uuid4().hex); anything else is no quiz, without a query."""
 
 
 @dataclass
@@ -43,7 +47,7 @@ def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | No
 
 def get_quiz(*, session: Session, site: Site, quiz_id: str) -> StoredQuiz:
     """The quiz session `quiz_id` of `site`, or NotFound."""
-    quiz = find_quiz(session, quiz_id) if len(quiz_id) <= 32 else None
+    quiz = find_quiz(session, quiz_id) if QUIZ_ID.fullmatch(quiz_id) else None  # a NUL never reaches PostgreSQL
     if quiz is None or quiz.site_id != site.id:
         raise NotFound(f"no quiz session '{quiz_id}'", field="quiz")
     return quiz
