@@ -27,7 +27,7 @@ from assistant.sites.models import Site
 from assistant.sites.service import create_site, get_site_by_key
 from assistant.timeutil import utcnow
 from assistant.users.models import ROLES
-from assistant.users.service import create_user
+from assistant.users.service import create_user, find_user, set_active, set_password
 
 
 @click.group()
@@ -88,6 +88,27 @@ def admin_create_user(email: str, role: str, name: str, password: str) -> None:
     with _session() as session:
         user = create_user(session=session, email=email, password=password, role=role, name=name)
         click.echo(f"created {user.role} {user.email}")
+
+
+@admin.command("set-password")
+@click.option("--email", required=True)
+@click.password_option(help="Prompted for (twice) when not given.")
+def admin_set_password(email: str, password: str) -> None:
+    """Change an account's password; every session of the account ends."""
+    with _session() as session:
+        user = find_user(session=session, email=email)
+        set_password(session=session, user=user, password=password)
+        click.echo(f"password changed for {user.email}; its sessions are ended")
+
+
+@admin.command("deactivate")
+@click.option("--email", required=True)
+def admin_deactivate(email: str) -> None:
+    """Deactivate an account: it can no longer log in and every session of it ends."""
+    with _session() as session:
+        user = find_user(session=session, email=email)
+        set_active(session=session, user=user, active=False)
+        click.echo(f"deactivated {user.email}; its sessions are ended")
 
 
 @main.group()

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from assistant.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 FIVE_MISTAKES = ROOT / "tests" / "data" / "flows" / "five-mistakes.yaml"
@@ -152,3 +155,19 @@ def test_admin_create_user(tmp_path: Path) -> None:
     again = run("admin", "create-user", "--email", "ada@shop.example", "--password", "correct horse battery",
                 tmp_path=tmp_path)
     assert again.returncode == 2 and "email: a user with this email already exists" in again.stderr
+
+
+def test_admin_set_password_and_deactivate_end_sessions(tmp_path: Path) -> None:
+    run("admin", "create-user", "--email", "ada@shop.example", "--password", "correct horse battery", tmp_path=tmp_path)
+    changed = run("admin", "set-password", "--email", "Ada@shop.example", "--password", "another long one",
+                  tmp_path=tmp_path)
+    assert changed.returncode == 0 and "sessions are ended" in changed.stdout
+    gone = run("admin", "deactivate", "--email", "ada@shop.example", tmp_path=tmp_path)
+    assert gone.returncode == 0 and "deactivated ada@shop.example" in gone.stdout
+    unknown = run("admin", "deactivate", "--email", "nobody@shop.example", tmp_path=tmp_path)
+    assert unknown.returncode == 2 and "email: no user" in unknown.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT active, session_generation FROM admin_user")).one()
+    engine.dispose()
+    assert (bool(row[0]), row[1]) == (False, 2)

@@ -14,14 +14,15 @@ from assistant.admin import bp
 from assistant.api.limits import rate_limiter
 from assistant.db import get_session
 from assistant.users.models import User
-from assistant.users.service import authenticate
+from assistant.users.service import authenticate, end_sessions
 
 
 @bp.before_request
 def _load_user() -> None:
     user_id = session.get("user_id")
     user = get_session().get(User, user_id) if isinstance(user_id, int) else None
-    g.user = user if user is not None and user.active else None
+    current = user is not None and user.active and session.get("generation") == user.session_generation
+    g.user = user if current else None
 
 
 def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -56,6 +57,7 @@ def login() -> str | BaseResponse:
             get_session().commit()
             session.clear()
             session["user_id"] = user.id
+            session["generation"] = user.session_generation
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         flash("That email and password do not match an active account.", "error")
@@ -64,7 +66,10 @@ def login() -> str | BaseResponse:
 
 @bp.post("/logout")
 def logout() -> Response | BaseResponse:
-    """Log out and go back to the login page."""
+    """Log out, ending every session of this user (a cookie copied before is refused), and go to the login page."""
+    if g.user is not None:
+        end_sessions(g.user)
+        get_session().commit()
     session.clear()
     return redirect(url_for("admin.login"))
 

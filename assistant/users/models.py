@@ -25,6 +25,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=512)
     role: str = Field(max_length=16)
     active: bool = True
+    session_generation: int = 0
+    """Stored in each login's cookie; raised to end every session of the user (logout, password, deactivation)."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     last_login: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 

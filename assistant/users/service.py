@@ -8,7 +8,7 @@ from functools import cache
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from assistant.errors import Invalid
+from assistant.errors import Invalid, NotFound
 from assistant.timeutil import utcnow
 from assistant.users.models import ROLES, User
 
@@ -54,3 +54,33 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user.last_login = utcnow()
     session.add(user)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every login cookie issued to `user` so far invalid (the caller commits)."""
+    user.session_generation += 1
+
+
+def find_user(*, session: Session, email: str) -> User:
+    """The user with this email (any case), or NotFound."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"no user with email {email.strip().lower()!r}", field="email")
+    return user
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """Replace the user's password and end all of the user's sessions."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"must be at least {MIN_PASSWORD} characters", field="password")
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    session.add(user)
+
+
+def set_active(*, session: Session, user: User, active: bool) -> None:
+    """Activate or deactivate the user; deactivating ends all of the user's sessions."""
+    user.active = active
+    if not active:
+        end_sessions(user)
+    session.add(user)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from assistant.errors import Invalid
-from assistant.users.service import create_user
+from assistant.users.service import create_user, set_active, set_password
 from tests.factories import make_user
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -75,10 +76,58 @@ def test_redirect_after_login_stays_in_the_admin(client: FlaskClient, session: S
 
 def test_inactive_users_cannot_log_in(client: FlaskClient, session: Session) -> None:
     user = make_user(session, email="old@shop.example")
-    user.active = False
-    session.add(user)
+    set_active(session=session, user=user, active=False)
     session.commit()
-    assert log_in(client, "old@shop.example").status_code == 200
+    refused = log_in(client, "old@shop.example")
+    assert refused.status_code == 200 and "do not match" in refused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def logged_in_cookie(client: FlaskClient, email: str) -> str:
+    """Log in and return the session cookie as it was then (what a thief would copy)."""
+    assert log_in(client, email).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def opens_admin(app: Flask, cookie: str) -> bool:
+    """Whether a fresh client holding only `cookie` gets the dashboard."""
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other.get("/admin/").status_code == 200
+
+
+def test_a_cookie_taken_before_logout_is_refused_after(app: Flask, client: FlaskClient, session: Session) -> None:
+    make_user(session, email="ada@shop.example")
+    stolen = logged_in_cookie(client, "ada@shop.example")
+    assert opens_admin(app, stolen)
+    assert client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")}).status_code == 302
+    assert not opens_admin(app, stolen)
+    assert log_in(client, "ada@shop.example").status_code == 302  # logging in again works, with a new cookie
+    assert client.get("/admin/").status_code == 200 and not opens_admin(app, stolen)
+
+
+def test_a_password_change_ends_every_session(app: Flask, client: FlaskClient, session: Session) -> None:
+    user = make_user(session, email="ada@shop.example")
+    first, second = logged_in_cookie(client, "ada@shop.example"), logged_in_cookie(app.test_client(), user.email)
+    set_password(session=session, user=user, password="a brand new passphrase")
+    session.commit()
+    assert not opens_admin(app, first) and not opens_admin(app, second)
+    assert log_in(client, "ada@shop.example").status_code == 200  # the old password no longer works
+    assert log_in(client, "ada@shop.example", "a brand new passphrase").status_code == 302
+
+
+def test_deactivating_ends_every_session_for_good(app: Flask, client: FlaskClient, session: Session) -> None:
+    user = make_user(session, email="old@shop.example")
+    stolen = logged_in_cookie(client, "old@shop.example")
+    set_active(session=session, user=user, active=False)
+    session.commit()
+    assert not opens_admin(app, stolen) and client.get("/admin/").status_code == 302
+    set_active(session=session, user=user, active=True)  # reactivated later: the old cookie stays dead
+    session.commit()
+    assert not opens_admin(app, stolen)
 
 
 @pytest.mark.parametrize(("values", "field"), [
