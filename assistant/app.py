@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assistant import admin, api, db
 from assistant.api.limits import RateLimiter
@@ -34,6 +35,9 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
     app.extensions["assistant"]["stock"] = StockCache()
     app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)
+    if config.trusted_proxies:  # the client's address and scheme as the proxies saw them, not the last proxy's
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     admin.csrf.init_app(app)  # csrf_token() for the admin's templates
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

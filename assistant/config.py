@@ -10,6 +10,7 @@ from typing import Any
 from assistant.paths import resource_dir
 
 DEV_SECRET = "dev-secret-change-me"  # a default secret that must be overridden in production
+MAX_PROXY_HOPS = 10
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +43,13 @@ class Settings:
     """Event batches one client address may send (ASSISTANT_EVENT_LIMIT_CLIENT)."""
     rate_limit_storage: str = "memory://"
     """Where counters live (ASSISTANT_RATE_LIMIT_STORAGE); per process in memory, redis://... when scaled out."""
+    trusted_proxies: int = 0
+    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ASSISTANT_TRUSTED_PROXIES).
+
+    0 trusts none: the client address is the socket's peer, and a shopper cannot pick their own
+    rate-limit bucket with a forged header. Set it to the number of hops (1 for one nginx) or every
+    shopper behind the proxy shares one address.
+    """
     testing: bool = False
 
     @classmethod
@@ -62,6 +70,7 @@ class Settings:
             event_limit_site=env.get("ASSISTANT_EVENT_LIMIT_SITE", cls.event_limit_site),
             event_limit_client=env.get("ASSISTANT_EVENT_LIMIT_CLIENT", cls.event_limit_client),
             rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
+            trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:
             raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
@@ -72,6 +81,15 @@ class Settings:
         return {"SECRET_KEY": self.secret_key, "TESTING": self.testing,
                 "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
                 "SESSION_COOKIE_SECURE": self.env == "production", "PERMANENT_SESSION_LIFETIME": 8 * 3600}
+
+
+def _hops(value: str | None) -> int:
+    """ASSISTANT_TRUSTED_PROXIES: a whole number of proxy hops, 0 to 10."""
+    text = (value or "0").strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_PROXY_HOPS):
+        raise ConfigError(f"ASSISTANT_TRUSTED_PROXIES must be a number of proxy hops from 0 to {MAX_PROXY_HOPS},"
+                          f" not {value!r}")
+    return int(text)
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -43,14 +43,19 @@ def login_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 LOGIN_LIMIT = "10/minute"
-"""Login attempts one client address may make."""
+"""Login attempts one client address may make at one account: guessing one password stops there, and
+locks out neither the account's owner at another address nor other accounts."""
+LOGIN_LIMIT_ADDRESS = "30/minute"
+"""Login attempts one client address may make at all accounts together (spraying one password)."""
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | BaseResponse:
     """Show the login form; log in on POST."""
     if request.method == "POST":
-        rate_limiter().hit(LOGIN_LIMIT, "login", request.remote_addr or "")
+        address, account = request.remote_addr or "", request.form.get("email", "").strip().lower()[:254]
+        rate_limiter().hit(LOGIN_LIMIT_ADDRESS, "login-address", address)
+        rate_limiter().hit(LOGIN_LIMIT, "login-account", account, address)
         user = authenticate(session=get_session(), email=request.form.get("email", ""),
                             password=request.form.get("password", ""))
         if user is not None:
