@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from assistant import admin, api, db
+from assistant import admin, api, db, request_text, wsgi_input
 from assistant.api.limits import RateLimiter
 from assistant.api.sessions import PageSessions
 from assistant.catalog import indexes
@@ -42,4 +42,6 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(shop)
+    request_text.init_app(app)
+    app.wsgi_app = wsgi_input.readable_input(app.wsgi_app)  # type: ignore[method-assign]
     return app

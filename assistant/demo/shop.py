@@ -27,7 +27,7 @@ from assistant.demo.cart import (
     totals,
 )
 from assistant.demo.illustrations import product_svg
-from assistant.errors import NotFound
+from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.sites.models import Site
 from assistant.sites.service import get_site_by_key
@@ -74,6 +74,12 @@ def _security_headers(response: Response) -> Response:
 @shop.errorhandler(DemoMissing)
 def _demo_missing(_exc: DemoMissing) -> tuple[str, int]:
     return render_template("demo/missing.html"), 503
+
+
+@shop.errorhandler(Invalid)
+def _bad_request(exc: Invalid) -> tuple[str, int]:
+    """A shop page, widget included: the shopper's link was bad, the shop still works."""
+    return render_template("demo/bad_request.html", field=exc.field, message=exc.message), 400
 
 
 @shop.errorhandler(404)

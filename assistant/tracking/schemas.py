@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic_core import PydanticCustomError
+
+from assistant.storable import first_problem
 
 MAX_BATCH = 100
 ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -18,6 +21,17 @@ Money = Annotated[float, Field(ge=0, le=10_000_000)]
 
 class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        """Every field, whatever its type: text the databases can store, finite numbers, bounded nesting."""
+        found = first_problem(value)
+        if found:
+            path, reason = found
+            message = f"{path.lstrip('.')}: {reason}" if path else reason
+            raise PydanticCustomError("unstorable", "{message}", {"message": message})
+        return value
 
 
 class Line(_Shape):

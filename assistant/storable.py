@@ -1,0 +1,70 @@
+"""What the databases can store: the one rule every edge applies to text and numbers it is sent.
+
+PostgreSQL text cannot hold a NUL character, a lone surrogate (half of an emoji, cut by shop code)
+is not UTF-8 on either database, and JSON has no NaN or Infinity. Such a value is refused where it
+comes in, with the field it was in; nothing is silently changed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MAX_DEPTH = 32
+"""How deeply lists and objects may nest in what a caller sends (an event, a quiz answer, a body)."""
+
+NUL = "must not contain a NUL character (\\u0000)"
+SURROGATE = "must not contain a lone surrogate (half of a character, like \\ud83d)"
+NOT_FINITE = "must be a finite number"
+TOO_DEEP = f"must not nest lists and objects more than {MAX_DEPTH} deep"
+
+
+def text_problem(value: str) -> str | None:
+    """Why the string `value` cannot be stored, or None when it can."""
+    if "\x00" in value:
+        return NUL
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE
+    return None
+
+
+def storable_text(value: str) -> str:
+    """`value` itself, or ValueError saying why it cannot be stored (for validators)."""
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def first_problem(value: Any) -> tuple[str, str] | None:
+    """The path (like `.props.name` or `[2]`) and reason of the first unstorable part of a JSON-like value, or None.
+
+    Walks strings, keys, floats, lists, tuples and dicts without recursion; deeper than MAX_DEPTH is a problem.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+        elif isinstance(item, float):
+            problem = None if math.isfinite(item) else NOT_FINITE
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_DEPTH:
+                return path, TOO_DEEP
+            problem = None
+            if isinstance(item, dict):
+                for key, inner in item.items():
+                    key_problem = text_problem(key) if isinstance(key, str) else None
+                    if key_problem:
+                        return path, f"key {key!r} {key_problem}"
+                    stack.append((inner, f"{path}.{key}", depth + 1))
+            else:
+                stack.extend((inner, f"{path}[{index}]", depth + 1) for index, inner in enumerate(item))
+        else:
+            problem = None
+        if problem:
+            return path, problem
+    return None
