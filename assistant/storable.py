@@ -44,6 +44,14 @@ def first_problem(value: Any) -> tuple[str, str] | None:
 
     Walks strings, keys, floats, lists, tuples and dicts without recursion; deeper than MAX_DEPTH is a problem.
     """
+    kind = value.__class__
+    if kind is str:  # the common cases first: this runs for every field of every event
+        problem = text_problem(value)
+        return ("", problem) if problem else None
+    if kind is int or kind is bool or value is None:
+        return None
+    if kind is float:
+        return None if math.isfinite(value) else ("", NOT_FINITE)
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         item, path, depth = stack.pop()

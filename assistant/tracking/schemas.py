@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from assistant.storable import first_problem
@@ -22,16 +22,18 @@ Money = Annotated[float, Field(ge=0, le=10_000_000)]
 class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @field_validator("*")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        """Every field, whatever its type: text the databases can store, finite numbers, bounded nesting."""
-        found = first_problem(value)
-        if found:
-            path, reason = found
-            message = f"{path.lstrip('.')}: {reason}" if path else reason
-            raise PydanticCustomError("unstorable", "{message}", {"message": message})
-        return value
+    @model_validator(mode="after")
+    def _storable(self) -> Any:
+        """Every field, whatever its type: text the databases can store, finite numbers, bounded nesting.
+
+        Once per event, not per field: this runs on the ingest hot path. The path goes in the error's context.
+        """
+        for name, value in self.__dict__.items():
+            found = first_problem(value)
+            if found:
+                path, reason = found
+                raise PydanticCustomError("unstorable", "{reason}", {"reason": reason, "path": f".{name}{path}"})
+        return self
 
 
 class Line(_Shape):

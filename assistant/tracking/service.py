@@ -154,6 +154,8 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
     if loc and loc[0] in EVENT_TYPES:
         loc = loc[1:]  # pydantic puts the discriminator's value first
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+    if error["type"] == "unstorable":  # raised for the whole event: the field's path is in the context
+        path += error["ctx"]["path"]
     return Rejected(index, f"events[{index}]{path}", error["msg"])
 
 
