@@ -29,7 +29,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.config.from_mapping(config.flask_mapping(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WTF_CSRF_CHECK_DEFAULT=False)
     app.session_interface = PageSessions()
     app.extensions.setdefault("assistant", {})["settings"] = config
-    db.init_app(app, config.database_url)
+    db.init_app(app, config.database_url, lock_wait=config.db_lock_wait)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     indexes.init_app(app, db.get_engine(app), testing=config.testing)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)

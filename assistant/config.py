@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ class Settings:
     """Event batches one client address may send (ASSISTANT_EVENT_LIMIT_CLIENT)."""
     rate_limit_storage: str = "memory://"
     """Where counters live (ASSISTANT_RATE_LIMIT_STORAGE); per process in memory, redis://... when scaled out."""
+    db_lock_wait: float = 5.0
+    """Seconds a request waits for another SQLite writer before answering 503 with Retry-After
+    (ASSISTANT_DB_LOCK_WAIT, 0.1 to 60)."""
     trusted_proxies: int = 0
     """Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ASSISTANT_TRUSTED_PROXIES).
 
@@ -71,6 +75,7 @@ class Settings:
             event_limit_client=env.get("ASSISTANT_EVENT_LIMIT_CLIENT", cls.event_limit_client),
             rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
             trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
+            db_lock_wait=_seconds(env.get("ASSISTANT_DB_LOCK_WAIT"), default=cls.db_lock_wait),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:
             raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
@@ -90,6 +95,17 @@ def _hops(value: str | None) -> int:
         raise ConfigError(f"ASSISTANT_TRUSTED_PROXIES must be a number of proxy hops from 0 to {MAX_PROXY_HOPS},"
                           f" not {value!r}")
     return int(text)
+
+
+def _seconds(value: str | None, *, default: float) -> float:
+    """ASSISTANT_DB_LOCK_WAIT: seconds as plain ASCII decimal, 0.1 to 60."""
+    if value is None:
+        return default
+    text = value.strip()
+    number = float(text) if re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,3})?", text) else -1.0
+    if not 0.1 <= number <= 60:
+        raise ConfigError(f"ASSISTANT_DB_LOCK_WAIT must be seconds from 0.1 to 60, not {value!r}")
+    return number
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import math
 import os
+import sqlite3
+import struct
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +18,32 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+from werkzeug.exceptions import ServiceUnavailable
+
+CLI_LOCK_WAIT = 30.0
+"""Seconds a SQLite writer outside a web request (CLI jobs, migrations) waits for another writer."""
+STALL_AFTER = 0.1
+"""Seconds a queued writer waits for SQLite's lock before telling the queue that the file is held from outside."""
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and a writers' queue."""
+class DatabaseBusy(ServiceUnavailable):
+    """Another writer held the SQLite file longer than the request may wait: a 503 with Retry-After."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"the database is busy (another writer held it for over {waited:g} s); try again shortly",
+                         retry_after=max(1, math.ceil(waited)))
+
+
+def is_locked(exc: OperationalError) -> bool:
+    """Whether `exc` is SQLite's "database is locked" (or busy), rather than a real fault."""
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
+
+
+def make_engine(url: str, *, lock_wait: float = CLI_LOCK_WAIT) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout of `lock_wait` s and a writers' queue."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping: it is a round trip on every checkout, a sixth of an event batch's. A connection
@@ -27,10 +52,10 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_recycle=1800)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_wait})
     event.listen(engine, "connect", _sqlite_pragmas)
     if parsed.database and parsed.database != ":memory:":
-        _WRITER_QUEUES[engine] = _WriterQueue(Path(f"{parsed.database}-writers"))
+        _WRITER_QUEUES[engine] = _WriterQueue(Path(f"{parsed.database}-writers"), lock_wait)
     return engine
 
 
@@ -42,11 +67,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask, url: str) -> None:
-    """Create the app's engine and close the request session on teardown."""
+def init_app(app: Flask, url: str, *, lock_wait: float = CLI_LOCK_WAIT) -> None:
+    """Create the app's engine, close the request session on teardown, answer a locked database with 503."""
     state = app.extensions.setdefault("assistant", {})
-    state["engine"] = make_engine(url)
+    state["engine"] = make_engine(url, lock_wait=lock_wait)
     app.teardown_appcontext(_close_session)
+    app.register_error_handler(OperationalError, _busy_or_fault)
+
+
+def busy_answer(exc: OperationalError) -> DatabaseBusy | None:
+    """The 503 for a SQLite "database is locked" error (the busy timeout ran out), else None."""
+    if not is_locked(exc):
+        return None
+    return DatabaseBusy(_lock_wait(get_engine()))
+
+
+def _lock_wait(engine: Engine) -> float:
+    queue = _WRITER_QUEUES.get(engine)
+    return queue.lock_wait if queue is not None else CLI_LOCK_WAIT
+
+
+def _busy_or_fault(exc: OperationalError) -> DatabaseBusy:
+    busy = busy_answer(exc)
+    if busy is None:
+        raise exc
+    return busy
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -86,26 +131,58 @@ class _WriterQueue:
     the writing, bounded ingest (see benchmarks/README.md). A blocked flock wakes the moment the
     lock is released. It only orders the writers that take it: correctness still rests on
     SQLite's own locking, so a writer that skips it (a CLI job) is merely slower to get in.
+
+    Every wait is bounded by `lock_wait` seconds from the start of the transaction (DatabaseBusy).
+    A holder kept out of SQLite by an outside writer for STALL_AFTER writes the time it will give up
+    into the file; writers arriving then poll the flock until their own deadline instead of blocking.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lock_wait: float) -> None:
         self.path = path
+        self.lock_wait = lock_wait
         self._threads = threading.Lock()  # flock does not exclude threads sharing one descriptor
         self._fd: int | None = None
         self._pid = 0
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the block."""
-        with self._threads:
+    def held(self, deadline: float) -> Iterator[None]:
+        """Hold the lock for the block; DatabaseBusy when it is not ours by `deadline` (time.monotonic())."""
+        if not self._threads.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise DatabaseBusy(self.lock_wait)
+        try:
             if self._pid != os.getpid():  # a forked worker opens its own file description
                 self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
             assert self._fd is not None
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._lock(self._fd, deadline)
             try:
                 yield
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _lock(self, fd: int, deadline: float) -> None:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            if not self._stalled(fd):
+                fcntl.flock(fd, fcntl.LOCK_EX)  # the holder is writing: our turn comes in milliseconds
+                return
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(self.lock_wait)
+            time.sleep(0.005)
+
+    def stalled_until(self, until: float) -> None:
+        """Tell waiting writers that the holder waits for an outside writer until `until` (time.time())."""
+        assert self._fd is not None
+        os.pwrite(self._fd, struct.pack("<d", until), 0)
+
+    def _stalled(self, fd: int) -> bool:
+        mark = os.pread(fd, 8, 0)
+        return len(mark) == 8 and struct.unpack("<d", mark)[0] > time.time()
 
 
 _WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, _WriterQueue] = weakref.WeakKeyDictionary()
@@ -124,10 +201,46 @@ def write_transaction(session: Session) -> Iterator[None]:
         with _committed(session):
             yield
         return
-    with queue.held():
-        begin_immediate(session)
+    deadline = time.monotonic() + queue.lock_wait
+    with queue.held(deadline):
+        _begin_by(session, queue, deadline)
         with _committed(session):
             yield
+
+
+def _begin_by(session: Session, queue: _WriterQueue, deadline: float) -> None:
+    """BEGIN IMMEDIATE, waiting for SQLite's lock no later than `deadline`; DatabaseBusy when it stays held."""
+    raw: Any = session.connection().connection.dbapi_connection
+    if raw.in_transaction:
+        return
+    try:
+        _set_busy_timeout(raw, min(STALL_AFTER, deadline - time.monotonic()))
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _locked_text(exc):
+                raise
+        queue.stalled_until(time.time() + deadline - time.monotonic())
+        try:
+            _set_busy_timeout(raw, deadline - time.monotonic())
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _locked_text(exc):
+                raise DatabaseBusy(queue.lock_wait) from None
+            raise
+        finally:
+            queue.stalled_until(0.0)
+    finally:
+        _set_busy_timeout(raw, queue.lock_wait)
+
+
+def _set_busy_timeout(raw: Any, seconds: float) -> None:
+    raw.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+
+
+def _locked_text(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
 
 
 def begin_immediate(session: Session) -> None:

@@ -6,8 +6,10 @@ import logging
 import uuid
 
 from flask import Blueprint, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from assistant.db import busy_answer
 from assistant.errors import AssistantError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,6 +38,13 @@ def _http_json(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]
     body = {"error": {"code": code, "field": None, "message": exc.description}}
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # Retry-After, Allow
     return jsonify(body), exc.code or 500, headers
+
+
+@bp.errorhandler(OperationalError)
+def _database_error(exc: OperationalError) -> tuple[Response, int, list[tuple[str, str]]] | tuple[Response, int]:
+    """SQLite locked by another writer past the wait: 503 with Retry-After, like any overload."""
+    busy = busy_answer(exc)
+    return _http_json(busy) if busy is not None else _unexpected(exc)
 
 
 @bp.errorhandler(Exception)
