@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring_ascii as _quoted
+
 from flask import Response, current_app, jsonify
 
 from assistant.api import bp
 from assistant.api.body import json_body, text_field
 from assistant.api.origins import current_site
-from assistant.api.shapes import results_public, state_public
+from assistant.api.results_cache import answers_key, get_results_cache
+from assistant.api.shapes import results_parts, state_public
 from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
 from assistant.errors import Invalid
@@ -68,9 +71,13 @@ def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
     quiz, flow = _load(quiz_id)
     rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
-    index = get_indexes().get(current_site().pk)
-    result = quizzes.quiz_results(index=index, quiz=quiz, flow=flow, rules=rules)
-    return jsonify(results_public(quiz.id, result, explain=flow.results.explain))
+    index = get_indexes().get(quiz.site_id)
+    cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)
+    parts = cache.find(key, inputs)
+    if parts is None:
+        result = quizzes.quiz_results(index=index, quiz=quiz, flow=flow, rules=rules)
+        parts = cache.keep(key, inputs, results_parts(result, explain=flow.results.explain))
+    return Response(parts[0] + _quoted(quiz.id) + parts[1], content_type="application/json")
 
 
 def _load(quiz_id: str) -> tuple[StoredQuiz, Flow]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any
 
-from assistant.catalog.models import ProductPublic
+from assistant.catalog.models import Listed, ProductPublic
 from assistant.flows.engine import ResultSet
 from assistant.flows.quiz import QuizState
 from assistant.flows.schema import Flow, Question
@@ -46,6 +47,34 @@ def state_public(state: QuizState) -> dict[str, Any]:
         "progress": {"answered": state.answered, "total": state.total},
         "done": state.done,
     }
+
+
+def results_json(quiz_id: str, result: ResultSet, *, explain: bool) -> str:
+    """`results_public` as the JSON text `jsonify` writes (sorted keys, compact), each product encoded once."""
+    head, tail = results_parts(result, explain=explain)
+    return head + _quoted(quiz_id) + tail
+
+
+def results_parts(result: ResultSet, *, explain: bool) -> tuple[str, str]:
+    """The JSON text of `results_public` before and after the quiz id, which is all that differs between
+    shoppers with the same answers."""
+    items = ",".join(
+        f'{{"misses":{_compact(m.misses)},"product":{_product_json(m.product)},'
+        f'"reasons":{_compact([{"kind": r.kind, "text": r.text} for r in m.reasons] if explain else [])},'
+        f'"score":{_compact(m.score)}}}'
+        for m in result.items)
+    relaxed = [{"label": r.label, "question": r.question_id, "text": r.question_text} for r in result.relaxed]
+    return (f'{{"fallback":{_compact(result.fallback)},"items":[{items}],"matching":{result.matching},"quiz":',
+            f',"relaxed":{_compact(relaxed)}}}\n')
+
+
+def _product_json(product: Listed) -> str:
+    encoded = getattr(product, "public_json", None)  # catalog index views keep theirs
+    return encoded if isinstance(encoded, str) else _compact(ProductPublic.of(product).model_dump())
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def results_public(quiz_id: str, result: ResultSet, *, explain: bool) -> dict[str, Any]:

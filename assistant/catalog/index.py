@@ -17,6 +17,7 @@ import math
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ SHOWN_LIMIT = 8192
 FETCH_ROWS = 5000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProductView:
     """A product of the index as results and messages show it: Product's fields, read-only, cheap to build."""
 
@@ -59,6 +60,14 @@ class ProductView:
     def price(self) -> float:
         """Price in major units."""
         return to_major(self.price_minor, self.currency)
+
+    @cached_property
+    def public_json(self) -> str:
+        """The product as the widget sees it (ProductPublic's fields) in compact JSON with sorted keys, encoded once:
+        views are kept per index, and results show the same few over and over."""
+        return json.dumps({"categories": self.categories, "currency": self.currency, "image": self.image,
+                           "price": self.price, "rating": self.rating, "sku": self.sku, "title": self.title,
+                           "url": self.url}, separators=(",", ":"))
 
 
 class Column:

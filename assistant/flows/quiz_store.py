@@ -1,7 +1,8 @@
-"""Quiz sessions in the database, each read or write one Core statement: every quiz step pays for one.
+"""Quiz sessions in the database: every quiz step reads or writes one row, in plain SQL.
 
-The ORM's identity map and unit of work cost a quiz step more than the rest of it; a step only ever
-needs the session's site, flow and answers, so it reads those columns and writes them back.
+A step only ever needs the session's site, flow and answers, so it reads those columns and writes
+them back, on the session's DBAPI cursor (`assistant.rawsql`): through SQLAlchemy, Core or ORM,
+the statement cost a quiz step more than the rest of its work.
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
 from sqlmodel import Session
 
-from assistant.flows.models import QuizSession
+from assistant.rawsql import RawSQL
 from assistant.timeutil import utcnow
-
-TABLE: Table = QuizSession.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -32,21 +30,24 @@ class StoredQuiz:
 def insert_quiz(session: Session, *, site_id: int, flow_id: str, visitor_id: str | None, page: str) -> StoredQuiz:
     """Store a new quiz session with no answers."""
     quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, [])
-    now = utcnow()
-    session.execute(insert(TABLE).values(id=quiz.id, site_id=site_id, flow_id=flow_id, visitor_id=visitor_id,
-                                         page=page[:2000], answers=[], finished=False, created_at=now,
-                                         updated_at=now))
+    sql, now = RawSQL(session), utcnow()
+    cast = "::json" if sql.postgres else ""
+    sql.run("INSERT INTO quiz_session (id, site_id, flow_id, visitor_id, page, answers, finished, created_at, "
+            f"updated_at) VALUES (?, ?, ?, ?, ?, ?{cast}, ?, ?, ?)",
+            (quiz.id, site_id, flow_id, visitor_id, page[:2000], "[]", False, sql.time(now), sql.time(now)))
     return quiz
 
 
 def find_quiz(session: Session, quiz_id: str) -> StoredQuiz | None:
     """The stored quiz session `quiz_id`, if there is one."""
-    row = session.execute(select(TABLE.c.site_id, TABLE.c.flow_id, TABLE.c.answers)
-                          .where(TABLE.c.id == quiz_id)).first()
-    return StoredQuiz(quiz_id, row[0], row[1], row[2]) if row else None
+    sql = RawSQL(session)
+    row = sql.run("SELECT site_id, flow_id, answers FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
+    return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2])) if row else None
 
 
 def save_answers(session: Session, quiz: StoredQuiz, *, finished: bool) -> None:
     """Write the quiz's answers back, and whether it is finished."""
-    session.execute(update(TABLE).where(TABLE.c.id == quiz.id)
-                    .values(answers=quiz.answers, finished=finished, updated_at=utcnow()))
+    sql = RawSQL(session)
+    cast = "::json" if sql.postgres else ""
+    sql.run(f"UPDATE quiz_session SET answers = ?{cast}, finished = ?, updated_at = ? WHERE id = ?",
+            (sql.json_param(quiz.answers), finished, sql.time(utcnow()), quiz.id))

@@ -1,0 +1,48 @@
+"""Plain SQL on a session's DBAPI connection, for the few paths every request of a kind takes.
+
+SQLAlchemy compiles a statement, processes each value by type and builds result objects: on the
+event ingest, the catalog import and every quiz step that cost more than the work itself
+(benchmarks/ingest.py, catalog_import.py, quiz.py). These paths go to the driver's cursor of the
+session's connection instead, inside the session's transaction, with `?` placeholders turned
+into `%s` for PostgreSQL. Only the two databases the project supports; their tests run on both.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+
+class RawSQL:
+    """A DBAPI cursor on the session's connection, in the session's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        self.postgres = connection.dialect.name == "postgresql"
+        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def sql(self, statement: str) -> str:
+        """`statement` with the driver's placeholders."""
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def run(self, statement: str, params: tuple[Any, ...] = ()) -> Any:
+        """Execute `statement` (with `?` placeholders); the cursor, to fetch from."""
+        self.cursor.execute(self.sql(statement), params)
+        return self.cursor
+
+    def time(self, value: datetime) -> Any:
+        """`value` as the column stores it: a datetime for PostgreSQL, SQLAlchemy's SQLite DATETIME text else."""
+        if self.postgres:
+            return value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def json_param(self, value: Any) -> str:
+        """`value` for a JSON column, as SQLAlchemy's JSON type writes it (cast with `?::json` on PostgreSQL)."""
+        return json.dumps(value)
+
+    def json_value(self, stored: Any) -> Any:
+        """A JSON column as read: PostgreSQL's driver decodes it, SQLite gives the text."""
+        return json.loads(stored) if isinstance(stored, str | bytes) and not self.postgres else stored
