@@ -59,7 +59,7 @@ def answer_quiz(*, session: Session, quiz: StoredQuiz, flow: Flow, question_id: 
         raise Invalid("must be a question id", field="question")
     answers = give_answer(flow, stored_answers(quiz, flow), question_id, value)
     _save(session, quiz, flow, answers)
-    return state_of(quiz, flow)
+    return _state(quiz, flow, answers)
 
 
 def go_back(*, session: Session, quiz: StoredQuiz, flow: Flow) -> QuizState:
@@ -68,7 +68,7 @@ def go_back(*, session: Session, quiz: StoredQuiz, flow: Flow) -> QuizState:
     if not answers:
         raise Invalid("there is no answer to go back from", field="quiz")
     _save(session, quiz, flow, answers[:-1])
-    return state_of(quiz, flow)
+    return _state(quiz, flow, answers[:-1])
 
 
 def quiz_results(*, index: CatalogIndex, quiz: StoredQuiz, flow: Flow, rules: Sequence[Rule] = ()) -> ResultSet:
@@ -78,7 +78,11 @@ def quiz_results(*, index: CatalogIndex, quiz: StoredQuiz, flow: Flow, rules: Se
 
 def state_of(quiz: StoredQuiz, flow: Flow) -> QuizState:
     """The current state of `quiz` under `flow`."""
-    answers = stored_answers(quiz, flow)
+    return _state(quiz, flow, stored_answers(quiz, flow))
+
+
+def _state(quiz: StoredQuiz, flow: Flow, answers: Answers) -> QuizState:
+    """The state of `quiz` whose answers, replayed against `flow`, are `answers` (no need to replay them again)."""
     answered, total = progress(flow, answers)
     return QuizState(quiz, flow, next_question(flow, answers), answered, total)
 
