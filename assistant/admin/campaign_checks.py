@@ -13,11 +13,12 @@ from typing import Any
 import yaml
 
 from assistant.admin.campaign_forms import ROW, CampaignForm, blank_row, row_name
+from assistant.numbers import MAX_INT, NotANumber, whole_number
 from assistant.promotions.checks import parse_campaign
 from assistant.promotions.models import CampaignIn
 from assistant.promotions.problems import FieldProblem, InvalidFields
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PART = re.compile(r"([^.\[\]]+)|\[([0-9]{1,6})\]")
 
 
 def check_form(form: CampaignForm) -> CampaignIn | None:
@@ -83,8 +84,8 @@ def _number(form: CampaignForm, name: str, into: dict[str, Any], problems: list[
     if not text:
         return
     try:
-        into[key or name.rpartition(".")[2]] = int(text)
-    except ValueError:
+        into[key or name.rpartition(".")[2]] = whole_number(text, low=-MAX_INT, high=MAX_INT)
+    except NotANumber:
         problems.append(FieldProblem(name, f"must be a whole number (not '{text}')"))
 
 

@@ -25,6 +25,7 @@ from assistant.admin.campaign_preview import AUDIENCE_DAYS, audience_of, build_p
 from assistant.admin.campaigns import PLACEMENT_NAMES, campaign_or_404, site_or_404
 from assistant.catalog.indexes import get_indexes
 from assistant.db import get_session
+from assistant.numbers import whole_or_none
 from assistant.promotions.campaigns import campaign_in, create_campaign, list_campaigns, update_campaign, variants_of
 from assistant.promotions.models import PLACEMENTS, STATUSES, Campaign, CtaKind
 from assistant.promotions.render import NAMES
@@ -95,8 +96,8 @@ def _submitted(site: Site, campaign: Campaign | None) -> str | BaseResponse:
     action = request.form.get("action", "save")
     if action == "add_variant":
         add_row(form)
-    elif action.startswith("remove_variant:") and action.partition(":")[2].isdigit():
-        form = remove_row(form, int(action.partition(":")[2]))
+    elif action.startswith("remove_variant:") and (row := whole_or_none(action.partition(":")[2])) is not None:
+        form = remove_row(form, row)
     elif action == "save":
         data = check_form(form)
         if data is not None:

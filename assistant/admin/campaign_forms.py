@@ -23,7 +23,7 @@ TEXTS = ("name", "placement", "status", "priority", "schedule.start", "schedule.
          "caps.per_session", "caps.per_day", "caps.total", "conditions")
 SECTIONS = ("schedule", "caps", "variants")
 VARIANT_TEXTS = ("key", "weight", "message", "cta.kind", "cta.text", "cta.url", "cta.coupon")
-ROW = re.compile(r"^variants\[(\d+)\]")
+ROW = re.compile(r"^variants\[([0-9]{1,6})\]")
 LOCAL = "%Y-%m-%dT%H:%M"
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 

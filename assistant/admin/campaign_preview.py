@@ -15,6 +15,7 @@ from assistant.admin.campaign_checks import read_conditions
 from assistant.admin.campaign_forms import CampaignForm, blank_row, row_name
 from assistant.catalog.indexes import CatalogIndexes
 from assistant.catalog.money import to_minor
+from assistant.numbers import NotANumber, decimal_number, whole_number
 from assistant.promotions.audience import Audience, audience_count
 from assistant.promotions.gap import free_shipping_gap
 from assistant.promotions.models import VariantIn
@@ -28,6 +29,7 @@ from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
 AUDIENCE_DAYS = 7
+MAX_SAMPLE_COUNT = 10_000
 SAMPLE = {"sample.cart_value": "42.00", "sample.cart_items": "2", "sample.first_name": "Alex",
           "sample.device": "desktop", "sample.visits": "1", "sample.quiz": "", "sample.utm_source": "",
           "sample.viewed": ""}
@@ -90,7 +92,7 @@ def sample_snapshot_of(sample: Mapping[str, str], currency: str) -> tuple[Visito
     errors: dict[str, str] = {}
     cart_value = sample.get("sample.cart_value", "").strip() or "0"
     try:
-        to_minor(cart_value, currency)
+        to_minor(decimal_number(cart_value), currency)
     except ValueError:
         errors["sample.cart_value"] = "must be an amount such as 42.50"
         cart_value = "0"
@@ -162,11 +164,11 @@ def _quiz(text: str) -> tuple[dict[str, dict[str, Any]], str | None]:
 
 
 def _count(sample: Mapping[str, str], name: str, low: int, errors: dict[str, str]) -> int:
-    text = sample.get(name, "").strip() or str(low)
-    if text.isdigit() and int(text) >= low:
-        return min(int(text), 10_000)
-    errors[name] = f"must be a whole number from {low}"
-    return low
+    try:
+        return whole_number(sample.get(name, "").strip() or str(low), low=low, high=MAX_SAMPLE_COUNT)
+    except NotANumber as exc:
+        errors[name] = str(exc)
+        return low
 
 
 def _money(currency: str, settings: PromoSettings) -> Callable[[Decimal], str]:

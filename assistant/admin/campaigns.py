@@ -15,6 +15,7 @@ from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
+from assistant.numbers import is_id
 from assistant.promotions.campaigns import (
     duplicate_campaign,
     export_campaigns,
@@ -63,6 +64,8 @@ def site_or_404() -> Site:
 
 def campaign_or_404(site: Site, campaign_id: int) -> Campaign:
     """The campaign `campaign_id` of `site`, or a 404 page."""
+    if not is_id(campaign_id):  # past 2^31 - 1 no INTEGER id holds it: a query would be a 500
+        abort(404)
     try:
         return get_campaign(session=get_session(), site=site, campaign_id=campaign_id)
     except NotFound:

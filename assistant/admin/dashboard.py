@@ -15,6 +15,7 @@ from assistant.catalog.models import Product
 from assistant.db import get_session
 from assistant.flows.models import QuizSession
 from assistant.flows.registry import get_registry
+from assistant.numbers import MAX_COUNT, whole_or_none
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Event
 
@@ -23,7 +24,7 @@ from assistant.tracking.models import Event
 @login_required()
 def dashboard() -> str:
     """Counts for the last `days` days (default 7)."""
-    days = min(max(request.args.get("days", 7, type=int) or 7, 1), 365)
+    days = min(max(whole_or_none(request.args.get("days"), high=MAX_COUNT) or 7, 1), 365)
     site = admin_site()
     stats = _stats(site.pk, days) if site else None
     return render_template("admin/dashboard.html", site=site, days=days, stats=stats,

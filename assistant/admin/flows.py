@@ -18,6 +18,7 @@ from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
 from assistant.merchandising.rules import load_rules
+from assistant.numbers import decimal_or_none
 from assistant.sites.models import Site
 
 
@@ -79,11 +80,16 @@ def _raw_value(kind: str, question_id: str, args: Any) -> Any:
     if kind == "multi":
         return args.getlist(question_id) or None
     if kind == "range":
-        low, high = args.get(f"{question_id}_min", type=float), args.get(f"{question_id}_max", type=float)
+        low, high = _float(args.get(f"{question_id}_min")), _float(args.get(f"{question_id}_max"))
         return [low, high] if low is not None and high is not None else None
     if kind == "scale":
-        return args.get(question_id, type=float)
+        return _float(args.get(question_id))
     return args.get(question_id) or None
+
+
+def _float(text: str | None) -> float | None:
+    number = decimal_or_none(text)
+    return None if number is None else float(number)
 
 
 def _live(flow: Flow | None) -> bool:

@@ -14,6 +14,7 @@ from assistant.catalog.models import Product
 from assistant.catalog.money import to_minor
 from assistant.db import get_session
 from assistant.errors import Invalid
+from assistant.numbers import MAX_COUNT, NotANumber, decimal_number, whole_or_none
 from assistant.promotions.service import choose
 from assistant.promotions.snapshot import VisitorSnapshot, snapshot_for
 from assistant.timeutil import utcnow
@@ -49,11 +50,13 @@ def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, 
         return snapshot
     lines: dict[str, int] = {}
     for part in [p for p in raw.split(",") if p][:100]:
-        sku, _, quantity = part.partition(":")
-        lines[sku[:128]] = lines.get(sku[:128], 0) + (int(quantity) if quantity.isdigit() else 1)
-    value = request.args.get("cart_value", type=float)
-    if value is None or not 0 <= value < 10_000_000:
-        raise Invalid("must be the cart total, a number", field="cart_value")
+        sku, _, text = part.partition(":")
+        quantity = whole_or_none(text, high=MAX_COUNT)  # the widget reads it off the page: unreadable is one
+        lines[sku[:128]] = lines.get(sku[:128], 0) + (1 if quantity is None else quantity)
+    try:
+        value = decimal_number(request.args.get("cart_value", ""))
+    except NotANumber as exc:
+        raise Invalid(f"must be the cart total: {exc}", field="cart_value") from None
     categories = session.exec(select(Product.categories).where(Product.site_id == site_id,
                                                                col(Product.sku).in_(list(lines)))).all()
     return replace(snapshot, cart_value_minor=to_minor(round(value, 2), currency), cart_items=sum(lines.values()),

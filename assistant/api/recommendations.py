@@ -14,6 +14,7 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
 from assistant.merchandising.rules import load_rules
+from assistant.numbers import whole_or_none
 from assistant.promotions.settings import get_settings
 from assistant.recommend.service import placement_named, recommend_for
 from assistant.recommend.shopper import Shopper, shopper_context
@@ -28,8 +29,8 @@ def recommendations() -> Response:
     site = current_site()
     args = request.args  # once: every `request.` goes through a context-local proxy
     placement = placement_named(args.get("placement", ""))
-    n = args.get("n", 8, type=int)
-    if n is None or not 1 <= n <= MAX_ITEMS:
+    n = whole_or_none(args.get("n", "8"), low=1, high=MAX_ITEMS)
+    if n is None:
         raise Invalid(f"must be a whole number from 1 to {MAX_ITEMS}", field="n")
     cart = args.get("cart")
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from assistant.numbers import NotANumber, to_decimal
+
 # ISO 4217 currencies without a minor unit; every other currency has two decimals here.
 _ZERO_DECIMAL = {"JPY", "KRW", "CLP", "ISK", "VND", "HUF"}
 
@@ -16,10 +18,10 @@ def exponent(currency: str) -> int:
 def to_minor(amount: str | float | int | Decimal, currency: str) -> int:
     """Parse an amount in major units ("129.90", 129.9) into minor units (12990)."""
     try:
-        value = Decimal(str(amount).strip().replace(",", "."))
-    except InvalidOperation:
+        value = to_decimal(amount)
+    except NotANumber:
         raise ValueError(f"'{amount}' is not a price") from None
-    if not value.is_finite() or value < 0:
+    if value < 0:
         raise ValueError(f"'{amount}' is not a price")
     try:
         scaled = value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from assistant.errors import Invalid
 from assistant.flows.schema import Flow, Question
+from assistant.numbers import is_finite
 
 Answers = list[tuple[str, Any]]
 """Answers in the order given: (question id, value); value None means an optional question skipped."""
@@ -110,4 +110,4 @@ def _scale(question: Question, value: Any) -> float:
 
 
 def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return is_finite(value)

@@ -19,7 +19,7 @@ from assistant.promotions.render import check_template
 from assistant.promotions.rules import validate_conditions
 
 _COUPON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PART = re.compile(r"([^.\[\]]+)|\[([0-9]{1,6})\]")
 
 
 def parse_campaign(data: Any, prefix: str = "") -> CampaignIn:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.numbers import MAX_ID, whole_or_none
+
 IMPRESSION = "promo_impression"
 CLICK = "promo_click"
 DISMISS = "promo_dismiss"
@@ -32,6 +34,6 @@ def ref_for(campaign_id: int) -> str:
 def parse_ref(ref: str | None, data: dict[str, Any] | None = None) -> tuple[int | None, str | None]:
     """(campaign id, variant key) of a promotion event's `ref` and `data` (None where unreadable)."""
     head, _, tail = (ref or "").partition(":")
-    campaign = int(head) if head.isdigit() else None
+    campaign = whole_or_none(head, low=1, high=MAX_ID)
     variant = (data or {}).get("variant") or tail or None
     return campaign, str(variant) if variant is not None else None

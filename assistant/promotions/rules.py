@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from assistant.numbers import MAX_AMOUNT, is_finite
 from assistant.promotions.problems import FieldProblem
 from assistant.promotions.snapshot import VisitorSnapshot
 
@@ -99,12 +100,8 @@ def evaluate(tree: Any, snapshot: VisitorSnapshot) -> bool:
 
 # value checks shared by the leaf types
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def check_range(value: Any, *, whole: bool = False, low: float = 0, high: float | None = None) -> Checks:
-    """Problems of a `{min, max}` range (at least one end; min <= max; within [low, high])."""
+def check_range(value: Any, *, whole: bool = False, low: float = 0, high: float = float(MAX_AMOUNT)) -> Checks:
+    """Problems of a `{min, max}` range (at least one end; min <= max; within [low, high]; finite numbers)."""
     if not isinstance(value, dict) or not value:
         return [("", "must be a range such as {min: 20, max: 50}")]
     checks: Checks = [(k, "unknown key; use min and max") for k in value if k not in ("min", "max")]
@@ -113,10 +110,10 @@ def check_range(value: Any, *, whole: bool = False, low: float = 0, high: float 
         if key not in value:
             continue
         number = value[key]
-        if not _is_number(number) or (whole and not isinstance(number, int)):
+        if not is_finite(number) or (whole and not isinstance(number, int)):
             checks.append((key, f"must be {kind}"))
-        elif number < low or (high is not None and number > high):
-            checks.append((key, f"must be between {low:g} and {high:g}" if high is not None else f"must be >= {low:g}"))
+        elif not low <= number <= high:
+            checks.append((key, f"must be between {low:.10g} and {high:.10g}"))
     if not checks and "min" in value and "max" in value and value["min"] > value["max"]:
         checks.append(("max", "must not be below min"))
     return checks

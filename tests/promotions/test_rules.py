@@ -80,12 +80,16 @@ def test_combinations(tree: dict[str, Any], expected: bool) -> None:
 
 @pytest.mark.parametrize(("tree", "field", "words"), [
     ({"cart_value": {"min": "lots"}}, "conditions.cart_value.min", "must be a number"),
-    ({"cart_value": {"min": -1}}, "conditions.cart_value.min", ">= 0"),
+    ({"cart_value": {"min": -1}}, "conditions.cart_value.min", "between 0 and 10000000"),
+    ({"cart_value": {"min": 1e30}}, "conditions.cart_value.min", "between 0 and 10000000"),
+    ({"cart_value": {"max": float("nan")}}, "conditions.cart_value.max", "must be a number"),
+    ({"cart_value": {"max": 10**400}}, "conditions.cart_value.max", "must be a number"),
     ({"cart_value": {"min": 50, "max": 20}}, "conditions.cart_value.max", "must not be below min"),
     ({"cart_value": {}}, "conditions.cart_value", "range such as"),
     ({"cart_value": {"minimum": 3}}, "conditions.cart_value.minimum", "use min and max"),
     ({"cart_items": {"min": 1.5}}, "conditions.cart_items.min", "whole number"),
-    ({"visits": {"min": 0}}, "conditions.visits.min", ">= 1"),
+    ({"visits": {"min": 0}}, "conditions.visits.min", "between 1 and"),
+    ({"visits": {"min": 2**63}}, "conditions.visits.min", "between 1 and"),
     ({"cart_contains": {"sku": "a", "category": "b"}}, "conditions.cart_contains", "exactly one of: sku, category"),
     ({"cart_contains": {"sku": ""}}, "conditions.cart_contains.sku", "non-empty text"),
     ({"visitor": "old"}, "conditions.visitor", "must be one of: new, returning"),
