@@ -103,19 +103,24 @@ def gunicorn(app: str, *, workers: int, env: dict[str, str], probe: str) -> Iter
 
 
 def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    """Until the probe is answered: a refused connection is retried at once, an accepted one waits for its answer.
+
+    A worker still starting on a loaded machine answers late; probes abandoned after one second against a 30 s
+    deadline failed such a start with "did not come up". The deadline is only for a server that never answers.
+    """
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=max(0.1, deadline - time.monotonic())) as response:  # noqa: S310 (loopback)
                 check_probe(url, response.status, response.read())
             return
         except urllib.error.HTTPError as exc:
             check_probe(url, exc.code, exc.read())
             return  # it answered
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)  # not listening yet
     raise RuntimeError(f"server at {url} did not come up")
 
 
