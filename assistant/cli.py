@@ -24,8 +24,11 @@ from assistant.flows.problems import errors
 from assistant.flows.registry import read_flow
 from assistant.recommend.training import train_site
 from assistant.sites.models import Site
+from assistant.sites.secrets import issue_secret
 from assistant.sites.service import create_site, get_site_by_key
 from assistant.timeutil import utcnow
+from assistant.tracking.order_files import read_orders
+from assistant.tracking.orders import record_order
 from assistant.users.models import ROLES
 from assistant.users.service import create_user, find_user, set_active, set_password
 
@@ -62,7 +65,24 @@ def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | N
     """Create a site and print its public key."""
     with _session() as session:
         created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key)
+        secret = issue_secret(created)
         click.echo(created.key)
+    _show_secret(secret)
+
+
+@site.command("secret")
+@click.option("--site", "site_key", required=True, help="Public key of the site.")
+def site_secret(site_key: str) -> None:
+    """Give the site a new secret key (the old one stops working) and show it, this once."""
+    with _session() as session:
+        secret = issue_secret(get_site_by_key(session=session, key=site_key))
+    _show_secret(secret)
+
+
+def _show_secret(secret: str) -> None:
+    """On stderr, so `KEY=$(assistant site create ...)` still captures the public key alone."""
+    click.echo(f"secret key (shown only now; keep it on the shop's server, for POST /api/v1/orders): {secret}",
+               err=True)
 
 
 @site.command("list")
@@ -109,6 +129,34 @@ def admin_deactivate(email: str) -> None:
         user = find_user(session=session, email=email)
         set_active(session=session, user=user, active=False)
         click.echo(f"deactivated {user.email}; its sessions are ended")
+
+
+@main.group()
+def orders() -> None:
+    """Verified orders from the shop's own data."""
+
+
+@orders.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_key", required=True, help="Public key of the site.")
+def orders_import(file: Path, site_key: str) -> None:
+    """Import verified orders from a CSV or JSON Lines file; an order already there is left as it is."""
+    stored = known = 0
+    problems: list[str] = []
+    with _session() as session:
+        target = get_site_by_key(session=session, key=site_key)
+        now = utcnow()
+        for number, row in read_orders(file):
+            if isinstance(row, AssistantError):
+                problems.append(f"{file}:{number}: {row.field}: {row.message}")
+            elif record_order(session=session, site=target, order=row, source="import", now=now):
+                stored += 1
+            else:
+                known += 1
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{stored} orders stored, {known} already there, {len(problems)} rows skipped")
+    sys.exit(1 if problems else 0)
 
 
 @main.group()

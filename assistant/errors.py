@@ -35,6 +35,13 @@ class NotFound(AssistantError):
     status = 404
 
 
+class Unauthorized(AssistantError):
+    """The call needs a credential it did not bring, or brought a wrong one (the secret site key)."""
+
+    code = "unauthorized"
+    status = 401
+
+
 class Forbidden(AssistantError):
     """The caller may not do this (wrong site key or origin)."""
 

@@ -9,9 +9,9 @@ from assistant.catalog.versions import CatalogState
 from assistant.flows.models import QuizSession
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
 from assistant.sites.models import Site
-from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
+from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor, VisitSession
 from assistant.users.models import User
 
 metadata = SQLModel.metadata
 __all__ = ["Campaign", "CatalogState", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession",
-           "Site", "User", "Variant", "VisitSession", "Visitor", "metadata"]
+           "ShopOrder", "Site", "User", "Variant", "VisitSession", "Visitor", "metadata"]

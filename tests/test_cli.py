@@ -81,6 +81,36 @@ def test_db_upgrade_site_and_catalog_import(tmp_path: Path) -> None:
     ]
 
 
+
+def test_site_secret_is_shown_once_and_orders_import(tmp_path: Path) -> None:
+    created = run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path)
+    assert created.stdout.strip() == "pk_cli"  # stdout stays the public key alone, for scripts
+    first = created.stderr.rsplit(" ", 1)[-1].strip()
+    assert first.startswith("sk_") and "shown only now" in created.stderr
+    rotated = run("site", "secret", "--site", "pk_cli", tmp_path=tmp_path)
+    second = rotated.stderr.rsplit(" ", 1)[-1].strip()
+    assert rotated.returncode == 0 and second.startswith("sk_") and second != first
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as connection:
+        stored_hash = connection.execute(text("SELECT secret_hash FROM site")).scalar_one()
+    assert first not in stored_hash and second not in stored_hash
+    csv_file, jsonl = tmp_path / "orders.csv", tmp_path / "orders.jsonl"
+    csv_file.write_text('order_id,value,currency,customer_id,items\no-1,20.00,EUR,c-1,"[{""sku"": ""a""}]"\n'
+                        "o-2,-5,,,\no-3,7.5,,,\n")
+    jsonl.write_text('{"order_id": "o-3", "value": 7.5}\n{"order_id": "o-4", "value": 1, "ordered_at": "nope"}\n'
+                     "not json\n")
+    from_csv = run("orders", "import", str(csv_file), "--site", "pk_cli", tmp_path=tmp_path)
+    assert from_csv.returncode == 1 and from_csv.stdout.strip() == "2 orders stored, 0 already there, 1 rows skipped"
+    assert from_csv.stderr.splitlines() == [f"{csv_file}:3: value: Input should be greater than or equal to 0"]
+    from_jsonl = run("orders", "import", str(jsonl), "--site", "pk_cli", tmp_path=tmp_path)
+    assert from_jsonl.stdout.strip() == "0 orders stored, 1 already there, 2 rows skipped"
+    assert [line.split(": ")[1] for line in from_jsonl.stderr.splitlines()] == ["ordered_at", "line"]
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT order_id, value_minor, source FROM shop_order ORDER BY order_id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("o-1", 2000, "import"), ("o-3", 750, "import")]
+
+
 def test_flows_check_against_the_catalog(tmp_path: Path) -> None:
     assert run("db", "upgrade", tmp_path=tmp_path).returncode == 0
     assert run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path).returncode == 0

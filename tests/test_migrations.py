@@ -52,3 +52,20 @@ def test_up_to_head_and_back_keeps_the_rows(empty_url: str) -> None:
     assert counts(empty_url) == (1, 1, 1)
     migrate.downgrade(empty_url, "0004")
     assert counts(empty_url) == (1, 1, 1)
+
+
+def test_claims_of_one_order_by_two_visitors_go_back_to_one_purchase(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(text(ROWS[0]))
+        for visitor, client in ((1, "evt-claim-1"), (2, "evt-claim-2")):
+            connection.execute(text(
+                "INSERT INTO event (site_id, client_id, visitor_id, type, ref, page, data, occurred_at, received_at)"
+                f" VALUES (1, '{client}', {visitor}, 'purchase', 'o-1', '/', '{{}}', '2026-01-01', '2026-01-01')"))
+    migrate.downgrade(empty_url, "0009")
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT client_id FROM event WHERE type = 'purchase'")).scalars().all()
+    engine.dispose()
+    assert kept == ["evt-claim-1"]
+    migrate.upgrade(empty_url)

@@ -4,7 +4,9 @@ Exposure: a visitor's first `promo_impression` of the campaign puts them in that
 (later impressions in another variant are counted in `mixed_visitors`, not moved). Clicks are
 `promo_click` events. A conversion is a purchase by the same visitor after their first exposure,
 in a visit where they were exposed or within `window_days` after the first exposure (None: the
-visit only). Rates are per exposed visitor; the statistics are described in `stats`.
+visit only). Purchases are those tracking.purchases counts: the shop's verified orders when it sends
+them, else browser claims without conflicts. Rates are per exposed visitor; the statistics are
+described in `stats`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from assistant.promotions.models import Campaign, Variant
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc
 from assistant.tracking.models import Event
+from assistant.tracking.purchases import counted_purchases
 
 from .stats import MEAN_METHOD, RATE_METHOD, SRM_METHOD, Comparison, Srm, compare_means, compare_rates, srm_check
 
@@ -152,17 +155,14 @@ def _exposures(session: Session, site: Site, campaign: Campaign, arms: dict[str,
 
 def _attribute_purchases(session: Session, site: Site, visitors: dict[int, _Visitor], window_days: int | None) -> None:
     window = timedelta(days=window_days) if window_days is not None else None
-    for ids in _chunks(list(visitors)):
-        query = (select(col(Event.visitor_id), col(Event.session_id), col(Event.occurred_at), col(Event.value_minor))
-                 .where(col(Event.site_id) == site.id, col(Event.type) == "purchase", col(Event.visitor_id).in_(ids)))
-        for visitor_id, visit, at, value in session.execute(query):
-            person, when = visitors[visitor_id], as_utc(at)
-            if when < person.first:
-                continue
-            if visit in person.visits or (window is not None and when <= person.first + window):
-                person.converted = True
-                person.orders += 1
-                person.revenue_minor += value or 0
+    for bought in counted_purchases(session=session, site=site, visitor_ids=list(visitors)):
+        person, when = visitors[bought.visitor_id], bought.occurred_at
+        if when < person.first:
+            continue
+        if bought.session_id in person.visits or (window is not None and when <= person.first + window):
+            person.converted = True
+            person.orders += 1
+            person.revenue_minor += bought.value_minor
 
 
 def _finish(arms: dict[str, Arm], visitors: dict[int, _Visitor], baseline: Arm | None, currency: str,

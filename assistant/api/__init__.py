@@ -56,4 +56,12 @@ def _unexpected(exc: Exception) -> tuple[Response, int]:
     return jsonify(body), 500
 
 
-from assistant.api import events, flows, origins, promotions, quiz, recommendations  # noqa: E402,F401  (routes register on bp)
+from assistant.api import (  # noqa: E402,F401  (routes register on bp)
+    events,
+    flows,
+    orders,
+    origins,
+    promotions,
+    quiz,
+    recommendations,
+)

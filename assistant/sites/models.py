@@ -18,6 +18,8 @@ class Site(SQLModel, table=True):
     name: str = Field(max_length=200)
     allowed_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     currency: str = Field(default="EUR", max_length=3)
+    secret_hash: str | None = Field(default=None, max_length=100)
+    """SHA-256 of the secret key the shop's server sends its orders with (sites.secrets); the key itself is not kept."""
     @property
     def pk(self) -> int:
         """The id of a stored site."""

@@ -66,8 +66,9 @@ class Event(SQLModel, table=True):
               sqlite_where=text("sku IS NOT NULL"), postgresql_where=text("sku IS NOT NULL")),
         Index("ix_event_ref", "site_id", "type", "ref",
               sqlite_where=text("ref IS NOT NULL"), postgresql_where=text("ref IS NOT NULL")),
-        # one purchase per order id: a shop that fires its purchase event twice is not double counted
-        Index("uq_event_purchase_order", "site_id", "ref", unique=True,
+        # a browser's purchase is a claim: one per order id and visitor (a page that fires it twice is not double
+        # counted), while another visitor's claim of the same order id is stored too, as a conflict (tracking.purchases)
+        Index("uq_event_purchase_claim", "site_id", "ref", "visitor_id", unique=True,
               sqlite_where=text("type = 'purchase'"), postgresql_where=text("type = 'purchase'")),
     )
 
@@ -100,6 +101,28 @@ class Cart(SQLModel, table=True):
     currency: str = Field(default="EUR", max_length=3)
     updated_at: datetime = _when(index=True)
     purchased_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class ShopOrder(SQLModel, table=True):
+    """A verified order: sent by the shop's server with the site's secret key, or imported from the shop's data."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (UniqueConstraint("site_id", "order_id", name="uq_shop_order_site_order"),
+                      Index("ix_shop_order_visitor", "site_id", "visitor_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id")
+    order_id: str = Field(max_length=128)
+    visitor_id: int | None = None
+    """The visitor the shop named (by the widget's visitor id), if it did."""
+    customer_id: str | None = Field(default=None, max_length=128)
+    value_minor: int
+    currency: str = Field(max_length=3)
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(max_length=16)
+    """`api` (the server call) or `import` (assistant orders import)."""
+    ordered_at: datetime = _when()
+    received_at: datetime = _when()
 
 
 class Customer(SQLModel, table=True):

@@ -95,13 +95,30 @@ def test_retried_batch_is_not_double_counted(client: FlaskClient, session: Sessi
     assert (cart.items, cart.value_minor) == ([{"sku": "a", "quantity": 1, "price": 10.0}], 1000)
 
 
-def test_a_purchase_is_counted_once_per_order(client: FlaskClient, session: Session, site: Site) -> None:
+def test_a_purchase_is_stored_once_per_order_and_visitor(client: FlaskClient, session: Session, site: Site) -> None:
     order = {"order_id": "o-9", "value": 20.0, "items": [{"sku": "a", "quantity": 1, "price": 20.0}]}
     send(client, {"visitor": "visitor-0001", "events": [event(1, "purchase", **order)]})
-    again = send(client, {"visitor": "visitor-0002", "events": [event(2, "purchase", **order)]}).get_json()
-    assert (again["accepted"], again["duplicates"]) == (0, 1)
+    again = send(client, {"visitor": "visitor-0001", "events": [event(2, "purchase", **order)]}).get_json()
+    assert (again["accepted"], again["duplicates"]) == (0, 1)  # the page fired it twice
     assert [(e.type, e.ref, e.value_minor) for e in stored(session)] == [("purchase", "o-9", 2000)]
-    assert len(session.exec(select(Cart)).all()) == 1  # the repeated order did not touch a second cart
+    assert len(session.exec(select(Cart)).all()) == 1
+
+
+def test_another_visitors_claim_of_an_order_does_not_swallow_it(
+        client: FlaskClient, session: Session, site: Site) -> None:
+    """Anyone with the public key can send a purchase: an attacker's claim first must not make the real one a
+    duplicate; both are stored, and the order is a conflict (tracking.purchases counts it for nobody)."""
+    fake = {"order_id": "o-9", "value": 0.01}
+    real = {"order_id": "o-9", "value": 20.0, "items": [{"sku": "a", "quantity": 1, "price": 20.0}]}
+    send(client, {"visitor": "attacker-01", "events": [event(1, "purchase", **fake)]})
+    send(client, {"visitor": "visitor-0002", "events": [event(2, "add_to_cart", sku="a", price=20.0)]})
+    answer = send(client, {"visitor": "visitor-0002", "events": [event(3, "purchase", **real)]}).get_json()
+    assert (answer["accepted"], answer["duplicates"]) == (1, 0)
+    purchases = [(e.ref, e.value_minor) for e in stored(session) if e.type == "purchase"]
+    assert purchases == [("o-9", 1), ("o-9", 2000)]
+    shopper = session.exec(select(Visitor).where(Visitor.anon_id == "visitor-0002")).one()
+    cart = session.get(Cart, (site.id, shopper.id))
+    assert cart is not None and cart.purchased_at is not None and cart.items == []  # the basket was bought
 
 
 def test_cart_follows_add_remove_state_and_purchase(client: FlaskClient, session: Session, site: Site) -> None:
