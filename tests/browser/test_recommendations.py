@@ -1,7 +1,8 @@
 """Recommendation strips on the demo shop: placed by data-recs, lazy, attributed, and nothing at all when empty.
 
-Most tests mock the strips' API answers with page.route (built from the demo catalog), so they check
-the widget, not the recommenders; the last ones ask the real endpoint, of the shared live server
+Most tests mock the strips' API answers with page.route, so they check the widget, not the recommenders:
+chosen demo products, with the reasons, headings and JSON the server's own code writes (no text the server
+never sends); the last ones ask the real endpoint, of the shared live server
 (no trained models: no items) and of a second demo shop with a month of history and trained models.
 """
 
@@ -17,10 +18,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy.engine import Engine
 
+from assistant.api.shapes import strip_json
 from assistant.db import make_engine
+from assistant.demo.campaigns import FREE_SHIPPING
 from assistant.demo.catalog import demo_rows
 from assistant.demo.history import seed_history
 from assistant.paths import resource_dir
+from assistant.recommend.base import Reason
+from assistant.recommend.catalog_view import CatalogItem
+from assistant.recommend.popular import Popular, Trending
+from assistant.recommend.quiz_match import _reason as quiz_reason
+from assistant.recommend.recent import REASON as RECENTLY_VIEWED
+from assistant.recommend.service import PLACEMENTS, RecResult
+from assistant.recommend.service import _checkout as checkout_strip
+from assistant.recommend.service import _name_sources as name_sources
 from assistant.recommend.training import train_site
 from assistant.timeutil import utcnow
 from tests.browser.conftest import demo_shop
@@ -30,42 +41,57 @@ from tests.browser.test_tracking import DESKTOP_UA, stored, until, visitor_id
 
 RECS = "**/api/v1/recommendations*"
 ROWS = {str(row["sku"]): row for row in demo_rows()}
-WHY = {"bought_together": "Often bought with Pikefold Glide 3 (Men's)",
-       "similar": "Similar to Pikefold Glide 3 (Men's)", "popular": "Popular in Accessories",
-       "trending": "Trending this week", "add_on": "A small extra for your run",
-       "closes_gap": "Adds €12.10 to reach free shipping", "quiz": "Fits your quiz answers",
-       "recently_viewed": "You viewed this recently"}
-STRIPS = {
-    "home": ("Picked for you", ["rs-009", "ac-003", "sk-009", "rj-001", "ac-006", "rs-006", "sk-002", "ac-001"],
-             ["quiz", "trending", "popular"]),
-    "product": ("Often bought together",
-                ["sk-002", "ac-001", "rs-009", "rs-006", "ac-006", "sk-009", "ac-003", "rs-004"],
-                ["bought_together", "bought_together", "similar", "similar", "popular", "trending"]),
-    "cart": ("Complete your order", ["sk-005", "ac-005", "ac-001", "sk-009", "ac-006", "ac-008"],
-             ["bought_together", "add_on"]),
-    "checkout": ("Add to your order", ["ac-005", "sk-004", "sk-008", "ac-001"], ["closes_gap", "add_on", "add_on"]),
-    "recent": ("Recently viewed", ["rs-002", "sk-001", "ac-004"], ["recently_viewed"]),
+CARTS = {"cart": ("rs-002", "sk-001"), "checkout": ("sk-001", "sk-002")}  # EUR 139.80; EUR 40.80, short of shipping
+SHOES = Reason("bought_together", "Often bought together with an item you chose", "rs-002")
+STRIPS: dict[str, tuple[list[str], list[Reason]]] = {
+    "home": (["rs-009", "ac-003", "sk-009", "rj-001", "ac-006", "rs-006", "sk-002", "ac-001"],
+             [quiz_reason(None), Reason(Trending.kind, Trending.text), Reason(Popular.kind, Popular.text)]),
+    "product": (["sk-002", "ac-001", "rs-009", "rs-006", "ac-006", "sk-009", "ac-003", "rs-004"],
+                [SHOES, SHOES, Reason("similar", "Similar to what you viewed", "rs-002"),
+                 Reason("similar", "Similar to what you viewed", "rs-002"),
+                 Reason(Popular.kind, Popular.text_in.format("Accessories")), Reason(Trending.kind, Trending.text)]),
+    "cart": (["sk-005", "ac-005", "ac-001", "sk-009", "ac-006", "ac-008"],
+             [SHOES, Reason(Popular.kind, Popular.text)]),
+    "checkout": (["ac-005", "ac-009", "sk-004", "sk-008", "ac-001"],
+                 [Reason("bought_together", "Often bought together with an item you chose", "sk-001"),
+                  Reason(Popular.kind, Popular.text)]),
+    "recent": (["rs-002", "sk-001", "ac-004"], [RECENTLY_VIEWED]),
 }
+"""The products each mocked strip holds, and the reasons the server's strategies give them, in order."""
 PAGES = {"home": ("/demo/", "#picked"), "product": ("/demo/product/rs-002", "#related"),
          "cart": ("/demo/cart", ".cart-extras"), "checkout": ("/demo/checkout", "#addons"),
          "recent": ("/demo/", "#recent")}
 
 
+def item(sku: str) -> CatalogItem:
+    """A demo product as the recommenders hold it."""
+    row = ROWS[sku]
+    return CatalogItem(sku=sku, title=str(row["title"]), url=str(row["url"]), image=str(row["image"]),
+                       price=float(str(row["price"])), currency=str(row["currency"]),
+                       categories=tuple(str(row["categories"]).split("|")), rating=float(str(row["rating"])), attrs={})
+
+
 def product(sku: str) -> dict[str, Any]:
     """A demo product as the API shows it (ProductPublic)."""
-    row = ROWS[sku]
-    return {"sku": sku, "title": row["title"], "url": row["url"], "image": row["image"],
-            "price": float(str(row["price"])), "currency": row["currency"],
-            "categories": str(row["categories"]).split("|"), "rating": float(str(row["rating"]))}
+    return item(sku).public()
 
 
 def answer(placement: str, *, items: bool = True) -> dict[str, Any]:
-    """A realistic API answer for `placement` (or one with no items)."""
-    title, skus, kinds = STRIPS[placement]
-    found = [{"product": product(sku), "reason": {"kind": kinds[min(i, len(kinds) - 1)],
-                                                  "text": WHY[kinds[min(i, len(kinds) - 1)]]}}
-             for i, sku in enumerate(skus)] if items else []
-    return {"rec": f"r_{placement}0123456789abc", "placement": placement, "title": title, "items": found}
+    """The API's answer for `placement` (or one with no items), written by the server's own code: its reasons
+    named after their source product, the checkout's free-shipping gap and add-on ceiling, its JSON."""
+    skus, reasons = STRIPS[placement]
+    chosen = name_sources({sku: item(sku) for sku in ROWS},
+                          [(item(sku), reasons[min(i, len(reasons) - 1)]) for i, sku in enumerate(skus)])
+    if placement == "checkout":
+        cart_value = sum(float(str(ROWS[sku]["price"])) for sku in CARTS[placement])
+        chosen = checkout_strip(chosen, cart_value, float(FREE_SHIPPING), "EUR")
+    result = RecResult(f"r_{placement}0123456789ab", placement, PLACEMENTS[placement].title, chosen if items else [])
+    return dict(json.loads(strip_json(result)))
+
+
+def skus_of(placement: str) -> list[str]:
+    """The skus of the mocked strip, in order."""
+    return [i["product"]["sku"] for i in answer(placement)["items"]]
 
 
 def serve(page: Any, asked: list[dict[str, str]] | None = None, **answers: dict[str, Any]) -> list[dict[str, str]]:
@@ -154,13 +180,13 @@ def trained_shop(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.mark.parametrize("placement", ["product", "cart", "checkout", "home", "recent"])
 def test_a_strip_renders_cards_with_reasons(page: Any, problems: Problems, placement: str) -> None:
     if placement in ("cart", "checkout"):
-        fill_cart(page, "rs-002", "sk-001")
+        fill_cart(page, *CARTS[placement])
     asked = serve(page)
     path, target = PAGES[placement]
     page.goto(path)
     section = show(page, target)
 
-    title, skus, _ = STRIPS[placement]
+    title, skus = PLACEMENTS[placement].title, skus_of(placement)
     assert section.get_attribute("aria-label") == title
     assert section.get_by_role("heading", level=2).inner_text() == title
     assert section.get_by_role("list").count() == 1
@@ -272,7 +298,7 @@ def test_one_impression_when_seen_and_a_click_before_leaving(new_page: Callable[
     box(section)
     page.evaluate("Assistant.flush()")
     impressions = until(page, lambda: [e for e in sent if e["type"] == "rec_impression"], "the impression")
-    title, skus, _ = STRIPS["product"]
+    skus = skus_of("product")
     assert impressions[0]["ref"] == answer("product")["rec"]
     assert (impressions[0]["placement"], impressions[0]["skus"]) == ("product", skus)
 
