@@ -331,7 +331,7 @@
       failures = retryAt = 0;
     }
 
-    /** Retry-After (seconds or a date), else 2 s doubling to 60 s, with jitter. */
+    /** Retry-After (seconds or a date) of a 429 or 503, else 2 s doubling to 60 s, with jitter. */
     function later(header) {
       var wait = header ? Number(header) * 1000 || Date.parse(header) - Date.now() : 0;
       retryAt = Date.now() + (wait > 0 ? Math.min(wait, 36e5)
@@ -351,7 +351,7 @@
             if (done) drop(batch); // stored, duplicate and rejected are all final answers
             else {
               log(err);
-              later(res.status === 429 && res.headers.get('Retry-After'));
+              later((res.status === 429 || res.status === 503) && res.headers.get('Retry-After')); // overload
             }
           } finally {
             sending = null;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -341,5 +342,30 @@ def test_the_server_answer_decides_what_leaves_the_queue(shopper: Any, db: Engin
     page.unroute(EVENTS, answer)
 
     events = delivered(page, db, anon_id, lambda found: len(found) == 2)
+    assert [e.type for e in events] == ["page_view", "custom"]
+    problems.assert_none(network_failures_expected=True)
+
+
+def test_a_busy_server_is_left_alone_for_its_retry_after(shopper: Any, db: Engine) -> None:
+    """A 503 with Retry-After (the database held by another writer) is not retried before it says; then it is."""
+    page = shopper
+    problems = watch(page)
+    page.goto("/demo/")
+    anon_id = visitor_id(page)
+    delivered(page, db, anon_id, lambda found: len(found) == 1)
+    seen: list[float] = []
+
+    def busy(route: Any) -> None:
+        seen.append(time.monotonic())
+        route.fulfill(status=503, headers={"Retry-After": "6"}, content_type="application/json",
+                      body='{"error": {"code": "service_unavailable", "field": null, "message": "busy"}}')
+
+    page.route(EVENTS, busy)
+    page.evaluate("Assistant.track('newsletter_signup', {source: 'test'}); Assistant.flush()")
+    until(page, lambda: seen, "the first answer")
+    page.wait_for_timeout(4500)  # the widget's 3-second timer fires at least once: backoff alone would send now
+    assert len(seen) == 1, "retried before Retry-After"
+    page.unroute(EVENTS, busy)
+    events = delivered(page, db, anon_id, lambda found: len(found) == 2, flush=False)  # by the timer, after 6 s
     assert [e.type for e in events] == ["page_view", "custom"]
     problems.assert_none(network_failures_expected=True)
