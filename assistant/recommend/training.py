@@ -113,13 +113,14 @@ def _view_events(session: Session, site: Site, since: datetime) -> tuple[np.ndar
 def _baskets(session: Session, site: Site, since: datetime) -> list[Basket]:
     """Orders (purchase events) and, where a visit added several items to the cart, that visit's adds."""
     rows = session.execute(text(
-        "SELECT type, session_id, ref, sku, data, occurred_at FROM event WHERE site_id = :site "
+        "SELECT type, session_id, ref, sku, data, occurred_at, visitor_id FROM event WHERE site_id = :site "
         "AND occurred_at >= :since AND type IN ('purchase', 'add_to_cart') ORDER BY occurred_at"),
         {"site": site.pk, "since": since}).all()
     baskets: dict[str, tuple[float, dict[str, None]]] = {}
-    for kind, visit, ref, sku, data, when in rows:
+    for kind, visit, ref, sku, data, when, visitor in rows:
         data = json.loads(data) if isinstance(data, str) else data
-        key = f"order:{ref}" if kind == "purchase" else f"visit:{visit}"
+        # one basket per claim: another visitor's claim of the same order id must not mix its items in
+        key = f"order:{ref}:{visitor}" if kind == "purchase" else f"visit:{visit}"
         items = [line["sku"] for line in data.get("items", [])] if kind == "purchase" else [sku]
         entry = baskets.setdefault(key, (_seconds(when), {}))
         entry[1].update(dict.fromkeys(i for i in items if i))
