@@ -20,9 +20,9 @@ from assistant.config import Settings
 from assistant.db import make_engine
 from assistant.models import metadata
 from assistant.sites.models import Site
+from tests.ci_skips import IN_CI, pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks)
 from tests.factories import make_site
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SHARED_DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
