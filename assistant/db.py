@@ -38,8 +38,7 @@ class DatabaseBusy(ServiceUnavailable):
 
 def is_locked(exc: OperationalError) -> bool:
     """Whether `exc` is SQLite's "database is locked" (or busy), rather than a real fault."""
-    text = str(exc.orig).lower()
-    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
+    return _locked_text(exc.orig)
 
 
 def make_engine(url: str, *, lock_wait: float = CLI_LOCK_WAIT) -> Engine:
@@ -239,8 +238,9 @@ def _set_busy_timeout(raw: Any, seconds: float) -> None:
     raw.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
 
 
-def _locked_text(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+def _locked_text(exc: BaseException | None) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text or "database is busy" in text
 
 
 def begin_immediate(session: Session) -> None:
