@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.catalog.mapping import slug
 from assistant.catalog.models import Product
+from assistant.catalog.money import format_money
 from assistant.catalog.service import get_product, list_products
 from assistant.db import get_session
 from assistant.demo.build import DEMO_KEY
@@ -45,7 +46,6 @@ CATEGORIES = {
 }
 SORTS = {"popular": "Most popular", "rating": "Top rated", "price-asc": "Price: low to high",
          "price-desc": "Price: high to low"}
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 class DemoMissing(Exception):
@@ -53,9 +53,8 @@ class DemoMissing(Exception):
 
 
 def money(amount: float, currency: str = "EUR") -> str:
-    """A price as the shop shows it: €129.90."""
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+    """A price as the shop shows it (its pages are `lang="en"`): €129.90, as the widget's strips show it."""
+    return format_money(amount, currency)
 
 
 @shop.record_once

@@ -103,7 +103,7 @@ def test_a_row_shows_sku_image_title_price_categories_stock_and_status(client: F
     assert '<img class="thumb" src="https://cdn.shop.example/rs-1.jpg"' in page
     assert '<td class="c-title">Road &lt;Runner&gt;</td>' in road
     assert '<span class="chip cat">Shoes</span><span class="chip cat">Road</span>' in road
-    assert '<td class="c-price n">1299.50 EUR</td>' in road and '<td class="c-price n">4500 JPY</td>' in page
+    assert '<td class="c-price n">€1,299.50</td>' in road and '<td class="c-price n">¥4,500</td>' in page
     assert '<span class="label">Stock </span>4</td>' in road and '<span class="badge ok">In stock</span>' in road
     assert '<span class="badge bad">Out of stock</span>' in page[:page.index("<code>rs-1</code>")]
     assert "img-src 'self' https: data:" in response.headers["Content-Security-Policy"]  # the shop's image host

@@ -133,7 +133,7 @@ def test_preview_for_a_sample_visitor(session: Session, site: Site) -> None:
     assert get_settings(session=session, site=site).price_style == "suffix"
     result = preview(session=session, site=site, snapshot=CART,
                      variant=VariantIn(key="a", message="{{ first_name }}: {{ price(free_shipping_gap) }}"))
-    assert result == Rendered("Ada: 8,00 €", "Ada: 8,00 €")
+    assert result == Rendered("Ada: 8,00\u00a0€", "Ada: 8,00\u00a0€")
     problem = preview(session=session, site=site, snapshot=CART, variant=VariantIn(key="a", message="{{ x }}"))
     assert isinstance(problem, TemplateProblem)
     problem = preview(session=session, site=site, snapshot=CART,

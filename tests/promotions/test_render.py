@@ -24,18 +24,19 @@ def test_a_gap_message_renders_with_prices_in_the_shop_currency() -> None:
            "({{ price(items[0].price) }})"
     assert check_template(text) is None
     assert render(text, first_name="Ada") == "Hi Ada, only €8.00 to go: Trail socks (€9.90)"
-    assert render(text, price_style="suffix") == "Hi there, only 8,00 € to go: Trail socks (9,90 €)"
+    assert render(text, price_style="suffix") == "Hi there, only 8,00\u00a0€ to go: Trail socks (9,90\u00a0€)"
 
 
 @pytest.mark.parametrize(("amount", "currency", "style", "expected"), [
     (Decimal("8"), "EUR", "prefix", "€8.00"),
-    (Decimal("8"), "EUR", "suffix", "8,00 €"),
-    (1234.5, "EUR", "suffix", "1.234,50 €"),
+    (Decimal("8"), "EUR", "suffix", "8,00\u00a0€"),  # CLDR: a no-break space, as Intl.NumberFormat
+    (1234.5, "EUR", "suffix", "1.234,50\u00a0€"),
     (1234.5, "USD", "prefix", "$1,234.50"),
     (800, "JPY", "prefix", "¥800"),
-    (8, "CHF", "prefix", "CHF 8.00"),
+    (8, "CHF", "prefix", "CHF\u00a08.00"),
     (Decimal("0.005"), "GBP", "prefix", "£0.01"),
-    (8, "XTS", "prefix", "XTS 8.00"),
+    (8, "XTS", "prefix", "XTS\u00a08.00"),
+    (Decimal("1.2345"), "KWD", "prefix", "KWD\u00a01.235"),  # three decimals (CLDR)
 ])
 def test_price_formatting(amount: Decimal, currency: str, style: str, expected: str) -> None:
     assert format_price(amount, currency, style) == expected  # type: ignore[arg-type]

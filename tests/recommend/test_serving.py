@@ -131,7 +131,7 @@ def test_checkout_puts_the_gap_closer_first_then_cheap_add_ons(session: Session,
                            placement=PLACEMENTS["checkout"], shopper=Shopper(cart=("shoe-c",), cart_value=90.0),
                            n=4, free_shipping=100.0, sold_out={"gone"})
     first, reason = result.items[0]
-    assert (first.sku, reason.kind, reason.text) == ("sock-1", "closes_gap", "Adds 10.00 EUR to reach free shipping")
+    assert (first.sku, reason.kind, reason.text) == ("sock-1", "closes_gap", "Adds €10.00 to reach free shipping")
     # add-ons cost at most max(20, a quarter of the cart)
     assert result.items[1:] and all(p.price <= 25 for p, _ in result.items[1:])
 
