@@ -5,12 +5,16 @@ when there is none), `currency`, `first_name` ('' when unknown), `items` (a list
 {title, price, url}; when the cart is short of free shipping, items[0] closes the gap) and
 `price(amount)`. On top of the sandbox (no `_` attributes, no mutation), a saved template may use
 only expressions, `if` and one level of `for`: no `set`, macros, includes, `autoescape` blocks,
-method calls or raw HTML, and repetition and powers are bounded, so a message cannot leak data,
-inject markup, or exhaust the server.
+method calls or raw HTML. Rendering happens in the bounded sandbox (sandbox.py): numbers, texts,
+lists, steps, time and output are limited and only plain values print, so a message cannot leak data,
+inject markup, or exhaust the server. The save check renders every branch (if/elif/else, both arms
+of `a if c else b`, both sides of and/or) for a small, a large and an empty cart, so a bound a branch
+would break is refused when saved, not first met by a shopper.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 import re
@@ -21,16 +25,15 @@ from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from assistant.promotions.money import PriceStyle, format_price
+from assistant.promotions.sandbox import MAX_OUTPUT, bounded_environment, render_bounded, shape_problem
 
 log = logging.getLogger(__name__)
 NAMES = frozenset({"cart_total", "free_shipping_gap", "currency", "first_name", "items", "price"})
-MAX_REPEAT = 1000
-MAX_OUTPUT = 4000
 FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int", "last", "length",
            "lower", "round", "string", "title", "trim", "truncate", "upper")
 TESTS = ("defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "eq", "ne", "lt", "le",
@@ -90,33 +93,7 @@ class MessageContext:
                 "items": [dict(item) for item in self.items], "price": price}
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, with repetition, powers and %-formatting bounded."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Refuse operations whose result could exhaust memory or time."""
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
-                    raise SecurityError(f"repetition is limited to {MAX_REPEAT} characters or items")
-        elif operator == "**" and (not isinstance(right, (int, float)) or abs(right) > 64):
-            raise SecurityError("powers are limited to exponents up to 64")
-        elif operator == "%" and isinstance(left, str):
-            raise SecurityError("%-formatting is not available in messages; write {{ value }}")
-        return super().call_binop(context, operator, left, right)
-
-
-def _environment() -> _Sandbox:
-    env = _Sandbox(autoescape=True, undefined=StrictUndefined, auto_reload=False)
-    env.globals.clear()
-    env.filters = {name: env.filters[name] for name in FILTERS}
-    env.tests = {name: env.tests[name] for name in TESTS}
-    return env
-
-
-_ENV = _environment()
+_ENV = bounded_environment(FILTERS, TESTS)
 
 
 def check_template(text: str) -> TemplateProblem | None:
@@ -128,7 +105,49 @@ def check_template(text: str) -> TemplateProblem | None:
         _render(compiled, sample_context())
     except Exception as exc:  # noqa: BLE001  (any rendering failure is the marketer's to fix)
         return TemplateProblem(_describe(exc), _template_line(exc.__traceback__))
+    return _branch_problem(text, compiled)
+
+
+def _branch_problem(text: str, compiled: Template) -> TemplateProblem | None:
+    """The first bound broken by any branch, for a small, a large or an empty cart (other errors are tolerated:
+    a message that cannot render for some visitor is skipped for them)."""
+    every_branch = _ENV.from_string(_AllBranches().visit(copy.deepcopy(_ENV.parse(text))))
+    for template in (compiled, every_branch):
+        for context in branch_contexts():
+            try:
+                _render(template, context)
+            except SecurityError as exc:
+                return TemplateProblem(_describe(exc), _template_line(exc.__traceback__))
+            except Exception:  # noqa: BLE001,S112  (not every branch makes sense for every sample)
+                continue
     return None
+
+
+class _AllBranches(NodeTransformer):
+    """Rewrites a template so one render evaluates every branch: each if/elif/else body in turn, both arms of
+    a conditional expression and both sides of and/or (each still yielding its usual value)."""
+
+    def visit_If(self, node: nodes.If) -> nodes.Node:  # noqa: N802  (the visitor's naming)
+        self.generic_visit(node)
+        test = nodes.Tuple([node.test, nodes.Const(True)], "load", lineno=node.lineno)
+        return nodes.If(test, [*node.body, *node.elif_, *node.else_], [], [], lineno=node.lineno)
+
+    def visit_CondExpr(self, node: nodes.CondExpr) -> nodes.Node:  # noqa: N802
+        self.generic_visit(node)
+        arms = [node.test, node.expr1, *([node.expr2] if node.expr2 is not None else [])]
+        return _last_of([*arms, node], node.lineno)
+
+    def visit_And(self, node: nodes.And) -> nodes.Node:  # noqa: N802
+        self.generic_visit(node)
+        return _last_of([node.left, node.right, node], node.lineno)
+
+    visit_Or = visit_And  # noqa: N815
+
+
+def _last_of(values: list[nodes.Expr], line: int) -> nodes.Expr:
+    """An expression evaluating all of `values` and yielding the last one."""
+    return nodes.Getitem(nodes.Tuple(values, "load", lineno=line), nodes.Const(len(values) - 1), "load",
+                         lineno=line)
 
 
 @lru_cache(maxsize=2048)
@@ -136,14 +155,16 @@ def compile_message(text: str) -> Template | TemplateProblem:
     """The compiled template for `text`, or why it is refused (cached by text: compiled once)."""
     if len(text) > 2 * MAX_OUTPUT:
         return TemplateProblem(f"a message has at most {2 * MAX_OUTPUT} characters")
+    shape = shape_problem(_ENV, text)
+    if shape:
+        return TemplateProblem(*shape)
     try:
         tree = _ENV.parse(text)
+        return _policy_problem(tree) or _ENV.from_string(tree)
     except TemplateSyntaxError as exc:
         return TemplateProblem(f"syntax error: {exc.message}", exc.lineno)
-    problem = _policy_problem(tree)
-    if problem:
-        return problem
-    return _ENV.from_string(tree)
+    except RecursionError:  # the shape check should have caught it first; never a 500 either way
+        return TemplateProblem("the message nests too deeply; split it into simpler parts")
 
 
 @lru_cache(maxsize=2048)
@@ -169,9 +190,7 @@ def render_message(text: str, context: MessageContext) -> Rendered | None:
 
 
 def _render(template: Template, context: MessageContext) -> Rendered:
-    markup = template.render(context.variables()).strip()
-    if len(markup) > MAX_OUTPUT:
-        raise ValueError(f"the message renders to more than {MAX_OUTPUT} characters")
+    markup = render_bounded(template, context.variables()).strip()
     return Rendered(html=markup, text=html.unescape(markup))
 
 
@@ -181,6 +200,14 @@ def sample_context(currency: str = "EUR", price_style: PriceStyle = "prefix") ->
              for i in range(1, 7)]
     return MessageContext(cart_total=Decimal("42.00"), free_shipping_gap=Decimal("8.00"), currency=currency,
                           first_name="Alex", items=items, price_style=price_style)
+
+
+def branch_contexts() -> list[MessageContext]:
+    """Visitors whose carts and names lead a message down different branches: typical, large and empty."""
+    typical = sample_context()
+    big = MessageContext(cart_total=Decimal("9999.99"), currency="EUR", first_name="Maximilian-Alexander",
+                         items=typical.items[:1])
+    return [typical, big, MessageContext()]
 
 
 def _policy_problem(tree: nodes.Template) -> TemplateProblem | None:
@@ -236,6 +263,8 @@ def _node_problem(node: nodes.Node) -> str | None:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SecurityError):
         return f"not allowed: {exc}"
+    if isinstance(exc, OverflowError):
+        return "a number in the message grows too large"
     return str(exc) or type(exc).__name__
 
 
