@@ -1,4 +1,9 @@
-"""The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check."""
+"""The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check.
+
+Each command imports what it needs inside its function: `assistant --help` loads click and nothing
+of the stack (tests/test_cli_startup.py keeps it so). Only `db upgrade` and `demo` migrate; every
+other command refuses a database whose schema is not this version's (`migrate.require_current`).
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import yaml
-from sqlmodel import col, select
 
-from assistant import migrate, server
-from assistant.catalog.importers import read_rows
-from assistant.catalog.index import CatalogIndex, build_index
-from assistant.catalog.mapping import ColumnMapping, RowProblem
-from assistant.catalog.service import import_products, list_products
-from assistant.config import Settings
-from assistant.db import make_engine, session_scope
 from assistant.errors import AssistantError
-from assistant.flows.catalog_checks import check_against_catalog
-from assistant.flows.problems import errors
-from assistant.flows.registry import read_flow
-from assistant.recommend.training import train_site
-from assistant.sites.models import Site
-from assistant.sites.secrets import issue_secret
-from assistant.sites.service import create_site, get_site_by_key
-from assistant.timeutil import utcnow
-from assistant.tracking.order_files import read_orders
-from assistant.tracking.orders import record_order
-from assistant.users.models import ROLES
-from assistant.users.service import create_user, find_user, set_active, set_password
+from assistant.users.roles import ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from assistant.catalog.index import CatalogIndex
+    from assistant.catalog.mapping import ColumnMapping
 
 
 @click.group()
@@ -46,6 +39,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
+    from assistant import migrate
+    from assistant.config import Settings
+
     settings = Settings.from_env()
     migrate.upgrade(settings.database_url)
     click.echo(f"database is up to date ({_safe_url(settings.database_url)})")
@@ -63,6 +59,9 @@ def site() -> None:
 @click.option("--key", default=None, help="Public key to use (default: a new random one).")
 def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | None) -> None:
     """Create a site and print its public key."""
+    from assistant.sites.secrets import issue_secret
+    from assistant.sites.service import create_site
+
     with _session() as session:
         created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key)
         secret = issue_secret(created)
@@ -74,6 +73,9 @@ def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | N
 @click.option("--site", "site_key", required=True, help="Public key of the site.")
 def site_secret(site_key: str) -> None:
     """Give the site a new secret key (the old one stops working) and show it, this once."""
+    from assistant.sites.secrets import issue_secret
+    from assistant.sites.service import get_site_by_key
+
     with _session() as session:
         secret = issue_secret(get_site_by_key(session=session, key=site_key))
     _show_secret(secret)
@@ -88,6 +90,10 @@ def _show_secret(secret: str) -> None:
 @site.command("list")
 def site_list() -> None:
     """List sites with their keys and allowed origins."""
+    from sqlmodel import col, select
+
+    from assistant.sites.models import Site
+
     with _session() as session:
         for found in session.exec(select(Site).order_by(col(Site.id))):
             click.echo(f"{found.key}\t{found.name}\t{' '.join(found.allowed_origins) or '-'}")
@@ -105,6 +111,8 @@ def admin() -> None:
 @click.password_option(help="Prompted for (twice) when not given.")
 def admin_create_user(email: str, role: str, name: str, password: str) -> None:
     """Create an admin account (the first one is usually an admin)."""
+    from assistant.users.service import create_user
+
     with _session() as session:
         user = create_user(session=session, email=email, password=password, role=role, name=name)
         click.echo(f"created {user.role} {user.email}")
@@ -115,6 +123,8 @@ def admin_create_user(email: str, role: str, name: str, password: str) -> None:
 @click.password_option(help="Prompted for (twice) when not given.")
 def admin_set_password(email: str, password: str) -> None:
     """Change an account's password; every session of the account ends."""
+    from assistant.users.service import find_user, set_password
+
     with _session() as session:
         user = find_user(session=session, email=email)
         set_password(session=session, user=user, password=password)
@@ -125,6 +135,8 @@ def admin_set_password(email: str, password: str) -> None:
 @click.option("--email", required=True)
 def admin_deactivate(email: str) -> None:
     """Deactivate an account: it can no longer log in and every session of it ends."""
+    from assistant.users.service import find_user, set_active
+
     with _session() as session:
         user = find_user(session=session, email=email)
         set_active(session=session, user=user, active=False)
@@ -141,6 +153,11 @@ def orders() -> None:
 @click.option("--site", "site_key", required=True, help="Public key of the site.")
 def orders_import(file: Path, site_key: str) -> None:
     """Import verified orders from a CSV or JSON Lines file; an order already there is left as it is."""
+    from assistant.sites.service import get_site_by_key
+    from assistant.timeutil import utcnow
+    from assistant.tracking.order_files import read_orders
+    from assistant.tracking.orders import record_order
+
     stored = known = 0
     problems: list[str] = []
     with _session() as session:
@@ -171,6 +188,10 @@ def catalog() -> None:
               help="YAML file: product field -> source column.")
 def catalog_import(file: Path, site_key: str, mapping: Path | None) -> None:
     """Import or update products from a CSV, JSON (Lines) or Google Merchant XML file, streamed, in one transaction."""
+    from assistant.catalog.importers import read_rows
+    from assistant.catalog.service import import_products
+    from assistant.sites.service import get_site_by_key
+
     with _session() as session:
         target = get_site_by_key(session=session, key=site_key)
         column_mapping = _mapping(mapping, target.currency)
@@ -196,6 +217,10 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
 
 
 def _mapping(path: Path | None, currency: str) -> ColumnMapping:
+    import yaml
+
+    from assistant.catalog.mapping import ColumnMapping, RowProblem
+
     if path is None:
         return ColumnMapping(currency=currency)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -217,6 +242,11 @@ def flows() -> None:
 @click.option("--no-catalog", is_flag=True, help="Check the files alone.")
 def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool) -> None:
     """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
+    from assistant.config import Settings
+    from assistant.flows.catalog_checks import check_against_catalog
+    from assistant.flows.problems import errors
+    from assistant.flows.registry import read_flow
+
     settings = Settings.from_env()
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
     index = None if no_catalog else _catalog_index(site_key)
@@ -235,6 +265,12 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
 
 def _catalog_index(site_key: str | None) -> CatalogIndex | None:
     """The catalog index of the site to check against, read from the database row by row."""
+    from sqlmodel import select
+
+    from assistant.catalog.index import build_index
+    from assistant.sites.models import Site
+    from assistant.sites.service import get_site_by_key
+
     with _session() as session:
         sites = list(session.exec(select(Site)))
         if site_key:
@@ -244,7 +280,7 @@ def _catalog_index(site_key: str | None) -> CatalogIndex | None:
         else:
             click.echo("no single site to check against: pass --site KEY (catalog checks skipped)", err=True)
             return None
-        with session.get_bind().connect() as connection:  # its own: build_index streams on it
+        with session.connection().engine.connect() as connection:  # its own: build_index streams on it
             return build_index(connection, chosen.pk)
 
 
@@ -253,6 +289,14 @@ def _catalog_index(site_key: str | None) -> CatalogIndex | None:
 @click.option("--days", default=90, show_default=True, help="Events of the last N days.")
 def train(site_key: str | None, days: int) -> None:
     """Fit every recommendation strategy from events and catalog; the server picks the bundle up live."""
+    from sqlmodel import select
+
+    from assistant.config import Settings
+    from assistant.recommend.training import train_site
+    from assistant.sites.models import Site
+    from assistant.sites.service import get_site_by_key
+    from assistant.timeutil import utcnow
+
     settings = Settings.from_env()
     with _session() as session:
         targets = [get_site_by_key(session=session, key=site_key)] if site_key else list(session.exec(select(Site)))
@@ -268,8 +312,10 @@ def train(site_key: str | None, days: int) -> None:
 @click.option("--workers", default=2, show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (migrate first with `assistant db upgrade`)."""
+    from assistant import server
     from assistant.app import create_app
 
+    _engine().dispose()  # refuses a database whose schema is not this version's
     server.run(create_app, host=host, port=port, workers=workers)
 
 
@@ -278,10 +324,16 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--port", default=5000, show_default=True)
 def demo(host: str, port: int) -> None:
     """Build the demo shop (Trailhead Outfitters) into the database, train its models and serve it."""
+    from assistant import migrate, server
     from assistant.app import create_app
+    from assistant.catalog.service import list_products
+    from assistant.config import Settings
+    from assistant.db import make_engine, session_scope
     from assistant.demo.build import build_demo
     from assistant.demo.campaigns import seed_campaigns
     from assistant.demo.history import seed_history
+    from assistant.recommend.training import train_site
+    from assistant.timeutil import utcnow
 
     settings = Settings.from_env()
     migrate.upgrade(settings.database_url)
@@ -298,7 +350,7 @@ def demo(host: str, port: int) -> None:
                f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
     click.echo(f"admin: http://{_display_host(host)}:{port}/admin/ (make an account first: "
-               "assistant admin create-user --email you@example.com)")
+               f"{command_name()} admin create-user --email you@example.com)")
     server.run(lambda: create_app(settings), host=host, port=port, workers=2)
 
 
@@ -315,10 +367,53 @@ def _display_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _session():  # type: ignore[no-untyped-def]
-    settings = Settings.from_env()
-    migrate.upgrade(settings.database_url)
-    return session_scope(make_engine(settings.database_url))
+def _engine() -> Engine:
+    """The engine of DATABASE_URL, once its schema is known to be this version's (else SchemaNotCurrent)."""
+    from assistant.config import Settings
+    from assistant.db import make_engine
+    from assistant.migrate import require_current
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        require_current(engine, command=command_name())
+    except AssistantError:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on `_engine()`, committed at the end of the block."""
+    from assistant.db import session_scope
+
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def command_name(argv0: str | None = None, python: str | None = None) -> str:
+    """How the user ran this command, to tell them the next one: `assistant` when that name on PATH is
+    this very script, else the path they typed (`.venv/bin/assistant`), or `python -m assistant`."""
+    import shutil
+
+    script = Path(sys.argv[0] if argv0 is None else argv0)
+    if script.name == "__main__.py":
+        return f"{_shown(Path(python or sys.executable))} -m assistant"
+    on_path = shutil.which(script.name)
+    if on_path and script.exists() and Path(on_path).resolve() == script.resolve():
+        return script.name
+    return _shown(script)
+
+
+def _shown(path: Path) -> str:
+    """`path` as short as it can be typed from here: relative when it is under the working folder."""
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    return str(path) if len(path.parts) > 1 or path.is_absolute() else f"./{path}"
 
 
 def _safe_url(url: str) -> str:

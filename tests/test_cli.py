@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from assistant import migrate
 from assistant.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +32,20 @@ questions:
       - {id: regular, text: Regular, filter: {width: regular}}
       - {id: wide, text: Wide, filter: {width: wide}}
 """
+
+
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file at this version's schema, migrated once for the module."""
+    path = tmp_path_factory.mktemp("template") / "cli.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated(tmp_path: Path, migrated_template: Path) -> None:
+    """tmp_path/cli.db (what `run` points DATABASE_URL at) at this version's schema, as `db upgrade` leaves it."""
+    shutil.copy(migrated_template, tmp_path / "cli.db")
 
 
 def run(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -82,6 +98,7 @@ def test_db_upgrade_site_and_catalog_import(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.usefixtures("migrated")
 def test_site_secret_is_shown_once_and_orders_import(tmp_path: Path) -> None:
     created = run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path)
     assert created.stdout.strip() == "pk_cli"  # stdout stays the public key alone, for scripts
@@ -131,6 +148,7 @@ def test_flows_check_against_the_catalog(tmp_path: Path) -> None:
                                             "    hint: did you mean 'trail'?"]
 
 
+@pytest.mark.usefixtures("migrated")
 def test_catalog_import_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
     assert run("site", "create", "--name", "Shop", "--key", "pk_cli", tmp_path=tmp_path).returncode == 0
     feed = tmp_path / "products.csv"
@@ -164,6 +182,7 @@ def _read_all(fd: int) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.usefixtures("migrated")
 def test_unknown_site_is_a_clear_error(tmp_path: Path) -> None:
     feed = tmp_path / "products.csv"
     feed.write_text("sku,title,price\nA1,Shoe,10\n")
@@ -178,6 +197,7 @@ def test_shipped_flows_have_no_file_errors(tmp_path: Path, flows_dir: Path) -> N
     assert (result.returncode, result.stdout) == (0, "")
 
 
+@pytest.mark.usefixtures("migrated")
 def test_admin_create_user(tmp_path: Path) -> None:
     created = run("admin", "create-user", "--email", "ada@shop.example", "--role", "merchandiser",
                   "--password", "correct horse battery", tmp_path=tmp_path)
@@ -187,6 +207,7 @@ def test_admin_create_user(tmp_path: Path) -> None:
     assert again.returncode == 2 and "email: a user with this email already exists" in again.stderr
 
 
+@pytest.mark.usefixtures("migrated")
 def test_admin_set_password_and_deactivate_end_sessions(tmp_path: Path) -> None:
     run("admin", "create-user", "--email", "ada@shop.example", "--password", "correct horse battery", tmp_path=tmp_path)
     changed = run("admin", "set-password", "--email", "Ada@shop.example", "--password", "another long one",
@@ -201,3 +222,39 @@ def test_admin_set_password_and_deactivate_end_sessions(tmp_path: Path) -> None:
         row = connection.execute(text("SELECT active, session_generation FROM admin_user")).one()
     engine.dispose()
     assert (bool(row[0]), row[1]) == (False, 2)
+
+
+def test_commands_other_than_db_upgrade_refuse_a_schema_behind(tmp_path: Path) -> None:
+    """Only `db upgrade` and `demo` migrate; the rest say where the database is and what to run."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    missing = run("site", "list", tmp_path=tmp_path)
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr.startswith(f"error: there is no database at {tmp_path / 'cli.db'}: run `")
+    assert missing.stderr.rstrip().endswith(" -m assistant db upgrade` to create it")
+    assert not (tmp_path / "cli.db").exists()
+    (head,) = migrate.revision_files()[1]
+    migrate.upgrade(url, "0009")
+    for command in (["site", "list"], ["site", "create", "--name", "Shop"], ["flows", "check"], ["train"],
+                    ["admin", "deactivate", "--email", "a@b.example"]):
+        behind = run(*command, tmp_path=tmp_path)
+        assert (behind.returncode, behind.stdout) == (2, ""), command
+        assert behind.stderr.splitlines() == [
+            f"error: the database is at revision 0009, this version needs {head}: "
+            f"run `{sys.executable} -m assistant db upgrade`"], command
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0009"
+    assert run("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    assert run("site", "list", tmp_path=tmp_path).returncode == 0
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    ahead = run("site", "list", tmp_path=tmp_path)
+    assert ahead.returncode == 2 and "at revision 9999, which this version does not know" in ahead.stderr
+
+
+def test_the_head_revision_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert migrate.revision_files() == ({s.revision for s in scripts.walk_revisions()}, set(scripts.get_heads()))

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
+from assistant.users.roles import ROLES, Role
 
-Role = Literal["admin", "merchandiser", "marketer"]
-ROLES: tuple[Role, ...] = ("admin", "merchandiser", "marketer")
+__all__ = ["ROLES", "Role", "User"]
 
 
 class User(SQLModel, table=True):

@@ -1,0 +1,54 @@
+"""The CLI starts light: help loads click and none of the stack; the demo's advice names the command as run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import command_name
+
+HEAVY = ("flask", "werkzeug", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "numpy", "scipy", "sklearn",
+         "pandas", "jinja2", "yaml", "gunicorn")
+"""Top-level packages a command imports only when it runs (`-X importtime` lists every module loaded)."""
+
+
+def modules_loaded(*args: str) -> set[str]:
+    """The top-level packages `python -m assistant ARGS` imported, read from `-X importtime` on stderr."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "assistant", *args], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "DATABASE_URL": "sqlite:///nowhere/none.db"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Usage:" in result.stdout
+    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in result.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line} - {"imported package"}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["catalog", "import", "--help"], ["admin", "create-user", "--help"],
+                                  ["flows", "check", "--help"], ["demo", "--help"]])
+def test_help_imports_none_of_the_stack(args: list[str]) -> None:
+    loaded = modules_loaded(*args)
+    assert "click" in loaded and "assistant" in loaded  # the probe sees what it should
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_command_named_is_the_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "assistant"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert command_name("bin/assistant") == "bin/assistant"  # as `make demo` runs it: .venv/bin/assistant
+    assert command_name(str(script)) == "bin/assistant"
+    assert command_name(str(tmp_path / "pkg" / "assistant" / "__main__.py"),
+                        python=str(tmp_path / "bin" / "python")) == "bin/python -m assistant"
+    assert command_name("/usr/bin/assistant-elsewhere/__main__.py", python="/opt/py/bin/python3") == \
+        "/opt/py/bin/python3 -m assistant"
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    assert command_name(str(script)) == "assistant"  # on PATH: the plain name works
+    monkeypatch.chdir(tmp_path / "bin")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert command_name(str(script)) == "./assistant"
