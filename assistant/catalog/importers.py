@@ -8,6 +8,7 @@ broken part of the way through (bad JSON, XML or CSV quoting, bytes that are not
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -48,13 +49,17 @@ class RowError:
         return f"row {self.number}:{where} {self.reason}"
 
 
-def read_rows(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
-    """Read `path` with the reader its extension calls for, reporting bytes read to `progress`."""
+def read_rows(path: Path, *, progress: Progress | None = None, encoding: str | None = None) -> Iterator[Row | RowError]:
+    """Read `path` with the reader its extension calls for, reporting bytes read to `progress`.
+
+    `encoding` (default UTF-8) is the text encoding of a CSV or JSON Lines file; JSON is UTF-8 by its
+    standard and an XML feed declares its own.
+    """
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
-        return read_csv(path, progress=progress)
+        return read_csv(path, progress=progress, encoding=encoding or "utf-8")
     if suffix in {".jsonl", ".ndjson"}:
-        return read_json_lines(path, progress=progress)
+        return read_json_lines(path, progress=progress, encoding=encoding or "utf-8")
     if suffix == ".json":
         return read_json(path, progress=progress)
     if suffix in {".xml", ".rss"}:
@@ -76,21 +81,37 @@ class _CountingFile(io.FileIO):
         return count
 
 
-def _open_binary(path: Path, progress: Progress | None) -> io.BufferedReader[_CountingFile]:
-    """`path` opened for reading bytes, past a UTF-8 byte order mark."""
+def _open_binary(path: Path, progress: Progress | None, *, bom: bool = True) -> io.BufferedReader[_CountingFile]:
+    """`path` opened for reading bytes, past a UTF-8 byte order mark (when `bom`)."""
     handle = io.BufferedReader(_CountingFile(path, progress), buffer_size=_CHUNK)
-    if handle.peek(3)[:3] == _BOM:
+    if bom and handle.peek(3)[:3] == _BOM:
         handle.read(3)
     return handle
 
 
-def _open_text(path: Path, progress: Progress | None, newline: str | None = None) -> IO[str]:
-    return io.TextIOWrapper(_open_binary(path, progress), encoding="utf-8", newline=newline)
+def _open_text(path: Path, progress: Progress | None, newline: str | None = None, encoding: str = "utf-8",
+               errors: str = "strict") -> IO[str]:
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    return io.TextIOWrapper(_open_binary(path, progress, bom=utf8), encoding=encoding, newline=newline, errors=errors)
 
 
-def read_csv(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
-    """CSV with a header line (UTF-8, BOM tolerated; comma, semicolon or tab detected)."""
-    with _open_text(path, progress, newline="") as handle:
+def read_header(path: Path, *, encoding: str | None = None) -> list[str] | None:
+    """The header line's columns of a CSV file (None: not a CSV, or no header can be read).
+
+    Bytes the encoding cannot read become U+FFFD here: the rows' reader reports them, with their line.
+    """
+    if path.suffix.lower() not in {".csv", ".tsv", ".txt"}:
+        return None
+    try:
+        with _open_text(path, None, newline="", encoding=encoding or "utf-8", errors="replace") as handle:
+            return next(csv.reader(handle, dialect=_dialect(handle)), None)
+    except csv.Error:
+        return None
+
+
+def read_csv(path: Path, *, progress: Progress | None = None, encoding: str = "utf-8") -> Iterator[Row | RowError]:
+    """CSV with a header line (UTF-8 unless told, BOM tolerated; comma, semicolon or tab detected)."""
+    with _open_text(path, progress, newline="", encoding=encoding) as handle:
         number = 0
         try:
             reader = csv.reader(handle, dialect=_dialect(handle))
@@ -108,8 +129,24 @@ def read_csv(path: Path, *, progress: Progress | None = None) -> Iterator[Row | 
                     yield RowError(number, None, "has more values than the header has columns")
                 else:
                     yield Row(number, {**dict.fromkeys(header), **dict(zip(header, values))})  # noqa: B905
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            yield RowError(0, None, f"not {exc.encoding} text: {_undecodable(path, encoding)}")
+        except csv.Error as exc:
             yield RowError(0, None, f"not a readable CSV file: {exc}{_after(number)}")
+
+
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where the first byte `encoding` cannot decode is (line, column, the byte), and what to try."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        for line, data in enumerate(handle, start=1):
+            try:
+                decoder.decode(data)
+            except UnicodeDecodeError as exc:
+                return (f"byte 0x{data[exc.start]:02x} at line {line}, byte {exc.start + 1} of the line cannot be "
+                        f"read; if the file is Latin-1 or Windows-1252, import it with --encoding latin-1 "
+                        f"or cp1252 (or `encoding:` in the mapping file)")
+    return "the file ends inside a character"
 
 
 def _dialect(handle: IO[str]) -> Any:
@@ -154,16 +191,16 @@ def _watch(events: Iterator[tuple[str, str, Any]], prefix: str, found: list[bool
         yield event
 
 
-def read_json_lines(path: Path, *, progress: Progress | None = None) -> Iterator[Row | RowError]:
+def read_json_lines(path: Path, *, progress: Progress | None = None,
+                    encoding: str = "utf-8") -> Iterator[Row | RowError]:
     """JSON Lines: one object per line; blank lines are skipped but counted."""
-    with _open_text(path, progress) as handle:
-        number = 0
+    with _open_text(path, progress, encoding=encoding) as handle:
         try:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     yield _json_row(number, line)
         except UnicodeDecodeError as exc:
-            yield RowError(0, None, f"not UTF-8 text: {exc}{_after(number)}")
+            yield RowError(0, None, f"not {exc.encoding} text: {_undecodable(path, encoding)}")
 
 
 def _json_row(number: int, line: str) -> Row | RowError:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import codecs
+import difflib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +12,12 @@ from pydantic import ValidationError
 
 from assistant.catalog.cells import RowProblem, attribute_value, categories, price_minor, stock
 from assistant.catalog.models import ProductIn
+from assistant.catalog.money import AmountProblem, locale_of
 from assistant.catalog.quick import QuickRows
+from assistant.catalog.specs import KeyPath, MappingError, MappingProblem, Spec, column_key, parse, slug, unknown_key
 from assistant.catalog.values import Values, values_of
 
-__all__ = ["ColumnMapping", "RowProblem", "problem_of", "slug"]
+__all__ = ["ColumnMapping", "MappingError", "MappingProblem", "RowProblem", "problem_of", "slug"]
 
 _FIELD_ALIASES = {
     "sku": ["sku", "id", "product_id"],
@@ -29,6 +32,9 @@ _FIELD_ALIASES = {
     "rating": ["rating"],
 }
 _OPTIONAL = ("description", "url", "image", "currency", "categories", "stock", "rating")
+_OPTIONS = ("currency", "list_separator", "category_separator", "other_columns_as_attributes", "encoding",
+            "price_locale")
+_REQUIRED = ("sku", "title", "price")
 
 
 @dataclass
@@ -41,19 +47,69 @@ class ColumnMapping:
     list_separator: str = "|"
     category_separator: str = ">"
     other_columns_as_attributes: bool = True
+    encoding: str | None = None
+    """The source file's text encoding, when the mapping names one (`--encoding` decides over it)."""
+    price_locale: str | None = None
+    """How the feed writes prices ('de_DE': 1.234,50); None: only numbers every locale reads alike (money.py)."""
     _plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _field_specs: dict[str, Spec] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _attribute_specs: dict[str, Spec] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems: list[MappingProblem] = []
+        for name, source in self.fields.items():
+            spec, found = parse(name, source, (name,), attribute=False)
+            problems += found
+            if spec is not None:
+                self._field_specs[name] = spec
+        for name, source in self.attributes.items():
+            spec, found = parse(f"attributes.{name}", source, ("attributes", name), attribute=True)
+            problems += found
+            if spec is not None:
+                self._attribute_specs[str(name)] = spec
+        if problems:
+            raise MappingError(problems)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ColumnMapping:
-        """Build a mapping from a parsed mapping file."""
+    def from_dict(cls, data: Any) -> ColumnMapping:
+        """Build a mapping from a parsed mapping file; MappingError with every problem found in it."""
+        if not isinstance(data, dict):
+            raise MappingError([MappingProblem((), "a mapping file is `field: column` lines",
+                                               "e.g. `title: Product` and `attributes:` below")])
         data = dict(data)
-        attributes = data.pop("attributes", {}) or {}
-        options = {k: data.pop(k) for k in ("currency", "list_separator", "category_separator",
-                                            "other_columns_as_attributes") if k in data}
-        unknown = set(data) - set(_FIELD_ALIASES)
-        if unknown:
-            raise RowProblem(sorted(unknown)[0], f"not a product field (known: {', '.join(_FIELD_ALIASES)})")
-        return cls(fields=data, attributes=attributes, **options)
+        problems = [unknown_key((key,), str(key), (*_FIELD_ALIASES, "attributes", *_OPTIONS))
+                    for key in data if key not in (*_FIELD_ALIASES, "attributes", *_OPTIONS)]
+        attributes = data.pop("attributes", None) or {}
+        if not isinstance(attributes, dict):
+            problems.append(MappingProblem(("attributes",), "needs `name: column` lines"))
+            attributes = {}
+        options = {k: data.pop(k) for k in _OPTIONS if k in data}
+        problems += _option_problems(options)
+        fields = {k: v for k, v in data.items() if k in _FIELD_ALIASES}
+        try:
+            mapping = cls(fields=fields, attributes=attributes, **options)
+        except MappingError as exc:
+            problems += exc.problems
+        if problems:
+            raise MappingError(problems)
+        return mapping
+
+    def header_problems(self, header: Sequence[str]) -> list[MappingProblem]:
+        """What of this mapping a file with these columns cannot feed: columns it lacks, required fields."""
+        present = set(header)
+        problems = [_missing_column(at, column, header) for at, column in self._named_columns()
+                    if column not in present]
+        keys = {column_key(c): c for c in header}
+        for name in _REQUIRED:
+            if self._source(name, keys) is None:
+                named = ", ".join(_FIELD_ALIASES[name])
+                problems.append(MappingProblem((), f"no column for `{name}` (none named {named})",
+                                               f"add `{name}: COLUMN`; the file's columns: {', '.join(header)}"))
+        return problems
+
+    def _named_columns(self) -> Iterator[tuple[KeyPath, str]]:
+        for spec in (*self._field_specs.values(), *self._attribute_specs.values()):
+            yield from zip(spec.at, spec.columns, strict=True)
 
     def apply(self, raw: dict[str, Any]) -> ProductIn:
         """Turn one source row into a validated ProductIn, or raise RowProblem."""
@@ -78,12 +134,13 @@ class ColumnMapping:
         for name, column in plan.columns:
             value = raw[column]
             values[name] = value.strip() if isinstance(value, str) else value
-        for name, source in plan.special:
-            values[name] = self._read(source, raw)
+        for name, _ in plan.special:
+            values[name] = self._field_specs[name].read(raw)
         currency = str(values.pop("currency", None) or self.currency).upper()
         data: dict[str, Any] = {k: v for k, v in values.items() if v is not None and v != ""}
         data["currency"] = currency
-        data["price_minor"] = price_minor(values.get("price"), currency)
+        data["price_minor"] = price_minor(values.get("price"), currency, self.price_locale,
+                                          dict(plan.columns).get("price", "price"))
         data.pop("price", None)
         data["categories"] = categories(values.get("categories"), self.list_separator, self.category_separator)
         data["stock"] = stock(values.get("stock"))
@@ -107,24 +164,17 @@ class ColumnMapping:
                 return columns[alias]
         return None
 
-    def _read(self, source: Any, raw: dict[str, Any]) -> Any:
-        if isinstance(source, dict) and "value" in source:
-            return source["value"]
-        if isinstance(source, list):
-            return slug("-".join(str(raw.get(c, "")) for c in source))
-        if source not in raw:
-            raise RowProblem(source, "column is missing from the file")
-        value = raw[source]
-        return value.strip() if isinstance(value, str) else value
-
     def _attributes(self, raw: dict[str, Any], plan: _Plan) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
-        for name, source in self.attributes.items():
-            if isinstance(source, dict) and "flags" in source:
-                attributes[name] = [value for value, column in _flag_pairs(source["flags"])
-                                    if _truthy(raw.get(column))]
-            elif raw.get(source) not in (None, ""):
-                attributes[name] = attribute_value(raw[source], self.list_separator)
+        for name, spec in self._attribute_specs.items():
+            if spec.plain:
+                value = raw.get(spec.columns[0])
+                if value is not None and value != "":
+                    attributes[name] = attribute_value(value, self.list_separator)
+                continue
+            value = spec.read(raw)
+            if spec.kind == "flags" or (value is not None and value != "" and value != []):
+                attributes[name] = value
         for column, key in plan.others:
             value = raw[column]
             if key not in attributes and value not in (None, ""):
@@ -148,22 +198,13 @@ class _Plan:
     @classmethod
     def build(cls, mapping: ColumnMapping, columns: tuple[str, ...]) -> _Plan:
         """Resolve `mapping` against `columns` (a source row's keys, in order)."""
-        keys = {_key(c): c for c in columns}
+        keys = {column_key(c): c for c in columns}
         sources = [(name, source) for name in _FIELD_ALIASES if (source := mapping._source(name, keys)) is not None]
-        used: set[Any] = set()
-        for _, source in sources:
-            if isinstance(source, list):
-                used.update(source)
-            elif not isinstance(source, dict):
-                used.add(source)
-        for source in mapping.attributes.values():
-            if isinstance(source, dict) and "flags" in source:
-                used.update(column for _, column in _flag_pairs(source["flags"]))
-            else:
-                used.add(source)
+        used: set[Any] = {source for _, source in sources if isinstance(source, str)}
+        used.update(column for _, column in mapping._named_columns())
         present = [(n, s) for n, s in sources if isinstance(s, str) and s in columns]
         special = [(n, s) for n, s in sources if (n, s) not in present]
-        others = [(c, _key(c)) for c in columns if c not in used] if mapping.other_columns_as_attributes else []
+        others = [(c, column_key(c)) for c in columns if c not in used] if mapping.other_columns_as_attributes else []
         return cls(tuple(present), tuple(special), tuple(others), _quick_rows(mapping, dict(present), special, others))
 
 
@@ -176,7 +217,7 @@ def _quick_rows(mapping: ColumnMapping, column: dict[str, str], special: list[tu
     return QuickRows(required=(column["sku"], column["title"], column["price"]),
                      optional=tuple(column.get(n) for n in _OPTIONAL), currency=str(mapping.currency),
                      separator=mapping.list_separator, path_separator=mapping.category_separator,
-                     named=tuple(named), others=tuple(others))
+                     named=tuple(named), others=tuple(others), price_locale=mapping.price_locale)
 
 
 def problem_of(exc: ValidationError) -> RowProblem:
@@ -186,20 +227,40 @@ def problem_of(exc: ValidationError) -> RowProblem:
     return RowProblem(".".join(str(p) for p in first["loc"]), reason)
 
 
-def _flag_pairs(flags: Any) -> list[tuple[str, str]]:
-    """(attribute value, column) of a `flags:` source: a mapping, or a list of columns named for their value."""
-    return list(flags.items()) if isinstance(flags, dict) else [(_key(c), c) for c in flags]
+def _missing_column(at: KeyPath, column: str, header: Sequence[str]) -> MappingProblem:
+    """A column the mapping names and the file's header lacks, with the closest one it has."""
+    folded = [c for c in header if c.strip().casefold() == column.strip().casefold()]
+    close = folded or difflib.get_close_matches(column, list(header), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return MappingProblem(at, f"column '{column}' is not in the file's header",
+                          f"{hint}the file's columns: {', '.join(header)}")
 
 
-def slug(text: str) -> str:
-    """A lowercase ASCII id made of letters, digits and dashes."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+def _option_problems(options: dict[str, Any]) -> list[MappingProblem]:
+    """What is wrong with the mapping file's options (currency, separators, encoding, ...)."""
+    problems = []
+    currency = options.get("currency", "EUR")
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
+        problems.append(MappingProblem(("currency",), "is a three-letter currency code", "e.g. EUR, USD"))
+    for key in ("list_separator", "category_separator"):
+        if key in options and not (isinstance(options[key], str) and options[key]):
+            problems.append(MappingProblem((key,), "needs the separating text, e.g. \"|\""))
+    if not isinstance(options.get("other_columns_as_attributes", True), bool):
+        problems.append(MappingProblem(("other_columns_as_attributes",), "is true or false"))
+    if options.get("price_locale") is not None:
+        try:
+            locale_of(str(options["price_locale"]))
+        except AmountProblem as exc:
+            problems.append(MappingProblem(("price_locale",), str(exc), "the locale the feed's prices are written in"))
+    encoding = options.get("encoding")
+    if encoding is not None and not _is_encoding(encoding):
+        problems.append(MappingProblem(("encoding",), f"'{encoding}' is not a text encoding",
+                                       "e.g. utf-8, latin-1, cp1252"))
+    return problems
 
 
-def _key(column: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", column.strip().lstrip("\ufeff").lower()).strip("_")
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "y", "x"}
+def _is_encoding(name: Any) -> bool:
+    try:
+        return isinstance(name, str) and codecs.lookup(name).name is not None
+    except LookupError:
+        return False
