@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.catalog.money import to_minor
+from assistant.catalog.money import AmbiguousAmount, AmountProblem, parse_price
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 NUMBER_START = frozenset("-0123456789")
@@ -20,17 +20,20 @@ class RowProblem(ValueError):
         self.reason = reason
 
 
-def price_minor(value: Any, currency: str) -> int:
-    """A price cell ("89.90", "89,90", "15.00 USD") in the currency's minor units."""
-    if value in (None, ""):
-        raise RowProblem("price", "is missing")
-    text = str(value).strip()
-    parts = text.split()
-    if len(parts) == 2 and parts[1].isalpha():  # Merchant feeds write "15.00 USD"
-        text = parts[0]
+def price_minor(value: Any, currency: str, locale: str | None = None, column: str = "price") -> int:
+    """A price cell ("89.90", "89,90", "1.234,50", "15.00 USD") in the currency's minor units.
+
+    `locale` is the feed's (a mapping's `price_locale:`): without it a number two locales read
+    differently ("1,234") is refused, naming `column`, rather than guessed.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        raise RowProblem("price", "is missing" if value is None or value == "" else f"'{value}' is not a price")
     try:
-        return to_minor(text, currency)
-    except ValueError as exc:
+        return parse_price(value.strip() if isinstance(value, str) else value, currency, locale=locale)
+    except AmbiguousAmount as exc:
+        raise RowProblem("price", f"{exc} (column {column}): say how the feed writes numbers with `price_locale:` "
+                                  "in the mapping (en_US reads 1,234 as 1234, de_DE as 1.234)") from None
+    except AmountProblem as exc:
         raise RowProblem("price", str(exc)) from None
 
 

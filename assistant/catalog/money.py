@@ -80,14 +80,22 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent(currency))
 
 
-def parse_price(text: str, currency: str, *, locale: str | None = None) -> int:
-    """A feed's price text ("89,90", "1.234,50", "99.00 USD") in `currency`'s minor units.
+def parse_price(text: str | int | float | Decimal, currency: str, *, locale: str | None = None) -> int:
+    """A feed's price ("89,90", "1.234,50", "99.00 USD", or a JSON number) in `currency`'s minor units.
 
     A currency code written with the number must be `currency`; more decimals than the currency
-    has (other than zeros) are refused, not rounded; without `locale`, an ambiguous number is
-    `AmbiguousAmount`.
+    has (other than zeros) are refused, not rounded; without `locale`, an ambiguous text is
+    `AmbiguousAmount`. A number (not text) is what it is, whatever the locale.
     """
-    amount, written = parse_amount(text, locale=locale)
+    if isinstance(text, str):
+        amount, written = parse_amount(text, locale=locale)
+    else:
+        try:
+            amount, written = to_decimal(text), None
+        except NotANumber:
+            raise AmountProblem(f"'{text}' is not a price") from None
+    if amount < 0:
+        raise AmountProblem(f"'{text}' is not a price (below zero)")
     if written is not None and written != currency.upper():
         raise AmountProblem(f"'{text}' is in {written} but this import's currency is {currency.upper()} (the site's, "
                             f"unless the mapping sets `currency:`)")

@@ -42,6 +42,8 @@ class QuickRows:
     """(attribute, column) of the mapping's own attributes."""
     others: tuple[tuple[str, str], ...]
     """(column, attribute) of the other columns that become attributes."""
+    price_locale: str | None = None
+    """How the feed writes numbers (a mapping's `price_locale:`); None: only what every locale reads alike."""
     _categories: dict[str, str] = field(default_factory=dict)
     _fragments: list[tuple[str, str, dict[str, str | None]]] = field(default_factory=list)
 
@@ -62,7 +64,7 @@ class QuickRows:
         if not (0 < len(sku) <= 128 and 0 < len(title) <= 500 and len(url) <= 2000 and len(image) <= 2000
                 and len(currency) == 3):
             return None
-        minor, whole, score = _price(price, currency), _stock(count), _rating(rating)
+        minor, whole, score = _price(price, currency, self.price_locale), _stock(count), _rating(rating)
         attributes = self._attributes_json(raw)
         if minor is None or whole is False or score is False or attributes is None:
             return None
@@ -113,13 +115,13 @@ class QuickRows:
         return to_json(attributes)
 
 
-def _price(text: str, currency: str) -> int | None:
+def _price(text: str, currency: str, locale: str | None) -> int | None:
     """`price_minor` of a stripped text, or None when it is not a price."""
-    match = _CENTS.fullmatch(text)
+    match = _CENTS.fullmatch(text) if locale is None else None  # "89.90": any locale but the feed's may differ
     if match and exponent(currency) == 2:
         return int(match[1]) * 100 + int((match[2] or "").ljust(2, "0"))
     try:
-        return price_minor(text, currency)
+        return price_minor(text, currency, locale)
     except RowProblem:
         return None
 

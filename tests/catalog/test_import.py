@@ -10,6 +10,7 @@ from assistant.catalog.importers import read_rows
 from assistant.catalog.mapping import ColumnMapping
 from assistant.catalog.service import get_product, import_products, list_products
 from assistant.sites.models import Site
+from tests.factories import make_site
 
 CSV = """\ufeffsku;title;price;categories;stock;terrain;weight_g
 A1;Road Runner;89,90;Shoes|Road;4;road|mixed;280
@@ -83,9 +84,13 @@ def test_google_merchant_feed(session: Session, site: Site, tmp_path: Path) -> N
       <item><g:id>G2</g:id><title>Sold out</title><g:price>10.00 USD</g:price>
         <g:availability>out of stock</g:availability></item>
     </channel></rss>"""
-    mapping = ColumnMapping(currency="USD")
-    report = import_products(session=session, site=site, rows=read_rows(write(tmp_path, "f.xml", feed)),
-                             mapping=mapping)
+    path = write(tmp_path, "f.xml", feed)
+    euro = import_products(session=session, site=site, rows=read_rows(path))  # the site sells in EUR
+    assert [str(e) for e in euro.errors] == [
+        f"row {n}: price: '{p} USD' is in USD but this import's currency is EUR (the site's, unless the mapping "
+        "sets `currency:`)" for n, p in ((1, "99.00"), (2, "10.00"))]
+    site = make_site(session, key="pk_usd", currency="USD")  # no currency passed by hand: the site's
+    report = import_products(session=session, site=site, rows=read_rows(path))
     assert (report.created, report.errors) == (2, [])
     shoe = get_product(session=session, site=site, sku="G1")
     assert (shoe.url, shoe.image, shoe.price_minor, shoe.currency) == (
@@ -107,3 +112,41 @@ def test_mapping_joins_columns_and_reads_flags(session: Session, site: Site, tmp
     cream = get_product(session=session, site=site, sku="la-mer-creme-de-la-mer")
     assert (cream.title, cream.rating, cream.categories) == ("Crème de la Mer", 4.1, ["Moisturizer"])
     assert cream.attributes == {"brand": "LA MER", "skin_type": ["dry"]}
+
+
+MONEY_CSV = "sku;title;Price\nM1;Kettle;1,234\nM2;Toaster;29,90\nM3;Oven;1.234,50\n"
+
+
+def test_an_ambiguous_price_is_refused_with_its_row_and_column(session: Session, site: Site, tmp_path: Path) -> None:
+    """'1,234' was stored as 1.23: now the row and column are named and the feed's locale is asked for."""
+    report = import_products(session=session, site=site, rows=read_rows(write(tmp_path, "m.csv", MONEY_CSV)),
+                             mapping=ColumnMapping.from_dict({"price": "Price", "currency": "EUR"}))
+    assert [str(e) for e in report.errors] == [
+        "row 1: price: '1,234' is ambiguous: 1234 or 1.234? (column Price): say how the feed writes numbers with "
+        "`price_locale:` in the mapping (en_US reads 1,234 as 1234, de_DE as 1.234)"]
+    assert [(p.sku, p.price_minor) for p in list_products(session=session, site=site)] == [("M2", 2990), ("M3", 123450)]
+
+
+def test_the_feeds_locale_reads_its_prices(session: Session, site: Site, tmp_path: Path) -> None:
+    text = "sku;title;Price\nM1;Kettle;1.234\nM2;Toaster;29,90\nM3;Oven;1.234,50\nM4;Pan;12.50\n"
+    mapping = ColumnMapping.from_dict({"price": "Price", "price_locale": "de_DE"})
+    report = import_products(session=session, site=site, rows=read_rows(write(tmp_path, "m.csv", text)),
+                             mapping=mapping)
+    assert [str(e) for e in report.errors] == ["row 4: price: '12.50' is not a price as de_DE writes one"]
+    assert [(p.sku, p.price_minor) for p in list_products(session=session, site=site)] == [
+        ("M1", 123400), ("M2", 2990), ("M3", 123450)]
+
+
+def test_three_decimal_currency_imports_its_fils(session: Session, tmp_path: Path) -> None:
+    """KWD has three decimals: '12.345' is 12345 fils in an en_US feed (without a locale it is ambiguous)."""
+    site = make_site(session, key="pk_kwd", currency="KWD")
+    text = 'sku,title,price\nK1,Lamp,12.345\nK2,Rug,"1,234.5"\nK3,Mat,0.5\nK4,Cup,7\n'
+    path = write(tmp_path, "k.csv", text)
+    report = import_products(session=session, site=site, rows=read_rows(path))
+    assert [(e.number, e.reason.split(" (")[0]) for e in report.errors] == [
+        (1, "'12.345' is ambiguous: 12345 or 12.345?")]
+    report = import_products(session=session, site=site, rows=read_rows(path),
+                             mapping=ColumnMapping.from_dict({"currency": "KWD", "price_locale": "en_US"}))
+    assert report.errors == []
+    assert [(p.sku, p.price_minor, p.price) for p in list_products(session=session, site=site)] == [
+        ("K1", 12345, 12.345), ("K2", 1234500, 1234.5), ("K3", 500, 0.5), ("K4", 7000, 7.0)]
