@@ -59,5 +59,5 @@ def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, 
         raise Invalid(f"must be the cart total: {exc}", field="cart_value") from None
     categories = session.exec(select(Product.categories).where(Product.site_id == site_id,
                                                                col(Product.sku).in_(list(lines)))).all()
-    return replace(snapshot, cart_value_minor=to_minor(round(value, 2), currency), cart_items=sum(lines.values()),
+    return replace(snapshot, cart_value_minor=to_minor(value, currency), cart_items=sum(lines.values()),
                    cart_skus=frozenset(lines), cart_categories=frozenset(c for cats in categories for c in cats))

@@ -196,7 +196,7 @@ def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, thres
     if threshold is not None and 0 < threshold - cart_value:
         gap = threshold - cart_value
         fitting = sorted((p for p, _ in ranked if p.price >= gap), key=lambda p: p.price)[:1]
-        text = f"Adds {format_price(to_minor(round(gap, 2), currency), currency)} to reach free shipping"
+        text = f"Adds {format_price(to_minor(gap, currency), currency)} to reach free shipping"
         closers = [(p, Reason("closes_gap", text)) for p in fitting]
     ceiling = max(ADD_ON_FLOOR, ADD_ON_SHARE * cart_value)
     taken = {p.sku for p, _ in closers}

@@ -1,0 +1,68 @@
+"""One way to show a price: the widget's money (Intl.NumberFormat with the page's lang) and the server's
+`format_money` (Babel) agree for every currency and locale of the money table, and on the demo's cart page the
+shop's own amount, the promotion message the server wrote and the prices the widget shows read the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from assistant.catalog.money import format_money
+from tests.browser.helpers import watch
+from tests.browser.test_promotions import (  # noqa: F401  (fixtures: the shop with the demo campaigns)
+    CARD,
+    NUDGE,
+    arm,
+    as_visitor,
+    db,
+    promo_folder,
+    promo_shop,
+    shopper,
+    text_of,
+)
+from tests.browser.test_recommendations import fill_cart
+from tests.catalog.test_money import LOCALES, SHOWN
+
+AMOUNTS = sorted({key for key in SHOWN} | {(Decimal("0.5"), "EUR"), (Decimal("999999.99"), "USD"),
+                                           (Decimal("12.345"), "BHD"), (Decimal("7"), "CLP"), (Decimal("8"), "CHF")})
+
+
+def test_the_widget_formats_as_the_server_does(new_page: Callable[..., Any]) -> None:
+    """The widget's own money function (handed to its modules), for each locale as the page's lang, against Babel."""
+    page = new_page()
+    problems = watch(page)
+    page.route("**/static/widget/recs.js", lambda route: route.fulfill(
+        content_type="text/javascript", body="Assistant._recs = function (found, kit) { window.money = kit.money; };"))
+    page.goto("/demo/")
+    page.wait_for_function("() => typeof window.money === 'function'")
+    for locale in LOCALES:
+        shown = page.evaluate(
+            """([lang, rows]) => { document.documentElement.lang = lang;
+                return rows.map(([amount, currency]) => window.money(amount, currency)); }""",
+            [locale.replace("_", "-"), [[float(amount), currency] for amount, currency in AMOUNTS]])
+        expected = [format_money(amount, currency, locale) for amount, currency in AMOUNTS]
+        assert list(zip(AMOUNTS, shown, strict=True)) == list(zip(AMOUNTS, expected, strict=True)), locale
+    problems.assert_none()
+
+
+@pytest.mark.usefixtures("promo_shop")
+def test_one_amount_reads_the_same_in_the_shop_the_message_and_the_widget(
+        shopper: Callable[..., Any], db: Engine) -> None:  # noqa: F811  (fixtures by name)
+    page = shopper()
+    problems = watch(page)
+    as_visitor(page, arm(db, NUDGE, "product")[0])
+    fill_cart(page, "ac-003")
+    page.goto("/demo/cart")
+    text = text_of(page, CARD)  # written by the server (promotions/render.py)
+    gap = page.locator(".shipping-gap strong").inner_text()  # written by the demo's template
+    assert text.startswith(f"You're {gap} away from free shipping.")
+    item = page.locator(CARD).locator(".item")
+    name, price = item.locator(".name").inner_text(), item.locator(".price").inner_text()  # written by the widget
+    assert f"{name} ({price}) would get you there." in text
+    page.goto(item.get_attribute("href"))
+    assert page.locator(".product-price").inner_text() == price  # the demo's product page
+    problems.assert_none()
