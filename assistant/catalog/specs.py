@@ -17,7 +17,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.catalog.cells import RowProblem
@@ -29,6 +29,9 @@ STEPS = ("split", "map", "default", "unmapped", "number", "unit", "decimal", "co
 COMBINE: dict[str, Callable[[list[Any]], Any]] = {"sum": sum, "max": max, "min": min, "first": lambda items: items[0]}
 """How a split list of numbers becomes one number: a product holds lists of text, and a range needs one number."""
 UNMAPPED = ("keep", "drop", "error")
+_UNSEEN = object()
+_REMEMBERED = 4096
+"""Distinct texts remembered per spec: enough for sizes and systems, bounded for free text."""
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -78,6 +81,8 @@ class Spec:
     unit: str | None = None
     decimal: str = "."
     combine: str | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the steps made of each distinct text (a feed repeats its "8GB" and "Windows 10"), bounded."""
 
     @property
     def plain(self) -> bool:
@@ -111,6 +116,21 @@ class Spec:
         value = self.text(raw)
         if not self.has_steps or value is None or value == "":
             return value
+        if type(value) is not str:
+            return self._steps(value)
+        found = self._memo.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            try:
+                found = self._steps(value)
+            except RowProblem as exc:
+                found = exc
+            if len(self._memo) < _REMEMBERED:
+                self._memo[value] = found
+        if isinstance(found, RowProblem):
+            raise RowProblem(found.field, found.reason)
+        return list(found) if isinstance(found, list) else found
+
+    def _steps(self, value: Any) -> Any:
         if self.split is None:
             return self._item(value)
         parts = value if isinstance(value, list) else str(value).split(self.split)

@@ -177,3 +177,18 @@ def test_a_bare_number_is_a_constant_and_a_quoted_one_a_column() -> None:
     loaded = load_mapping_text('sku: laptop_ID\ntitle: Product\nprice: Price_euros\nstock: 5\nrating: "4"\n')
     assert loaded.mapping is not None
     assert [p.message for p in loaded.header_problems(HEADER)] == ["rating: column '4' is not in the file's header"]
+
+
+def test_plain_column_mappings_keep_the_quick_way_and_steps_take_the_long_one() -> None:
+    columns = tuple(ROW)
+    plain = ColumnMapping.from_dict({"sku": "laptop_ID", "title": "Product", "price": "Price_euros",
+                                     "attributes": {"ram": "Ram"}})
+    assert plain._plan(columns).quick is not None
+    with_units = ColumnMapping.from_dict({"sku": "laptop_ID", "title": "Product", "price": "Price_euros",
+                                          "attributes": {"ram": {"column": "Ram", "unit": "GB"}}})
+    assert with_units._plan(columns).quick is None
+    assert with_units.values(ROW) == with_units.values(ROW)  # the second time from what the spec remembered
+    bad = {**ROW, "Ram": "lots"}
+    for _ in range(2):  # a remembered problem is raised again, with the same words
+        with pytest.raises(RowProblem, match="'lots' has no number in GB or a unit of data"):
+            with_units.values(bad)
