@@ -7,9 +7,8 @@
 (function (window, document) {
   'use strict';
 
-  /* The shop's scripts run first and may break any global: what the widget calls it takes here, at load, or does
-   * with its own loops; every entry point (load, the API, listeners, timers, answers) is guarded, and no promise of
-   * the widget rejects unhandled. What a broken global makes impossible is given up silently. */
+  /* Shop scripts run first and may break any global: what the widget calls is taken at load or done with its own
+   * loops; every entry point is guarded; nothing it broke is missed. docs/architecture.md */
   try {
     var P = window.Promise;
     var then = P && P.prototype.then;
@@ -18,7 +17,7 @@
     var fromJson = JSON.parse;
     var isArray = Array.isArray;
     var own = Object.prototype.hasOwnProperty;
-    var works = false; // promises that keep their word: without them, no request (its failure would be unhandled)
+    var works = false; // working promises: without them no request (its failure would be unhandled)
     try {
       works = then.call(P.resolve(), function () {}) instanceof P;
     } catch (err) {
@@ -38,7 +37,6 @@
     var api = (script.getAttribute('data-api') || src.match(/^[\w+.-]+:\/\/[^/?#]*/)[0]).replace(/\/+$/, '') + '/api/v1';
     var cssUrl = base + 'widget.css';
     var queue = (previous && isArray(previous.q) && previous.q) || [];
-    var published = false; // window.Assistant is ours (a shop may have made it read-only)
     var ready = false;
     var openers = {};
     var memory = {};
@@ -61,6 +59,11 @@
       } catch (err) {
         /* a getter of the shop's */
       }
+    }
+
+    /** Modules need working promises, and reach the core through window.Assistant (the shop's, if it is read-only). */
+    function ours() {
+      return works && shared() === Assistant;
     }
 
     /* Own loops over arrays and array-likes: the shop may have broken Array.prototype. */
@@ -88,7 +91,7 @@
       return out;
     }
 
-    /** Like Array.prototype.slice (a negative `from` counts from the end). */
+    /** Like [].slice */
     function part(list, from, to) {
       var n = list.length;
       from = from < 0 ? n + from : from;
@@ -183,7 +186,7 @@
       }
     }
 
-    /** An http(s) URL, or null: catalog data never becomes a javascript: link. (A link parses it: URL may be the shop's.) */
+    /** An http(s) URL, or null: catalog data never becomes a javascript: link. */
     function safeUrl(url) {
       var link = document.createElement('a');
       link.href = url;
@@ -198,8 +201,7 @@
 
     /* api ------------------------------------------------------------------- */
 
-    /** Call the API, then done(err, json) once: err on a network error, an HTTP 4xx/5xx (err.res, err.json) or after
-     * TIMEOUT_MS (the request is aborted, a late answer ignored). Nothing here throws or leaves a promise unhandled. */
+    /** Call the API, then done(err, json) once: err on a network error, 4xx/5xx (err.res, err.json) or a timeout. */
     function request(method, path, body, keepalive, done) {
       var ctrl, timer, over;
       function finish(err, json) {
@@ -236,7 +238,7 @@
       })();
     }
 
-    /** request() as a promise, for the modules: rejects as request() fails. */
+    /** request() as a promise, for the modules. */
     function call(method, path, body) {
       return new P(function (resolve, reject) {
         request(method, path, body, false, function (err, json) {
@@ -543,7 +545,7 @@
     /* start ----------------------------------------------------------------- */
 
     function setup(data) {
-      if (!published) return; // the modules reach the core through window.Assistant
+      if (!ours()) return; // a launcher that could not open
       var buttons = [];
       var targets = document.querySelectorAll('[data-assistant-flow]');
       each(data.flows, function (flow) {
@@ -591,7 +593,7 @@
     /** Load a module when something matched, then hand Assistant._quiz / _recs / _promos the matches (or jobs) and
      * the internals they need (they stay off the global). */
     function lazy(name, found) {
-      if (!found.length || !works || !published) return;
+      if (!found.length || !ours()) return;
       then.call(load(name), guard(function () {
         shared()['_' + name](found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log,
           money: money, safeUrl: safeUrl, mount: mountHost, trap: trap, focusables: focusables, icon: icon, read: read,
@@ -606,7 +608,7 @@
     }
 
     function warm() {
-      load('quiz');
+      if (ours()) load('quiz');
     }
 
     /** Exit intent (with data-promos): the pointer leaving through the top; on touch screens a quick scroll back to the
@@ -652,7 +654,6 @@
     } catch (err) {
       /* read-only: the page keeps its own, the widget tracks without an API or modules */
     }
-    published = shared() === Assistant;
     pending = stored();
     if (!allowed() && pending.length) keep(pending = []);
     // queued tracking calls run now; open and close wait for the flows
