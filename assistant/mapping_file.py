@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from assistant import safe_yaml
 from assistant.catalog.mapping import ColumnMapping, MappingError, MappingProblem
-from assistant.flows.loader import Locator, located_data
+from assistant.flows.loader import Locator, located_data, yaml_problem
 from assistant.flows.problems import Problem
+from assistant.safe_yaml import YamlProblem
 
 
 @dataclass
@@ -49,16 +49,12 @@ def read_mapping(path: Path, *, currency: str) -> MappingFile:
 def load_mapping_text(text: str, *, path: str = "<mapping>", currency: str = "EUR") -> MappingFile:
     """Parse and check mapping YAML; never raises on bad input."""
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        hint = "check indentation and quoting; a value with ': ' or '#' in it needs quotes"
-        return MappingFile(path, None, problems=[Problem(line, column, f"YAML syntax error: {exc.problem}", hint,
-                                                         path=path)])
-    if node is None:
-        return MappingFile(path, ColumnMapping(currency=currency))
-    data, locator = located_data(node)
+        node = safe_yaml.compose(text)
+        if node is None:
+            return MappingFile(path, ColumnMapping(currency=currency))
+        data, locator = located_data(node)
+    except YamlProblem as exc:
+        return MappingFile(path, None, problems=[yaml_problem(exc, path)])
     result = MappingFile(path, None, locator)
     if isinstance(data, dict):
         data.setdefault("currency", currency)

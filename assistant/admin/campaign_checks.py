@@ -10,13 +10,13 @@ import re
 from datetime import datetime
 from typing import Any
 
-import yaml
-
+from assistant import safe_yaml
 from assistant.admin.campaign_forms import ROW, CampaignForm, blank_row, row_name
 from assistant.numbers import MAX_INT, NotANumber, whole_number
 from assistant.promotions.checks import parse_campaign
 from assistant.promotions.models import CampaignIn
 from assistant.promotions.problems import FieldProblem, InvalidFields
+from assistant.safe_yaml import YamlProblem
 
 _PART = re.compile(r"([^.\[\]]+)|\[([0-9]{1,6})\]")
 
@@ -59,13 +59,12 @@ def read_conditions(text: str) -> tuple[Any, FieldProblem | None]:
     if not text.strip():
         return {}, None
     try:
-        tree = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        return {}, FieldProblem("conditions", f"{where}cannot read this as JSON or YAML: {exc.problem or exc.context}")
-    except yaml.YAMLError as exc:
-        return {}, FieldProblem("conditions", f"cannot read this as JSON or YAML: {exc}")
+        tree = safe_yaml.load(text)
+    except YamlProblem as exc:
+        where = f"line {exc.line}, column {exc.column}: "
+        if exc.syntax:
+            return {}, FieldProblem("conditions", f"{where}cannot read this as JSON or YAML: {exc.message}")
+        return {}, FieldProblem("conditions", f"{where}{exc.message}; {exc.hint}")
     return ({} if tree is None else tree), None
 
 

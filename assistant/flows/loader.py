@@ -10,8 +10,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from assistant import safe_yaml
 from assistant.flows.problems import Problem
 from assistant.flows.schema import Flow
+from assistant.safe_yaml import YamlProblem, construct_scalar
 
 Path = tuple[str | int, ...]
 
@@ -52,19 +54,13 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     """Parse and schema-check flow YAML; never raises on bad input."""
     locator = Locator()
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"YAML syntax error: {exc.problem or exc.context}"
-        hint = "check indentation and quoting; a value with ': ' or '#' in it needs quotes"
-        return Loaded(None, None, locator, [Problem(line, col, message, hint, path=path)])
-    except yaml.YAMLError as exc:
-        return Loaded(None, None, locator, [Problem(1, 1, f"YAML error: {exc}", path=path)])
+        node = safe_yaml.compose(text)
+        data, locator = located_data(node) if node is not None else (None, locator)
+    except YamlProblem as exc:
+        return Loaded(None, None, locator, [yaml_problem(exc, path)])
     if node is None:
         return Loaded(None, None, locator, [Problem(1, 1, "the flow file is empty",
                                                     "start with `id:`, `title:` and `questions:`", path=path)])
-    data, locator = located_data(node)
     if not isinstance(data, dict):
         return Loaded(None, data, locator, [Problem(*locator.at(), "a flow file must be a mapping",
                                                     "start with `id:`, `title:` and `questions:`", path=path)])
@@ -75,8 +71,18 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     return Loaded(flow, data, locator, [])
 
 
+def yaml_problem(exc: YamlProblem, path: str) -> Problem:
+    """A YAML syntax error, or a refused anchor, alias or size, as a Problem at its line."""
+    if exc.syntax:
+        return Problem(exc.line, exc.column, f"YAML syntax error: {exc.message}",
+                       "check indentation and quoting; a value with ': ' or '#' in it needs quotes", path=path)
+    return Problem(exc.line, exc.column, exc.message, exc.hint, path=path)
+
+
 def located_data(node: yaml.Node) -> tuple[Any, Locator]:
-    """Plain data of a composed YAML node and where each value and key starts (also used for campaign YAML)."""
+    """Plain data of a composed YAML node and where each value and key starts (also used for campaign YAML).
+
+    YamlProblem when a value cannot be constructed (an unknown tag, a date that does not exist)."""
     locator = Locator()
     return _to_data(node, (), locator, yaml.constructor.SafeConstructor()), locator
 
@@ -93,7 +99,7 @@ def _to_data(node: yaml.Node, path: Path, locator: Locator, constructor: Any) ->
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(item, (*path, i), locator, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node)
+    return construct_scalar(node, constructor)
 
 
 _HINTS: dict[str, Callable[[dict[str, Any]], str]] = {

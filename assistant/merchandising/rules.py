@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from assistant import safe_yaml
 from assistant.merchandising import criteria
 from assistant.merchandising.criteria import Criterion
+from assistant.safe_yaml import YamlProblem
 
 log = logging.getLogger(__name__)
 BURY_FACTOR = 0.2
@@ -112,14 +112,15 @@ def load_rules(path: Path) -> list[Rule]:
     elif mtime is None:
         rules = []
     else:
-        rules = _read(path)
+        rules = _read(path, cached[2] if cached else [])
     _loaded[path] = (now, mtime, rules)
     return rules
 
 
-def _read(path: Path) -> list[Rule]:
+def _read(path: Path, last_good: list[Rule]) -> list[Rule]:
+    """The rules of `path`; when it is broken or hostile, logged with its line, and `last_good` kept."""
     try:
-        return parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, RuleError, ValueError) as exc:
-        log.error("merchandising rules %s not applied: %s", path, exc)
-        return []
+        return parse_rules(safe_yaml.load(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, YamlProblem) as exc:  # RuleError and UnicodeDecodeError are ValueErrors
+        log.error("merchandising rules %s not applied (the last good version stays): %s", path, exc)
+        return last_good

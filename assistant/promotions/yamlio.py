@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from assistant import safe_yaml
 from assistant.flows.loader import Locator, located_data
 from assistant.promotions.checks import parse_campaign
 from assistant.promotions.models import CampaignIn
 from assistant.promotions.problems import FieldProblem, InvalidFields
+from assistant.safe_yaml import YamlProblem
 
 _PART = re.compile(r"([^.\[\]]+)|\[([0-9]{1,6})\]")
 
@@ -68,16 +70,11 @@ def import_yaml(text: str) -> list[CampaignIn]:
 def _compose(text: str) -> tuple[Any, Locator]:
     locator = Locator()
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise InvalidFields([FieldProblem("yaml", f"syntax error: {exc.problem or exc.context}", *where)]) from None
-    except yaml.YAMLError as exc:
-        raise InvalidFields([FieldProblem("yaml", f"cannot read the file: {exc}", 1, 1)]) from None
-    if node is None:
-        return None, locator
-    return located_data(node)
+        node = safe_yaml.compose(text)
+        return located_data(node) if node is not None else (None, locator)
+    except YamlProblem as exc:
+        message = f"syntax error: {exc.message}" if exc.syntax else f"{exc.message} ({exc.hint})"
+        raise InvalidFields([FieldProblem("yaml", message, exc.line, exc.column)]) from None
 
 
 def _located(problem: FieldProblem, locator: Locator, listed: bool) -> FieldProblem:
