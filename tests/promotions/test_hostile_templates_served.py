@@ -39,7 +39,7 @@ from tests.test_production_smoke import BIN, LISTENING, production_env
 
 ORIGIN = "https://shop.example"
 FAST = 3.0
-"""Seconds an answer may take on a loaded, shared test machine (a render is bounded at 0.25 s)."""
+"""Seconds an answer may take on a loaded, shared test machine (a render is bounded at 0.5 s)."""
 FALLBACK = "Free shipping from 50 EUR"
 
 

@@ -76,3 +76,15 @@ def test_plain_values_print_and_none_prints_nothing() -> None:
     text = "{{ first_name }}|{{ cart_total }}|{{ 3 > 2 }}|{{ none }}|{{ [1, 'a'] }}|{{ 2.5 }}"
     rendered = render_message(text, MessageContext(first_name="Al", cart_total=Decimal("9.50")))
     assert rendered is not None and rendered.text == "Al|9.50|True||[1, 'a']|2.5"
+
+
+def test_time_inside_price_is_not_the_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.promotions import render
+
+    def slow_first_call(*args: object) -> str:  # as babel's first call, loading the locale data, can be
+        time.sleep(sandbox.MAX_SECONDS + 0.1)
+        return "€1.00"
+
+    monkeypatch.setattr(render, "format_price", slow_first_call)
+    rendered = render_message("Only {{ price(free_shipping_gap) }} to go", MessageContext())
+    assert rendered is not None and rendered.text == "Only €1.00 to go"
