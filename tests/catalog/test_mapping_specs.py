@@ -192,3 +192,12 @@ def test_plain_column_mappings_keep_the_quick_way_and_steps_take_the_long_one() 
     for _ in range(2):  # a remembered problem is raised again, with the same words
         with pytest.raises(RowProblem, match="'lots' has no number in GB or a unit of data"):
             with_units.values(bad)
+
+
+def test_a_key_written_twice_is_an_error_at_the_second_naming_the_first() -> None:
+    loaded = load_mapping_text("sku: laptop_ID\ntitle: Product\nprice: Price_euros\ntitle: Company\n"
+                               "attributes:\n  os: {column: OpSys, map: {macOS: mac, macOS: apple}}\n", path="m.yaml")
+    assert loaded.mapping is None
+    assert [(p.line, p.column, p.message) for p in loaded.problems] == [
+        (4, 1, "'title' is written twice, here and at line 2"),
+        (6, 41, "'macOS' is written twice, here and at line 6")]
