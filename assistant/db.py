@@ -13,14 +13,16 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 from werkzeug.exceptions import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 CLI_LOCK_WAIT = 30.0
 """Seconds a SQLite writer outside a web request (CLI jobs, migrations) waits for another writer."""
@@ -95,6 +97,8 @@ def _busy_or_fault(exc: OperationalError) -> DatabaseBusy:
 
 def get_engine(app: Flask | None = None) -> Engine:
     """The engine of `app` (default: the current app)."""
+    from flask import current_app  # here, not at the top: CLI commands use this module without Flask
+
     app = app or current_app
     try:
         return app.extensions["assistant"]["engine"]
@@ -104,12 +108,16 @@ def get_engine(app: Flask | None = None) -> Engine:
 
 def get_session() -> Session:
     """The session of the current request or app context, created on first use."""
+    from flask import g
+
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    from flask import g
+
     session = g.pop("db_session", None)
     if session is not None:
         session.close()

@@ -9,14 +9,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from flask import Flask, current_app
+from typing import TYPE_CHECKING
 
 from assistant.errors import NotFound
 from assistant.flows.checks import run_checks
 from assistant.flows.loader import Loaded, Locator, load_text
 from assistant.flows.problems import Problem, errors
 from assistant.flows.schema import Flow
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 1.0
@@ -131,4 +133,6 @@ def init_app(app: Flask, folder: Path, *, reload: bool) -> None:
 
 def get_registry(app: Flask | None = None) -> FlowRegistry:
     """The flow registry of `app` (default: the current app)."""
+    from flask import current_app  # here: `flows check` reads files with this module, without Flask
+
     return (app or current_app).extensions["assistant"]["flows"]
