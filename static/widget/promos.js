@@ -35,7 +35,7 @@
         sum += (parseFloat(l.price) || 0) * n;
         return l.sku + ':' + n;
       }).join(','));
-      q.set('cart_value', (value >= 0 ? value : sum).toFixed(2));
+      q.set('cart_value', +(value >= 0 ? value : sum).toFixed(3));
     }
     return q;
   }

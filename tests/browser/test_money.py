@@ -16,8 +16,10 @@ from tests.browser.helpers import watch
 from tests.browser.test_promotions import (  # noqa: F401  (fixtures: the shop with the demo campaigns)
     CARD,
     NUDGE,
+    PROMOS,
     arm,
     as_visitor,
+    asked,
     db,
     promo_folder,
     promo_shop,
@@ -65,4 +67,23 @@ def test_one_amount_reads_the_same_in_the_shop_the_message_and_the_widget(
     assert f"{name} ({price}) would get you there." in text
     page.goto(item.get_attribute("href"))
     assert page.locator(".product-price").inner_text() == price  # the demo's product page
+    problems.assert_none()
+
+
+@pytest.mark.usefixtures("promo_shop")
+def test_a_cart_value_keeps_its_currencys_decimals(shopper: Callable[..., Any], db: Engine) -> None:  # noqa: F811
+    """A KWD total of 12.3456 is asked for as 12.346 (three decimals), not cut to 12.35; the server rounds the
+    amount to its currency's own decimals."""
+    page = shopper()
+    problems = watch(page)
+    as_visitor(page, arm(db, NUDGE, "plain")[0])
+    fill_cart(page, "ac-003")
+    page.goto("/demo/cart")
+    text_of(page, CARD)
+    queries = asked(page)
+    for value, currency, sent in ((12.3456, "KWD", "12.346"), (1500, "JPY", "1500"), (31.9, "EUR", "31.9")):
+        with page.expect_response(PROMOS):
+            page.evaluate("([value, currency]) => Assistant.setCart([{sku: 'ac-003', quantity: 1, price: value}],"
+                          " {value: value, currency: currency})", [value, currency])
+        assert queries[-1]["cart_value"] == sent, currency
     problems.assert_none()
