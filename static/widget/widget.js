@@ -262,6 +262,7 @@
     var beaconed = {};
     var sending = null;
     var failures = 0;
+    var size = BATCH;
     var retryAt = 0;
     var started = false;
     var collected = false;
@@ -331,6 +332,7 @@
       pending = grep(pending, left);
       keep(grep(stored(), left));
       failures = retryAt = 0;
+      size = BATCH;
     }
 
     /** Retry-After (seconds or a date) of a 429 or 503, else 2 s doubling to 60 s, with jitter. */
@@ -343,14 +345,18 @@
     /** Send the queue's first batch (unless one is on its way); a promise of its answer. */
     function send(force) {
       if (sending || !pending.length || (!force && Date.now() < retryAt)) return sending || P.resolve();
-      var batch = part(pending, 0, BATCH);
+      var batch = part(pending, 0, size);
       var body = { visitor: visitorId(), events: batch };
       return (sending = new P(function (resolve) {
         request('POST', '/events', body, true, function (err, json) {
           var res = (err && err.res) || {};
-          var done = !err || (res.status === 400 && isArray(json && json.rejected));
+          var status = res.status;
+          var halve = status === 413 && batch.length > 1;
+          // final: stored, duplicate, rejected, any 400, one event too big (a 403/404 waits for the shop's setup)
+          var done = !err || ((status === 400 || status === 413) && !halve);
           try {
-            if (done) drop(batch); // stored, duplicate and rejected are all final answers
+            if (halve) size = Math.ceil(batch.length / 2);
+            else if (done) drop(batch);
             else {
               log(err);
               later((res.status === 429 || res.status === 503) && res.headers.get('Retry-After')); // overload
@@ -359,7 +365,7 @@
             sending = null;
             resolve();
           }
-          if (done) send();
+          if (done || halve) send();
         });
       }));
     }

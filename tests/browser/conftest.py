@@ -103,14 +103,15 @@ def buffered(app: Any) -> Callable[[dict[str, Any], Any], list[bytes]]:
 
 
 @contextmanager
-def demo_shop(folder: Path, flows: Path, *,
-              prepare: Callable[[Session, Site, Path], object] | None = None) -> Iterator[str]:
+def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Path], object] | None = None,
+              database_url: str | None = None) -> Iterator[str]:
     """The app with the demo shop on a SQLite database in `folder`, on a free port of 127.0.0.1; yields its base URL.
 
     Its recommendation models live in `folder`/models (none unless `prepare(session, site, models)` trains
-    some), so an instance/models of the working copy never leaks in.
+    some), so an instance/models of the working copy never leaks in. `database_url` (an empty database)
+    replaces the SQLite file, for the tests that are about storage.
     """
-    url = f"sqlite:///{folder / 'demo.db'}"
+    url = database_url or f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
     app = create_app(Settings(database_url=url, flows_dir=flows, models_dir=folder / "models", testing=True))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
