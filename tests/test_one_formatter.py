@@ -7,8 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 
+from assistant.catalog.models import Product
 from assistant.catalog.money import format_money, format_price, to_minor
+from assistant.demo.shop import _structured_data
 from assistant.demo.shop import money as demo_money
 from assistant.promotions.render import MessageContext, render_message
 from assistant.recommend.base import Reason
@@ -33,3 +36,14 @@ def test_the_same_amount_reads_the_same_everywhere(gap: Decimal, currency: str, 
     assert promotion.text == shown  # a promotion message
     assert demo_money(float(gap), currency) == shown  # the demo's pages
     assert format_price(to_minor(gap, currency), currency) == shown  # the admin's catalog
+
+
+@pytest.mark.parametrize(("minor", "currency", "price"), [(12990, "EUR", "129.90"), (1500, "JPY", "1500"),
+                                                         (12345, "KWD", "12.345")])
+def test_the_demos_structured_data_states_the_price_in_its_currencys_decimals(app: Flask, minor: int, currency: str,
+                                                                               price: str) -> None:
+    """schema.org's price is a plain decimal: every decimal the currency has (it was '%.2f': 12.35 for 12.345 KWD)."""
+    product = Product(site_id=1, sku="k1", title="Lamp", price_minor=minor, currency=currency)
+    with app.test_request_context("/demo/product/k1"):
+        offer = _structured_data(product)["offers"]
+    assert (offer["price"], offer["priceCurrency"]) == (price, currency)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.catalog.mapping import slug
 from assistant.catalog.models import Product
-from assistant.catalog.money import format_money
+from assistant.catalog.money import format_money, from_minor
 from assistant.catalog.service import get_product, list_products
 from assistant.db import get_session
 from assistant.demo.build import DEMO_KEY
@@ -296,7 +296,8 @@ def _structured_data(product: Product) -> dict[str, Any]:
         "@context": "https://schema.org", "@type": "Product", "sku": product.sku,
         "name": product.title, "description": product.description,
         "image": url_for("shop.image", sku=product.sku, _external=True),
-        "offers": {"@type": "Offer", "price": f"{product.price:.2f}", "priceCurrency": product.currency,
+        "offers": {"@type": "Offer", "price": str(from_minor(product.price_minor, product.currency)),
+                   "priceCurrency": product.currency,
                    "availability": "https://schema.org/" + ("InStock" if product.in_stock else "OutOfStock"),
                    "url": url_for("shop.product", sku=product.sku, _external=True)},
     }
