@@ -172,6 +172,8 @@ class ColumnMapping:
                 if value is not None and value != "":
                     attributes[name] = attribute_value(value, self.list_separator)
                 continue
+            if spec.kind == "column" and spec.columns[0] not in raw:  # a JSON object without the key
+                continue
             value = spec.read(raw)
             if spec.kind == "flags" or (value is not None and value != "" and value != []):
                 attributes[name] = value
