@@ -143,3 +143,11 @@ def test_conditions_with_huge_numbers_are_refused_with_the_field(client: FlaskCl
 def test_recommendation_count_in_ascii_digits(client: FlaskClient, site: Site, query: str) -> None:
     response = client.get(f"/api/v1/recommendations?site=pk_test&placement=home&{query}")
     assert (response.status_code, response.get_json()["error"]["field"]) == (400, "n")
+
+
+def test_the_demo_carts_quantity_field() -> None:
+    from assistant.demo.cart import MAX_QUANTITY, quantity
+
+    assert [quantity(v) for v in ("2", "50", "0", "-1", "", None)] == [2, MAX_QUANTITY, 1, 1, 1, 1]
+    assert [quantity(v) for v in ("\u0663", "\u00b2", "9" * 5000)] == [1, 1, 1]  # not 3, not a 500
+    assert quantity("0", allow_zero=True) == 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import session
 
 from assistant.catalog.models import Product
+from assistant.numbers import whole_or_none
 
 FREE_SHIPPING = 75.0
 SHIPPING = 4.9
@@ -56,8 +57,5 @@ def totals(lines: list[CartLine]) -> dict[str, float]:
 
 def quantity(value: str | None, *, allow_zero: bool = False) -> int:
     """A form's quantity field as a number from 1 (or 0) to MAX_QUANTITY."""
-    try:
-        number = int(value or "1")
-    except ValueError:
-        number = 1
-    return max(0 if allow_zero else 1, min(MAX_QUANTITY, number))
+    number = whole_or_none(value or "1", high=10**6)
+    return max(0 if allow_zero else 1, min(MAX_QUANTITY, 1 if number is None else number))
