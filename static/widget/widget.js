@@ -238,14 +238,16 @@
       })();
     }
 
-    /** request() as a promise, for the modules. */
+    /** request() as a promise, for the modules; handled already, should a module fail to (a shop broke then). */
     function call(method, path, body) {
-      return new P(function (resolve, reject) {
+      var promise = new P(function (resolve, reject) {
         request(method, path, body, false, function (err, json) {
           if (err) reject(err);
           else resolve(json);
         });
       });
+      then.call(promise, null, log);
+      return promise;
     }
 
     /* tracking -------------------------------------------------------------- */
