@@ -235,7 +235,9 @@ def test_commands_other_than_db_upgrade_refuse_a_schema_behind(tmp_path: Path) -
     (head,) = migrate.revision_files()[1]
     migrate.upgrade(url, "0009")
     for command in (["site", "list"], ["site", "create", "--name", "Shop"], ["flows", "check"], ["train"],
-                    ["admin", "deactivate", "--email", "a@b.example"]):
+                    ["admin", "deactivate", "--email", "a@b.example"], ["serve", "--port", "1"],
+                    ["catalog", "import", str(FIVE_MISTAKES), "--site", "pk"],
+                    ["orders", "import", str(FIVE_MISTAKES), "--site", "pk"]):
         behind = run(*command, tmp_path=tmp_path)
         assert (behind.returncode, behind.stdout) == (2, ""), command
         assert behind.stderr.splitlines() == [
