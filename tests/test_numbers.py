@@ -151,3 +151,15 @@ def test_the_demo_carts_quantity_field() -> None:
     assert [quantity(v) for v in ("2", "50", "0", "-1", "", None)] == [2, MAX_QUANTITY, 1, 1, 1, 1]
     assert [quantity(v) for v in ("\u0663", "\u00b2", "9" * 5000)] == [1, 1, 1]  # not 3, not a 500
     assert quantity("0", allow_zero=True) == 0
+
+
+@pytest.mark.parametrize(("depth", "words"), [(30, "conditions nest at most 8 levels deep"),
+                                              (1000, "values nest more than 40 levels deep")])
+def test_deeply_nested_conditions_are_refused_with_a_reason(client: FlaskClient, session: Session, site: Site,
+                                                            depth: int, words: str) -> None:
+    marketer(client, session)
+    conditions = '{"not": ' * depth + '{"device": "mobile"}' + "}" * depth
+    for url in ("/admin/campaigns/audience", "/admin/campaigns/preview"):
+        assert post(client, url, {**VALID_FORM, "conditions": conditions}).status_code == 200
+    html = page(post(client, "/admin/campaigns/new", {**VALID_FORM, "conditions": conditions, "action": "save"}))
+    assert any(words in e for e in error_of(html, "f-conditions")), html[:300]
