@@ -180,13 +180,17 @@ def parse(name: str, source: Any, path: KeyPath, *, attribute: bool) -> tuple[Sp
         return Spec(name, "column", (source,), (path,)), []
     if isinstance(source, (bool, int, float)):
         return Spec(name, "value", constant=source), []
+    if isinstance(source, list) and name != "sku":
+        joined = " ".join(f"{{{c}}}" for c in source)
+        return None, [MappingProblem(path, "a list of columns joins them into a slug, which is for `sku` alone",
+                                     f'to join text with spaces write {{template: "{joined}"}}')]
     if isinstance(source, list):
         if source and all(isinstance(c, str) for c in source):
             return Spec(name, "join", tuple(source), tuple((*path, i) for i in range(len(source)))), []
         bad = next((i for i, c in enumerate(source) if not isinstance(c, str)), None)
         where = path if bad is None else (*path, bad)
         return None, [MappingProblem(where, "a list here is columns joined into a slug, and needs column names",
-                                     'for text joined with spaces write {template: "{A} {B}"}')]
+                                     'quote a column named like a number: "3"')]
     if isinstance(source, dict):
         return _parse_mapping(name, source, path, attribute=attribute)
     hint = "name a column, or write {value: ...} for a constant" if source is None else "name a column"

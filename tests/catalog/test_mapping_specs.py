@@ -92,8 +92,8 @@ def test_a_cell_without_the_quantity_is_a_row_problem(text: str, unit: str, reas
 
 
 MISTAKES = """\
-sku: laptop_ID
-title: [Company, 3]
+sku: [laptop_ID, 3]
+title: [Company, Product]
 stock:
 price: {colum: Price_euros}
 currency: EURO
@@ -116,8 +116,10 @@ def test_every_mistake_of_a_mapping_file_is_reported_at_its_line() -> None:
     loaded = load_mapping_text(MISTAKES, path="m.yaml")
     assert loaded.mapping is None
     assert [problem.format() for problem in loaded.problems] == [
-        "m.yaml:2:18: error: title[1]: a list here is columns joined into a slug, and needs column names\n"
-        '    hint: for text joined with spaces write {template: "{A} {B}"}',
+        "m.yaml:1:18: error: sku[1]: a list here is columns joined into a slug, and needs column names\n"
+        '    hint: quote a column named like a number: "3"',
+        "m.yaml:2:8: error: title: a list of columns joins them into a slug, which is for `sku` alone\n"
+        '    hint: to join text with spaces write {template: "{Company} {Product}"}',
         "m.yaml:3:7: error: stock: is empty\n    hint: name a column, or write {value: ...} for a constant",
         "m.yaml:4:9: error: price.colum: unknown key 'colum'\n    hint: did you mean `column`?",
         "m.yaml:5:11: error: currency: is a three-letter currency code\n    hint: e.g. EUR, USD",
