@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,6 +19,8 @@ import yaml
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_CHARS = 2_000_000
 """The longest YAML text read (a flow file is a few kilobytes)."""
+MAX_BYTES = 4 * MAX_CHARS
+"""The largest file read at all (UTF-8 takes at most 4 bytes a character)."""
 MAX_DEPTH = 40
 """How deep mappings and lists may nest."""
 MAX_NODES = 50_000
@@ -44,6 +47,15 @@ class YamlProblem(Exception):  # noqa: N818  (a problem, like the flows' Problem
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self.message}"
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of the file at `path`, refused (YamlProblem) before reading when it is too large to be read."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlProblem(1, 1, f"the file has {size:,} bytes; at most {MAX_BYTES:,} are read",
+                          "split it into smaller files")
+    return path.read_text(encoding="utf-8")
 
 
 def compose(text: str) -> yaml.Node | None:

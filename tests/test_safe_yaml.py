@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from assistant import safe_yaml
 from assistant.flows.loader import load_text
 from assistant.flows.registry import FlowRegistry, get_registry
 from assistant.mapping_file import load_mapping_text
@@ -138,3 +139,19 @@ def test_conditions_refuse_hostile_yaml_at_their_field(client: FlaskClient, sess
 def test_a_catalog_mapping_file_is_refused_at_its_line(value: str, words: str) -> None:
     loaded = load_mapping_text(as_key("sku: id\ntitle: name", value), path="mapping.yaml")
     assert loaded.mapping is None and len(loaded.problems) == 1 and words in loaded.problems[0].message
+
+
+def test_a_file_too_large_to_read_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safe_yaml, "MAX_BYTES", 4000)
+    monkeypatch.setattr(rules, "CHECK_SECONDS", 0.0)
+    flow, merchandising = tmp_path / "shoes.yaml", tmp_path / "merchandising.yaml"
+    bump(flow, VALID, 0)
+    bump(merchandising, "rules:\n  - {boost: {brand: Acme}, factor: 2}\n", 0)
+    registry, good = FlowRegistry(tmp_path), rules.load_rules(merchandising)
+    huge = "# padding\n" * 500
+    bump(flow, VALID + huge, 5)
+    bump(merchandising, "rules: []\n" + huge, 5)
+    registry.refresh(force=True)
+    assert registry.get("shoes").title == "Find your shoe" and rules.load_rules(merchandising) == good
+    (problem,) = registry.problems()[flow]
+    assert (problem.line, problem.message) == (1, f"the file has {flow.stat().st_size:,} bytes; at most 4,000 are read")

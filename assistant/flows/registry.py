@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import safe_yaml
 from assistant.errors import NotFound
 from assistant.flows.checks import run_checks
-from assistant.flows.loader import Loaded, Locator, load_text
+from assistant.flows.loader import Loaded, Locator, load_text, yaml_problem
 from assistant.flows.problems import Problem, errors
 from assistant.flows.schema import Flow
+from assistant.safe_yaml import YamlProblem
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -38,7 +40,10 @@ class FlowFile:
 def read_flow(path: Path, text: str | None = None) -> tuple[Loaded, list[Problem]]:
     """Load and check one flow file: the load result and every file-level problem."""
     try:
-        text = path.read_text(encoding="utf-8") if text is None else text
+        text = safe_yaml.read_text(path) if text is None else text
+    except YamlProblem as exc:
+        problem = yaml_problem(exc, str(path))
+        return Loaded(None, None, Locator(), [problem]), [problem]
     except (OSError, UnicodeDecodeError) as exc:
         problem = Problem(1, 1, f"cannot read the file: {exc}", "save it as UTF-8 text", path=str(path))
         return Loaded(None, None, Locator(), [problem]), [problem]
@@ -77,12 +82,13 @@ class FlowRegistry:
         known = self._files.get(path)
         if known and known.mtime == mtime:
             return
-        text = path.read_bytes()
-        digest = hashlib.sha256(text).hexdigest()[:12]
+        oversized = path.stat().st_size > safe_yaml.MAX_BYTES  # refused by read_flow without being read
+        text = b"" if oversized else path.read_bytes()
+        digest = f"oversized {mtime}" if oversized else hashlib.sha256(text).hexdigest()[:12]
         if known and known.digest == digest:
             known.mtime = mtime
             return
-        loaded, problems = read_flow(path, text.decode("utf-8", errors="replace"))
+        loaded, problems = read_flow(path) if oversized else read_flow(path, text.decode("utf-8", errors="replace"))
         flow = loaded.flow if not errors(problems) else None
         clash = self._id_clash(path, flow)
         if clash:

@@ -120,7 +120,7 @@ def load_rules(path: Path) -> list[Rule]:
 def _read(path: Path, last_good: list[Rule]) -> list[Rule]:
     """The rules of `path`; when it is broken or hostile, logged with its line, and `last_good` kept."""
     try:
-        return parse_rules(safe_yaml.load(path.read_text(encoding="utf-8")))
+        return parse_rules(safe_yaml.load(safe_yaml.read_text(path)))
     except (OSError, ValueError, YamlProblem) as exc:  # RuleError and UnicodeDecodeError are ValueErrors
         log.error("merchandising rules %s not applied (the last good version stays): %s", path, exc)
         return last_good
