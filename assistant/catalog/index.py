@@ -35,6 +35,8 @@ ANSWERS_BYTES = 32 * 2**20
 SHOWN_LIMIT = 8192
 """Products built for results, kept per index and stock; cleared whole when full."""
 FETCH_ROWS = 5000
+TWIN_IGNORES = ("price", "rating")
+"""Attributes in which twins may differ: the same product sold at two prices is still the same product."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,12 @@ class CatalogIndex:
     popularity: np.ndarray
     in_stock: np.ndarray
     tie_rank: np.ndarray
-    """Each product's place in the order equal scores are shown in: higher rating (none as 0), then title
-    in code point order, then SKU. Worked out when the index is built, not on a shopper's request."""
+    """Each product's place in the order equal scores (and equal fit) are shown in: higher popularity, then
+    higher rating (none as 0), then title in code point order, then SKU. Worked out when the index is
+    built, not on a shopper's request."""
+    twins: np.ndarray
+    """A number per product shared by the products with the same title and attributes (TWIN_IGNORES aside):
+    results show one of them."""
     columns: dict[str, Column]
     display: bytes
     offsets: np.ndarray
@@ -192,8 +198,8 @@ class CatalogIndex:
         """The same catalog with other stock; masks that do not depend on stock are shared."""
         memo = {k: v for k, v in self.memo.items() if not (isinstance(k, tuple) and k[:1] == ("stock",))}
         return CatalogIndex(self.site_id, versions, self.ids, self.skus, self.price_minor, self.currency,
-                            self.rating, self.popularity, in_stock, self.tie_rank, self.columns, self.display,
-                            self.offsets, memo)
+                            self.rating, self.popularity, in_stock, self.tie_rank, self.twins, self.columns,
+                            self.display, self.offsets, memo)
 
 
 _SELECT = ("SELECT id, sku, title, url, image, price_minor, currency, categories, rating, attributes, popularity, "
@@ -277,7 +283,7 @@ class _Builder:
         if table is None:
             table = self.interned[name] = {}
             self.values[name], self.codes[name] = [], array("i")
-        key = _key(value)
+        key = value_key(value)
         code = table.get(key)
         if code is None:
             code = table[key] = len(self.values[name])
@@ -298,21 +304,31 @@ class _Builder:
         lengths = np.fromiter((len(d) for d in self.display), dtype=np.int64, count=n)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
+        popularity = np.array(self.popularity, dtype=np.float64)
+        ranks = {title: rank for rank, title in enumerate(sorted(set(self.titles)))}
+        title_rank = np.fromiter((ranks[t] for t in self.titles), dtype=np.int64, count=n)
         return CatalogIndex(
             self.site_id, versions, np.array(self.ids, dtype=np.int64), self.skus,
-            np.array(self.price_minor, dtype=np.int64), self.currency, rating,
-            np.array(self.popularity, dtype=np.float64), np.array(self.in_stock, dtype=bool),
-            _tie_rank(self.titles, rating), columns, b"".join(self.display), offsets, {})
+            np.array(self.price_minor, dtype=np.int64), self.currency, rating, popularity,
+            np.array(self.in_stock, dtype=bool), _tie_rank(title_rank, popularity, rating),
+            _twins(title_rank, columns), columns, b"".join(self.display), offsets, {})
 
 
-def _tie_rank(titles: list[str], rating: np.ndarray) -> np.ndarray:
-    """Each position's place by (-(rating or 0), title, position): positions are in SKU order."""
-    ranks = {title: rank for rank, title in enumerate(sorted(set(titles)))}
-    title_rank = np.fromiter((ranks[t] for t in titles), dtype=np.int64, count=len(titles))
-    order = np.lexsort((np.arange(len(titles)), title_rank, -np.nan_to_num(rating, nan=0.0)))
-    rank = np.empty(len(titles), dtype=np.int64)
-    rank[order] = np.arange(len(titles))
+def _tie_rank(title_rank: np.ndarray, popularity: np.ndarray, rating: np.ndarray) -> np.ndarray:
+    """Each position's place by (-popularity, -(rating or 0), title, position): positions are in SKU order."""
+    order = np.lexsort((np.arange(title_rank.size), title_rank, -np.nan_to_num(rating, nan=0.0), -popularity))
+    rank = np.empty(title_rank.size, dtype=np.int64)
+    rank[order] = np.arange(title_rank.size)
     return rank
+
+
+def _twins(title_rank: np.ndarray, columns: dict[str, Column]) -> np.ndarray:
+    """One number per distinct (title, attribute codes) row, TWIN_IGNORES aside."""
+    if title_rank.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    rows = np.column_stack([title_rank, *(c.codes for name, c in sorted(columns.items())
+                                          if name not in TWIN_IGNORES)])
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int32)
 
 
 _MISSING = array("i", [-1])
@@ -320,10 +336,10 @@ _HELD = object()
 """The key under which `answered` counts the bytes it holds."""
 
 
-def _key(value: Any) -> Any:
+def value_key(value: Any) -> Any:
     """An interning key that keeps apart what Python's equality would merge (1, 1.0, True, '1')."""
     if isinstance(value, list):
-        return ("list", tuple(_key(v) for v in value))
+        return ("list", tuple(value_key(v) for v in value))
     try:
         hash(value)
     except TypeError:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.catalog.index import TWIN_IGNORES, value_key
 from assistant.catalog.models import Listed, Product
 from assistant.catalog.service import attribute_items
 from assistant.flows.answers import Answers
@@ -89,11 +90,64 @@ def results(flow: Flow, answers: Answers, pool: list[Candidate], *, count: int |
     active = [c for c in constraints if c not in dropped]
     preferences = preferences_for(flow, answers)
     ranked = sorted(
-        (score_candidate(c, active, dropped, preferences) for c in matching),
-        key=lambda m: (-m.score, -(m.product.rating or 0), m.product.title),
+        ((score_candidate(c, active, dropped, preferences), c) for c in matching),
+        key=lambda mc: (-mc[0].score, -fit(mc[1].attrs, active, preferences), -boosts(mc[1].attrs, preferences),
+                        -mc[0].product.popularity, -(mc[0].product.rating or 0), mc[0].product.title),
     )
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
-    return ResultSet(ranked[:count], relaxed, len(matching))
+    return ResultSet(_distinct(ranked, count), relaxed, len(matching))
+
+
+def fit(attrs: dict[str, Any], active: list[Constraint], preferences: list[Preference]) -> float:
+    """How well a product fits beyond its score, the first tie-break: for each budget-like range answered,
+    1 at the middle of the range falling to 0 at its ends; for each scale answered, its closeness."""
+    total = 0.0
+    for constraint in active:
+        bounds = range_bounds(constraint)
+        if bounds is not None:
+            value = attrs.get(bounds[0])
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total += 1 - abs(value - bounds[1]) / bounds[2]
+    for preference in preferences:
+        if preference.criterion.kind == "range" and preference.span:
+            total += preference.criterion.closeness(attrs, preference.span)
+    return total
+
+
+def range_bounds(constraint: Constraint) -> tuple[str, float, float] | None:
+    """(attribute, middle, half width) of a constraint that is one closed range, else None."""
+    if len(constraint.options) != 1 or len(constraint.options[0].criteria) != 1:
+        return None
+    crit = constraint.options[0].criteria[0]
+    if crit.kind != "range" or crit.lo is None or crit.hi is None or not crit.hi > crit.lo:
+        return None
+    return crit.attribute, (crit.lo + crit.hi) / 2, (crit.hi - crit.lo) / 2
+
+
+def boosts(attrs: dict[str, Any], preferences: list[Preference]) -> int:
+    """How many of the answers' boosts (positive, not scales) a product earns: the second tie-break."""
+    return sum(1 for p in preferences
+               if p.criterion.kind != "range" and p.criterion.weight > 0 and p.criterion.test(attrs))
+
+
+def twin_key(attrs: dict[str, Any], title: str) -> tuple[Any, ...]:
+    """Products with the same title and attributes (price and rating aside) are one product to a shopper."""
+    return title, tuple(sorted((name, value_key(value)) for name, value in attrs.items()
+                               if name not in TWIN_IGNORES))
+
+
+def _distinct(ranked: list[tuple[Match, Candidate]], count: int) -> list[Match]:
+    """The first `count` of `ranked`, each only once among its twins (the best placed stays)."""
+    seen: set[tuple[Any, ...]] = set()
+    chosen: list[Match] = []
+    for match, candidate in ranked:
+        key = twin_key(candidate.attrs, match.product.title)
+        if key not in seen:
+            seen.add(key)
+            chosen.append(match)
+            if len(chosen) == count:
+                break
+    return chosen
 
 
 def score_candidate(candidate: Candidate, active: list[Constraint], dropped: list[Constraint],

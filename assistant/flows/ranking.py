@@ -9,7 +9,7 @@ and their reasons and misses come from the engine's own code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from assistant.catalog.index import CatalogIndex
 from assistant.flows.answers import Answers
 from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
-from assistant.flows.engine import Candidate, Match, Reason, Relaxed, ResultSet, score_candidate
+from assistant.flows.engine import Candidate, Match, Reason, Relaxed, ResultSet, range_bounds, score_candidate
 from assistant.flows.relax import relax_order
 from assistant.flows.schema import Flow
 from assistant.merchandising import criteria
@@ -118,7 +118,10 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
         return _fallback(flow, index, everything, count)
     active = [c for c in constraints if c not in dropped]
     preferences = preferences_for(flow, answers)
-    top = _top(index, positions, _scores(index, positions, dropped, preferences), count)
+
+    def tie_breaks(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _fit(index, at, active, preferences), _boosts(index, at, preferences)
+    top = _top(index, positions, _scores(index, positions, dropped, preferences), count, tie_breaks)
     items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
              for p in top]
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
@@ -172,8 +175,14 @@ def satisfy(index: CatalogIndex, pool: np.ndarray,
             if c not in dropped:
                 matching &= masks[id(c)]
         if matching.any() or len(dropped) == len(constraints):
-            return matching, dropped
+            break
         dropped.append(order[len(dropped)])
+    for constraint in reversed(dropped[:-1]):  # take back what some of the results meet anyway
+        kept = matching & masks[id(constraint)]
+        if kept.any():
+            matching = kept
+            dropped.remove(constraint)
+    return matching, dropped
 
 
 def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint],
@@ -204,21 +213,84 @@ def _rating(index: CatalogIndex) -> np.ndarray:
     return index.cached("rating or 0", lambda: np.nan_to_num(index.rating, nan=0.0))
 
 
-def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
-    """The `count` best positions by (-round(score, 4), -(rating or 0), title, SKU), as `sorted` orders them."""
-    if np.abs(scores).max() >= FAST_ROUND_BELOW:
-        rounded = np.array([round(float(s), SCORE_DIGITS) for s in scores])
-        return positions[np.lexsort((index.tie_rank[positions], -rounded))[:count]]
-    if scores.size > count:  # NumPy rounds off by a step at most: below the top by two, none can make it
-        approx = np.rint(scores * 10 ** SCORE_DIGITS)
-        near = approx >= np.partition(approx, approx.size - count)[approx.size - count] - 2
-        positions, scores = positions[near], scores[near]
-    steps = np.rint(_round(scores) * 10 ** SCORE_DIGITS).astype(np.int64)
-    key = (steps.max() - steps) * index.size + index.tie_rank[positions]  # < 2**63: steps span < 2e9
-    if key.size > count:
-        chosen = np.argpartition(key, count - 1)[:count]
-        return positions[chosen[np.argsort(key[chosen])]]
-    return positions[np.argsort(key)]
+def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int,
+         tie_breaks: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The `count` best positions, one of each twins, by (-round(score, 4), -fit, -boosts, tie rank), as
+    `engine.results` orders them; `tie_breaks(at)` gives the fit and boosts of the positions `at`.
+
+    Only products that can be among the first `want` are ordered; `want` grows when twins leave
+    fewer than `count` distinct products among them.
+    """
+    want = count
+    while True:
+        near, rounded = _near_top(scores, want)
+        at = positions[near]
+        fit, boosts = tie_breaks(at)
+        ordered = at[_first(want, -rounded, -fit, -boosts, index.tie_rank[at])]
+        _, first = np.unique(index.twins[ordered], return_index=True)
+        chosen = ordered[np.sort(first)[:count]]
+        if chosen.size == count or want >= scores.size:
+            return chosen
+        want *= 4
+
+
+def _first(want: int, *keys: np.ndarray) -> np.ndarray:
+    """Indices of the `want` smallest by `keys` compared in turn (the last has no ties), in that order.
+
+    A sort of everything would cost most when most is tied (a catalog without ratings); instead each
+    key only splits what the keys before it left tied at the boundary: a partition per key, then a
+    sort of the `want` chosen.
+    """
+    undecided, need, chosen = np.arange(keys[0].size), want, []
+    for key in keys:
+        if undecided.size <= need:
+            break
+        values = key[undecided]
+        kth = np.partition(values, need - 1)[need - 1]
+        better = undecided[values < kth]
+        chosen.append(better)
+        need -= better.size
+        undecided = undecided[values == kth]
+    chosen.append(undecided[:need])
+    picked = np.concatenate(chosen)
+    return picked[np.lexsort(tuple(key[picked] for key in reversed(keys)))]
+
+
+def _near_top(scores: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the scores that can be among the `want` best once rounded to SCORE_DIGITS (a superset:
+    ordered by rounded score, their first `want` are the first `want` of all), and those rounded scores."""
+    if scores.size and np.abs(scores).max() >= FAST_ROUND_BELOW:
+        return np.arange(scores.size), np.array([round(float(s), SCORE_DIGITS) for s in scores])
+    if scores.size <= want:
+        return np.arange(scores.size), _round(scores)
+    approx = np.rint(scores * 10 ** SCORE_DIGITS)  # NumPy rounds off by a step at most: below by two, none can make it
+    near = np.flatnonzero(approx >= np.partition(approx, approx.size - want)[approx.size - want] - 2)
+    return near, _round(scores[near])
+
+
+def _fit(index: CatalogIndex, at: np.ndarray, active: list[Constraint], preferences: list[Preference]) -> np.ndarray:
+    """`engine.fit` of the products at `at`, the same float operations in the same order."""
+    total = np.zeros(at.size)
+    for constraint in active:
+        bounds = range_bounds(constraint)
+        column = index.column(bounds[0]) if bounds is not None else None
+        if bounds is not None and column is not None:
+            values, numeric = column.numbers()
+            total += np.where(numeric[at], 1 - np.abs(values[at] - bounds[1]) / bounds[2], 0.0)
+    for preference in preferences:
+        if preference.criterion.kind == "range" and preference.span:
+            total += closeness(index, preference.criterion, preference.span, at)
+    return total
+
+
+def _boosts(index: CatalogIndex, at: np.ndarray, preferences: list[Preference]) -> np.ndarray:
+    """`engine.boosts` of the products at `at`."""
+    earned = np.zeros(at.size, dtype=np.int64)
+    for preference in preferences:
+        crit = preference.criterion
+        if crit.kind != "range" and crit.weight > 0:
+            earned += criterion_mask(index, crit, at)
+    return earned
 
 
 def _round(scores: np.ndarray) -> np.ndarray:
