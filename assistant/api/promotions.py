@@ -11,7 +11,7 @@ from assistant.api import bp
 from assistant.api.origins import current_site
 from assistant.catalog.indexes import get_indexes
 from assistant.catalog.models import Product
-from assistant.catalog.money import to_minor
+from assistant.catalog.money import page_locale, to_minor
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.numbers import MAX_COUNT, NotANumber, decimal_number, whole_or_none
@@ -37,7 +37,8 @@ def promotions() -> Response:
     now = utcnow()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],
                             device=device, now=now)
-    snapshot = _with_page_cart(snapshot, site.currency, session, site.pk)
+    snapshot = replace(_with_page_cart(snapshot, site.currency, session, site.pk),
+                       locale=page_locale(request.args.get("lang", "")))
     chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now,
                     catalogs=get_indexes())
     return jsonify({"messages": [c.to_json() for c in chosen]})

@@ -55,6 +55,27 @@ def locale_of(name: str) -> Locale:
         raise AmountProblem(f"'{name}' is not a locale (such as en_US, de_DE, fr_FR, de_CH)") from None
 
 
+MAX_PAGE_LOCALES = 32
+"""Distinct page languages a process formats prices for: CLDR has over a thousand locales, about 0.2 MB
+each once loaded, and a page's `lang` comes from anyone; past these, a page gets the site's own style."""
+_page_locales: set[str] = set()
+
+
+def page_locale(lang: str) -> str | None:
+    """The CLDR locale of a page's `lang` ('de-DE' -> 'de_DE'), or None when CLDR has none (or too many were seen)."""
+    if not 2 <= len(lang) <= 35:
+        return None
+    try:
+        name = str(locale_of(lang))
+    except AmountProblem:
+        return None
+    if name not in _page_locales:
+        if len(_page_locales) >= MAX_PAGE_LOCALES:
+            return None
+        _page_locales.add(name)
+    return name
+
+
 def to_minor(amount: str | float | int | Decimal, currency: str) -> int:
     """A computed amount in major units ("129.90", 129.9) in minor units (12990), rounded half up."""
     try:

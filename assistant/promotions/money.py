@@ -18,8 +18,10 @@ STYLE_LOCALES: dict[str, str] = {"prefix": "en", "suffix": "de"}
 """The locale of each style: prefix '€1,234.50' (English), suffix '1.234,50 €' (German)."""
 
 
-def format_price(amount: Decimal | float | int, currency: str, style: PriceStyle = "prefix") -> str:
-    """`amount` (major units) for display: prefix style '€1,234.50', suffix style '1.234,50 €'."""
+def format_price(amount: Decimal | float | int, currency: str, style: PriceStyle = "prefix",
+                 locale: str | None = None) -> str:
+    """`amount` (major units) for display: as `locale` shows it when given, else prefix style '€1,234.50',
+    suffix style '1.234,50 €'."""
     if isinstance(amount, bool) or not isinstance(amount, (Decimal, float, int)):
         raise TypeError("price() needs a number, such as cart_total or free_shipping_gap")
-    return format_money(amount, currency, STYLE_LOCALES[style])
+    return format_money(amount, currency, locale or STYLE_LOCALES[style])

@@ -81,12 +81,14 @@ class MessageContext:
     first_name: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
     price_style: PriceStyle = "prefix"
+    locale: str | None = None
+    """The page's locale, which decides over `price_style` (prices then read as the widget shows them there)."""
 
     def variables(self) -> dict[str, Any]:
         """The template's variables: exactly the names in NAMES."""
         def price(amount: Any) -> str:
             """`amount` formatted in the shop's currency."""
-            return format_price(amount, self.currency, self.price_style)
+            return format_price(amount, self.currency, self.price_style, self.locale)
 
         return {"cart_total": self.cart_total, "free_shipping_gap": self.free_shipping_gap,
                 "currency": self.currency, "first_name": self.first_name,

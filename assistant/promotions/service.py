@@ -156,7 +156,8 @@ def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, set
     items = [{"title": p.title, "price": from_minor(p.price_minor, p.currency), "url": p.url} for p in products]
     return MessageContext(cart_total=from_minor(snapshot.cart_value_minor, currency),
                           free_shipping_gap=from_minor(gap, currency), currency=currency,
-                          first_name=snapshot.first_name or "", items=items, price_style=settings.price_style), products
+                          first_name=snapshot.first_name or "", items=items, price_style=settings.price_style,
+                          locale=snapshot.locale), products
 
 
 def _items(session: Session, site: Site, snapshot: VisitorSnapshot, gap: int, limit: int,

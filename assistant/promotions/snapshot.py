@@ -54,6 +54,9 @@ class VisitorSnapshot:
     churn_risk: float | None = None
     """0 (staying) to 1 (leaving); None until the segments package fills it."""
     first_name: str | None = None
+    locale: str | None = None
+    """The page's language (`<html lang>`, as the widget sends it) when CLDR knows it: prices in messages are
+    shown as the widget shows them on that page; None: as the site's price style says."""
 
     @property
     def cart_value(self) -> float:

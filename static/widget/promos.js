@@ -26,6 +26,7 @@
   function query(kit, placement) {
     var cart = kit.cart;
     var q = new URLSearchParams({ placement: placement, visitor: kit.visitor || 'anonymous-' + Date.now(), page: location.href,
+      lang: document.documentElement.lang,
       device: !matchMedia('(pointer: coarse)').matches ? 'desktop' : screen.width < 600 ? 'mobile' : 'tablet' });
     if (cart && Array.isArray(cart.items)) {
       var value = parseFloat(cart.value);

@@ -42,6 +42,17 @@ def test_the_amount_follows_the_cart(client: FlaskClient, gap_campaign: None) ->
     assert get(client, "placement=cart&cart=x:2&cart_value=80").get_json() == {"messages": []}
 
 
+@pytest.mark.parametrize(("lang", "amount"), [
+    ("de-DE", "8,90\u00a0€"), ("fr-FR", "8,90\u00a0€"), ("de-CH", "EUR\u00a08.90"), ("en-GB", "€8.90"),
+    ("", "€8.90"), ("tlh-QQ", "€8.90"), ("x" * 40, "€8.90"),  # no lang or none CLDR knows: the site's style
+])
+def test_prices_read_as_the_pages_language_shows_them(client: FlaskClient, gap_campaign: None, lang: str,
+                                                      amount: str) -> None:
+    """The widget sends the page's <html lang>; the message's prices then read as the widget shows its own there."""
+    body = get(client, f"placement=cart&cart=x:1&cart_value=66.10&lang={lang}").get_json()
+    assert [m["text"] for m in body["messages"]] == [f"Only {amount} to free shipping: add Trail Sock"]
+
+
 @pytest.mark.parametrize(("query", "field"), [
     ("placement=shelf", "placement"), ("placement=cart&cart=a&cart_value=abc", "cart_value"),
     ("placement=cart&device=toaster", "device")])

@@ -87,3 +87,23 @@ def test_a_cart_value_keeps_its_currencys_decimals(shopper: Callable[..., Any], 
                           " {value: value, currency: currency})", [value, currency])
         assert queries[-1]["cart_value"] == sent, currency
     problems.assert_none()
+
+
+@pytest.mark.parametrize("lang", ["de-DE", "fr-FR"])
+@pytest.mark.usefixtures("promo_shop")
+def test_a_message_and_the_widget_agree_in_the_pages_language(shopper: Callable[..., Any], db: Engine,  # noqa: F811
+                                                              lang: str) -> None:
+    """On a page in German or French, the server's message and the widget's item price read alike: '12,90 €'."""
+    page = shopper()
+    problems = watch(page)
+    as_visitor(page, arm(db, NUDGE, "product")[0])
+    fill_cart(page, "ac-003")
+    page.route("**/demo/cart", lambda route: route.fulfill(
+        response=(fetched := route.fetch()), body=fetched.text().replace('<html lang="en">', f'<html lang="{lang}">')))
+    page.goto("/demo/cart")
+    text = text_of(page, CARD)
+    item = page.locator(CARD).locator(".item")
+    name, price = item.locator(".name").inner_text(), item.locator(".price").inner_text()
+    assert "," in price and price.endswith("\u00a0€"), price  # the widget: Intl.NumberFormat in the page's lang
+    assert f"{name} ({price}) would get you there." in text  # the server: Babel in the lang the widget sent
+    problems.assert_none()

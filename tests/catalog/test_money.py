@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from assistant.catalog import money
 from assistant.catalog.money import (
     AmbiguousAmount,
     AmountProblem,
@@ -132,3 +133,12 @@ def test_what_is_shown_reads_back(locale: str, currency: str) -> None:
     shown = format_price(minor, currency, locale)
     number = "".join(ch for ch in shown if ch.isdigit() or ch in ".,'’ \u00a0\u202f").strip()
     assert parse_price(number, currency, locale=locale) == minor
+
+
+def test_page_languages_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's lang comes from anyone, and each CLDR locale costs memory once loaded: a process takes a bounded
+    number of them, and a page past those gets the site's own style (None)."""
+    monkeypatch.setattr(money, "_page_locales", set())
+    monkeypatch.setattr(money, "MAX_PAGE_LOCALES", 2)
+    assert [money.page_locale(lang) for lang in ("de-DE", "fr", "tlh-QQ", "", "x" * 40, "en-GB", "de-DE")] == [
+        "de_DE", "fr", None, None, None, None, "de_DE"]
