@@ -127,7 +127,8 @@ def _branch_problem(text: str, compiled: Template) -> TemplateProblem | None:
 
 class _AllBranches(NodeTransformer):
     """Rewrites a template so one render evaluates every branch: each if/elif/else body in turn, both arms of
-    a conditional expression and both sides of and/or (each still yielding its usual value)."""
+    a conditional expression, both sides of and/or (each still yielding its usual value), and a loop's body
+    for every item (its `if` dropped) followed by its else body."""
 
     def visit_If(self, node: nodes.If) -> nodes.Node:  # noqa: N802  (the visitor's naming)
         self.generic_visit(node)
@@ -144,6 +145,11 @@ class _AllBranches(NodeTransformer):
         return _last_of([node.left, node.right, node], node.lineno)
 
     visit_Or = visit_And  # noqa: N815
+
+    def visit_For(self, node: nodes.For) -> list[nodes.Node]:  # noqa: N802
+        self.generic_visit(node)
+        loop = nodes.For(node.target, node.iter, node.body, [], None, node.recursive, lineno=node.lineno)
+        return [loop, *node.else_]  # every item, whatever its `if`; then the else body too
 
 
 def _last_of(values: list[nodes.Expr], line: int) -> nodes.Expr:
@@ -265,8 +271,8 @@ def _node_problem(node: nodes.Node) -> str | None:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SecurityError):
         return f"not allowed: {exc}"
-    if isinstance(exc, OverflowError):
-        return "a number in the message grows too large"
+    if isinstance(exc, ArithmeticError):  # OverflowError, decimal.InvalidOperation, ZeroDivisionError
+        return f"a number in the message cannot be computed ({type(exc).__name__})"
     return str(exc) or type(exc).__name__
 
 

@@ -20,6 +20,8 @@ HOSTILE = {
     "a 1000-digit number": "{{ ('9' * 1000)|int + 1 }}",
     "many steps": LOOP + "{{ items[0].title|length + items[1].title|length + items[2].title|length "
                          "+ items[3].title|length + items[4].title|length + items[5].title|length }}{% endfor %}",
+    "power tower behind a loop's if": "{% for i in items if i.price > 1000 %}{{ (9**64)**64 }}{% endfor %}",
+    "power tower in a loop's else": "{% for i in items %}{{ i.title }}{% else %}{{ (9**64)**64 }}{% endfor %}",
     # memory: sequences that multiply
     "a billion zeros": "{{ [[[0]*1000]*1000]*1000 }}",
     "a billion zeros behind a branch": "{% if first_name == 'Zed' %}{{ [[[0]*1000]*1000]*1000 }}{% endif %}",
