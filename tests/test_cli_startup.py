@@ -38,7 +38,11 @@ def test_help_imports_none_of_the_stack(args: list[str]) -> None:
 def test_commands_that_work_load_no_web_framework(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     migrate.upgrade(url)
-    for args in (["site", "list"], ["flows", "check", "--no-catalog", str(ROOT / "flows" / "backpacks.yaml")]):
+    feed = tmp_path / "products.csv"
+    feed.write_text("sku,title,price\nA1,Shoe,10\n")
+    for args in (["site", "create", "--name", "Shop", "--key", "pk_x"], ["site", "list"],
+                 ["catalog", "import", str(feed), "--site", "pk_x"],
+                 ["flows", "check", "--no-catalog", str(ROOT / "flows" / "backpacks.yaml")]):
         loaded = modules_loaded(*args, url=url)
         assert "sqlalchemy" in loaded and not loaded & {"flask", "jinja2", "gunicorn"}, (args, loaded)
 
