@@ -478,3 +478,23 @@ def test_real_recommendations_render_and_are_attributed(new_page: Callable[..., 
     impression = until(page, lambda: [e for e in sent if e["type"] == "rec_impression"], "the impression")[0]
     assert (impression["ref"], impression["placement"], impression["skus"]) == (body["rec"], placement, skus)
     problems.assert_none()
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+@pytest.mark.parametrize("placement", ["home", "product", "cart", "checkout"])
+def test_no_strip_makes_the_page_wider_than_its_window(new_page: Callable[..., Any], placement: str,
+                                                       phone: bool) -> None:
+    """A card's visually hidden text once escaped the row's overflow: the whole page scrolled sideways."""
+    page = new_page(phone=phone)
+    problems = watch(page)
+    if placement in ("cart", "checkout"):
+        fill_cart(page, *CARTS[placement])
+    serve(page)
+    path, target = PAGES[placement]
+    page.goto(path)
+    section = show(page, target)
+    section.locator(".row").evaluate("row => row.scrollTo(row.scrollWidth, 0)")  # the last card in view
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth, innerWidth]")
+    assert widths[0] <= widths[2] and widths[1] <= widths[2], f"page {widths[0]} / body {widths[1]} px wide " \
+                                                              f"in a {widths[2]} px window"
+    problems.assert_none()
