@@ -136,7 +136,9 @@ def test_hostile_messages_never_hold_or_kill_a_worker(tmp_path: Path) -> None:
     with _gunicorn(production_env(url, tmp_path), tmp_path) as (base, log_path):
         calls = [(n, value) for n in range(len(HOSTILE)) for value in ("0.00", "42.00", "6000.00")]
         with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+            warm = list(pool.map(lambda _: _promotions(base, -1, "10.00"), range(12)))  # each worker's first call
             answers = list(pool.map(lambda call: _promotions(base, *call), calls))
+        assert [status for _, status, _ in warm] == [200] * 12
         admin = _Admin(base)
         new_page = admin.fetch("/admin/campaigns/new")[1]
         previews = []
