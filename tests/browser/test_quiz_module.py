@@ -182,3 +182,27 @@ def test_a_quiz_module_that_failed_to_load_loads_on_the_next_press(page: Any, pr
     wait_ready(page, dialog(page))
     assert launcher.get_attribute("aria-expanded") == "true"
     problems.assert_none(network_failures_expected=True)
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_the_quiz_makes_no_page_wider_than_its_window(new_page: Callable[..., Any], phone: bool) -> None:
+    """Open as a dialog on the home page and inline on the socks page: the page never scrolls sideways."""
+    page = new_page(phone=phone)
+    problems = watch(page)
+    page.goto("/demo/")
+    page.locator(".launcher").click()
+    wait_ready(page, dialog(page))
+    assert _widths(page)[0] <= _widths(page)[1], _widths(page)
+    page.goto("/demo/category/socks")
+    target = page.locator("[data-assistant-flow=sock-finder]")
+    target.scroll_into_view_if_needed()
+    panel = target.locator("section.panel.inline")
+    panel.get_by_role("button", name="Find my socks").click()
+    wait_ready(page, panel)
+    assert _widths(page)[0] <= _widths(page)[1], _widths(page)
+    problems.assert_none()
+
+
+def _widths(page: Any) -> list[int]:
+    """The page's scroll width and the window's width."""
+    return list(page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]"))
