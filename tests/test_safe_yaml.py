@@ -155,3 +155,12 @@ def test_a_file_too_large_to_read_is_refused_before_reading(tmp_path: Path, monk
     assert registry.get("shoes").title == "Find your shoe" and rules.load_rules(merchandising) == good
     (problem,) = registry.problems()[flow]
     assert (problem.line, problem.message) == (1, f"the file has {flow.stat().st_size:,} bytes; at most 4,000 are read")
+
+
+def test_every_yaml_reader_goes_through_safe_yaml() -> None:
+    package = Path(__file__).resolve().parents[1] / "assistant"
+    readers = ("yaml.load(", "yaml.safe_load(", "yaml.compose(", "yaml.parse(", "yaml.full_load(", "yaml.unsafe_load(",
+               "yaml.load_all(", "yaml.safe_load_all(", "yaml.compose_all(")
+    found = [f"{path.relative_to(package)}: {reader}" for path in package.rglob("*.py") if path.name != "safe_yaml.py"
+             for reader in readers if reader in path.read_text(encoding="utf-8")]
+    assert found == []
