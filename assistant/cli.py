@@ -107,14 +107,37 @@ def admin() -> None:
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(list(ROLES)), default="admin", show_default=True)
 @click.option("--name", default="")
+@click.option("--site", "site_keys", multiple=True, help="Public key of a site the account may see (repeatable).")
+@click.option("--all-sites", is_flag=True, help="Every site, later ones too: the operator's account.")
 @click.password_option(help="Prompted for (twice) when not given.")
-def admin_create_user(email: str, role: str, name: str, password: str) -> None:
-    """Create an admin account (the first one is usually an admin)."""
+def admin_create_user(email: str, role: str, name: str, site_keys: tuple[str, ...], all_sites: bool,
+                      password: str) -> None:
+    """Create an admin account that sees the sites given with --site (the operator's: --all-sites)."""
+    from assistant.sites.service import get_site_by_key
     from assistant.users.service import create_user
 
     with _session() as session:
-        user = create_user(session=session, email=email, password=password, role=role, name=name)
+        sites = [get_site_by_key(session=session, key=key) for key in site_keys]
+        user = create_user(session=session, email=email, password=password, role=role, name=name, sites=sites,
+                           all_sites=all_sites)
         click.echo(f"created {user.role} {user.email}")
+        if not sites and not all_sites:
+            click.echo(f"{user.email} sees no site yet: give one with `{command_name()} admin grant {user.email} "
+                       "SITE_KEY`", err=True)
+
+
+@admin.command("grant")
+@click.argument("email")
+@click.argument("site_key")
+def admin_grant(email: str, site_key: str) -> None:
+    """Let the account EMAIL see the site SITE_KEY in the admin."""
+    from assistant.sites.service import get_site_by_key
+    from assistant.users.service import find_user, grant_site
+
+    with _session() as session:
+        user = find_user(session=session, email=email)
+        added = grant_site(session=session, user=user, site=get_site_by_key(session=session, key=site_key))
+        click.echo(f"{user.email} {'may now see' if added else 'could already see'} {site_key}")
 
 
 @admin.command("set-password")
@@ -255,8 +278,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     failed = False
     for path in paths:
         loaded, problems = read_flow(path)
-        if loaded.flow is not None and index is not None and not errors(problems):
-            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
+        if loaded.checkable is not None and index is not None:  # every question that parsed, errors or not
+            problems = sorted(problems + check_against_catalog(loaded.checkable, loaded.locator, index, str(path)))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))

@@ -10,8 +10,8 @@ from assistant.flows.models import QuizSession
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
 from assistant.sites.models import Site
 from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor, VisitSession
-from assistant.users.models import User
+from assistant.users.models import User, UserSite
 
 metadata = SQLModel.metadata
 __all__ = ["Campaign", "CatalogState", "Cart", "Customer", "Event", "Product", "PromotionSettings", "QuizSession",
-           "ShopOrder", "Site", "User", "Variant", "VisitSession", "Visitor", "metadata"]
+           "ShopOrder", "Site", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]

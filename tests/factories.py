@@ -56,8 +56,10 @@ def load_flow(text: str) -> Flow:
 
 
 def make_user(session: Session, **overrides: Any) -> User:
-    """A committed admin user (password 'correct horse battery' unless overridden)."""
-    values: dict[str, Any] = {"email": "admin@shop.example", "password": "correct horse battery", "role": "admin"}
+    """A committed admin user (password 'correct horse battery' unless overridden) who sees every site,
+    unless given `sites` (then only those) or all_sites=False."""
+    values: dict[str, Any] = {"email": "admin@shop.example", "password": "correct horse battery", "role": "admin",
+                              "all_sites": "sites" not in overrides}
     values.update(overrides)
     user = create_user(session=session, **values)
     session.commit()

@@ -208,6 +208,40 @@ def test_admin_create_user(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("migrated")
+def test_admin_accounts_get_sites(tmp_path: Path) -> None:
+    for key in ("pk_a", "pk_b"):
+        run("site", "create", "--name", key, "--key", key, tmp_path=tmp_path)
+    made = run("admin", "create-user", "--email", "mia@shop.example", "--site", "pk_a", "--password",
+               "correct horse battery", tmp_path=tmp_path)
+    assert made.returncode == 0 and made.stderr == ""
+    bare = run("admin", "create-user", "--email", "new@shop.example", "--password", "correct horse battery",
+               tmp_path=tmp_path)
+    assert bare.returncode == 0 and "new@shop.example sees no site yet" in bare.stderr
+    assert " admin grant new@shop.example SITE_KEY" in bare.stderr
+    run("admin", "create-user", "--email", "ops@shop.example", "--all-sites", "--password", "correct horse battery",
+        tmp_path=tmp_path)
+    granted = run("admin", "grant", "MIA@shop.example", "pk_b", tmp_path=tmp_path)
+    assert (granted.returncode, granted.stdout) == (0, "mia@shop.example may now see pk_b\n")
+    again = run("admin", "grant", "mia@shop.example", "pk_b", tmp_path=tmp_path)
+    assert again.stdout == "mia@shop.example could already see pk_b\n"
+    nowhere = run("admin", "grant", "mia@shop.example", "pk_nope", tmp_path=tmp_path)
+    assert nowhere.returncode == 2 and "site: no site has the key 'pk_nope'" in nowhere.stderr
+    unknown = run("admin", "create-user", "--email", "x@shop.example", "--site", "pk_nope", "--password",
+                  "correct horse battery", tmp_path=tmp_path)
+    assert unknown.returncode == 2
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT email, all_sites, key FROM admin_user LEFT JOIN user_site "
+                                       "ON user_id = admin_user.id LEFT JOIN site ON site.id = site_id "
+                                       "ORDER BY email, key")).all()
+    engine.dispose()
+    assert [(e, bool(a), k) for e, a, k in rows] == [("mia@shop.example", False, "pk_a"),
+                                                     ("mia@shop.example", False, "pk_b"),
+                                                     ("new@shop.example", False, None),
+                                                     ("ops@shop.example", True, None)]
+
+
+@pytest.mark.usefixtures("migrated")
 def test_admin_set_password_and_deactivate_end_sessions(tmp_path: Path) -> None:
     run("admin", "create-user", "--email", "ada@shop.example", "--password", "correct horse battery", tmp_path=tmp_path)
     changed = run("admin", "set-password", "--email", "Ada@shop.example", "--password", "another long one",

@@ -111,7 +111,7 @@ def test_stock_marked_off_in_the_admin_leaves_results_on_every_worker(empty_data
               "https://www.myshop.example").strip()
     run(env, tmp_path, "assistant", "catalog", "import", "products.csv", "--site", key)
     run(env, tmp_path, "assistant", "admin", "create-user", "--email", "merch@shop.example", "--role",
-        "merchandiser", "--password", "correct horse battery")
+        "merchandiser", "--password", "correct horse battery", "--site", key)
     with two_workers(env, tmp_path) as (base, access):
         call = api(base, key)
         flow = call("GET", "/flows", None)[1]["flows"][0]["id"]

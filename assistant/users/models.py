@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from assistant.timeutil import utcnow
 from assistant.users.roles import ROLES, Role
 
-__all__ = ["ROLES", "Role", "User"]
+__all__ = ["ROLES", "Role", "User", "UserSite"]
 
 
 class User(SQLModel, table=True):
@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=512)
     role: str = Field(max_length=16)
     active: bool = True
+    all_sites: bool = False
+    """The operator's account: every site, those created later too. Everyone else sees only the sites in user_site."""
     session_generation: int = 0
     """Stored in each login's cookie; raised to end every session of the user (logout, password, deactivation)."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -32,3 +34,12 @@ class User(SQLModel, table=True):
     def may(self, *roles: str) -> bool:
         """Whether the user has one of `roles` (admins may do everything)."""
         return self.active and (self.role == "admin" or self.role in roles)
+
+
+class UserSite(SQLModel, table=True):
+    """A site an account is given: the admin shows it only these (unless the account has all_sites)."""
+
+    __tablename__ = "user_site"
+
+    user_id: int = Field(foreign_key="admin_user.id", primary_key=True)
+    site_id: int = Field(foreign_key="site.id", primary_key=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assistant.errors import Invalid, NotFound
+from assistant.sites.models import Site
 from assistant.timeutil import utcnow
-from assistant.users.models import ROLES, User
+from assistant.users.models import ROLES, User, UserSite
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,8 +28,9 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a real password")
 
 
-def create_user(*, session: Session, email: str, password: str, role: str, name: str = "") -> User:
-    """Create an active user; the email is stored lower-case."""
+def create_user(*, session: Session, email: str, password: str, role: str, name: str = "",
+                sites: Iterable[Site] = (), all_sites: bool = False) -> User:
+    """Create an active user given `sites` (or every site with `all_sites`); the email is stored lower-case."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise Invalid("is not an email address", field="email")
@@ -37,10 +40,32 @@ def create_user(*, session: Session, email: str, password: str, role: str, name:
         raise Invalid(f"must be at least {MIN_PASSWORD} characters", field="password")
     if session.exec(select(User).where(User.email == email)).first():
         raise Invalid("a user with this email already exists", field="email")
-    user = User(email=email, name=name.strip(), role=role, password_hash=generate_password_hash(password))
+    user = User(email=email, name=name.strip(), role=role, password_hash=generate_password_hash(password),
+                all_sites=all_sites)
     session.add(user)
     session.flush()
+    for site in sites:
+        grant_site(session=session, user=user, site=site)
     return user
+
+
+def grant_site(*, session: Session, user: User, site: Site) -> bool:
+    """Give `user` the site (the caller commits); False when the user had it already."""
+    if user.id is None:
+        raise RuntimeError("the user has not been stored yet")
+    if session.get(UserSite, (user.id, site.pk)) is not None:
+        return False
+    session.add(UserSite(user_id=user.id, site_id=site.pk))
+    session.flush()
+    return True
+
+
+def sites_of(*, session: Session, user: User) -> list[Site]:
+    """The sites `user` may see in the admin, oldest first: every site with all_sites, else the ones given."""
+    query = select(Site).order_by(col(Site.id))
+    if not user.all_sites:
+        query = query.join(UserSite, col(UserSite.site_id) == col(Site.id)).where(UserSite.user_id == user.id)
+    return list(session.exec(query))
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:

@@ -36,7 +36,7 @@ def marketer(db: Engine) -> str:
     """A marketer's email (password PASSWORD) in the live server's database."""
     email = f"mark-{uuid.uuid4().hex[:8]}@trailhead.example"
     with Session(db) as session:
-        create_user(session=session, email=email, name="Mark", role="marketer", password=PASSWORD)
+        create_user(session=session, email=email, name="Mark", role="marketer", password=PASSWORD, all_sites=True)
         session.commit()
     return email
 

@@ -34,7 +34,7 @@ def merchandiser(db: Engine) -> Iterator[str]:
     """A merchandiser's email (password PASSWORD); SKU is back in stock afterwards, as the demo has it."""
     email = f"mia-{uuid.uuid4().hex[:8]}@trailhead.example"
     with Session(db) as session:
-        create_user(session=session, email=email, name="Mia", role="merchandiser", password=PASSWORD)
+        create_user(session=session, email=email, name="Mia", role="merchandiser", password=PASSWORD, all_sites=True)
         session.commit()
     yield email
     with Session(db) as session:
