@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 MAX_DEPTH = 32
 """How deeply lists and objects may nest in what a caller sends (an event, a quiz answer, a body)."""
 
@@ -76,3 +78,18 @@ def first_problem(value: Any) -> tuple[str, str] | None:
         if problem:
             return path, problem
     return None
+
+
+def unstorable_error(path: str, reason: str) -> PydanticCustomError:
+    """The validation error of a shape for an unstorable value at `path`: its context keeps the path and reason."""
+    where = path.lstrip(".")
+    return PydanticCustomError("unstorable", "{message}", {"message": f"{where}: {reason}" if where else reason,
+                                                          "path": path, "reason": reason})
+
+
+def check_storable(value: Any) -> Any:
+    """`value` itself, or the unstorable_error of its first unstorable part (a validator for pydantic shapes)."""
+    found = first_problem(value)
+    if found:
+        raise unstorable_error(*found)
+    return value

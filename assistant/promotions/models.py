@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as Pydantic
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from assistant.storable import check_storable
 from assistant.timeutil import utcnow
 
 Placement = Literal["cart", "checkout", "product", "any", "quiz_results", "exit_intent"]
@@ -86,6 +87,12 @@ class PromotionSettings(SQLModel, table=True):
 
 class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        """Every field, forms and YAML alike: text the databases can store (a YAML "\\0" is a NUL), finite numbers."""
+        return check_storable(value)
 
 
 class CtaIn(_Shape):

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
-from assistant.storable import first_problem
+from assistant.storable import first_problem, unstorable_error
 
 MAX_BATCH = 100
 ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -31,8 +30,7 @@ class _Shape(BaseModel):
         for name, value in self.__dict__.items():
             found = first_problem(value)
             if found:
-                path, reason = found
-                raise PydanticCustomError("unstorable", "{reason}", {"reason": reason, "path": f".{name}{path}"})
+                raise unstorable_error(f".{name}{found[0]}", found[1])
         return self
 
 

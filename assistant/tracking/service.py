@@ -155,7 +155,7 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
         loc = loc[1:]  # pydantic puts the discriminator's value first
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
     if error["type"] == "unstorable":  # raised for the whole event: the field's path is in the context
-        path += error["ctx"]["path"]
+        return Rejected(index, f"events[{index}]{path}{error['ctx']['path']}", error["ctx"]["reason"])
     return Rejected(index, f"events[{index}]{path}", error["msg"])
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from assistant.sites.models import Site
 from assistant.tracking.models import Event
-from tests.admin.test_auth import csrf
+from tests.admin.test_auth import csrf, log_in
 from tests.factories import make_user
 from tests.tracking.test_events_api import CHROME, event, send
 
@@ -168,3 +168,25 @@ def test_a_malformed_chunked_body_is_a_400(client: FlaskClient, site: Site, url:
     response = client.post(url, content_type=content_type, headers={"Transfer-Encoding": "chunked"},
                            environ_overrides={"wsgi.input": BrokenChunks(), "wsgi.input_terminated": True})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("escape", ["\\0", "\\x00"])
+def test_a_nul_escaped_in_campaign_yaml_is_a_problem_not_a_500(client: FlaskClient, session: Session, site: Site,
+                                                              escape: str) -> None:
+    make_user(session)
+    log_in(client, "admin@shop.example")
+    text = CAMPAIGN_YAML.replace("name: Nudge", f'name: "Nudge{escape}"')
+    page = client.post("/admin/campaigns/import", data={"csrf_token": csrf(client, "/admin/"), "yaml": text})
+    assert page.status_code == 200 and "must not contain a NUL character" in page.get_data(as_text=True)
+    assert client.post("/admin/campaigns/import", data={"csrf_token": csrf(client, "/admin/"),
+                                                       "yaml": CAMPAIGN_YAML}).status_code == 302  # the file is good
+
+
+CAMPAIGN_YAML = """\
+campaigns:
+- name: Nudge
+  placement: cart
+  variants:
+  - key: a
+    message: Free shipping over 75 EUR
+"""
