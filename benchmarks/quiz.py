@@ -53,7 +53,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -619,6 +619,8 @@ class Load:
     p50_ms: float = math.nan
     p99_ms: float = math.nan
     notes: list[str] = field(default_factory=list)
+    beside: Load | None = None
+    """The bare endpoint's load run just before this one: the machine is shared, and its load drifts."""
 
     @property
     def ok(self) -> int:
@@ -771,8 +773,9 @@ class SizeReport:
     failure: str | None = None
 
 
-def measure_bare(args: argparse.Namespace, folder: Path) -> tuple[Load, float]:
-    """The bare endpoint: spawn to first answer, then the same wrk load."""
+def measure_bare(args: argparse.Namespace, folder: Path) -> tuple[Load, float, Server]:
+    """The bare endpoint: spawn to first answer, then the same wrk load; the server is left running, so each
+    step can be set beside a bare run made just before it (stop it when done)."""
     bare_file = folder / "bare.txt"
     bare_file.write_text("GET\t/bare\t\n")
     server = Server("benchmarks.bare_app:app", workers=args.workers, env={}, timeout=args.gunicorn_timeout)
@@ -782,9 +785,16 @@ def measure_bare(args: argparse.Namespace, folder: Path) -> tuple[Load, float]:
         server.settle(cap=60)
         load = run_wrk("bare Flask GET /bare", server.base, bare_file, seconds=args.seconds,
                        connections=args.connections, timeout=args.timeout)
-    finally:
+    except BaseException:
         server.stop()
-    return load, first
+        raise
+    return load, first, server
+
+
+def bare_beside(args: argparse.Namespace, bare: Server, folder: Path) -> Load:
+    """A shorter bare run, made just before a step and compared with it."""
+    return run_wrk("bare, just before", bare.base, folder / "bare.txt", seconds=max(2, args.seconds // 2),
+                   connections=args.connections, timeout=args.timeout)
 
 
 def measure_size(args: argparse.Namespace, size: int, scratch: Path) -> SizeReport:
@@ -804,7 +814,7 @@ def measure_size(args: argparse.Namespace, size: int, scratch: Path) -> SizeRepo
         print(f"sessions: {args.sessions:,} for each answer step (answered up to the question before) and "
               f"{len(sessions.results):,} complete ones for results, with {sessions.distinct_result_sets:,} distinct "
               f"answer sets (written in {time.perf_counter() - started:.1f} s)")
-        bare, bare_first = measure_bare(args, folder)
+        bare, bare_first, bare_server = measure_bare(args, folder)
         env = {"DATABASE_URL": url, "ASSISTANT_ENV": "production", "SECRET_KEY": "benchmark-only",
                "ASSISTANT_RATE_LIMITS": "off", "ASSISTANT_FLOWS": str(folder / "flows"),
                "ASSISTANT_MODELS": str(folder / "models"),
@@ -814,19 +824,22 @@ def measure_size(args: argparse.Namespace, size: int, scratch: Path) -> SizeRepo
                         config=args.gunicorn_config)
         report = SizeReport(size, generated, bare, [], bare_first, math.nan, math.nan, {}, 0)
         try:
-            measure_assistant(args, server, plan, report)
+            measure_assistant(args, server, plan, report, lambda: bare_beside(args, bare_server, folder))
         except Unusable as exc:
             report.failure = str(exc)
             print(f"NOT MEASURED further at {size:,} products: {exc}", flush=True)
         finally:
             server.stop()
+            bare_server.stop()
     report.size, report.generated, report.distinct = size, generated, sessions.distinct_result_sets
     _print_size(args, report)
     return report
 
 
-def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step], report: SizeReport) -> None:
-    """Start the assistant (timed), check it, then load every step in turn, into `report`; memory along the way."""
+def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step], report: SizeReport,
+                      beside: Callable[[], Load]) -> None:
+    """Start the assistant (timed), check it, then load every step in turn, each just after a bare run
+    (`beside()`), into `report`; memory along the way."""
     bare, bare_first, memory, loads = report.bare, report.bare_first, report.memory, report.steps
     server.start()
     report.flows_first = flows_first = server.wait_for("GET", f"/api/v1/flows?site={SITE}", flows_problem,
@@ -854,8 +867,10 @@ def measure_assistant(args: argparse.Namespace, server: Server, plan: list[Step]
     print("  " + HEADER)
     for step in plan:
         before = set(server.worker_pids())
+        bare_now = beside()
         load = run_wrk(step.name, server.base, step.requests, seconds=args.seconds, connections=args.connections,
                        timeout=args.timeout)
+        load.beside = bare_now
         loads.append(load)
         draining = time.monotonic()
         if server.settle(cap=args.drain):
@@ -886,6 +901,8 @@ def _ms(value: float) -> str:
 
 
 def _row(load: Load, bare: Load) -> str:
+    """One step's figures; its ratios against the bare run just before it when there is one, else `bare`."""
+    bare = load.beside or bare
     errors = f"{load.errors}" + (f" ({load.timeouts} t/o)" if load.timeouts else "")
     return (f"{load.name:<34} {load.ok:>8,} {load.rps:>9,.1f} {_ms(load.p50_ms):>9} {_ms(load.p99_ms):>9} "
             f"{errors:>14} {_ratio(load.rps, bare.rps):>8} {_ratio(load.p99_ms, bare.p99_ms):>8}"
@@ -900,11 +917,14 @@ def _print_size(args: argparse.Namespace, report: SizeReport) -> None:
     print(f"\n{report.size:,} products, {args.backend}: gunicorn {args.workers} sync workers, wrk 2 threads x "
           f"{args.connections} connections, {args.seconds} s a step, timeout {args.timeout} s (wrk's; a timeout is an "
           f"error); results over {report.distinct:,} distinct answer sets; req/s counts 2xx answers; "
-          f"vs bare = req/s / bare req/s, p99 x = p99 / bare p99")
+          f"vs bare = req/s / req/s of the bare run just before the step (bare beside), p99 x = p99 / its p99")
     print(HEADER)
     print(_row(report.bare, report.bare))
     for load in report.steps:
         print(_row(load, report.bare))
+    besides = [load.beside.rps for load in report.steps if load.beside]
+    if besides:
+        print(f"bare beside the steps: {min(besides):,.0f}-{max(besides):,.0f} req/s")
     if report.failure:
         print(f"not measured further: {report.failure}")
     print(f"start-up, spawn to first answer: bare {report.bare_first:.2f} s, GET /flows {report.flows_first:.2f} s, "
@@ -914,8 +934,8 @@ def _print_size(args: argparse.Namespace, report: SizeReport) -> None:
 
 
 def _print_summary(args: argparse.Namespace, reports: list[SizeReport]) -> None:
-    print(f"\nSummary ({args.backend}; results = GET /quiz/<id>/results; worst step = the lowest req/s ratio of "
-          "the other steps)")
+    print(f"\nSummary ({args.backend}; results = GET /quiz/<id>/results; bare = the bare run just before results; "
+          "worst step = the lowest req/s ratio of the other steps, each to its own bare run)")
     print(f"{'products':>10} {'generated':>10} {'bare req/s':>10} {'bare p99':>9} {'results':>9} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'vs bare':>8} {'p99 x':>7} {'errors':>7} {'worst step':>11} {'first results':>14} "
           f"{'worker RSS MB':>13}")
@@ -926,11 +946,13 @@ def _print_summary(args: argparse.Namespace, reports: list[SizeReport]) -> None:
             print(f"{head} not measured: {r.failure or 'no steps'}")
             continue
         results, others = r.steps[-1], r.steps[:-1]
-        worst = min(others, key=lambda s: s.rps)
+        worst = min(others, key=lambda s: s.rps / (s.beside or r.bare).rps)
+        near = results.beside or r.bare
+        head = f"{r.size:>10,} {generated:>10} {near.rps:>10,.0f} {near.p99_ms:>9.1f}"  # the bare run beside results
         rss = (r.memory.get("after the run") or [])[1:]  # the workers
         print(f"{head} {results.rps:>9,.1f} {_ms(results.p50_ms):>8} {_ms(results.p99_ms):>8} "
-              f"{_ratio(results.rps, r.bare.rps):>8} {_ratio(results.p99_ms, r.bare.p99_ms):>7} {results.errors:>7} "
-              f"{_ratio(worst.rps, r.bare.rps):>11} {r.results_first:>12.2f} s "
+              f"{_ratio(results.rps, near.rps):>8} {_ratio(results.p99_ms, near.p99_ms):>7} {results.errors:>7} "
+              f"{_ratio(worst.rps, (worst.beside or r.bare).rps):>11} {r.results_first:>12.2f} s "
               f"{max((m[1] for m in rss), default=math.nan):>13,.0f}")
 
 
