@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlmodel import Session
 
+from assistant.catalog.popularity import record_popularity, scaled
 from assistant.recommend import artifacts
 from assistant.recommend.base import Strategy
 from assistant.recommend.catalog_view import snapshot_rows, write_snapshot
@@ -61,7 +62,8 @@ class TrainReport:
 
 
 def train_site(*, session: Session, site: Site, root: Path, now: datetime, days: int = 90) -> TrainReport:
-    """Fit every strategy on the last `days` of events and the catalog; make the bundle current."""
+    """Fit every strategy on the last `days` of events and the catalog; make the bundle current; record each
+    product's popularity (views and adds to cart) for the quiz, in the session's transaction."""
     started = time.perf_counter()
     since = now - timedelta(days=days)
     rows = snapshot_rows(session, site)
@@ -83,6 +85,9 @@ def train_site(*, session: Session, site: Site, root: Path, now: datetime, days:
                                            categories=catalog["category"])
     fitted = {name: model for name, model in {**models, "similar": similar}.items() if hasattr(model, "item_ids_")}
     path = _write_bundle(root / site.key, fitted, rows, now)
+    skus, counts = np.unique(views[1], return_counts=True)
+    record_popularity(session=session, site_id=site.pk, popularity=scaled(dict(zip(skus.tolist(), counts.tolist(),
+                                                                                   strict=True))))
     return TrainReport(path, len(views[0]), len(set(views[0])), len(baskets), len(catalog["sku"]),
                        time.perf_counter() - started)
 
