@@ -15,6 +15,7 @@ from assistant.catalog.models import Product
 from assistant.db import get_session
 from assistant.flows.models import QuizSession
 from assistant.flows.registry import get_registry
+from assistant.flows.site_flows import site_flows
 from assistant.numbers import MAX_COUNT, whole_or_none
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Event
@@ -28,7 +29,8 @@ def dashboard() -> str:
     site = admin_site()
     stats = _stats(site.pk, days) if site else None
     return render_template("admin/dashboard.html", site=site, days=days, stats=stats,
-                           flows=get_registry().flows(), problems=get_registry().problems())
+                           flows=site_flows(get_registry(), site.key) if site else [],
+                           problems=get_registry().problems())
 
 
 def _stats(site_id: int, days: int) -> dict[str, object]:

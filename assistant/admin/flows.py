@@ -17,7 +17,8 @@ from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
-from assistant.merchandising.rules import load_rules
+from assistant.flows.site_flows import site_flow
+from assistant.merchandising.rules import rules_for_site
 from assistant.numbers import decimal_or_none
 from assistant.sites.models import Site
 
@@ -25,7 +26,7 @@ from assistant.sites.models import Site
 @bp.get("/flows")
 @login_required("merchandiser")
 def flows() -> str:
-    """Every flow file: live or not, and its problems."""
+    """Every flow file of the site (`sites:` naming it or none): live or not, and its problems."""
     registry = get_registry()
     registry.refresh(force=True)
     site = admin_site()
@@ -33,6 +34,8 @@ def flows() -> str:
     rows = []
     for path in sorted(registry.folder.glob("*.y*ml")):
         loaded, problems = read_flow(path)
+        if loaded.flow is not None and not loaded.flow.offered_to(_key(site)):
+            continue  # another shop's flow
         if loaded.flow is not None and not any(p.level == "error" for p in problems):
             problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
         rows.append({"file": path.name, "flow": loaded.flow, "problems": problems, "live": _live(loaded.flow)})
@@ -46,14 +49,19 @@ def flow_preview(flow_id: str) -> str:
     registry = get_registry()
     registry.refresh(force=True)  # a merchandiser previews the file they just saved
     try:
-        flow = registry.get(flow_id)
+        flow = site_flow(registry, _key(admin_site()), flow_id)
     except NotFound:
         abort(404)
     answers, error = _answers_from(flow, request.args)
-    rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
+    rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, _key(admin_site()))
     result = ranking.rank(flow, answers, _catalog(admin_site()), rules) if answers else None  # as the live quiz
     return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
                            current=next_question(flow, answers), result=result)
+
+
+def _key(site: Site | None) -> str:
+    """The site's public key; without a site, '' (offered only the flows that name no site)."""
+    return site.key if site else ""
 
 
 def _catalog(site: Site | None) -> CatalogIndex:

@@ -9,22 +9,21 @@ from assistant.api.origins import current_site
 from assistant.api.shapes import flow_public, flow_summary
 from assistant.errors import Invalid
 from assistant.flows.registry import get_registry
+from assistant.flows.site_flows import site_flow, site_flows
 
 
 @bp.get("/flows")
 def list_flows() -> Response:
-    """Flows whose entry pages match `page` (a URL path; default: all)."""
-    current_site()
+    """The site's flows whose entry pages match `page` (a URL path; default: all)."""
+    site = current_site()
     page = request.args.get("page")
     if page is not None and (not page.startswith("/") or len(page) > 2000):
         raise Invalid("must be a URL path starting with '/'", field="page")
-    registry = get_registry()
-    flows = registry.for_page(page) if page else registry.flows()
+    flows = site_flows(get_registry(), site.key, page=page or None)
     return jsonify({"flows": [flow_summary(f) for f in flows]})
 
 
 @bp.get("/flows/<flow_id>")
 def show_flow(flow_id: str) -> Response:
-    """One flow with its questions."""
-    current_site()
-    return jsonify({"flow": flow_public(get_registry().get(flow_id))})
+    """One flow of the site with its questions."""
+    return jsonify({"flow": flow_public(site_flow(get_registry(), current_site().key, flow_id))})

@@ -18,7 +18,8 @@ from assistant.flows import quiz as quizzes
 from assistant.flows.quiz_store import StoredQuiz
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
-from assistant.merchandising.rules import load_rules
+from assistant.flows.site_flows import site_flow
+from assistant.merchandising.rules import rules_for_site
 
 
 @bp.post("/quiz")
@@ -26,7 +27,7 @@ def start() -> tuple[Response, int]:
     """Start a quiz session: body {flow, visitor?, page?}."""
     site = current_site()
     data = json_body()
-    flow = get_registry().get(text_field(data, "flow", max_length=64) or "")
+    flow = site_flow(get_registry(), site.key, text_field(data, "flow", max_length=64) or "")
     visitor = text_field(data, "visitor", required=False, max_length=64)
     page = text_field(data, "page", required=False, max_length=2000) or ""
     session = get_session()
@@ -70,7 +71,7 @@ def back(quiz_id: str) -> Response:
 def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
     quiz, flow = _load(quiz_id)
-    rules = load_rules(current_app.extensions["assistant"]["settings"].merch_rules)
+    rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, current_site().key)
     index = get_indexes().get(quiz.site_id)
     cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)
     parts = cache.find(key, inputs)
@@ -81,5 +82,6 @@ def results(quiz_id: str) -> Response:
 
 
 def _load(quiz_id: str) -> tuple[StoredQuiz, Flow]:
-    quiz = quizzes.get_quiz(session=get_session(), site=current_site(), quiz_id=quiz_id)
-    return quiz, get_registry().get(quiz.flow_id)
+    site = current_site()
+    quiz = quizzes.get_quiz(session=get_session(), site=site, quiz_id=quiz_id)
+    return quiz, site_flow(get_registry(), site.key, quiz.flow_id)

@@ -13,7 +13,8 @@ from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
-from assistant.merchandising.rules import load_rules
+from assistant.flows.site_flows import site_flow
+from assistant.merchandising.rules import rules_for_site
 from assistant.numbers import whole_or_none
 from assistant.promotions.settings import get_settings
 from assistant.recommend.service import placement_named, recommend_for
@@ -46,20 +47,21 @@ def recommendations() -> Response:
     sold_out = state["stock"].cached(site)
     if sold_out is None:
         sold_out = state["stock"].sold_out(session=get_session(), site=site)
-    quiz_flow = _live_flow(shopper)
+    quiz_flow = _live_flow(shopper, site.key)
     catalog = get_indexes().get(site.pk) if quiz_flow is not None and "quiz" in placement.chain else None
+    rules = rules_for_site(state["settings"].merch_rules, site.key)
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
-                           sold_out=sold_out, currency=site.currency, rules=load_rules(state["settings"].merch_rules),
+                           sold_out=sold_out, currency=site.currency, rules=rules,
                            free_shipping=float(threshold) if threshold is not None else None,
                            quiz_flow=quiz_flow, catalog=catalog)
     return Response(strip_json(result), content_type="application/json")
 
 
-def _live_flow(shopper: Shopper) -> Flow | None:
-    """The live flow the shopper answered last (flows since deleted are passed over)."""
+def _live_flow(shopper: Shopper, site_key: str) -> Flow | None:
+    """The site's live flow the shopper answered last (flows since deleted or taken off the site are passed over)."""
     for flow_id, _ in shopper.quizzes:
         try:
-            return get_registry().get(flow_id)
+            return site_flow(get_registry(), site_key, flow_id)
         except NotFound:
             continue
     return None

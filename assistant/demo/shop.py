@@ -30,6 +30,7 @@ from assistant.demo.cart import (
 from assistant.demo.illustrations import product_svg
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
+from assistant.flows.site_flows import site_flows
 from assistant.sites.models import Site
 from assistant.sites.service import get_site_by_key
 
@@ -88,7 +89,7 @@ def _not_found(_exc: Exception) -> tuple[str, int]:
 
 @shop.context_processor
 def _template_helpers() -> dict[str, Any]:
-    inline = [f for f in get_registry().for_page(request.path) if f.entry.trigger == "inline"]
+    inline = [f for f in site_flows(get_registry(), DEMO_KEY, page=request.path) if f.entry.trigger == "inline"]
     return {"money": money, "categories": list(CATEGORIES), "category_slug": slug,
             "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING, "inline_flows": inline}
 

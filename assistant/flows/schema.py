@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,10 +75,16 @@ class Flow(_Strict):
     id: str = _ident()
     title: str = Field(min_length=1)
     description: str = ""
+    sites: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    """Public keys of the sites that offer the flow; none: every site (one shop, the demo)."""
     entry: Entry = Entry()
     scope: dict[str, Any] = {}
     questions: list[Question] = []
     results: Results = Results()
+
+    def offered_to(self, site_key: str) -> bool:
+        """Whether the site with public key `site_key` offers this flow."""
+        return not self.sites or site_key in self.sites
 
     def question(self, question_id: str) -> Question | None:
         """The question with id `question_id`, if the flow has it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ class Rule:
     sku: str = ""
     factor: float = 1.0
     placements: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    """Public keys of the sites the rule is for; none: every site."""
 
     def applies(self, placement: str) -> bool:
         """Whether the rule is for `placement` (no placements: every one; a pin never where NO_PINS)."""
@@ -63,12 +66,13 @@ def _rule(number: int, entry: Any) -> Rule:
         raise RuleError(f"rule {number}: needs exactly one of pin, boost, bury, exclude")
     action, spec = actions[0], entry[actions[0]]
     placements = _placements(number, entry.get("placements") or [])
+    sites = _sites(number, entry.get("sites") or [])
     if action == "pin":
         if not isinstance(spec, str):
             raise RuleError(f"rule {number}: pin takes a SKU")
         if unpinned := [p for p in placements if p in NO_PINS]:
             raise RuleError(f"rule {number}: {unpinned[0]} takes no pins (its products are the shopper's own)")
-        return Rule("pin", sku=spec, placements=placements)
+        return Rule("pin", sku=spec, placements=placements, sites=sites)
     if not isinstance(spec, dict):
         raise RuleError(f"rule {number}: {action} takes attribute conditions, e.g. {{brand: Acme}}")
     try:
@@ -78,7 +82,13 @@ def _rule(number: int, entry: Any) -> Rule:
     factor = entry.get("factor", 2.0 if action == "boost" else BURY_FACTOR)
     if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor < math.inf:
         raise RuleError(f"rule {number}: factor must be a positive number (boost above 1, bury below 1)")
-    return Rule(action, when=when, factor=float(factor), placements=placements)
+    return Rule(action, when=when, factor=float(factor), placements=placements, sites=sites)
+
+
+def _sites(number: int, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(k, str) and 0 < len(k) <= 64 for k in value):
+        raise RuleError(f"rule {number}: sites takes a list of site keys, e.g. [pk_shop_a]")
+    return tuple(value)
 
 
 def _placements(number: int, value: Any) -> tuple[str, ...]:
@@ -115,6 +125,43 @@ def load_rules(path: Path) -> list[Rule]:
         rules = _read(path, cached[2] if cached else [])
     _loaded[path] = (now, mtime, rules)
     return rules
+
+
+SITE_FILE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""A site key that can name a file beside the shared one (every generated key can)."""
+
+
+def site_rules_path(path: Path, site_key: str) -> Path | None:
+    """Where the site's own rules file would be: `<site key>.yaml` beside the shared file `path`."""
+    if not SITE_FILE_KEY.match(site_key) or f"{site_key}.yaml" == path.name:
+        return None
+    return path.with_name(f"{site_key}.yaml")
+
+
+def rules_for_site(path: Path, site_key: str) -> list[Rule]:
+    """The rules of one site: its own file beside the shared one when there is one (it replaces the
+    shared file, for that site only), else the shared file's; either way without rules whose `sites:`
+    leave the site out. Both files are re-read when they change, as `load_rules`."""
+    now = time.monotonic()
+    cached = _for_site.get((path, site_key))
+    if cached and now - cached[0] < CHECK_SECONDS:
+        return cached[2]
+    own = site_rules_path(path, site_key)
+    source = load_rules(own) if own is not None and _exists(own) else load_rules(path)
+    rules = cached[2] if cached and cached[1] is source else [r for r in source if not r.sites or site_key in r.sites]
+    _for_site[(path, site_key)] = (now, source, rules)  # the same list while unchanged: caches key on it
+    return rules
+
+
+_for_site: dict[tuple[Path, str], tuple[float, list[Rule], list[Rule]]] = {}
+"""Per shared file and site: when last looked at, the list the site's rules were taken from, the site's rules."""
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _read(path: Path, last_good: list[Rule]) -> list[Rule]:

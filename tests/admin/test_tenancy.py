@@ -131,3 +131,15 @@ def test_a_remembered_site_taken_away_is_not_acted_on(client: FlaskClient, sessi
     assert [p.in_stock for p in products_of(session, shop_a)] == [True]
     page = client.get("/admin/catalog").get_data(as_text=True)  # a page is shown for the account's own site
     assert '<span class="site-name">Shop A</span>' in page
+
+
+def test_a_flow_for_another_site_is_not_in_its_admin(client: FlaskClient, session: Session, flows_dir: Path) -> None:
+    two_shops(session, flows_dir)
+    (flows_dir / "a-only.yaml").write_text(SHOES.replace("id: shoes", "id: shoes-a\nsites: [pk_a]"))
+    make_user(session, email="ops@shop.example", role="merchandiser", all_sites=True)
+    log_in(client, "ops@shop.example")
+    assert "a-only.yaml" in client.get("/admin/flows?site=pk_a").get_data(as_text=True)
+    page = client.get("/admin/flows?site=pk_b").get_data(as_text=True)
+    assert "shoes.yaml" in page and "a-only.yaml" not in page
+    assert client.get("/admin/flows/shoes-a?site=pk_a").status_code == 200
+    assert client.get("/admin/flows/shoes-a?site=pk_b").status_code == 404
