@@ -143,3 +143,13 @@ def test_a_flow_for_another_site_is_not_in_its_admin(client: FlaskClient, sessio
     assert "shoes.yaml" in page and "a-only.yaml" not in page
     assert client.get("/admin/flows/shoes-a?site=pk_a").status_code == 200
     assert client.get("/admin/flows/shoes-a?site=pk_b").status_code == 404
+
+
+def test_the_dashboard_counts_only_the_sites_flows(client: FlaskClient, session: Session, flows_dir: Path) -> None:
+    two_shops(session, flows_dir)
+    (flows_dir / "a-only.yaml").write_text(SHOES.replace("id: shoes", "id: shoes-a\nsites: [pk_a]"))
+    make_user(session, email="ops@shop.example", all_sites=True)
+    log_in(client, "ops@shop.example")
+    tile = re.compile(r'<span class="num">(\d+)</span><span>live flows')
+    shown = {key: tile.search(client.get(f"/admin/?site={key}").get_data(as_text=True)) for key in ("pk_a", "pk_b")}
+    assert {key: m.group(1) if m else None for key, m in shown.items()} == {"pk_a": "2", "pk_b": "1"}
