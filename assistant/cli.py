@@ -278,8 +278,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     failed = False
     for path in paths:
         loaded, problems = read_flow(path)
-        if loaded.flow is not None and index is not None and not errors(problems):
-            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
+        if loaded.checkable is not None and index is not None:  # every question that parsed, errors or not
+            problems = sorted(problems + check_against_catalog(loaded.checkable, loaded.locator, index, str(path)))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))

@@ -7,11 +7,9 @@ module, above both, joins them for `assistant catalog import`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from assistant import safe_yaml
 from assistant.catalog.mapping import ColumnMapping, MappingError, MappingProblem
@@ -58,7 +56,7 @@ def load_mapping_text(text: str, *, path: str = "<mapping>", currency: str = "EU
     except YamlProblem as exc:
         return MappingFile(path, None, problems=[yaml_problem(exc, path)])
     result = MappingFile(path, None, locator)
-    duplicates = list(_duplicate_keys(node, path))
+    duplicates = [yaml_problem(found, path) for found in safe_yaml.duplicate_keys(node)]
     if isinstance(data, dict):
         data.setdefault("currency", currency)
     try:
@@ -68,23 +66,6 @@ def load_mapping_text(text: str, *, path: str = "<mapping>", currency: str = "EU
     if duplicates:
         result.mapping, result.problems = None, sorted(result.problems + duplicates)
     return result
-
-
-def _duplicate_keys(node: yaml.Node, path: str) -> Iterator[Problem]:
-    """A key written twice in one mapping (YAML keeps the last, and the first is lost), with both lines."""
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _duplicate_keys(item, path)
-    elif isinstance(node, yaml.MappingNode):
-        seen: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
-            first = seen.setdefault(name, key) if name else key
-            if first is not key:
-                yield Problem(key.start_mark.line + 1, key.start_mark.column + 1,
-                              f"'{name}' is written twice, here and at line {first.start_mark.line + 1}",
-                              "keep one: the later one would replace the earlier", path=path)
-            yield from _duplicate_keys(value, path)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -75,6 +75,31 @@ def load(text: str) -> Any:
     return _Constructor().construct_document(node)
 
 
+def duplicate_keys(node: yaml.Node) -> list[YamlProblem]:
+    """Every key written twice in one mapping of `node` (YAML keeps the last and loses the first), at the
+    second, naming the first's line. Flows, mapping files and every other YAML we read share this check."""
+    found: list[YamlProblem] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key, _value in current.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
+                first = seen.setdefault(name, key) if name else key
+                if first is not key:
+                    found.append(YamlProblem(
+                        key.start_mark.line + 1, key.start_mark.column + 1,
+                        f"'{name}' is written twice, here and at line {first.start_mark.line + 1}"
+                        + (f", column {first.start_mark.column + 1}" if first.start_mark.line == key.start_mark.line
+                           else ""),
+                        "keep one: the later one would replace the earlier"))
+            stack.extend(reversed([value for _key, value in current.value]))
+    return sorted(found, key=lambda p: (p.line, p.column))
+
+
 def construct_scalar(node: yaml.ScalarNode, constructor: yaml.constructor.SafeConstructor) -> Any:
     """The value of one scalar node ('2026-02-30' or '!!python/object' are a YamlProblem at its line)."""
     try:

@@ -65,7 +65,7 @@ def test_flows_check_reports_five_planted_mistakes(tmp_path: Path) -> None:
         f"{prefix}11:9: error: answer 'track' of 'terrain' has no effect",
         f"{prefix}15:12: error: `when` refers to unknown question 'terain'",
         f"{prefix}19:9: error: duplicate question id 'terrain'",
-        f"{prefix}25:5: error: range question 'budget' needs `min:` below `max:`",
+        f"{prefix}29:5: error: range question 'budget' needs `min:` below `max:`",
     ]
     assert len(hints) == 5 and all(len(h) > len("    hint: ") + 10 for h in hints)
     assert "did you mean 'terrain'?" in hints[2]

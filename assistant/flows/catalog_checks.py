@@ -35,13 +35,35 @@ def check_against_catalog(flow: Flow, loc: Locator, index: CatalogIndex, path: s
     if index.size == 0:
         return [Problem(1, 1, "the catalog is empty: attribute names and values were not checked",
                         "import products first: `assistant catalog import FILE`", "warning", path)]
-    problems = list(_names_and_values(flow, loc, vocabulary_of(index)))
-    if not any(p.level == "error" for p in problems):
-        pool = _pool(flow, index)
-        problems += list(_coverage(flow, loc, index, pool))
-        problems += list(_dead_answers(flow, loc, index, pool))
-        problems += list(_empty_paths(flow, loc, index, pool))
-    return [Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems]
+    wrong: set[tuple[str | int, ...]] = set()
+    problems = list(_names_and_values(flow, loc, vocabulary_of(index), wrong))
+    sound = _without(flow, wrong)  # the rest is checked as if the wrong criteria were not written
+    pool = _pool(sound, index)
+    problems += list(_coverage(sound, loc, index, pool))
+    problems += list(_dead_answers(sound, loc, index, pool))
+    problems += list(_empty_paths(sound, loc, index, pool))
+    return list(dict.fromkeys(Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems))
+
+
+def _without(flow: Flow, wrong: set[tuple[str | int, ...]]) -> Flow:
+    """`flow` without the criteria reported wrong or malformed, and with a range or scale question that has no
+    usable field, min and max asked as a question without answers (so it narrows nothing): what the other
+    checks can still judge when the file has errors. Question and answer positions stay as in `flow`."""
+    def kept(where: tuple[str | int, ...], specs: dict[str, Any], weight: bool) -> dict[str, Any]:
+        return {name: spec for name, spec in specs.items()
+                if (*where, name) not in wrong and any(True for _ in _safe((*where, name), name, spec, weight))}
+
+    questions = []
+    for qi, q in enumerate(flow.questions):
+        answers = [a.model_copy(update={"filter": kept(("questions", qi, "answers", ai, "filter"), a.filter, False),
+                                        "boost": kept(("questions", qi, "answers", ai, "boost"), a.boost, True)})
+                   for ai, a in enumerate(q.answers)]
+        update: dict[str, Any] = {"answers": answers}
+        if q.type in ("range", "scale") and not (q.field and q.min is not None and q.max is not None
+                                                 and q.min < q.max and ("questions", qi, "field") not in wrong):
+            update = {"type": "single", "answers": [], "field": None, "min": None, "max": None}
+        questions.append(q.model_copy(update=update))
+    return flow.model_copy(update={"scope": kept(("scope",), flow.scope, False), "questions": questions})
 
 
 def _pool(flow: Flow, index: CatalogIndex) -> np.ndarray:
@@ -77,36 +99,70 @@ def _safe(where: tuple[str | int, ...], name: str, spec: Any, weight: bool) -> I
         return  # reported by the file checks
 
 
-def _names_and_values(flow: Flow, loc: Locator, vocab: Vocabulary) -> Iterator[Problem]:
+def _names_and_values(flow: Flow, loc: Locator, vocab: Vocabulary,
+                      wrong: set[tuple[str | int, ...]]) -> Iterator[Problem]:
+    """Unknown names and values; the place of each criterion found wrong is added to `wrong`."""
     for where, crit in _located_criteria(flow):
-        name = crit.attribute
-        if name not in vocab.present:
-            known = sorted(vocab.present)
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known[:15])}"
-            yield Problem(*loc.key(*where), f"unknown attribute '{name}': no product in the catalog has it", hint)
-        elif crit.kind == "range" and name not in vocab.numeric:
-            yield Problem(*loc.at(*where), f"attribute '{name}' is not numeric, so it cannot take min/max",
-                          "use a list of values instead, or a numeric attribute")
-        elif crit.kind in ("any", "not") and name not in vocab.numeric:
-            yield from _unknown_values(loc, where, crit, vocab)
+        found = list(_name_and_values(flow, loc, vocab, where, crit))
+        if any(p.level == "error" for p in found):
+            wrong.add(where)
+        yield from found
 
 
-def _unknown_values(loc: Locator, where: tuple[str | int, ...], crit: criteria.Criterion,
+def _name_and_values(flow: Flow, loc: Locator, vocab: Vocabulary, where: tuple[str | int, ...],
+                     crit: criteria.Criterion) -> Iterator[Problem]:
+    name = crit.attribute
+    if name not in vocab.present:
+        known = sorted(vocab.present)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known[:15])}"
+        yield Problem(*loc.key(*where), f"unknown attribute '{name}': no product in the catalog has it", hint)
+    elif crit.kind == "range" and name not in vocab.numeric:
+        yield Problem(*loc.at(*where), f"attribute '{name}' is not numeric, so it cannot take min/max",
+                      "use a list of values instead, or a numeric attribute")
+    elif crit.kind in ("any", "not") and name not in vocab.numeric:
+        yield from _unknown_values(loc, where, _spec_at(flow, where), crit, vocab)
+
+
+def _spec_at(flow: Flow, where: tuple[str | int, ...]) -> Any:
+    """The criterion as written at `where` (scope or an answer's filter or boost)."""
+    if where[0] == "scope":
+        return flow.scope.get(str(where[1]))
+    _questions, qi, _answers, ai, kind, name = where
+    answer = flow.questions[int(qi)].answers[int(ai)]
+    return (answer.filter if kind == "filter" else answer.boost).get(str(name))
+
+
+def _value_at(where: tuple[str | int, ...], spec: Any, value: Any) -> tuple[str | int, ...]:
+    """Where `value` itself is written in `spec` (the item of a list, not the list's `[`)."""
+    lists = [((), spec)] if isinstance(spec, list) else \
+        [((op,), item) for op, item in spec.items()] if isinstance(spec, dict) else []
+    for prefix, items in lists:
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if item == value:
+                    return (*where, *prefix, i)
+        elif items == value:
+            return (*where, *prefix)
+    return where
+
+
+def _unknown_values(loc: Locator, where: tuple[str | int, ...], spec: Any, crit: criteria.Criterion,
                     vocab: Vocabulary) -> Iterator[Problem]:
     known = {str(v).strip().lower(): v for v in vocab.values[crit.attribute]}
     for value in crit.values:
         if str(value).strip().lower() in known:
             continue
+        here = _value_at(where, spec, value)
         if isinstance(value, bool):
             word = "yes" if value else "no"
-            yield Problem(*loc.at(*where), f"no product has {crit.attribute} = {str(value).lower()}",
+            yield Problem(*loc.at(*here), f"no product has {crit.attribute} = {str(value).lower()}",
                           f"YAML reads an unquoted yes/no as true/false: write '{word}' in quotes")
         else:
             close = difflib.get_close_matches(str(value).lower(), list(known), n=1)
             hint = f"did you mean '{known[close[0]]}'?" if close else \
                 f"values in the catalog: {', '.join(map(str, list(known.values())[:12]))}"
-            yield Problem(*loc.at(*where), f"no product has {crit.attribute} = '{value}'", hint)
+            yield Problem(*loc.at(*here), f"no product has {crit.attribute} = '{value}'", hint)
 
 
 def _coverage(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarray) -> Iterator[Problem]:

@@ -28,7 +28,8 @@ def check_duplicate_ids(flow: Flow, loc: Locator) -> Iterator[Problem]:
     for qi, question in enumerate(flow.questions):
         if question.id in seen:
             yield Problem(*loc.at("questions", qi, "id"), f"duplicate question id '{question.id}'",
-                          f"question {seen[question.id] + 1} already uses it; ids must be unique")
+                          f"the question at line {loc.at('questions', seen[question.id])[0]} already uses it; "
+                          "ids must be unique")
         seen.setdefault(question.id, qi)
         answer_ids: set[str] = set()
         for ai, answer in enumerate(question.answers):
@@ -61,7 +62,8 @@ def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
         if q.min is None or q.max is None or q.min >= q.max:
             hint = (f"min is {q.min:g} and max is {q.max:g}: swap them" if q.min is not None and q.max is not None
                     else "for example `min: 20` and `max: 200`")
-            yield Problem(*where, f"{q.type} question '{q.id}' needs `min:` below `max:`", hint)
+            at = loc.key("questions", qi, "min") if q.min is not None and q.max is not None else where
+            yield Problem(*at, f"{q.type} question '{q.id}' needs `min:` below `max:`", hint)
 
 
 def check_when(flow: Flow, loc: Locator) -> Iterator[Problem]:

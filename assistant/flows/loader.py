@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,15 @@ class Loaded:
     data: Any
     locator: Locator
     problems: list[Problem]
+    partial: Flow | None = None
+    """With schema errors or duplicate keys: the flow of what did parse (a bad field left at its default, a
+    question or answer without a usable id or type left out), so the later checks still report all they can.
+    `locator` then points into it. Never served."""
+
+    @property
+    def checkable(self) -> Flow | None:
+        """The flow the file and catalog checks run on: the valid one, else the partial one."""
+        return self.flow or self.partial
 
 
 def load_text(text: str, *, path: str = "<flow>") -> Loaded:
@@ -64,10 +74,15 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     if not isinstance(data, dict):
         return Loaded(None, data, locator, [Problem(*locator.at(), "a flow file must be a mapping",
                                                     "start with `id:`, `title:` and `questions:`", path=path)])
+    problems = [yaml_problem(found, path) for found in safe_yaml.duplicate_keys(node)]
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
-        return Loaded(None, data, locator, _schema_problems(exc, data, locator, path))
+        problems += _schema_problems(exc, data, locator, path)
+        partial, partial_locator = _salvage(data, exc, locator)
+        return Loaded(None, data, partial_locator, sorted(problems), partial)
+    if problems:  # a duplicate key is an error: checked as far as it goes, never served
+        return Loaded(None, data, locator, sorted(problems), flow)
     return Loaded(flow, data, locator, [])
 
 
@@ -126,7 +141,7 @@ def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: st
             continue
         hint = _HINTS.get(error["type"], lambda e: "")(error)
         where = locator.at(*loc) if error["type"] != "missing" else locator.at(*loc[:-1])
-        message = f"{_dotted(loc)}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+        message = f"{named(loc, data)}: {error['msg'][:1].lower()}{error['msg'][1:]}"
         problems.append(Problem(*where, message, hint, path=path))
     return sorted(set(problems))
 
@@ -143,11 +158,127 @@ def _unknown_key(loc: Path, data: Any, locator: Locator, path: str) -> Problem:
     allowed = known_keys(parent, data)
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     hint = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
-    return Problem(*locator.key(*loc), f"unknown key '{loc[-1]}' in {_dotted(parent) or 'the flow'}", hint, path=path)
+    return Problem(*locator.key(*loc), f"unknown key '{loc[-1]}' in {named(parent, data) or 'the flow'}", hint,
+                   path=path)
 
 
-def _dotted(loc: Path) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+def named(loc: Path, data: Any) -> str:
+    """`loc` as a merchandiser finds it: questions and answers by their id, not by a 0-based index.
+
+    ("questions", 3, "answers", 1, "text") reads "question 'size', answer 'wide', text"; an item without
+    a usable id is counted from 1, as the editor counts lines: "question 4"."""
+    parts: list[str] = []
+    node, i = data, 0
+    while i < len(loc):
+        part = loc[i]
+        if part in ("questions", "answers") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            position = int(loc[i + 1])
+            items = node.get(part) if isinstance(node, dict) else None
+            item = items[position] if isinstance(items, list) and 0 <= position < len(items) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            word = "question" if part == "questions" else "answer"
+            parts.append(f"{word} '{ident}'" if isinstance(ident, str) and ident else f"{word} {position + 1}")
+            node, i = item, i + 2
+            continue
+        step = f"[{part}]" if isinstance(part, int) else str(part)
+        if parts and not parts[-1].startswith(("question ", "answer ")):
+            parts[-1] += step if isinstance(part, int) else f".{step}"
+        else:
+            parts.append(step)
+        node = node.get(part) if isinstance(node, dict) else None
+        i += 1
+    return ", ".join(parts)
+
+
+_DROP = object()
+"""Marks a question or answer left out of the partial flow."""
+_PLACEHOLDERS = {"text": "?", "title": "?", "id": "flow"}
+"""Required fields that are only words: a bad one is replaced, and the rest of the item is still checked."""
+
+
+def _salvage(data: Any, exc: ValidationError, locator: Locator) -> tuple[Flow | None, Locator]:
+    """The flow of what parsed in `data`, and a locator into it (the original when nothing could be saved)."""
+    repaired = copy.deepcopy(data)
+    for error in exc.errors():
+        _repair(repaired, tuple(error["loc"]))
+    kept_questions: dict[int, int] = {}
+    kept_answers: dict[tuple[int, int], int] = {}
+    questions = repaired.get("questions")
+    if isinstance(questions, list):
+        compact: list[Any] = []
+        for qi, question in enumerate(questions):
+            if question is _DROP:
+                continue
+            kept_questions[qi] = len(compact)
+            compact.append(question)
+            answers = question.get("answers") if isinstance(question, dict) else None
+            if isinstance(answers, list):
+                question["answers"] = [a for a in answers if a is not _DROP]
+                kept = [ai for ai, a in enumerate(answers) if a is not _DROP]
+                kept_answers.update({(qi, ai): new for new, ai in enumerate(kept)})
+        repaired["questions"] = compact
+    try:
+        partial = Flow.model_validate(repaired)
+    except ValidationError:
+        return None, locator
+    moved = Locator()
+    for table, target in ((locator.values, moved.values), (locator.keys, moved.keys)):
+        for path, where in table.items():
+            new_path = _moved(path, kept_questions, kept_answers)
+            if new_path is not None:
+                target[new_path] = where
+    return partial, moved
+
+
+def _repair(data: Any, loc: Path) -> None:
+    """Make the field at `loc` valid: drop it (its default applies), replace it, or leave its item out."""
+    if len(loc) >= 4 and loc[0] == "questions" and loc[2] == "answers" and isinstance(loc[3], int):
+        prefix: Path = loc[:4]
+    elif len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        prefix = loc[:2]
+    elif loc and loc[0] in ("entry", "results"):
+        prefix = loc[:1]
+    else:
+        prefix = ()
+    item_parent: Any = None
+    item: Any = data
+    for part in prefix:
+        item_parent = item
+        item = item[part] if _has(item, part) else None
+        if item is None or item is _DROP:
+            return
+    in_list = bool(prefix) and isinstance(prefix[-1], int)
+    if len(loc) == len(prefix) or not isinstance(item, dict):
+        if in_list and isinstance(item_parent, list):
+            item_parent[int(prefix[-1])] = _DROP
+        elif isinstance(item_parent, dict):
+            item_parent.pop(str(prefix[-1]), None)
+        return
+    name = loc[len(prefix)]
+    if name in _PLACEHOLDERS and (name != "id" or not prefix):
+        item[str(name)] = _PLACEHOLDERS[str(name)]
+    elif name in ("id", "type") and in_list and isinstance(item_parent, list):
+        item_parent[int(prefix[-1])] = _DROP
+    else:
+        item.pop(name, None)
+
+
+def _has(container: Any, part: str | int) -> bool:
+    if isinstance(container, list):
+        return isinstance(part, int) and 0 <= part < len(container)
+    return isinstance(container, dict) and part in container
+
+
+def _moved(path: Path, questions: dict[int, int], answers: dict[tuple[int, int], int]) -> Path | None:
+    if len(path) < 2 or path[0] != "questions" or not isinstance(path[1], int):
+        return path
+    qi = questions.get(path[1])
+    if qi is None:
+        return None
+    rest = path[2:]
+    if len(rest) >= 2 and rest[0] == "answers" and isinstance(rest[1], int):
+        ai = answers.get((path[1], rest[1]))
+        if ai is None:
+            return None
+        rest = ("answers", ai, *rest[2:])
+    return ("questions", qi, *rest)

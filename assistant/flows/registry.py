@@ -49,9 +49,9 @@ def read_flow(path: Path, text: str | None = None) -> tuple[Loaded, list[Problem
         return Loaded(None, None, Locator(), [problem]), [problem]
     loaded = load_text(text, path=str(path))
     problems = list(loaded.problems)
-    if loaded.flow is not None:
-        problems += run_checks(loaded.flow, loaded.locator, str(path))
-    return loaded, sorted(problems)
+    if loaded.checkable is not None:  # a file with schema errors still has what parsed checked
+        problems += run_checks(loaded.checkable, loaded.locator, str(path))
+    return loaded, sorted(set(problems))
 
 
 class FlowRegistry:

@@ -202,7 +202,7 @@ def test_a_key_written_twice_is_an_error_at_the_second_naming_the_first() -> Non
     assert loaded.mapping is None
     assert [(p.line, p.column, p.message) for p in loaded.problems] == [
         (4, 1, "'title' is written twice, here and at line 2"),
-        (6, 41, "'macOS' is written twice, here and at line 6")]
+        (6, 41, "'macOS' is written twice, here and at line 6, column 29")]
 
 
 def test_a_json_object_without_a_key_leaves_that_attribute_out_as_a_plain_column_does() -> None:

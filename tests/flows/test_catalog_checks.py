@@ -68,6 +68,7 @@ def test_unknown_attribute_and_value_are_errors(products: CatalogIndex) -> None:
     assert check(text, products) == [
         (9, "error", "unknown attribute 'terain': no product in the catalog has it"),
         (15, "error", "no product has width = 'wyde'"),
+        (16, "warning", "only 4 of 5 products in stock in this flow have 'width'"),  # reported with the errors
     ]
 
 

@@ -47,13 +47,13 @@ def test_valid_flow_has_no_problems(tmp_path: Path) -> None:
     ("id: x\ntitle: X\nquestions: []\n", (3, "the flow has no questions")),
     ("id: x\ntitel: X\nquestions: []\n", (2, "unknown key 'titel' in the flow")),
     ("title: X\nquestions: []\n", (1, "id: field required")),
-    (VALID.replace("type: range", "type: slider"), (12, "questions[1].type: input should be")),
+    (VALID.replace("type: range", "type: slider"), (12, "question 'budget', type: input should be")),
     (VALID.replace("id: budget", "id: terrain"), (10, "duplicate question id 'terrain'")),
     (VALID.replace("{id: trail,", "{id: road,"), (9, "duplicate answer id 'road' in question 'terrain'")),
     (VALID.replace("filter: {terrain: trail}", "filter: {terrain: {between: 3}}"),
      (9, "unknown operator 'between' for 'terrain'")),
     (VALID.replace(", filter: {terrain: trail}", ""), (9, "answer 'trail' of 'terrain' has no effect")),
-    (VALID.replace("min: 40", "min: 400"), (10, "range question 'budget' needs `min:` below `max:`")),
+    (VALID.replace("min: 40", "min: 400"), (14, "range question 'budget' needs `min:` below `max:`")),
     (VALID.replace("    field: price\n", ""), (10, "range question 'budget' needs a `field:`")),
     (VALID.replace("    type: range", "    type: range\n    when: {terrain: gravel}"),
      (13, "question 'terrain' has no answer 'gravel'")),
@@ -111,4 +111,4 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     text = (VALID.replace("id: budget", "id: terrain")
             .replace(", filter: {terrain: trail}", "")
             .replace("min: 40", "min: 400"))
-    assert [line for line, _level, _message in problems_of(text, tmp_path)] == [9, 10, 10]
+    assert [line for line, _level, _message in problems_of(text, tmp_path)] == [9, 10, 14]

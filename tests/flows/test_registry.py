@@ -39,7 +39,7 @@ def test_broken_edit_keeps_last_good_version_and_logs(tmp_path: Path, caplog: py
         write(path, VALID.replace("type: range", "type: slider"), 5)
         registry.refresh(force=True)
     assert registry.get("shoes").title == "Find your shoe"
-    assert f"{path}:12:11: error: questions[1].type" in caplog.text
+    assert f"{path}:12:11: error: question 'budget', type" in caplog.text
     assert [p.line for p in registry.problems()[path]] == [12]
     write(path, VALID.replace("Find your shoe", "Fixed"), 10)
     registry.refresh(force=True)
