@@ -375,7 +375,7 @@ def demo(host: str, port: int) -> None:
                f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
     click.echo(f"admin: http://{_display_host(host)}:{port}/admin/ (make an account first: "
-               f"{command_name()} admin create-user --email you@example.com)")
+               f"{command_name()} admin create-user --email you@example.com --site {site.key})")
     server.run(lambda: create_app(settings), host=host, port=port, workers=2)
 
 
