@@ -263,7 +263,8 @@ def flows() -> None:
 
 @flows.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--site", "site_key", default=None, help="Check against this site's catalog (default: the only site).")
+@click.option("--site", "site_key", default=None,
+              help="Check against this site's catalog (default: the only site); flows for other sites are not.")
 @click.option("--no-catalog", is_flag=True, help="Check the files alone.")
 def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool) -> None:
     """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
@@ -274,12 +275,15 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
 
     settings = Settings.from_env()
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
-    index = None if no_catalog else _catalog_index(site_key)
+    target = None if no_catalog else _catalog_index(site_key)
     failed = False
     for path in paths:
         loaded, problems = read_flow(path)
-        if loaded.checkable is not None and index is not None:  # every question that parsed, errors or not
-            problems = sorted(problems + check_against_catalog(loaded.checkable, loaded.locator, index, str(path)))
+        flow = loaded.checkable  # every question that parsed, errors or not
+        if flow is not None and target is not None and not flow.offered_to(target[0]):
+            click.echo(f"{path}: for {', '.join(flow.sites)}, not {target[0]}: catalog checks skipped", err=True)
+        elif flow is not None and target is not None:
+            problems = sorted(problems + check_against_catalog(flow, loaded.locator, target[1], str(path)))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))
@@ -288,8 +292,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     sys.exit(1 if failed else 0)
 
 
-def _catalog_index(site_key: str | None) -> CatalogIndex | None:
-    """The catalog index of the site to check against, read from the database row by row."""
+def _catalog_index(site_key: str | None) -> tuple[str, CatalogIndex] | None:
+    """The key and catalog index of the site to check against, read from the database row by row."""
     from sqlmodel import select
 
     from assistant.catalog.index import build_index
@@ -306,7 +310,7 @@ def _catalog_index(site_key: str | None) -> CatalogIndex | None:
             click.echo("no single site to check against: pass --site KEY (catalog checks skipped)", err=True)
             return None
         with session.connection().engine.connect() as connection:  # its own: build_index streams on it
-            return build_index(connection, chosen.pk)
+            return chosen.key, build_index(connection, chosen.pk)
 
 
 @main.command()

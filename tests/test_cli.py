@@ -146,6 +146,11 @@ def test_flows_check_against_the_catalog(tmp_path: Path) -> None:
     assert typo.returncode == 1
     assert typo.stdout.splitlines()[:2] == [f"{flow}:7:107: error: no product has terrain = 'trial'",
                                             "    hint: did you mean 'trail'?"]
+    flow.write_text(CATALOG_FLOW.replace("terrain: trail", "terrain: trial").replace("id: shoes", "id: shoes\n"
+                                                                                     "sites: [pk_other]"))
+    theirs = run("flows", "check", str(flow), "--site", "pk_cli", tmp_path=tmp_path)
+    assert (theirs.returncode, theirs.stdout) == (0, "")  # another shop's flow is not held to this catalog
+    assert f"{flow}: for pk_other, not pk_cli: catalog checks skipped" in theirs.stderr
 
 
 @pytest.mark.usefixtures("migrated")
