@@ -90,3 +90,30 @@ def test_accounts_made_before_sites_were_given_keep_what_they_saw(empty_url: str
     assert [(e, bool(a), k) for e, a, k in rows] == [("mia@x.example", False, "pk_x"), ("mia@x.example", False, "pk_y"),
                                                      ("ops@x.example", True, None)]
     migrate.downgrade(empty_url, "0010")
+
+
+def test_amounts_in_currencies_whose_decimals_changed_are_rescaled(empty_url: str) -> None:
+    """0012: 12.34 KWD was 1234 (two decimals) and is 12340 (three); 1234.50 PYG was 123450 and is 1235 (none)."""
+    migrate.upgrade(empty_url, "0011")
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(text(ROWS[0]))
+        connection.execute(text(ROWS[1]))
+        for sku, minor, currency in (("k", 1234, "KWD"), ("p", 123450, "PYG"), ("e", 1234, "EUR"), ("j", 1234, "JPY")):
+            connection.execute(text(
+                "INSERT INTO product (site_id, sku, title, description, url, image, currency, price_minor, categories,"
+                f" attributes, popularity, in_stock, updated_at) VALUES (1, '{sku}', 't', '', '', '', '{currency}',"
+                f" {minor}, '[]', '{{}}', 0, true, '2026-01-01')"))
+        connection.execute(text("INSERT INTO cart (site_id, visitor_id, items, value_minor, currency, updated_at)"
+                                " VALUES (1, 1, '[]', 990, 'BHD', '2026-01-01')"))
+
+    def amounts() -> tuple[dict[str, int], int]:
+        with engine.connect() as connection:
+            prices = dict(connection.execute(text("SELECT sku, price_minor FROM product")).all())
+            return prices, connection.execute(text("SELECT value_minor FROM cart")).scalar_one()
+
+    migrate.upgrade(empty_url)
+    assert amounts() == ({"k": 12340, "p": 1235, "e": 1234, "j": 1234}, 9900)
+    migrate.downgrade(empty_url, "0011")
+    assert amounts() == ({"k": 1234, "p": 123500, "e": 1234, "j": 1234}, 990)
+    engine.dispose()
