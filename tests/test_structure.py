@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
-DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics"]
+DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics",
+          "insight"]
 BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merchandising": ("flows", "recommend"),
-         "flows": ("recommend", "promotions")}
+         "flows": ("recommend", "promotions"),
+         "insight": ("flows", "recommend", "merchandising", "promotions", "analytics")}
 """What each package must not import: the packages above it (DESIGN.md: merchandising below flows and
-recommend, which both use its rules and criteria)."""
+recommend, which both use its rules and criteria; insight, which promotions will target by, takes figures, not requests)."""
 
 
 def imports_of(path: Path) -> set[str]:

@@ -1,0 +1,93 @@
+"""BG/NBD against the published CDNOW numbers (Fader, Hardie & Lee 2005; Hardie's spreadsheet), and its shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.insight import bgnbd
+from tests.insight import simulate
+
+pytestmark = pytest.mark.shared_data
+PUBLISHED = bgnbd.BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=-9582.4)
+
+
+@pytest.fixture(scope="module")
+def model(cdnow: np.ndarray) -> bgnbd.BgNbd:
+    return bgnbd.fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+
+
+def test_fit_reproduces_the_published_parameters(model: bgnbd.BgNbd) -> None:
+    assert [round(v, 3) for v in (model.r, model.alpha, model.a, model.b)] == [0.243, 4.414, 0.793, 2.426]
+    assert round(model.log_likelihood, 1) == PUBLISHED.log_likelihood
+
+
+def test_the_fit_is_the_maximum(model: bgnbd.BgNbd, cdnow: np.ndarray) -> None:
+    data = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    at = bgnbd.log_likelihood((model.r, model.alpha, model.a, model.b), *data)
+    assert at.sum() == pytest.approx(model.log_likelihood, abs=1e-6)
+    published = (PUBLISHED.r, PUBLISHED.alpha, PUBLISHED.a, PUBLISHED.b)
+    assert model.log_likelihood >= bgnbd.log_likelihood(published, *data).sum()
+
+
+@pytest.mark.parametrize(("t", "published"), [(1, 0.0532), (3, 0.1506), (32, 1.0437), (78, 1.8576)])
+def test_expected_purchases_of_a_new_customer(model: bgnbd.BgNbd, t: float, published: float) -> None:
+    assert float(bgnbd.expected_purchases(model, t)) == pytest.approx(published, abs=5e-4)
+
+
+def test_conditional_expectation_of_the_published_customer(model: bgnbd.BgNbd) -> None:
+    expected = bgnbd.conditional_expected_purchases(model, 39, x=2, t_x=30.43, T=38.86)
+    assert round(float(expected), 3) == 1.226
+
+
+def test_grouping_and_weights_give_the_same_fit(cdnow: np.ndarray) -> None:
+    x, t_x, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]  # noqa: N806
+    half = bgnbd.fit(x[::2], t_x[::2], T[::2])
+    doubled = bgnbd.fit(np.tile(x[::2], 2), np.tile(t_x[::2], 2), np.tile(T[::2], 2))
+    weighted = bgnbd.fit(x[::2], t_x[::2], T[::2], weights=2.0)
+    assert doubled.r == pytest.approx(weighted.r, rel=1e-6) and doubled.a == pytest.approx(weighted.a, rel=1e-6)
+    assert doubled.log_likelihood == pytest.approx(2 * half.log_likelihood, rel=1e-6)
+
+
+def test_refuses_a_last_purchase_after_the_end() -> None:
+    with pytest.raises(ValueError, match="recency <= T"):
+        bgnbd.fit([1, 2], [5.0, 3.0], [4.0, 10.0])
+
+
+MODEL = bgnbd.BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0)
+histories = st.tuples(st.integers(0, 400), st.floats(0, 500), st.floats(0, 500)).map(
+    lambda h: (h[0], min(h[1], h[2]) if h[0] else 0.0, max(h[1], h[2])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories)
+def test_p_alive_is_a_probability_falling_with_time_since_the_last_purchase(history: tuple[int, float, float]) -> None:
+    x, t_x, T = history  # noqa: N806
+    now, later = bgnbd.probability_alive(MODEL, [x, x], [t_x, t_x], [T, T + 10])
+    assert 0.0 <= later <= now <= 1.0
+    if x > 0:
+        assert later < now or now < 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0.01, 1000), st.floats(0.01, 1000))
+def test_expected_purchases_grow_with_the_period(t: float, more: float) -> None:
+    small, large = bgnbd.expected_purchases(MODEL, [t, t + more])
+    assert 0.0 < small < large
+
+
+@settings(max_examples=100, deadline=None)
+@given(histories, st.floats(0.5, 200))
+def test_conditional_expectation_is_finite_and_positive(history: tuple[int, float, float], t: float) -> None:
+    x, t_x, T = history  # noqa: N806
+    value = float(bgnbd.conditional_expected_purchases(MODEL, t, x, t_x, T))
+    assert np.isfinite(value) and value >= 0.0
+
+
+def test_fit_recovers_the_parameters_of_simulated_customers() -> None:
+    truth = bgnbd.BgNbd(r=0.5, alpha=6.0, a=0.7, b=3.0, log_likelihood=0.0)
+    fitted = bgnbd.fit(*simulate.customers(truth, 40_000, T=80.0, seed=7))
+    assert fitted.r == pytest.approx(truth.r, rel=0.1) and fitted.alpha == pytest.approx(truth.alpha, rel=0.1)
+    assert fitted.a == pytest.approx(truth.a, rel=0.25) and fitted.b == pytest.approx(truth.b, rel=0.25)
