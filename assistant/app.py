@@ -30,8 +30,9 @@ def create_app(config: Settings | None = None) -> Flask:
     app.session_interface = PageSessions()
     app.extensions.setdefault("assistant", {})["settings"] = config
     db.init_app(app, config.database_url, lock_wait=config.db_lock_wait)
-    registry.init_app(app, config.flows_dir, reload=config.reload_flows)
     indexes.init_app(app, db.get_engine(app), testing=config.testing)
+    registry.init_app(app, config.flows_dir, reload=config.reload_flows,  # checks flows against the indexes
+                      catalog_check=config.flows_catalog_check)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
     app.extensions["assistant"]["stock"] = StockCache()
     app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)

@@ -32,6 +32,9 @@ class Settings:
     """Folder of flow files (ASSISTANT_FLOWS)."""
     reload_flows: bool = True
     """Re-read a flow file when it changes (ASSISTANT_RELOAD_FLOWS); on by default in development."""
+    flows_catalog_check: bool = True
+    """Serve a flow file only when it has no error against the catalog of any site it is offered to, as
+    `flows check` judges it (ASSISTANT_FLOWS_CATALOG_CHECK); off only in unit tests of a few products."""
     models_dir: Path = Path("instance/models")
     """Where `assistant train` writes recommendation bundles and the server reads them (ASSISTANT_MODELS)."""
     merch_rules: Path = field(default_factory=lambda: resource_dir("rules") / "merchandising.yaml")
@@ -67,6 +70,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY", DEV_SECRET),
             flows_dir=Path(env["ASSISTANT_FLOWS"]) if "ASSISTANT_FLOWS" in env else resource_dir("flows"),
             reload_flows=_flag(env.get("ASSISTANT_RELOAD_FLOWS"), default=mode != "production"),
+            flows_catalog_check=_flag(env.get("ASSISTANT_FLOWS_CATALOG_CHECK"), default=True),
             models_dir=Path(env.get("ASSISTANT_MODELS", "instance/models")),
             merch_rules=Path(env["ASSISTANT_MERCH_RULES"]) if "ASSISTANT_MERCH_RULES" in env
             else resource_dir("rules") / "merchandising.yaml",

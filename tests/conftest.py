@@ -110,7 +110,10 @@ def flows_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def app(database_url: str, session: Session, flows_dir: Path) -> Iterator[Flask]:
     """The app on the test database and the test flows folder."""
-    app = create_app(Settings(database_url=database_url, flows_dir=flows_dir, testing=True))
+    # unit tests serve flows over a handful of products: the catalog check on (re)load is tested where it is on
+    # (tests/flows/test_live_catalog_check.py, the production smoke test and the two-worker test)
+    app = create_app(Settings(database_url=database_url, flows_dir=flows_dir, testing=True,
+                              flows_catalog_check=False))
     yield app
     app.extensions["assistant"]["engine"].dispose()
 

@@ -32,13 +32,19 @@ def flows() -> str:
     site = admin_site()
     index = _catalog(site)
     rows = []
+    served = registry.problems()
     for path in sorted(registry.folder.glob("*.y*ml")):
         loaded, problems = read_flow(path)
-        if loaded.flow is not None and not loaded.flow.offered_to(_key(site)):
+        if loaded.checkable is not None and not loaded.checkable.offered_to(_key(site)):
             continue  # another shop's flow
-        if loaded.flow is not None and not any(p.level == "error" for p in problems):
-            problems = sorted(problems + check_against_catalog(loaded.flow, loaded.locator, index, str(path)))
-        rows.append({"file": path.name, "flow": loaded.flow, "problems": problems, "live": _live(loaded.flow)})
+        if loaded.checkable is not None:  # every question that parsed, errors or not, as `flows check`
+            problems = problems + check_against_catalog(loaded.checkable, loaded.locator, index, str(path))
+        # what kept the file from being served: its errors against the catalog of a site it is offered to
+        problems = sorted(set(problems + [p for p in served.get(path, []) if "(catalog of site " in p.message]))
+        live = _live(loaded.flow)
+        kept = registry.live_from(path) if not live else None
+        rows.append({"file": path.name, "flow": loaded.flow or kept, "problems": problems, "live": live,
+                     "kept": kept})
     return render_template("admin/flows.html", rows=rows, site=site)
 
 

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,9 +58,12 @@ def read_flow(path: Path, text: str | None = None) -> tuple[Loaded, list[Problem
 class FlowRegistry:
     """Flows keyed by id, from `*.yaml` files in a folder."""
 
-    def __init__(self, folder: Path, *, reload: bool = True) -> None:
+    def __init__(self, folder: Path, *, reload: bool = True,
+                 catalog_check: Callable[[Flow, Locator, str], list[Problem]] | None = None) -> None:
         self.folder = Path(folder)
         self.reload = reload
+        self.catalog_check = catalog_check
+        """Catalog errors of a flow about to be served (flows.live_check); a file with one is not served."""
         self._files: dict[Path, FlowFile] = {}
         self._lock = threading.Lock()
         self._scanned = 0.0
@@ -90,6 +94,9 @@ class FlowRegistry:
             return
         loaded, problems = read_flow(path) if oversized else read_flow(path, text.decode("utf-8", errors="replace"))
         flow = loaded.flow if not errors(problems) else None
+        if flow is not None and self.catalog_check is not None:  # errors are errors: the same check as flows check
+            problems = sorted(problems + self.catalog_check(flow, loaded.locator, str(path)))
+            flow = flow if not errors(problems) else None
         clash = self._id_clash(path, flow)
         if clash:
             problems.append(clash)
@@ -98,7 +105,8 @@ class FlowRegistry:
             for problem in errors(problems):
                 log.error("flow not (re)loaded: %s", problem.format())
             if known and known.flow:
-                log.warning("%s: keeping the last good version of flow '%s'", path, known.flow.id)
+                log.warning("%s: keeping the last good version of flow '%s' (%d error(s) in the file, above)",
+                            path, known.flow.id, len(errors(problems)))
         self._files[path] = FlowFile(path, mtime, digest, flow or (known.flow if known else None), problems)
 
     def _id_clash(self, path: Path, flow: Flow | None) -> Problem | None:
@@ -126,15 +134,24 @@ class FlowRegistry:
         """Flows whose entry pages match the URL path `page`."""
         return [f for f in self.flows() if any(fnmatch.fnmatchcase(page, p) for p in f.entry.pages)]
 
+    def live_from(self, path: Path) -> Flow | None:
+        """The flow served from the file at `path`: its current version, or the last good one kept."""
+        self.refresh()
+        known = self._files.get(Path(path))
+        return known.flow if known else None
+
     def problems(self) -> dict[Path, list[Problem]]:
         """Problems of every file, by path."""
         self.refresh()
         return {path: f.problems for path, f in self._files.items() if f.problems}
 
 
-def init_app(app: Flask, folder: Path, *, reload: bool) -> None:
-    """Load the flow folder into the app."""
-    app.extensions.setdefault("assistant", {})["flows"] = FlowRegistry(folder, reload=reload)
+def init_app(app: Flask, folder: Path, *, reload: bool, catalog_check: bool = True) -> None:
+    """Load the flow folder into the app; with `catalog_check`, a file with a catalog error is not served."""
+    from assistant.flows import live_check  # Flask and the database: not for `flows check`
+
+    check = live_check.catalog_check(app) if catalog_check else None
+    app.extensions.setdefault("assistant", {})["flows"] = FlowRegistry(folder, reload=reload, catalog_check=check)
 
 
 def get_registry(app: Flask | None = None) -> FlowRegistry:

@@ -31,7 +31,7 @@ def test_flows_page_lists_problems_with_lines(client: FlaskClient, session: Sess
     log_in(client, "admin@shop.example")
     page = client.get("/admin/flows").get_data(as_text=True)
     assert "broken.yaml" in page and "1 error(s)" in page and "not live" in page
-    assert "line 10:5</span> <strong>error</strong> range question &#39;budget&#39; needs `min:` below `max:`" in page
+    assert "line 14:5</span> <strong>error</strong> range question &#39;budget&#39; needs `min:` below `max:`" in page
     assert "the catalog is empty: attribute names and values were not checked" in page  # the site has no products
 
 
