@@ -33,14 +33,6 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def storable_text(value: str) -> str:
-    """`value` itself, or ValueError saying why it cannot be stored (for validators)."""
-    problem = text_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
 def first_problem(value: Any) -> tuple[str, str] | None:
     """The path (like `.props.name` or `[2]`) and reason of the first unstorable part of a JSON-like value, or None.
 
