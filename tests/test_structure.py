@@ -18,7 +18,8 @@ BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merc
          "flows": ("recommend", "promotions"),
          "insight": ("flows", "recommend", "merchandising", "promotions", "analytics")}
 """What each package must not import: the packages above it (DESIGN.md: merchandising below flows and
-recommend, which both use its rules and criteria; insight, which promotions will target by, takes figures, not requests)."""
+recommend, which both use its rules and criteria; insight, which promotions will target by, takes
+figures, not requests)."""
 
 
 def imports_of(path: Path) -> set[str]:
