@@ -68,10 +68,13 @@ def compose(text: str) -> yaml.Node | None:
 
 
 def load(text: str) -> Any:
-    """The plain data of the single YAML document in `text` (None when empty); YamlProblem otherwise."""
+    """The plain data of the single YAML document in `text` (None when empty); YamlProblem otherwise, a key
+    written twice in one mapping included."""
     node = compose(text)
     if node is None:
         return None
+    for duplicate in duplicate_keys(node):  # the last would silently win: refused, as in flows and mapping files
+        raise duplicate
     return _Constructor().construct_document(node)
 
 

@@ -165,3 +165,10 @@ def test_every_yaml_reader_goes_through_safe_yaml() -> None:
              for match in reader.findall(path.read_text(encoding="utf-8"))]
     assert found == []
     assert reader.search("yaml.safe_load(text)") and not reader.search("safe_yaml.load(text)")
+
+
+def test_a_key_written_twice_is_refused_by_every_reader_at_the_second_naming_the_first() -> None:
+    with pytest.raises(YamlProblem) as refused:
+        load("rules:\n  - name: a\n    boost: {x: 1}\n    boost: {y: 2}\n")
+    assert (refused.value.line, refused.value.column) == (4, 5)
+    assert refused.value.message == "'boost' is written twice, here and at line 3"

@@ -5,6 +5,8 @@ A flow (re)loaded from its file is checked against the catalog of every site it 
 them and the file is not served: the registry keeps its last good version (or serves none) and logs
 why. The registry is one per process, so each worker decides alone, from the same files and
 database, the same way. Sites with an empty catalog are not checked (nothing to check against).
+The first scan, in create_app, builds the index of every site a flow is offered to, as `warm` would:
+a worker starts a little later (seconds at 100,000 products) and takes its first requests with them.
 
 The check runs when a file changes, not when a catalog does: a live flow that a later import makes
 wrong stays live (taking it away would leave shoppers with nothing), and the admin's flows page,

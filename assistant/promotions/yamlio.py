@@ -71,6 +71,8 @@ def _compose(text: str) -> tuple[Any, Locator]:
     locator = Locator()
     try:
         node = safe_yaml.compose(text)
+        for duplicate in safe_yaml.duplicate_keys(node) if node is not None else []:
+            raise duplicate  # the last would silently win
         return located_data(node) if node is not None else (None, locator)
     except YamlProblem as exc:
         message = f"syntax error: {exc.message}" if exc.syntax else f"{exc.message} ({exc.hint})"
