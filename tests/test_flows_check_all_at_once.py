@@ -45,6 +45,7 @@ def test_every_mistake_in_one_run_then_a_syntax_error_alone(tmp_path: Path, migr
     for expected in EXPECTED:
         assert any(line.startswith(expected) for line in reported), (expected, reported)
     assert not any("questions[" in line for line in reported), reported  # questions named by id, not index
+    assert len(reported) == len(EXPECTED), reported  # and each mistake once: `max: ten` is not also "min below max"
 
     flow.write_text(TEN_MISTAKES.read_text().replace("    text: Fit?", "    text: Fit?\n   type: oops"))
     broken = run("flows", "check", str(flow), tmp_path=tmp_path)

@@ -56,9 +56,11 @@ def check_question_shape(flow: Flow, loc: Locator) -> Iterator[Problem]:
         if q.answers:
             yield Problem(*loc.key("questions", qi, "answers"), f"a {q.type} question takes no answers list",
                           "use `min:` and `max:`; the shopper picks a value between them")
-        if not q.field:
+        if not q.field and ("questions", qi, "field") not in loc.left_out:
             yield Problem(*where, f"{q.type} question '{q.id}' needs a `field:`",
                           "name a numeric product field, e.g. `field: price`")
+        if {("questions", qi, "min"), ("questions", qi, "max")} & loc.left_out:
+            continue  # a wrong min or max is reported as such
         if q.min is None or q.max is None or q.min >= q.max:
             hint = (f"min is {q.min:g} and max is {q.max:g}: swap them" if q.min is not None and q.max is not None
                     else "for example `min: 20` and `max: 200`")

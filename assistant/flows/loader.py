@@ -25,6 +25,9 @@ class Locator:
 
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    left_out: set[Path] = field(default_factory=set)
+    """Fields of a partial flow (`Loaded.partial`) left at their default because their value was wrong:
+    already reported, so the later checks say nothing more of them."""
 
     def at(self, *path: str | int) -> tuple[int, int]:
         """Where the value at `path` starts (or its nearest located parent)."""
@@ -199,8 +202,11 @@ _PLACEHOLDERS = {"text": "?", "title": "?", "id": "flow"}
 def _salvage(data: Any, exc: ValidationError, locator: Locator) -> tuple[Flow | None, Locator]:
     """The flow of what parsed in `data`, and a locator into it (the original when nothing could be saved)."""
     repaired = copy.deepcopy(data)
+    dropped_fields: set[Path] = set()
     for error in exc.errors():
-        _repair(repaired, tuple(error["loc"]))
+        left_out = _repair(repaired, tuple(error["loc"]))
+        if left_out is not None:
+            dropped_fields.add(left_out)
     kept_questions: dict[int, int] = {}
     kept_answers: dict[tuple[int, int], int] = {}
     questions = repaired.get("questions")
@@ -227,11 +233,13 @@ def _salvage(data: Any, exc: ValidationError, locator: Locator) -> tuple[Flow | 
             new_path = _moved(path, kept_questions, kept_answers)
             if new_path is not None:
                 target[new_path] = where
+    moved.left_out = {new for path in dropped_fields if (new := _moved(path, kept_questions, kept_answers))}
     return partial, moved
 
 
-def _repair(data: Any, loc: Path) -> None:
-    """Make the field at `loc` valid: drop it (its default applies), replace it, or leave its item out."""
+def _repair(data: Any, loc: Path) -> Path | None:
+    """Make the field at `loc` valid: drop it (its default applies; its path is returned), replace it, or leave
+    its item out."""
     if len(loc) >= 4 and loc[0] == "questions" and loc[2] == "answers" and isinstance(loc[3], int):
         prefix: Path = loc[:4]
     elif len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
@@ -246,14 +254,14 @@ def _repair(data: Any, loc: Path) -> None:
         item_parent = item
         item = item[part] if _has(item, part) else None
         if item is None or item is _DROP:
-            return
+            return None
     in_list = bool(prefix) and isinstance(prefix[-1], int)
     if len(loc) == len(prefix) or not isinstance(item, dict):
         if in_list and isinstance(item_parent, list):
             item_parent[int(prefix[-1])] = _DROP
         elif isinstance(item_parent, dict):
             item_parent.pop(str(prefix[-1]), None)
-        return
+        return None
     name = loc[len(prefix)]
     if name in _PLACEHOLDERS and (name != "id" or not prefix):
         item[str(name)] = _PLACEHOLDERS[str(name)]
@@ -261,6 +269,8 @@ def _repair(data: Any, loc: Path) -> None:
         item_parent[int(prefix[-1])] = _DROP
     else:
         item.pop(name, None)
+        return (*prefix, name)
+    return None
 
 
 def _has(container: Any, part: str | int) -> bool:
