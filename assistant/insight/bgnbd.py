@@ -44,6 +44,8 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
     """
     x, t_x, T = (v.ravel() for v in _arrays(frequency, recency, T))  # noqa: N806
     w = np.ones_like(x) if weights is None else np.broadcast_to(np.asarray(weights, dtype=float), x.shape)
+    if not np.any((x > 0) & (w > 0)):
+        raise ValueError("BG/NBD needs customers with a repeat purchase: without one it has no maximum")
     values, inverse = np.unique(x, return_inverse=True)
     scale = float(w.sum())
 
@@ -53,7 +55,7 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
         return -_dot(w, each) / scale, -gradient * params / scale
 
     result = minimize(loss, np.zeros(4), jac=True, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-10})
-    if not np.all(np.isfinite(result.x)):
+    if not result.success or not np.all(np.isfinite(result.x)):
         raise ValueError(f"BG/NBD fit did not converge: {result.message}")
     r, alpha, a, b = np.exp(result.x)
     return BgNbd(float(r), float(alpha), float(a), float(b), -float(result.fun) * scale)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,6 +58,13 @@ def test_refuses_a_last_purchase_after_the_end() -> None:
         bgnbd.fit([1, 2], [5.0, 3.0], [4.0, 10.0])
 
 
+def test_refuses_data_without_a_maximum() -> None:
+    with pytest.raises(ValueError, match="repeat purchase"):
+        bgnbd.fit([0, 0, 0], [0.0, 0.0, 0.0], [10.0, 20.0, 30.0])
+    with pytest.raises(ValueError, match="did not converge"):
+        bgnbd.fit([5], [3.0], [10.0])
+
+
 MODEL = bgnbd.BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0)
 histories = st.tuples(st.integers(0, 400), st.floats(0, 500), st.floats(0, 500)).map(
     lambda h: (h[0], min(h[1], h[2]) if h[0] else 0.0, max(h[1], h[2])))
@@ -91,3 +100,12 @@ def test_fit_recovers_the_parameters_of_simulated_customers() -> None:
     fitted = bgnbd.fit(*simulate.customers(truth, 40_000, T=80.0, seed=7))
     assert fitted.r == pytest.approx(truth.r, rel=0.1) and fitted.alpha == pytest.approx(truth.alpha, rel=0.1)
     assert fitted.a == pytest.approx(truth.a, rel=0.25) and fitted.b == pytest.approx(truth.b, rel=0.25)
+
+
+def test_fits_100000_customers_in_a_few_seconds() -> None:
+    """A coarse guard (about 0.4-1 s here on a busy 2-core machine): a per-customer loop or BLAS threads
+    spinning against each other (what this fit once did: 7 s) would not pass the bound."""
+    data = simulate.customers(MODEL, 100_000, T=52.0, seed=1)
+    started = time.perf_counter()
+    bgnbd.fit(*data)
+    assert time.perf_counter() - started < 5.0
