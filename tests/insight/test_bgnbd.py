@@ -109,3 +109,14 @@ def test_fits_100000_customers_in_a_few_seconds() -> None:
     started = time.perf_counter()
     bgnbd.fit(*data)
     assert time.perf_counter() - started < 5.0
+
+
+parameters = st.tuples(*[st.floats(0.01, 50)] * 4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(parameters, histories)
+def test_log_likelihood_is_finite_for_any_parameters_and_history(params: tuple[float, ...],
+                                                                 history: tuple[int, float, float]) -> None:
+    x, t_x, T = history  # noqa: N806
+    assert np.isfinite(bgnbd.log_likelihood(params, [x], [t_x], [T + 0.01])).all()

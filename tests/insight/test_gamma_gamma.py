@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from assistant.insight import gamma_gamma
 
@@ -53,3 +55,14 @@ def test_customers_without_repeat_purchases_are_left_out_of_the_fit(cdnow_spend:
 def test_refuses_what_it_cannot_fit(x: list[int], spend: list[float]) -> None:
     with pytest.raises(ValueError, match="repeat purchase|mean spend > 0"):
         gamma_gamma.fit(x, spend)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10_000), st.floats(1.0, 100.0) | st.floats(0.01, 1e6))
+@example(1, 30.0)  # near the population mean (35.2), where a wrong shrinkage weight shows
+@example(50, 40.0)
+def test_expected_spend_lies_between_the_population_mean_and_the_customers_own(x: int, mean: float) -> None:
+    model = gamma_gamma.GammaGamma(p=6.25, q=3.74, gamma=15.44, log_likelihood=0.0)
+    population = model.p * model.gamma / (model.q - 1)
+    spend = float(gamma_gamma.expected_spend(model, x, mean))
+    assert min(population, mean) * (1 - 1e-12) <= spend <= max(population, mean) * (1 + 1e-12)
