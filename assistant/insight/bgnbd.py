@@ -129,7 +129,19 @@ def probability_alive(model: BgNbd, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) 
 
 def _tail(r: float, a: float, b: float, x: Array, z: Array) -> Array:
     """(1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z), by Euler's transformation: the direct form overflows for large x."""
-    return np.asarray(np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z))
+    return np.asarray(np.exp((a - 1.0) * np.log1p(-z)) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z))
+
+
+def _hyp2f1(p: float, q: float, c: Array, z: Array) -> Array:
+    """2F1(p, q; c; z), finite for z < 1. SciPy answers nan or inf when c - p - q is an integer and z is near 1
+    (the logarithmic case: r = a); the function is smooth in p, so the mean of two values nudged by 1e-7 stands in."""
+    value = np.asarray(hyp2f1(p, q, c, z), dtype=float)
+    stuck = ~np.isfinite(value) & np.isfinite(z) & np.isfinite(c)
+    if np.any(stuck):
+        nudge = 1e-7 * max(1.0, abs(p))
+        nudged = 0.5 * (hyp2f1(p + nudge, q, c, z) + hyp2f1(p - nudge, q, c, z))
+        value = np.where(stuck, nudged, value)
+    return value
 
 
 def _arrays(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> tuple[Array, Array, Array]:  # noqa: N803

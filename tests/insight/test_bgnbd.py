@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.insight import bgnbd
@@ -120,3 +120,23 @@ def test_log_likelihood_is_finite_for_any_parameters_and_history(params: tuple[f
                                                                  history: tuple[int, float, float]) -> None:
     x, t_x, T = history  # noqa: N806
     assert np.isfinite(bgnbd.log_likelihood(params, [x], [t_x], [T + 0.01])).all()
+
+
+models = st.tuples(*[st.floats(0.02, 50)] * 4).filter(
+    lambda p: abs(p[2] - 1.0) > 1e-3 and abs(p[2] + p[3] - 1.0) > 1e-3,
+).map(lambda p: bgnbd.BgNbd(*p, log_likelihood=0.0))
+"""a = 1 and a + b = 1 exactly are the closed forms' removable singularities (0/0, 0 x a pole of 2F1 at c = 0);
+a fit lands on them with probability zero."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(models, histories)
+@example(bgnbd.BgNbd(1.186427036656557, 1.0, 1.186427036656557, 34.0, 0.0), (0, 0.0, 0.0))  # SciPy: nan
+@example(bgnbd.BgNbd(0.5488639461631262, 0.16296429213595412, 0.5488639461631262, 33.751938797711354, 0.0),
+         (85, 147.91964379918028, 426.3678109693722))  # SciPy: inf
+def test_expectations_are_finite_and_never_fall_with_the_period_for_any_parameters(
+        model: bgnbd.BgNbd, history: tuple[int, float, float]) -> None:
+    t = np.array([0.1, 1, 10, 100, 1000, 10_000])
+    for values in (bgnbd.expected_purchases(model, t), bgnbd.conditional_expected_purchases(model, t, *history)):
+        assert np.isfinite(values).all() and (values >= -1e-12).all()
+        assert (np.diff(values) >= -1e-9 * np.abs(values).max()).all()
