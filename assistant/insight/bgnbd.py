@@ -55,9 +55,11 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
         return -_dot(w, each) / scale, -gradient * params / scale
 
     result = minimize(loss, np.zeros(4), jac=True, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-10})
-    if not result.success or not np.all(np.isfinite(result.x)):
-        raise ValueError(f"BG/NBD fit did not converge: {result.message}")
     r, alpha, a, b = np.exp(result.x)
+    if not result.success or not np.all(np.isfinite(result.x)):
+        # e.g. purchases at one steady rate with no drop-out: r, alpha -> inf and a -> 0 at the boundary
+        raise ValueError(f"BG/NBD fit did not converge ({result.message}); it stopped at r {r:.3g}, "
+                         f"alpha {alpha:.3g}, a {a:.3g}, b {b:.3g}: the data show no maximum inside")
     return BgNbd(float(r), float(alpha), float(a), float(b), -float(result.fun) * scale)
 
 
