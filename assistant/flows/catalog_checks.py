@@ -42,7 +42,7 @@ def check_against_catalog(flow: Flow, loc: Locator, index: CatalogIndex, path: s
     problems += list(_coverage(sound, loc, index, pool))
     problems += list(_dead_answers(sound, loc, index, pool))
     problems += list(_empty_paths(sound, loc, index, pool))
-    return list(dict.fromkeys(Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems))
+    return [Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems]
 
 
 def _without(flow: Flow, wrong: set[tuple[str | int, ...]]) -> Flow:
@@ -133,27 +133,30 @@ def _spec_at(flow: Flow, where: tuple[str | int, ...]) -> Any:
     return (answer.filter if kind == "filter" else answer.boost).get(str(name))
 
 
-def _value_at(where: tuple[str | int, ...], spec: Any, value: Any) -> tuple[str | int, ...]:
-    """Where `value` itself is written in `spec` (the item of a list, not the list's `[`)."""
+def _value_at(where: tuple[str | int, ...], spec: Any, value: Any,
+              used: set[tuple[str | int, ...]]) -> tuple[str | int, ...]:
+    """Where `value` itself is written in `spec` (the item of a list, not the list's `[`); a value written twice
+    is found at its next place not in `used`."""
     lists = [((), spec)] if isinstance(spec, list) else \
         [((op,), item) for op, item in spec.items()] if isinstance(spec, dict) else []
     for prefix, items in lists:
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if item == value:
-                    return (*where, *prefix, i)
-        elif items == value:
-            return (*where, *prefix)
+        places = [((*where, *prefix, i), item) for i, item in enumerate(items)] if isinstance(items, list) \
+            else [((*where, *prefix), items)]
+        for place, item in places:
+            if item == value and place not in used:
+                used.add(place)
+                return place
     return where
 
 
 def _unknown_values(loc: Locator, where: tuple[str | int, ...], spec: Any, crit: criteria.Criterion,
                     vocab: Vocabulary) -> Iterator[Problem]:
     known = {str(v).strip().lower(): v for v in vocab.values[crit.attribute]}
+    used: set[tuple[str | int, ...]] = set()
     for value in crit.values:
         if str(value).strip().lower() in known:
             continue
-        here = _value_at(where, spec, value)
+        here = _value_at(where, spec, value, used)
         if isinstance(value, bool):
             word = "yes" if value else "no"
             yield Problem(*loc.at(*here), f"no product has {crit.attribute} = {str(value).lower()}",

@@ -73,8 +73,8 @@ def test_unknown_attribute_and_value_are_errors(products: CatalogIndex) -> None:
 
 
 def test_range_on_text_attribute_is_an_error(products: CatalogIndex) -> None:
-    assert check(FLOW.replace("field: price", "field: terrain"), products) == [
-        (20, "error", "attribute 'terrain' is not numeric, so it cannot take min/max")]
+    assert (20, "error", "attribute 'terrain' is not numeric, so it cannot take min/max") in \
+        check(FLOW.replace("field: price", "field: terrain"), products)
 
 
 def test_coverage_dead_answers_and_empty_paths_are_warnings(products: CatalogIndex) -> None:
