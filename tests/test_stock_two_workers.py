@@ -76,8 +76,18 @@ def admin_post_stock(base: str, key: str, email: str, password: str, sku: str) -
                                                "in_stock": "0", "back": "/admin/catalog"})
 
 
-def sweep(access: Path, ask: Callable[[str], bool], requests: int = 12) -> list[tuple[str, bool]]:
-    """`ask` a dozen times at once (so both workers take some); each answer with the pid of its worker."""
+def sweep(access: Path, ask: Callable[[str], bool], requests: int = 12, workers: int = 2) -> list[tuple[str, bool]]:
+    """`ask` a dozen times at once, again until `workers` workers have answered (one idle worker can take
+    a whole round of quick requests); each answer with the pid of its worker."""
+    found: list[tuple[str, bool]] = []
+    deadline = time.monotonic() + 60
+    while len({pid for pid, _ in found}) < workers:
+        assert time.monotonic() < deadline, f"fewer than {workers} workers answered: {found}"
+        found += _round(access, ask, requests)
+    return found
+
+
+def _round(access: Path, ask: Callable[[str], bool], requests: int) -> list[tuple[str, bool]]:
     probes = [uuid.uuid4().hex for _ in range(requests)]
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         answers = dict(zip(probes, pool.map(ask, probes), strict=True))

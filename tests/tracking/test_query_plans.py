@@ -64,8 +64,8 @@ READS: dict[str, Callable[[Session, Site], Any]] = {
 
 
 # the index each read is built for: without it a read may still avoid a full scan through a worse one
-MEANT = {"recent views": {"ix_event_visitor_time"}, "purchases": {"ix_event_visitor_time", "uq_event_purchase_order"},
-         "product counts": {"ix_event_type_time", "uq_event_purchase_order"},
+MEANT = {"recent views": {"ix_event_visitor_time"}, "purchases": {"ix_event_visitor_time", "uq_event_purchase_claim"},
+         "product counts": {"ix_event_type_time", "uq_event_purchase_claim"},
          "promotion history": {"ix_event_visitor_time"}, "experiment exposures": {"ix_event_ref"}}
 
 
