@@ -68,12 +68,13 @@ def write_catalog(path: Path) -> set[str]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """The README's gunicorn command with two workers on a free loopback port; its base URL."""
+def gunicorn(env: dict[str, str], cwd: Path, *options: str) -> Iterator[str]:
+    """The README's gunicorn command with two workers on a free loopback port (and `options`, such as a
+    timeout or an access log), logging to cwd/gunicorn.log; its base URL."""
     log_path = cwd / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(["gunicorn", "-c", "python:assistant.gunicorn_conf", "-w", "2",
-                                    "--bind", "127.0.0.1:0", "assistant.app:create_app()"],
+                                    "--bind", "127.0.0.1:0", *options, "assistant.app:create_app()"],
                                    cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield _listening(process, log_path)

@@ -12,7 +12,6 @@ import concurrent.futures
 import contextlib
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -24,7 +23,7 @@ from pathlib import Path
 from assistant.catalog.indexes import CHECK_SECONDS
 from tests.conftest import need
 from tests.quiz_walk import take_quiz
-from tests.test_production_smoke import BIN, LISTENING, api, production_env, run, write_catalog, write_flows
+from tests.test_production_smoke import BIN, api, gunicorn, production_env, run, write_catalog, write_flows
 
 DOCUMENTED_DELAY = CHECK_SECONDS + 1.0
 """What the README promises: stock changes show on every worker within two seconds."""
@@ -36,22 +35,10 @@ PROBED = re.compile(r"^pid=<?(\d+)>? \S+ probe=(\w+)\S* \d+$", re.M)
 @contextlib.contextmanager
 def two_workers(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, Path]]:
     """The README's gunicorn with two workers, logging the pid of the worker behind each request."""
-    log_path, access = cwd / "gunicorn.log", cwd / "access.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            ["gunicorn", "-c", "python:assistant.gunicorn_conf", "-w", "2", "--bind", "127.0.0.1:0",
-             "--access-logfile", str(access), "--access-logformat", "pid=%(p)s %(U)s %(q)s %(s)s",
-             "assistant.app:create_app()"],
-            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := LISTENING.search(log_path.read_text())):
-            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        yield found.group(1), access
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    access = cwd / "access.log"
+    with gunicorn(env, cwd, "--access-logfile", str(access),
+                  "--access-logformat", "pid=%(p)s %(U)s %(q)s %(s)s") as base:
+        yield base, access
 
 
 def admin_post_stock(base: str, key: str, email: str, password: str, sku: str) -> None:

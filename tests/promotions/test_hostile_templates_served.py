@@ -16,7 +16,6 @@ import http.client
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.error
@@ -35,7 +34,7 @@ from tests.conftest import need
 from tests.factories import make_site, make_user
 from tests.promotions.helpers import make_campaign
 from tests.promotions.hostile_templates import HOSTILE
-from tests.test_production_smoke import BIN, LISTENING, production_env
+from tests.test_production_smoke import BIN, gunicorn, production_env
 
 ORIGIN = "https://shop.example"
 FAST = 3.0
@@ -60,20 +59,9 @@ def _store(url: str) -> None:
 
 @contextlib.contextmanager
 def _gunicorn(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, Path]]:
-    log_path = cwd / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(["gunicorn", "-c", "python:assistant.gunicorn_conf", "-w", "2", "--timeout", "10",
-                                    "--bind", "127.0.0.1:0", "assistant.app:create_app()"],
-                                   cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while not (found := LISTENING.search(log_path.read_text())):
-            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        yield found.group(1), log_path
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    """Two workers with a 10 s timeout, so a held worker would be killed within the test; base URL and log."""
+    with gunicorn(env, cwd, "--timeout", "10") as base:
+        yield base, cwd / "gunicorn.log"
 
 
 def _promotions(base: str, number: int, cart_value: str) -> tuple[float, int, list[str]]:
