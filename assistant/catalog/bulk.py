@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from assistant.catalog.values import JSON_AT, STOCK_AT, VALUE_COLUMNS, Values
+from assistant.rawsql import RawSQL
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -33,15 +34,13 @@ class ProductWriter:
     """
 
     def __init__(self, *, session: Session, site_id: int, now: datetime) -> None:
-        connection = session.connection()
-        self.postgres = connection.dialect.name == "postgresql"
-        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        sql = RawSQL(session)
+        self.postgres, self.cursor = sql.postgres, sql.cursor
         self.site_id = site_id
         self.now = now.isoformat() if self.postgres else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         self.counts: Counter[str] = Counter()
         self._outcomes: dict[str, str] = {}
-        self.cursor.execute(self._sql("SELECT 1 FROM product WHERE site_id = ? LIMIT 1"), (site_id,))
-        self._site_was_empty = self.cursor.fetchone() is None
+        self._site_was_empty = sql.run("SELECT 1 FROM product WHERE site_id = ? LIMIT 1", (site_id,)).fetchone() is None
 
     def write(self, batch: dict[str, Values]) -> None:
         """Create or update every product of `batch` (SKU -> values)."""
@@ -91,9 +90,6 @@ class ProductWriter:
             self.cursor.execute(_SELECT_SQLITE.format(marks=", ".join("?" * len(chunk))), (self.site_id, *chunk))
             found.update((row[0], row[1:]) for row in self.cursor.fetchall())
         return found
-
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self.postgres else sql
 
 
 def _pg_json(rows: list[tuple[Any, ...]]) -> str:

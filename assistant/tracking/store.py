@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session
+from assistant.rawsql import RawSQL
 
 EVENT_COLUMNS = ("site_id", "client_id", "visitor_id", "session_id", "type", "sku", "ref", "value_minor", "currency",
                  "page", "data", "occurred_at", "received_at")
@@ -21,27 +21,12 @@ PG_COLUMNS = [f"(r->>{i})::{t}" if t != "text" else f"r->>{i}" for i, t in enume
 """The first ten EVENT_COLUMNS read from a jsonb row r (see _pg_rows_json); data and the times follow."""
 
 
-class Store:
+class Store(RawSQL):
     """Plain-SQL access on the session's connection, in the session's transaction."""
-
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self.postgres = connection.dialect.name == "postgresql"
-        self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        self.cursor.execute(sql.replace("?", "%s") if self.postgres else sql, params)
-        return self.cursor
-
-    def _time(self, value: datetime) -> Any:
-        if self.postgres:
-            return value
-        utc = value.astimezone(UTC)  # SQLAlchemy's SQLite DATETIME text format, read back by the ORM
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def find_visitor(self, site_id: int, anon_id: str) -> tuple[int, int | None, datetime | None] | None:
         """(id, current visit id, last seen) of a visitor, or None."""
-        row = self._run("SELECT id, session_id, last_seen FROM visitor WHERE site_id = ? AND anon_id = ?",
+        row = self.run("SELECT id, session_id, last_seen FROM visitor WHERE site_id = ? AND anon_id = ?",
                         (site_id, anon_id)).fetchone()
         if row is None:
             return None
@@ -50,31 +35,31 @@ class Store:
 
     def continue_visit(self, site_id: int, anon_id: str, since: datetime, last: datetime) -> tuple[int, int] | None:
         """(visitor id, visit id) if the visitor was last seen at or after `since`, recording `last`; else None."""
-        row = self._run("UPDATE visitor SET last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END "
+        row = self.run("UPDATE visitor SET last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END "
                         "WHERE site_id = ? AND anon_id = ? AND session_id IS NOT NULL AND last_seen >= ? "
                         "RETURNING id, session_id",
-                        (self._time(last), self._time(last), site_id, anon_id, self._time(since))).fetchone()
+                        (self.time(last), self.time(last), site_id, anon_id, self.time(since))).fetchone()
         return None if row is None else (row[0], row[1])
 
     def create_visitor(self, site_id: int, anon_id: str, when: datetime) -> int | None:
         """Insert a visitor; its id, or None when it exists already."""
-        created = self._run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions) "
+        created = self.run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions) "
                             "VALUES (?, ?, ?, ?, 0) ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id",
-                            (site_id, anon_id, self._time(when), self._time(when))).fetchone()
+                            (site_id, anon_id, self.time(when), self.time(when))).fetchone()
         return None if created is None else int(created[0])
 
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:
         """Insert a visit; its id."""
-        return int(self._run(
+        return int(self.run(
             "INSERT INTO visit_session (site_id, visitor_id, started_at, landing_page, referrer, utm_source, "
             "utm_medium, utm_campaign, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (site_id, visitor_id, self._time(when), attrs["landing_page"], attrs["referrer"], attrs["utm_source"],
+            (site_id, visitor_id, self.time(when), attrs["landing_page"], attrs["referrer"], attrs["utm_source"],
              attrs["utm_medium"], attrs["utm_campaign"], attrs["device"])).fetchone()[0])
 
     def update_visitor(self, visitor_id: int, last_seen: datetime, visit: int, opened: int) -> None:
         """Record the visitor's latest activity and current visit."""
-        self._run("UPDATE visitor SET last_seen = ?, session_id = ?, sessions = sessions + ? WHERE id = ?",
-                  (self._time(last_seen), visit, opened, visitor_id))
+        self.run("UPDATE visitor SET last_seen = ?, session_id = ?, sessions = sessions + ? WHERE id = ?",
+                  (self.time(last_seen), visit, opened, visitor_id))
 
     def insert_events(self, rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert rows (in EVENT_COLUMNS order, data as JSON text), skipping stored client ids; the ids inserted."""
@@ -87,9 +72,9 @@ class Store:
         flat: list[Any] = []
         for row in rows:
             flat.extend(row[:11])
-            flat.extend(times.get(t) or times.setdefault(t, self._time(t)) for t in row[11:])
+            flat.extend(times.get(t) or times.setdefault(t, self.time(t)) for t in row[11:])
         values = ", ".join(["(" + ", ".join("?" * len(EVENT_COLUMNS)) + ")"] * len(rows))
-        return {row[0] for row in self._run(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES {values}{tail}",
+        return {row[0] for row in self.run(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) VALUES {values}{tail}",
                                             tuple(flat)).fetchall()}
 
 
