@@ -50,13 +50,14 @@ def state_public(state: QuizState) -> dict[str, Any]:
 
 
 def results_json(quiz_id: str, result: ResultSet, *, explain: bool) -> str:
-    """`results_public` as the JSON text `jsonify` writes (sorted keys, compact), each product encoded once."""
+    """Ranked products with their reasons and misses, which answers were relaxed, how many products matched: the
+    JSON text `jsonify` would write (sorted keys, compact), each product encoded once."""
     head, tail = results_parts(result, explain=explain)
     return head + _quoted(quiz_id) + tail
 
 
 def results_parts(result: ResultSet, *, explain: bool) -> tuple[str, str]:
-    """The JSON text of `results_public` before and after the quiz id, which is all that differs between
+    """The JSON text of `results_json` before and after the quiz id, which is all that differs between
     shoppers with the same answers."""
     items = ",".join(
         f'{{"misses":{_compact(m.misses)},"product":{_product_json(m.product)},'
@@ -75,22 +76,6 @@ def _product_json(product: Listed) -> str:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def results_public(quiz_id: str, result: ResultSet, *, explain: bool) -> dict[str, Any]:
-    """Ranked products with their reasons, and which answers were relaxed."""
-    return {
-        "quiz": quiz_id,
-        "items": [
-            {"product": ProductPublic.of(m.product).model_dump(), "score": m.score,
-             "reasons": [{"kind": r.kind, "text": r.text} for r in m.reasons] if explain else [],
-             "misses": m.misses}
-            for m in result.items
-        ],
-        "relaxed": [{"question": r.question_id, "text": r.question_text, "label": r.label} for r in result.relaxed],
-        "matching": result.matching,
-        "fallback": result.fallback,
-    }
 
 
 def strip_json(result: RecResult) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.api.shapes import results_json, results_public
+from assistant.api.shapes import results_json
 from assistant.catalog.index import index_of_rows
-from assistant.catalog.models import Product
+from assistant.catalog.models import Product, ProductPublic
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.engine import ResultSet
@@ -144,6 +144,22 @@ def product_of(row: tuple[Any, ...]) -> Product:
     return Product(id=pk, site_id=1, sku=sku, title=title, url=url, image=image, price_minor=price_minor,
                    currency=currency, categories=categories, rating=rating, attributes=attributes,
                    popularity=popularity, in_stock=in_stock)
+
+
+def results_public(quiz_id: str, result: ResultSet, *, explain: bool) -> dict[str, Any]:
+    """The results' JSON shape as the API wrote it with jsonify before results_json: the reference for its text."""
+    return {
+        "quiz": quiz_id,
+        "items": [
+            {"product": ProductPublic.of(m.product).model_dump(), "score": m.score,
+             "reasons": [{"kind": r.kind, "text": r.text} for r in m.reasons] if explain else [],
+             "misses": m.misses}
+            for m in result.items
+        ],
+        "relaxed": [{"question": r.question_id, "text": r.question_text, "label": r.label} for r in result.relaxed],
+        "matching": result.matching,
+        "fallback": result.fallback,
+    }
 
 
 def public(result: ResultSet) -> str:
