@@ -1,0 +1,108 @@
+"""What each customer did besides buying: views, add-to-carts, carts left, quiz answers and visits.
+
+A cart left is a visitor's latest cart (tracking's Cart) holding items not bought since it last changed.
+
+Per customer key (transactions' keys: the shop's customer id, or "v:<visitor id>"), every visitor of the
+customer counted together. A few grouped statements over the whole site, then NumPy: no query per customer.
+Counts and last times (epoch seconds, NaN when never) come back as arrays aligned to the keys asked for.
+With `until`, only what happened up to then counts (a time split's calibration period); with `after`
+(epoch seconds per key, e.g. each customer's last order), only what happened after the customer's own time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session
+
+from assistant.rawsql import RawSQL
+from assistant.sites.models import Site
+
+from .transactions import ANONYMOUS, epoch_sql, visitor_customers
+
+Counts = NDArray[np.int64]
+Times = NDArray[np.float64]
+EVENTS = {"product_view": "views", "add_to_cart": "add_to_carts", "quiz_answer": "quiz_answers"}
+KINDS = ("views", "add_to_carts", "carts_left", "quiz_answers", "visits")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Per key, in the order asked: how many of each kind and when the last one was (NaN: never)."""
+
+    keys: list[str]
+    counts: dict[str, Counts]
+    last: dict[str, Times]
+
+    def __getitem__(self, kind: str) -> Counts:
+        return self.counts[kind]
+
+
+def load_activity(*, session: Session, site: Site, keys: list[str], until: datetime | None = None,
+                  after: NDArray[np.float64] | None = None) -> Activity:
+    """Counts and last times of views, add-to-carts, carts left, quiz answers and visits per customer key."""
+    if after is not None and len(after) != len(keys):
+        raise ValueError("need one `after` time per key")
+    raw = RawSQL(session)
+    owner = _owners(raw, site, keys)
+    limit = until.timestamp() if until is not None else np.inf
+    counts = {kind: np.zeros(len(keys), dtype=np.int64) for kind in KINDS}
+    last = {kind: np.full(len(keys), np.nan) for kind in KINDS}
+    at = epoch_sql("occurred_at", postgres=raw.postgres)
+    grouped = after is None
+    events = raw.run(
+        f"SELECT visitor_id, type, {'COUNT(*), MAX(' + at + ')' if grouped else '1, ' + at} FROM event"
+        f" WHERE site_id = ? AND type IN ('product_view', 'add_to_cart', 'quiz_answer')"
+        + (f" AND {at} <= ?" if until is not None else "")
+        + (" GROUP BY visitor_id, type" if grouped else ""),
+        (site.pk, limit) if until is not None else (site.pk,)).fetchall()
+    for kind in EVENTS.values():
+        mine = [(v, n, t) for v, typ, n, t in events if EVENTS[typ] == kind]
+        _add(counts[kind], last[kind], owner, mine, after)
+    carts = raw.run(f"SELECT visitor_id, 1, {epoch_sql('updated_at', postgres=raw.postgres)} FROM cart"
+                    " WHERE site_id = ? AND json_array_length(items) > 0"
+                    " AND (purchased_at IS NULL OR updated_at > purchased_at)", (site.pk,)).fetchall()
+    _add(counts["carts_left"], last["carts_left"], owner, _upto(carts, limit), after)
+    visits = raw.run(f"SELECT visitor_id, 1, {epoch_sql('started_at', postgres=raw.postgres)} FROM visit_session"
+                     " WHERE site_id = ?", (site.pk,)).fetchall()
+    _add(counts["visits"], last["visits"], owner, _upto(visits, limit), after)
+    return Activity(keys=list(keys), counts=counts, last=last)
+
+
+def _upto(rows: list[tuple[int, int, float]], limit: float) -> list[tuple[int, int, float]]:
+    return [row for row in rows if row[2] <= limit]
+
+
+def _owners(raw: RawSQL, site: Site, keys: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Sorted visitor ids of the keys' customers and, for each, the index of its key."""
+    index = {key: i for i, key in enumerate(keys)}
+    pairs = [(v, index[c]) for v, c in visitor_customers(raw, site).items() if c in index]
+    pairs += [(int(k[len(ANONYMOUS):]), i) for k, i in index.items()
+              if k.startswith(ANONYMOUS) and k[len(ANONYMOUS):].isdigit()]
+    pairs.sort()
+    return (np.array([v for v, _ in pairs], dtype=np.int64), np.array([i for _, i in pairs], dtype=np.int64))
+
+
+def _add(counts: Counts, last: Times, owner: tuple[NDArray[np.int64], NDArray[np.int64]],
+         rows: list[tuple[int, int, float]], after: NDArray[np.float64] | None) -> None:
+    """Add rows of (visitor id, count, time) to the counts and last times of their visitors' keys."""
+    visitors, key_of = owner
+    if not rows or visitors.size == 0:
+        return
+    visitor = np.array([r[0] for r in rows], dtype=np.int64)
+    n = np.array([r[1] for r in rows], dtype=np.int64)
+    when = np.array([r[2] for r in rows], dtype=np.float64)
+    where = np.minimum(np.searchsorted(visitors, visitor), visitors.size - 1)
+    known = visitors[where] == visitor
+    key = key_of[where[known]]
+    n, when = n[known], when[known]
+    if after is not None:
+        later = when > after[key]
+        key, n, when = key[later], n[later], when[later]
+    np.add.at(counts, key, n)
+    seen = np.where(np.isnan(last), -np.inf, last)
+    np.maximum.at(seen, key, when)
+    last[:] = np.where(np.isneginf(seen), np.nan, seen)
