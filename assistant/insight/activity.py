@@ -48,28 +48,63 @@ def load_activity(*, session: Session, site: Site, keys: list[str], until: datet
         raise ValueError("need one `after` time per key")
     raw = RawSQL(session)
     owner = _owners(raw, site, keys)
-    limit = until.timestamp() if until is not None else np.inf
     counts = {kind: np.zeros(len(keys), dtype=np.int64) for kind in KINDS}
     last = {kind: np.full(len(keys), np.nan) for kind in KINDS}
+    for kind, rows in _rows(raw, site, until, grouped=after is None).items():
+        _add(counts[kind], last[kind], owner, rows, after)
+    return Activity(keys=list(keys), counts=counts, last=last)
+
+
+@dataclass(frozen=True)
+class ActivityRows:
+    """One row per view, add-to-cart, cart left, quiz answer or visit of the keys' customers, in no order."""
+
+    customer: NDArray[np.int64]
+    """Index into the keys asked for."""
+    time: NDArray[np.float64]
+    """Seconds since the epoch."""
+    kind: NDArray[np.str_]
+    """view, add_to_cart, cart_left, quiz_answer or visit."""
+
+
+ROW_KINDS = {"views": "view", "add_to_carts": "add_to_cart", "carts_left": "cart_left",
+             "quiz_answers": "quiz_answer", "visits": "visit"}
+
+
+def load_activity_rows(*, session: Session, site: Site, keys: list[str], until: datetime | None = None) -> ActivityRows:
+    """Every counted activity of the keys' customers as rows (what insight.features.Activity takes, in seconds)."""
+    raw = RawSQL(session)
+    visitors, key_of = _owners(raw, site, keys)
+    parts: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.str_]]] = []
+    for kind, rows in _rows(raw, site, until, grouped=False).items():
+        key, _, when = _owned(visitors, key_of, rows)
+        parts.append((key, when, np.full(key.size, ROW_KINDS[kind])))
+    return ActivityRows(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                        np.concatenate([p[2] for p in parts]).astype(np.str_))
+
+
+def _rows(raw: RawSQL, site: Site, until: datetime | None, *,
+          grouped: bool) -> dict[str, list[tuple[int, int, float]]]:
+    """Per kind, (visitor id, count, last time) rows: one per visitor and kind when grouped, else one per event."""
+    limit = until.timestamp() if until is not None else np.inf
     at = epoch_sql("occurred_at", postgres=raw.postgres)
-    grouped = after is None
     events = raw.run(
         f"SELECT visitor_id, type, {'COUNT(*), MAX(' + at + ')' if grouped else '1, ' + at} FROM event"
         f" WHERE site_id = ? AND type IN ('product_view', 'add_to_cart', 'quiz_answer')"
         + (f" AND {at} <= ?" if until is not None else "")
         + (" GROUP BY visitor_id, type" if grouped else ""),
         (site.pk, limit) if until is not None else (site.pk,)).fetchall()
-    for kind in EVENTS.values():
-        mine = [(v, n, t) for v, typ, n, t in events if EVENTS[typ] == kind]
-        _add(counts[kind], last[kind], owner, mine, after)
+    found: dict[str, list[tuple[int, int, float]]] = {kind: [] for kind in KINDS}
+    for visitor, typ, n, when in events:
+        found[EVENTS[typ]].append((visitor, n, when))
     carts = raw.run(f"SELECT visitor_id, 1, {epoch_sql('updated_at', postgres=raw.postgres)} FROM cart"
                     " WHERE site_id = ? AND json_array_length(items) > 0"
                     " AND (purchased_at IS NULL OR updated_at > purchased_at)", (site.pk,)).fetchall()
-    _add(counts["carts_left"], last["carts_left"], owner, _upto(carts, limit), after)
+    found["carts_left"] = _upto(carts, limit)
     visits = raw.run(f"SELECT visitor_id, 1, {epoch_sql('started_at', postgres=raw.postgres)} FROM visit_session"
                      " WHERE site_id = ?", (site.pk,)).fetchall()
-    _add(counts["visits"], last["visits"], owner, _upto(visits, limit), after)
-    return Activity(keys=list(keys), counts=counts, last=last)
+    found["visits"] = _upto(visits, limit)
+    return found
 
 
 def _upto(rows: list[tuple[int, int, float]], limit: float) -> list[tuple[int, int, float]]:
@@ -86,19 +121,23 @@ def _owners(raw: RawSQL, site: Site, keys: list[str]) -> tuple[NDArray[np.int64]
     return (np.array([v for v, _ in pairs], dtype=np.int64), np.array([i for _, i in pairs], dtype=np.int64))
 
 
-def _add(counts: Counts, last: Times, owner: tuple[NDArray[np.int64], NDArray[np.int64]],
-         rows: list[tuple[int, int, float]], after: NDArray[np.float64] | None) -> None:
-    """Add rows of (visitor id, count, time) to the counts and last times of their visitors' keys."""
-    visitors, key_of = owner
-    if not rows or visitors.size == 0:
-        return
+def _owned(visitors: NDArray[np.int64], key_of: NDArray[np.int64], rows: list[tuple[int, int, float]]
+           ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """The rows of visitors that belong to a key: (key index, count, time) arrays."""
     visitor = np.array([r[0] for r in rows], dtype=np.int64)
     n = np.array([r[1] for r in rows], dtype=np.int64)
     when = np.array([r[2] for r in rows], dtype=np.float64)
+    if visitors.size == 0:
+        return visitor[:0], n[:0], when[:0]
     where = np.minimum(np.searchsorted(visitors, visitor), visitors.size - 1)
     known = visitors[where] == visitor
-    key = key_of[where[known]]
-    n, when = n[known], when[known]
+    return key_of[where[known]], n[known], when[known]
+
+
+def _add(counts: Counts, last: Times, owner: tuple[NDArray[np.int64], NDArray[np.int64]],
+         rows: list[tuple[int, int, float]], after: NDArray[np.float64] | None) -> None:
+    """Add rows of (visitor id, count, time) to the counts and last times of their visitors' keys."""
+    key, n, when = _owned(*owner, rows)
     if after is not None:
         later = when > after[key]
         key, n, when = key[later], n[later], when[later]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 from sqlmodel import Session
 
-from assistant.insight.activity import load_activity
+from assistant.insight.activity import load_activity, load_activity_rows
 from assistant.sites.models import Site
 from tests.insight.test_transactions import T0, buy, identify, vid
 from tests.promotions.helpers import track
@@ -43,3 +43,13 @@ def test_activity_of_two_devices_adds_up(session: Session, site: Site) -> None:
     after = np.array([(T0 + HOUR).timestamp(), 0.0, 0.0])
     since = load_activity(session=session, site=site, keys=keys, after=after)
     assert since["views"].tolist() == [1, 0, 0] and since["add_to_carts"].tolist() == [0, 0, 0]
+
+
+def test_activity_rows_are_the_counts_one_by_one(session: Session, site: Site) -> None:
+    track(session, site, "phone-aaaa", T0, view("a"), view("b"))
+    identify(session, site, "phone-aaaa", "alice", T0 + HOUR)
+    track(session, site, "lurker-cccc", T0, view("a"))
+    rows = load_activity_rows(session=session, site=site, keys=["nobody", "alice"])
+    assert sorted(zip(rows.customer.tolist(), rows.kind.tolist(), strict=True)) == [
+        (1, "view"), (1, "view"), (1, "visit"), (1, "visit")]
+    assert load_activity_rows(session=session, site=site, keys=["alice"], until=T0).kind.tolist().count("view") == 2
