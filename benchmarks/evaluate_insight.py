@@ -1,0 +1,269 @@
+"""Customer insight on Online Retail II 2009-2010: churn risk, lifetime value and RFM beside their baselines.
+
+    .venv/bin/python -m benchmarks.evaluate_insight              # about 20 s
+
+Protocol (issue 14): calibration = orders up to 2010-06-30 (London time), holdout = 2010-07-01 to the end
+of the file (2010-12-09); the customers are those with an order in the calibration period.
+
+- Churn: "no order in the holdout". Ours is `insight.churn.churn_risk` exactly as the nightly job calls
+  it (its default 90-day horizon, fitted on the calibration period's own inner time split; nothing was
+  chosen on the holdout), against recency alone and 1 - P(alive) of BG/NBD fitted on the calibration.
+  The model's probabilities are for 90 days, so their Brier score is taken on the holdout's first 90 days.
+- CLV: revenue per customer in the holdout, predicted by the shop formula (`clv.simple_clv` per customer:
+  order value x orders per month x the holdout's months) and by BG/NBD x Gamma-Gamma (`clv.expected_value`
+  over the holdout), against what each customer spent.
+- RFM: the calibration's R, F and M quintile scores, and holdout revenue per customer by R + F + M; the
+  segments (rules/rfm_segments.yaml) computed twice, the second time from the customers shuffled.
+
+Orders come through `load_orders`: the file is read into (customer, time, amount) per invoice, the way
+`assistant history import` stores it with its Online Retail layout (invoices C and A left out, lines of
+quantity below 1 left out, times in London converted to UTC, one purchase per invoice) and
+`insight.transactions.load_transactions` reads it back (days since the epoch). Data is read from
+../shared/data (or $ASSISTANT_SHARED_DATA) and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import spearmanr
+
+from assistant.insight import bgnbd, clv, gamma_gamma, rfm, rfm_segments
+from assistant.insight.churn import ChurnEvaluation, churn_risk, evaluate_churn, labels, p_alive_at
+from assistant.insight.features import churn_features
+from assistant.insight.summary import Summary, summarise
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA", ROOT / ".." / "shared" / "data"))
+RETAIL = DATA / "online_retail_uci" / "online_retail_II_2009-12_2010-12.csv.gz"
+LONDON = ZoneInfo("Europe/London")
+SECONDS_PER_DAY = 86400.0
+DAYS_PER_MONTH = 365.25 / 12
+CALIBRATION_END = datetime(2010, 7, 1, tzinfo=LONDON).timestamp() / SECONDS_PER_DAY
+"""The first instant of 2010-07-01 in London: orders strictly before it are the calibration period."""
+HORIZON = 90.0
+
+
+@dataclass(frozen=True)
+class Orders:
+    """One row per order: customer id, time in days since the epoch (UTC), value in pounds."""
+
+    customer: NDArray[np.int64]
+    time: NDArray[np.float64]
+    amount: NDArray[np.float64]
+
+    @property
+    def end(self) -> float:
+        """The time of the last order in the file: the holdout's end."""
+        return float(self.time.max())
+
+
+def load_orders(path: Path = RETAIL) -> Orders:
+    """The file's orders with a customer id, as the history import stores them (see the module docstring)."""
+    orders: dict[str, list[float]] = {}
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        invoice, quantity, when, price, who = (header.index(c) for c in (
+            "Invoice", "Quantity", "InvoiceDate", "Price", "Customer ID"))
+        for row in reader:
+            if row[invoice].startswith(("C", "A")) or not row[who] or float(row[quantity]) < 1:
+                continue
+            order = orders.setdefault(row[invoice], [float(row[who]), _days(row[when]), 0.0])
+            order[2] += float(row[quantity]) * float(row[price])
+    table = np.array(list(orders.values()), dtype=float)
+    return Orders(table[:, 0].astype(np.int64), table[:, 1], table[:, 2])
+
+
+def _days(text: str) -> float:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=LONDON).timestamp() / SECONDS_PER_DAY
+
+
+@dataclass(frozen=True)
+class ChurnComparison:
+    """Churn in the holdout: ours and the baselines ranked on the same customers, and the calibration check."""
+
+    holdout: ChurnEvaluation
+    boosting: ChurnEvaluation
+    inner: ChurnEvaluation | None
+    """The evaluation churn_risk made inside the calibration period (what the nightly job prints)."""
+    first_horizon: ChurnEvaluation
+    """Our probabilities against churn in the holdout's first 90 days: the event they are probabilities of."""
+    expected_purchases_auc: float
+    """Extra baseline: BG/NBD's expected holdout purchases (fewer = riskier), ROC AUC."""
+
+
+def compare_churn(orders: Orders, *, end: float = CALIBRATION_END) -> ChurnComparison:
+    """Ours against recency and 1 - P(alive) on the customers active up to `end`, churn = no order after it."""
+    before = orders.time < end
+    calibration = Orders(orders.customer[before], orders.time[before], orders.amount[before])
+    evaluations = {}
+    for model in ("logistic", "boosting"):
+        run = churn_risk(customer=calibration.customer, time=calibration.time, amount=calibration.amount, end=end,
+                         horizon=HORIZON, model=model)
+        if run.scores is None:
+            raise SystemExit(f"churn risk not computed: {run.reason}")
+        evaluations[model] = run
+    scores = evaluations["logistic"].scores
+    assert scores is not None
+    figures = churn_features(customer=calibration.customer, time=calibration.time, amount=calibration.amount, at=end)
+    churned = labels(figures.customer, customer=orders.customer, time=orders.time, after=end, until=orders.end)
+    alive, note = p_alive_at(figures)
+    rate = scores.training_churn_rate
+    since_last = figures.summary.since_last
+
+    def judge(risk: NDArray[np.float64], y: NDArray[np.bool_] = churned) -> ChurnEvaluation:
+        return evaluate_churn(y, risk=risk, days_since_last=since_last, p_alive=alive, p_alive_note=note,
+                              base_rate=rate)
+
+    boosting = evaluations["boosting"].scores
+    assert boosting is not None
+    soon = labels(figures.customer, customer=orders.customer, time=orders.time, after=end, until=end + HORIZON)
+    return ChurnComparison(judge(scores.probability), judge(boosting.probability),
+                           evaluations["logistic"].evaluation, judge(scores.probability, soon),
+                           _expected_purchases_auc(figures.summary, churned, orders.end - end))
+
+
+def _expected_purchases_auc(figures: Summary, churned: NDArray[np.bool_], length: float) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    fitted = bgnbd.fit(figures.frequency, figures.recency, figures.T)
+    expected = bgnbd.conditional_expected_purchases(fitted, length, figures.frequency, figures.recency, figures.T)
+    return float(roc_auc_score(churned, -expected))
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One way of predicting each customer's holdout revenue, judged against what they spent."""
+
+    name: str
+    spearman: float
+    total_error: float
+    """(predicted total - actual total) / actual total."""
+
+
+def compare_value(orders: Orders, *, end: float = CALIBRATION_END) -> tuple[list[ValueRow], str]:
+    """Holdout revenue per customer, predicted two ways, against the actual; and the fitted parameters."""
+    figures = summarise(customer=orders.customer, time=orders.time, amount=orders.amount, end=end - 1e-9)
+    length = orders.end - end
+    actual = _holdout_revenue(orders, figures.customer, end)
+    months = length / DAYS_PER_MONTH
+    shop = np.array([clv.simple_clv(revenue=[r], orders=[o], periods=max(t, DAYS_PER_MONTH) / DAYS_PER_MONTH,
+                                    lifespan=months).value
+                     for r, o, t in zip(figures.revenue, figures.orders, figures.T, strict=True)])
+    purchases = bgnbd.fit(figures.frequency, figures.recency, figures.T)
+    spend = gamma_gamma.fit(figures.frequency, figures.mean_spend)
+    model = clv.expected_value(purchases, spend, frequency=figures.frequency, recency=figures.recency, T=figures.T,
+                               mean_spend=figures.mean_spend, months=1, monthly_discount=0.0,
+                               periods_per_month=length)
+    rows = [ValueRow(name, float(spearmanr(predicted, actual).statistic), float(predicted.sum() / actual.sum() - 1))
+            for name, predicted in (("shop formula (clv.simple_clv per customer)", shop),
+                                    ("BG/NBD x Gamma-Gamma (clv.expected_value)", model))]
+    fitted = (f"BG/NBD r {purchases.r:.3f}, alpha {purchases.alpha:.3f} days, a {purchases.a:.3g}, "
+              f"b {purchases.b:.3g}; Gamma-Gamma p {spend.p:.3f}, q {spend.q:.3f}, gamma {spend.gamma:.1f}")
+    return rows, fitted
+
+
+def _holdout_revenue(orders: Orders, customers: NDArray[np.int64], end: float) -> NDArray[np.float64]:
+    later = orders.time >= end
+    index = np.searchsorted(customers, orders.customer[later])
+    known = (index < len(customers)) & (customers[np.minimum(index, len(customers) - 1)] == orders.customer[later])
+    return np.bincount(index[known], weights=orders.amount[later][known], minlength=len(customers)).astype(float)
+
+
+@dataclass(frozen=True)
+class RfmCheck:
+    """Holdout revenue per customer by R + F + M score, and whether two runs gave the same segment sizes."""
+
+    by_score: list[tuple[int, int, float]]
+    """(R + F + M, customers, mean holdout revenue)."""
+    spearman: float
+    """Spearman rho between a customer's R + F + M and their holdout revenue."""
+    segments: dict[str, int]
+    stable: bool
+
+
+def check_rfm(orders: Orders, *, end: float = CALIBRATION_END) -> RfmCheck:
+    """RFM scores of the calibration period against holdout revenue; segments re-run on shuffled customers."""
+    figures = summarise(customer=orders.customer, time=orders.time, amount=orders.amount, end=end - 1e-9)
+    actual = _holdout_revenue(orders, figures.customer, end)
+    mapping = rfm_segments.load_segments(rfm_segments.default_path())
+    first = _segment_sizes(figures, mapping, np.arange(len(figures.customer)))
+    second = _segment_sizes(figures, mapping, np.random.default_rng(7).permutation(len(figures.customer)))
+    scores = rfm.rfm_scores(days_since_last=figures.since_last, orders=figures.orders, revenue=figures.revenue)
+    total = scores.recency.astype(int) + scores.frequency + scores.monetary
+    by_score = [(int(s), int((total == s).sum()), float(actual[total == s].mean())) for s in np.unique(total)]
+    return RfmCheck(by_score, float(spearmanr(total, actual).statistic), first, first == second)
+
+
+def _segment_sizes(figures: Summary, mapping: rfm_segments.SegmentMap, order: NDArray[np.intp]) -> dict[str, int]:
+    scores = rfm.rfm_scores(days_since_last=figures.since_last[order], orders=figures.orders[order],
+                            revenue=figures.revenue[order])
+    names, counts = np.unique(mapping.assign(scores), return_counts=True)
+    return {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+
+
+def main() -> None:
+    """Print the three comparisons."""
+    if not RETAIL.exists():
+        raise SystemExit(f"shared data not found at {RETAIL} (set ASSISTANT_SHARED_DATA)")
+    started = time.perf_counter()
+    orders = load_orders()
+    print(f"Online Retail II 2009-2010: {len(orders.customer):,} orders of {len(np.unique(orders.customer)):,} "
+          f"customers; calibration to 2010-06-30, holdout {date(2010, 7, 1)} .. "
+          f"{date.fromtimestamp(orders.end * SECONDS_PER_DAY)}")
+    churn = compare_churn(orders)
+    _print_churn(churn)
+    rows, fitted = compare_value(orders)
+    print(f"\nCLV: predicted vs actual holdout revenue per customer ({fitted})")
+    print(f"| {'prediction':44} | Spearman rho | total error |\n|{'-' * 46}|--------------|-------------|")
+    for row in rows:
+        print(f"| {row.name:44} | {row.spearman:12.3f} | {row.total_error:+11.1%} |")
+    _print_rfm(check_rfm(orders))
+    print(f"\n{time.perf_counter() - started:.1f} s")
+
+
+def _print_churn(churn: ChurnComparison) -> None:
+    e = churn.holdout
+    print(f"\nChurn: no order in the holdout, {e.customers:,} customers active in calibration, {e.churned:,} churned")
+    print(f"| {'churn score':44} | ROC AUC | PR AUC |\n|{'-' * 46}|---------|--------|")
+    rankers = [("ours: churn_risk (logistic, 90-day horizon)", e.model),
+               ("ours, boosting instead (comparison)", churn.boosting.model),
+               ("recency alone", e.recency)]
+    if e.p_alive is not None:
+        rankers.append(("1 - P(alive), BG/NBD", e.p_alive))
+    for name, ranking in rankers:
+        print(f"| {name:44} | {ranking.roc_auc:7.3f} | {ranking.pr_auc:6.3f} |")
+    if e.p_alive is None:
+        print(f"1 - P(alive): not available ({e.p_alive_note})")
+    print(f"extra baseline, BG/NBD expected holdout purchases: ROC AUC {churn.expected_purchases_auc:.3f}")
+    soon = churn.first_horizon
+    print(f"calibration on the holdout's first 90 days ({soon.churned:,} churned): Brier {soon.brier:.4f} "
+          f"(constant training rate {soon.brier_constant:.4f})")
+    print("  reliability (mean predicted -> observed, per decile): "
+          + ", ".join(f"{p:.2f}->{o:.2f}" for p, o, _ in soon.reliability))
+    if churn.inner is not None:
+        print("inner split inside the calibration period, as the nightly job prints it:")
+        print(churn.inner.describe())
+
+
+def _print_rfm(check: RfmCheck) -> None:
+    print(f"\nRFM: holdout revenue per customer by R + F + M (Spearman rho over customers {check.spearman:.3f})")
+    print("| R+F+M | customers | mean holdout revenue |\n|---|---|---|")
+    for score, count, mean in check.by_score:
+        print(f"| {score} | {count} | {mean:,.0f} |")
+    sizes = ", ".join(f"{name} {count}" for name, count in sorted(check.segments.items(), key=lambda kv: -kv[1]))
+    print(f"segments: {sizes}; same sizes when re-run on shuffled customers: {'yes' if check.stable else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
