@@ -63,11 +63,8 @@ def parse_order(data: Any) -> OrderIn:
 def record_order(*, session: Session, site: Site, order: OrderIn, source: str, now: datetime) -> bool:
     """Store a verified order; False when the site has it already (a retry). The caller commits."""
     visitor = _visitor(session, site, order.visitor)
-    currency = order.currency or site.currency
-    row = ShopOrder(site_id=site.pk, order_id=order.order_id, visitor_id=visitor.id if visitor else None,
-                    customer_id=order.customer_id, value_minor=to_minor(order.value, currency), currency=currency,
-                    items=[line.model_dump(exclude_none=True) for line in order.items], source=source,
-                    ordered_at=order.ordered_at or now, received_at=now)
+    row = ShopOrder(**order_fields(site=site, order=order, source=source, now=now,
+                                   visitor_id=visitor.id if visitor else None))
     try:
         with session.begin_nested():
             session.add(row)
@@ -76,6 +73,16 @@ def record_order(*, session: Session, site: Site, order: OrderIn, source: str, n
     if visitor is not None:
         _close_cart(session, site, visitor, row.ordered_at)
     return True
+
+
+def order_fields(*, site: Site, order: OrderIn, source: str, now: datetime,
+                 visitor_id: int | None = None) -> dict[str, Any]:
+    """The ShopOrder column values of a validated order: the one conversion every way in (API, files, history) uses."""
+    currency = order.currency or site.currency
+    return {"site_id": site.pk, "order_id": order.order_id, "visitor_id": visitor_id,
+            "customer_id": order.customer_id, "value_minor": to_minor(order.value, currency), "currency": currency,
+            "items": [line.model_dump(exclude_none=True) for line in order.items], "source": source,
+            "ordered_at": order.ordered_at or now, "received_at": now}
 
 
 def _visitor(session: Session, site: Site, anon_id: str | None) -> Visitor | None:
