@@ -316,11 +316,14 @@ def _catalog_index(site_key: str | None) -> tuple[str, CatalogIndex] | None:
 @main.command()
 @click.option("--site", "site_key", default=None, help="Train one site (default: every site).")
 @click.option("--days", default=90, show_default=True, help="Events of the last N days.")
-def train(site_key: str | None, days: int) -> None:
-    """Fit every recommendation strategy from events and catalog; the server picks the bundle up live."""
+@click.option("--horizon-days", default=365, show_default=True, help="Customer lifetime value over the next N days.")
+def train(site_key: str | None, days: int, horizon_days: int) -> None:
+    """Fit every recommendation strategy from events and catalog, then compute every customer's figures
+    (RFM segment, lifetime value, P(alive), churn risk); the server picks both up live."""
     from sqlmodel import select
 
     from assistant.config import Settings
+    from assistant.insight.nightly import churn_scorer, compute_site_figures
     from assistant.recommend.training import train_site
     from assistant.sites.models import Site
     from assistant.sites.service import get_site_by_key
@@ -333,6 +336,10 @@ def train(site_key: str | None, days: int) -> None:
             report = train_site(session=session, site=target, root=settings.models_dir, now=utcnow(), days=days)
             click.echo(f"{target.key}: {report.products} products, {report.events} events in {report.sessions} "
                        f"visits, {report.baskets} baskets -> {report.path} ({report.seconds:.1f} s)")
+            figures = compute_site_figures(session=session, site=target, now=utcnow(), horizon_days=horizon_days,
+                                           churn_scores=churn_scorer())
+            session.commit()
+            click.echo(figures.line())
 
 
 @main.command()

@@ -12,6 +12,7 @@ server process reloads its figures (insight.serving).
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,20 @@ class CustomerView:
 
 ChurnScorer = Callable[[Session, CustomerView], Array]
 """Given the session and the view, each customer's churn risk in [0, 1], aligned to view.keys."""
+CHURN_MODULE = "assistant.insight.churn"
+CHURN_FUNCTION = "score_customers"
+
+
+def churn_scorer() -> ChurnScorer | None:
+    """The churn model's scorer, `assistant.insight.churn.score_customers` (a ChurnScorer), when installed."""
+    try:
+        module = importlib.import_module(CHURN_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != CHURN_MODULE:
+            raise
+        return None
+    scorer = getattr(module, CHURN_FUNCTION, None)
+    return scorer if callable(scorer) else None
 
 
 @dataclass
