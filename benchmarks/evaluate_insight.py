@@ -93,7 +93,7 @@ class ChurnComparison:
     """Churn in the holdout: ours and the baselines ranked on the same customers, and the calibration check."""
 
     holdout: ChurnEvaluation
-    boosting: ChurnEvaluation
+    boosting: ChurnEvaluation | None
     inner: ChurnEvaluation | None
     """The evaluation churn_risk made inside the calibration period (what the nightly job prints)."""
     first_horizon: ChurnEvaluation
@@ -102,12 +102,15 @@ class ChurnComparison:
     """Extra baseline: BG/NBD's expected holdout purchases (fewer = riskier), ROC AUC."""
 
 
-def compare_churn(orders: Orders, *, end: float = CALIBRATION_END) -> ChurnComparison:
-    """Ours against recency and 1 - P(alive) on the customers active up to `end`, churn = no order after it."""
+def compare_churn(orders: Orders, *, end: float = CALIBRATION_END, boosting: bool = True) -> ChurnComparison:
+    """Ours against recency and 1 - P(alive) on the customers active up to `end`, churn = no order after it.
+
+    With `boosting`, the gradient-boosting alternative is scored too, for the comparison behind the choice.
+    """
     before = orders.time < end
     calibration = Orders(orders.customer[before], orders.time[before], orders.amount[before])
     evaluations = {}
-    for model in ("logistic", "boosting"):
+    for model in ("logistic", "boosting") if boosting else ("logistic",):
         run = churn_risk(customer=calibration.customer, time=calibration.time, amount=calibration.amount, end=end,
                          horizon=HORIZON, model=model)
         if run.scores is None:
@@ -125,10 +128,9 @@ def compare_churn(orders: Orders, *, end: float = CALIBRATION_END) -> ChurnCompa
         return evaluate_churn(y, risk=risk, days_since_last=since_last, p_alive=alive, p_alive_note=note,
                               base_rate=rate)
 
-    boosting = evaluations["boosting"].scores
-    assert boosting is not None
+    other = evaluations["boosting"].scores if boosting else None
     soon = labels(figures.customer, customer=orders.customer, time=orders.time, after=end, until=end + HORIZON)
-    return ChurnComparison(judge(scores.probability), judge(boosting.probability),
+    return ChurnComparison(judge(scores.probability), judge(other.probability) if other is not None else None,
                            evaluations["logistic"].evaluation, judge(scores.probability, soon),
                            _expected_purchases_auc(figures.summary, churned, orders.end - end))
 
@@ -236,9 +238,10 @@ def _print_churn(churn: ChurnComparison) -> None:
     e = churn.holdout
     print(f"\nChurn: no order in the holdout, {e.customers:,} customers active in calibration, {e.churned:,} churned")
     print(f"| {'churn score':44} | ROC AUC | PR AUC |\n|{'-' * 46}|---------|--------|")
-    rankers = [("ours: churn_risk (logistic, 90-day horizon)", e.model),
-               ("ours, boosting instead (comparison)", churn.boosting.model),
-               ("recency alone", e.recency)]
+    rankers = [("ours: churn_risk (logistic, 90-day horizon)", e.model)]
+    if churn.boosting is not None:
+        rankers.append(("ours, boosting instead (comparison)", churn.boosting.model))
+    rankers.append(("recency alone", e.recency))
     if e.p_alive is not None:
         rankers.append(("1 - P(alive), BG/NBD", e.p_alive))
     for name, ranking in rankers:

@@ -22,7 +22,8 @@ ACTIVITY_KINDS = ("view", "add_to_cart", "cart_left", "quiz_answer", "visit", "s
 PURCHASE_FEATURES = ("days_since_last", "orders", "revenue", "order_value", "tenure", "one_order", "mean_gap",
                      "gap_spread", "last_gap", "overdue", "recent_orders", "recent_order_share",
                      "recent_revenue_share", "last_order_value")
-FEATURES = PURCHASE_FEATURES + tuple(f"{kind}s_since_order" for kind in ACTIVITY_KINDS)
+FEATURES = PURCHASE_FEATURES + ("views_since_order", "add_to_carts_since_order", "carts_left_since_order",
+                                "quiz_answers_since_order", "visits_since_order", "surveys_since_order")
 
 
 @dataclass(frozen=True)
