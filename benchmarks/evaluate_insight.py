@@ -15,18 +15,17 @@ of the file (2010-12-09); the customers are those with an order in the calibrati
 - RFM: the calibration's R, F and M quintile scores, and holdout revenue per customer by R + F + M; the
   segments (rules/rfm_segments.yaml) computed twice, the second time from the customers shuffled.
 
-Orders come through `load_orders`: the file is read into (customer, time, amount) per invoice, the way
-`assistant history import` stores it with its Online Retail layout (invoices C and A left out, lines of
-quantity below 1 left out, times in London converted to UTC, one purchase per invoice) and
-`insight.transactions.load_transactions` reads it back (days since the epoch). Data is read from
-../shared/data (or $ASSISTANT_SHARED_DATA) and never copied into the repository.
+Orders come through `load_orders`: `assistant history import`'s own code with its Online Retail layout
+(invoices C and A left out, lines of quantity below 1 left out, London times stored as UTC, one order per
+invoice) into a fresh SQLite database, read back by `insight.transactions.load_transactions` as
+`assistant train` reads them (days since the epoch). Data is read from ../shared/data (or
+$ASSISTANT_SHARED_DATA) and never copied into the repository.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,11 +35,18 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
+from sqlmodel import Session
 
+from assistant import migrate, safe_yaml
+from assistant.db import make_engine
 from assistant.insight import bgnbd, clv, gamma_gamma, rfm, rfm_segments
 from assistant.insight.churn import ChurnEvaluation, churn_risk, evaluate_churn, labels, p_alive_at
 from assistant.insight.features import churn_features
 from assistant.insight.summary import Summary, summarise
+from assistant.insight.transactions import load_transactions
+from assistant.sites.service import create_site
+from assistant.tracking.history import import_history
+from assistant.tracking.history_mapping import HistoryMapping, layout_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ASSISTANT_SHARED_DATA", ROOT / ".." / "shared" / "data"))
@@ -60,6 +66,9 @@ class Orders:
     customer: NDArray[np.int64]
     time: NDArray[np.float64]
     amount: NDArray[np.float64]
+    stored: int = 0
+    """Orders the history import stored (with or without a customer)."""
+    anonymous: int = 0
 
     @property
     def end(self) -> float:
@@ -68,24 +77,29 @@ class Orders:
 
 
 def load_orders(path: Path = RETAIL) -> Orders:
-    """The file's orders with a customer id, as the history import stores them (see the module docstring)."""
-    orders: dict[str, list[float]] = {}
-    with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        invoice, quantity, when, price, who = (header.index(c) for c in (
-            "Invoice", "Quantity", "InvoiceDate", "Price", "Customer ID"))
-        for row in reader:
-            if row[invoice].startswith(("C", "A")) or not row[who] or float(row[quantity]) < 1:
-                continue
-            order = orders.setdefault(row[invoice], [float(row[who]), _days(row[when]), 0.0])
-            order[2] += float(row[quantity]) * float(row[price])
-    table = np.array(list(orders.values()), dtype=float)
-    return Orders(table[:, 0].astype(np.int64), table[:, 1], table[:, 2])
+    """The file through the history import into a fresh SQLite database, read back as the nightly job reads it.
 
-
-def _days(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=LONDON).timestamp() / SECONDS_PER_DAY
+    `assistant history import FILE --layout online-retail` is `import_history` with the shipped layout;
+    `load_transactions` is what `assistant train` reads a site's orders with. No row is written any other way.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'insight.db'}"
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                site = create_site(session=session, name="Online Retail II", origins=["https://retail.example"],
+                                   currency="GBP", key="pk_online_retail")
+                session.commit()
+                mapping = HistoryMapping.from_dict(safe_yaml.load(safe_yaml.read_text(layout_path("online-retail"))))
+                report = import_history(session=session, site=site, path=path, mapping=mapping)
+                if report.problem is not None:
+                    raise SystemExit(f"history import stopped: {report.problem}")
+                orders = load_transactions(session=session, site=site)
+        finally:
+            engine.dispose()
+    return Orders(orders.customer.astype(np.int64), orders.days(), orders.amount.astype(float),
+                  report.stored, report.anonymous)
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,7 @@ def compare_churn(orders: Orders, *, end: float = CALIBRATION_END, boosting: boo
     With `boosting`, the gradient-boosting alternative is scored too, for the comparison behind the choice.
     """
     before = orders.time < end
-    calibration = Orders(orders.customer[before], orders.time[before], orders.amount[before])
+    calibration = Orders(orders.customer[before], orders.time[before], orders.amount[before])  # what `end` saw
     evaluations = {}
     for model in ("logistic", "boosting") if boosting else ("logistic",):
         run = churn_risk(customer=calibration.customer, time=calibration.time, amount=calibration.amount, end=end,
@@ -220,9 +234,10 @@ def main() -> None:
         raise SystemExit(f"shared data not found at {RETAIL} (set ASSISTANT_SHARED_DATA)")
     started = time.perf_counter()
     orders = load_orders()
-    print(f"Online Retail II 2009-2010: {len(orders.customer):,} orders of {len(np.unique(orders.customer)):,} "
-          f"customers; calibration to 2010-06-30, holdout {date(2010, 7, 1)} .. "
-          f"{date.fromtimestamp(orders.end * SECONDS_PER_DAY)}")
+    print(f"Online Retail II 2009-2010 through the history import: {orders.stored:,} orders stored "
+          f"({orders.anonymous:,} without a customer id); {len(orders.customer):,} orders of "
+          f"{len(np.unique(orders.customer)):,} customers read back; calibration to 2010-06-30, holdout "
+          f"{date(2010, 7, 1)} .. {date.fromtimestamp(orders.end * SECONDS_PER_DAY)}")
     churn = compare_churn(orders)
     _print_churn(churn)
     rows, fitted = compare_value(orders)
