@@ -340,6 +340,8 @@ def train(site_key: str | None, days: int, horizon_days: int) -> None:
                                            churn_scores=churn_scorer())
             session.commit()
             click.echo(figures.line())
+            if figures.churn_scored:
+                click.echo(figures.churn_evaluation)
 
 
 @main.command()

@@ -66,7 +66,8 @@ class InsightState(SQLModel, table=True):
     __tablename__ = "insight_state"
 
     site_id: int = Field(foreign_key="site.id", primary_key=True)
-    version: int = 0
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    """Moves on every run (the run's time in microseconds, above the last): serving reloads when it does."""
     computed_at: datetime = _when()
     horizon_days: int = 365
     customers: int = 0

@@ -12,7 +12,6 @@ server process reloads its figures (insight.serving).
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 
 from . import bgnbd, gamma_gamma
+from .activity import load_activity_rows
 from .clv import expected_value, lifespan_from_churn
 from .rfm import Rfm, rfm_scores
 from .rfm_segments import default_path, load_segments
@@ -58,22 +58,38 @@ class CustomerView:
     p_alive: Array | None
 
 
-ChurnScorer = Callable[[Session, CustomerView], Array]
-"""Given the session and the view, each customer's churn risk in [0, 1], aligned to view.keys."""
-CHURN_MODULE = "assistant.insight.churn"
-CHURN_FUNCTION = "score_customers"
+@dataclass(frozen=True)
+class ChurnOutcome:
+    """A churn scorer's answer: each customer's risk in [0, 1] (NaN: not scored), or None, and what to tell."""
+
+    risk: Array | None
+    note: str = ""
 
 
-def churn_scorer() -> ChurnScorer | None:
-    """The churn model's scorer, `assistant.insight.churn.score_customers` (a ChurnScorer), when installed."""
-    try:
-        module = importlib.import_module(CHURN_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != CHURN_MODULE:
-            raise
-        return None
-    scorer = getattr(module, CHURN_FUNCTION, None)
-    return scorer if callable(scorer) else None
+ChurnScorer = Callable[[Session, CustomerView], "ChurnOutcome | Array"]
+"""Given the session and the view, each customer's churn risk aligned to view.keys (or a ChurnOutcome)."""
+
+
+def churn_scorer() -> ChurnScorer:
+    """The nightly job's scorer: insight.churn's model, fitted on the shop's own history with its activity."""
+    return score_with_churn_model
+
+
+def score_with_churn_model(session: Session, view: CustomerView) -> ChurnOutcome:
+    """insight.churn.churn_risk on the view's orders and activity (in days), aligned to its keys."""
+    from . import churn  # scikit-learn: loaded by the nightly job only, never by serving
+    from .features import Activity
+
+    rows = load_activity_rows(session=session, site=view.site, keys=view.keys, until=view.now)
+    activity = Activity(customer=rows.customer, time=rows.time / SECONDS_PER_DAY, kind=rows.kind)
+    t = view.transactions
+    run = churn.churn_risk(customer=t.customer, time=t.days(), amount=t.amount,
+                           end=view.now.timestamp() / SECONDS_PER_DAY, activity=activity)
+    if run.scores is None:
+        return ChurnOutcome(None, f"churn risk not scored: {run.reason}")
+    risk = np.full(len(view.keys), np.nan)
+    risk[run.scores.customer] = run.scores.probability
+    return ChurnOutcome(risk, run.evaluation.describe() if run.evaluation is not None else run.reason)
 
 
 @dataclass
@@ -88,6 +104,8 @@ class InsightReport:
     gamma_gamma: gamma_gamma.GammaGamma | None = None
     lifespan_years: float = 0.0
     churn_scored: bool = False
+    churn_evaluation: str = ""
+    """The churn model's evaluation on the shop's own data (or why it was not scored), for the job to print."""
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     version: int = 0
@@ -207,11 +225,18 @@ def _spend_and_value(report: InsightReport, s: Summary, fitted: bgnbd.BgNbd, hor
 def _churn(report: InsightReport, session: Session, view: CustomerView, scorer: ChurnScorer | None) -> Array | None:
     if scorer is None or not view.keys:
         return None
-    risk = np.asarray(scorer(session, view), dtype=float)
-    if risk.shape != (len(view.keys),) or not np.all((risk >= 0) & (risk <= 1)):
-        raise ValueError(f"the churn scorer must give one risk in [0, 1] per customer ({len(view.keys)})")
+    answer = scorer(session, view)
+    outcome = answer if isinstance(answer, ChurnOutcome) else ChurnOutcome(np.asarray(answer, dtype=float))
+    report.churn_evaluation = outcome.note
+    if outcome.risk is None:
+        report.notes.append(outcome.note.splitlines()[0] if outcome.note else "churn risk not scored")
+        return None
+    risk = np.asarray(outcome.risk, dtype=float)
+    scored = risk[~np.isnan(risk)] if risk.ndim == 1 else risk
+    if risk.shape != (len(view.keys),) or not np.all((scored >= 0) & (scored <= 1)):
+        raise ValueError(f"the churn scorer must give one risk in [0, 1] (or NaN) per customer ({len(view.keys)})")
     report.churn_scored = True
-    return risk
+    return np.where(np.isnan(risk), np.nan, risk)
 
 
 def _write(session: Session, site: Site, now: datetime, t: Transactions, c: dict[str, Any], report: InsightReport,
@@ -245,7 +270,9 @@ def _write(session: Session, site: Site, now: datetime, t: Transactions, c: dict
 
 
 def _listed(values: Array | None, nulls: list[None]) -> list[Any]:
-    return values.tolist() if values is not None else nulls
+    if values is None:
+        return nulls
+    return [None if v != v else v for v in values.tolist()]  # NaN (not computed) is stored as NULL
 
 
 def _times(raw: RawSQL, epoch: Array) -> list[Any]:
@@ -261,12 +288,15 @@ def _bump_state(raw: RawSQL, site: Site, now: datetime, report: InsightReport, h
              "segments": report.segments, "lifespan_years": report.lifespan_years,
              "churn_scored": report.churn_scored}
     cast = "?::json" if raw.postgres else "?"
+    before = raw.run("SELECT version FROM insight_state WHERE site_id = ?", (site.pk,)).fetchone()
+    # microseconds of the run, and always above the last: a site deleted and computed again never repeats one
+    version = max(int(before[0]) + 1 if before else 1, time.time_ns() // 1000)
     raw.run("INSERT INTO insight_state (site_id, version, computed_at, horizon_days, customers, model) "
-            f"VALUES (?, 1, ?, ?, ?, {cast}) ON CONFLICT (site_id) DO UPDATE SET version = insight_state.version + 1,"
+            f"VALUES (?, ?, ?, ?, ?, {cast}) ON CONFLICT (site_id) DO UPDATE SET version = excluded.version,"
             " computed_at = excluded.computed_at, horizon_days = excluded.horizon_days,"
             " customers = excluded.customers, model = excluded.model",
-            (site.pk, raw.time(now), horizon_days, report.customers, raw.json_param(model)))
-    return int(raw.run("SELECT version FROM insight_state WHERE site_id = ?", (site.pk,)).fetchone()[0])
+            (site.pk, version, raw.time(now), horizon_days, report.customers, raw.json_param(model)))
+    return version
 
 
 def _params(fitted: Any) -> dict[str, float] | None:

@@ -251,3 +251,7 @@ register("segment", validate=_check_segment, evaluate=lambda v, s: any(n in s.se
          example='{"segment": {"name": "champions"}}')
 register("churn_risk", validate=lambda v: check_range(v, low=0, high=1),
          evaluate=lambda v, s: in_range(s.churn_risk, v), example='{"churn_risk": {"min": 0.6}}')
+register("clv", validate=check_range, evaluate=lambda v, s: in_range(s.clv, v),
+         example='{"clv": {"min": 200}}')
+register("p_alive", validate=lambda v: check_range(v, low=0, high=1),
+         evaluate=lambda v, s: in_range(s.p_alive, v), example='{"p_alive": {"max": 0.5}}')

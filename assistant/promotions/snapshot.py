@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
+from assistant.insight.serving import customer_keys, figures_for
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc, utcnow
 from assistant.tracking.identity import person_visitor_ids
@@ -50,9 +51,14 @@ class VisitorSnapshot:
     referrer: str = ""
     device: str = "desktop"
     segments: frozenset[str] = frozenset()
-    """Customer segments; empty until the segments package fills it."""
+    """The customer's RFM segment from the nightly figures (insight); empty for a visitor without them."""
     churn_risk: float | None = None
-    """0 (staying) to 1 (leaving); None until the segments package fills it."""
+    """0 (staying) to 1 (leaving), from the nightly figures; None when no churn model scored the customer."""
+    clv: float | None = None
+    """Expected spend over the nightly run's horizon, in major units of the site's currency (BG/NBD x
+    Gamma-Gamma); None when the shop's history was too small to fit them."""
+    p_alive: float | None = None
+    """BG/NBD's probability that the customer still buys from the shop; None as for clv."""
     first_name: str | None = None
     locale: str | None = None
     """The page's language (`<html lang>`, as the widget sends it) when CLDR knows it: prices in messages are
@@ -97,7 +103,7 @@ def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", 
     snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
                        pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
                        quiz=_quiz(session, site, visitor), first_name=_first_name(session, site, visitor),
-                       **_cart(session, site, visitor))
+                       **_cart(session, site, visitor), **_figures(session, site, visitor, ids))
     if visit is None:
         return replace(snapshot, **_utm_of(page))
     return replace(snapshot, visit_id=visit.id, utm_source=visit.utm_source, utm_medium=visit.utm_medium,
@@ -133,6 +139,16 @@ def _quiz(session: Session, site: Site, visitor: Visitor) -> dict[str, dict[str,
     answers = quiz_answers(session=session, site=site, visitor=visitor)
     return {flow: {str(pair[0]): pair[1] for pair in pairs if isinstance(pair, list) and len(pair) == 2}
             for flow, pairs in answers.items()}
+
+
+def _figures(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) -> dict[str, Any]:
+    """The person's nightly figures, from this process's in-memory map (insight.serving)."""
+    keys = customer_keys(customer_id=visitor.customer_id, visitor_ids=ids)
+    found = figures_for(session=session, site_id=site.pk, keys=keys)
+    if found is None:
+        return {}
+    return {"segments": frozenset([found.segment]), "churn_risk": found.churn_risk, "clv": found.clv,
+            "p_alive": found.p_alive}
 
 
 def _first_name(session: Session, site: Site, visitor: Visitor) -> str | None:

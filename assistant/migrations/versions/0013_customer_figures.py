@@ -48,7 +48,7 @@ def upgrade() -> None:
     op.create_table(
         'insight_state',
         sa.Column('site_id', sa.Integer(), sa.ForeignKey('site.id'), primary_key=True),
-        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('version', sa.BigInteger(), nullable=False),
         sa.Column('computed_at', when, nullable=False),
         sa.Column('horizon_days', sa.Integer(), nullable=False),
         sa.Column('customers', sa.Integer(), nullable=False),
