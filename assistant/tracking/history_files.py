@@ -117,9 +117,21 @@ class _CountingFile(io.FileIO):
 def _open_text(path: Path, progress: Progress | None, encoding: str, errors: str = "strict") -> IO[str]:
     raw: IO[bytes] = io.BufferedReader(_CountingFile(path, progress), buffer_size=_CHUNK)
     if path.suffix.lower() == ".gz":
-        raw = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), buffer_size=_CHUNK)  # type: ignore[arg-type]
+        raw = io.BufferedReader(_GzipReader(fileobj=raw, mode="rb"), buffer_size=_CHUNK)  # type: ignore[arg-type]
     return io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
                             else encoding, newline="", errors=errors)
+
+
+class _GzipReader(gzip.GzipFile):
+    """A GzipFile that closes the file it was given when it closes, as gzip.open's does (else it leaks)."""
+
+    def close(self) -> None:
+        given = self.fileobj
+        try:
+            super().close()
+        finally:
+            if isinstance(given, io.IOBase):
+                given.close()
 
 
 def _dialect(handle: IO[str]) -> Any:
