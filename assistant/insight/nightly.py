@@ -110,6 +110,8 @@ class InsightReport:
     skipped: dict[str, int] = field(default_factory=dict)
     version: int = 0
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: read orders, RFM and models, churn, write."""
 
     def line(self) -> str:
         """One line: customers, segments, fitted parameters, notes, seconds."""
@@ -143,6 +145,7 @@ def compute_site_figures(*, session: Session, site: Site, now: datetime, horizon
     started = time.perf_counter()
     segment_map = load_segments(segments_path or default_path())
     t = load_transactions(session=session, site=site, until=now)
+    lap = _Laps(started)
     report = InsightReport(site=site.key, customers=len(t.keys), orders=len(t), skipped=t.skipped)
     end = now.timestamp() / SECONDS_PER_DAY
     s = summarise(customer=t.customer, time=np.floor(t.days()), amount=t.amount, end=end)
@@ -155,16 +158,30 @@ def compute_site_figures(*, session: Session, site: Site, now: datetime, horizon
     report.segments = {str(k): int(v) for k, v in report.segments.items()}
     tenure_years = (now.timestamp() - first) / SECONDS_PER_DAY / DAYS_PER_YEAR
     report.lifespan_years = _lifespan(report, tenure_years, s.since_last, horizon_days)
+    lap("read orders", report)
     model = _fit(report, s, horizon_days, monthly_discount, min_customers, min_repeaters)
+    lap("RFM and models", report)
     view = CustomerView(site, now, t.keys, t, s, rfm, segment, model.p_alive if model else None)
     churn = _churn(report, session, view, churn_scores)
+    lap("churn", report)
     columns: dict[str, Any] = {
         "orders": orders, "revenue": revenue, "first": first, "last": last, "rfm": rfm, "segment": segment,
         "aov": np.divide(revenue, orders, out=np.zeros_like(revenue), where=orders > 0),
         "frequency": orders / np.maximum(tenure_years, 1.0), "model": model, "churn": churn}
     report.version = _write(session, site, now, t, columns, report, horizon_days)
+    lap("write", report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Laps:
+    def __init__(self, started: float) -> None:
+        self.last = started
+
+    def __call__(self, stage: str, report: InsightReport) -> None:
+        now = time.perf_counter()
+        report.stages[stage] = now - self.last
+        self.last = now
 
 
 def _first_last(t: Transactions) -> tuple[Array, Array]:
