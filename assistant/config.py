@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.paths import resource_dir
+from assistant.users.roles import ROLES
 
 DEV_SECRET = "dev-secret-change-me"  # a default secret that must be overridden in production
 MAX_PROXY_HOPS = 10
@@ -57,6 +58,9 @@ class Settings:
     rate-limit bucket with a forged header. Set it to the number of hops (1 for one nginx) or every
     shopper behind the proxy shares one address.
     """
+    show_emails_to: tuple[str, ...] = ("admin",)
+    """Roles shown customers' e-mail addresses in the admin (ASSISTANT_SHOW_EMAILS_TO, comma-separated, or
+    `none`); only admins by default: marketers work with segments and ids, not with people's addresses."""
     testing: bool = False
 
     @classmethod
@@ -80,6 +84,7 @@ class Settings:
             rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
             trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
             db_lock_wait=_seconds(env.get("ASSISTANT_DB_LOCK_WAIT"), default=cls.db_lock_wait),
+            show_emails_to=_roles(env.get("ASSISTANT_SHOW_EMAILS_TO"), default=cls.show_emails_to),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:
             raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
@@ -110,6 +115,20 @@ def _seconds(value: str | None, *, default: float) -> float:
     if not 0.1 <= number <= 60:
         raise ConfigError(f"ASSISTANT_DB_LOCK_WAIT must be seconds from 0.1 to 60, not {value!r}")
     return number
+
+
+def _roles(value: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
+    """ASSISTANT_SHOW_EMAILS_TO: roles separated by commas (admin, marketer, merchandiser), or `none`."""
+    if value is None:
+        return default
+    names = tuple(dict.fromkeys(n.strip().lower() for n in value.split(",") if n.strip()))
+    if names == ("none",):
+        return ()
+    unknown = [n for n in names if n not in ROLES]
+    if not names or unknown:
+        raise ConfigError(f"ASSISTANT_SHOW_EMAILS_TO must be roles from {', '.join(ROLES)} separated by commas, "
+                          f"or none, not {value!r}")
+    return names
 
 
 def _flag(value: str | None, *, default: bool) -> bool:
