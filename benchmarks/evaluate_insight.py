@@ -167,8 +167,12 @@ class ValueRow:
     """(predicted total - actual total) / actual total."""
 
 
-def compare_value(orders: Orders, *, end: float = CALIBRATION_END) -> tuple[list[ValueRow], str]:
-    """Holdout revenue per customer, predicted two ways, against the actual; and the fitted parameters."""
+def compare_value(orders: Orders, *, end: float = CALIBRATION_END) -> tuple[list[ValueRow], list[str]]:
+    """Holdout revenue per customer predicted by the shop formula and by BG/NBD x Gamma-Gamma, against the actual.
+
+    The model is fitted twice: on whole days in weeks, as `assistant train` summarises (insight.nightly),
+    and on the orders' own times; a fit that fails is reported, not hidden.
+    """
     figures = summarise(customer=orders.customer, time=orders.time, amount=orders.amount, end=end - 1e-9)
     length = orders.end - end
     actual = _holdout_revenue(orders, figures.customer, end)
@@ -176,17 +180,28 @@ def compare_value(orders: Orders, *, end: float = CALIBRATION_END) -> tuple[list
     shop = np.array([clv.simple_clv(revenue=[r], orders=[o], periods=max(t, DAYS_PER_MONTH) / DAYS_PER_MONTH,
                                     lifespan=months).value
                      for r, o, t in zip(figures.revenue, figures.orders, figures.T, strict=True)])
-    purchases = bgnbd.fit(figures.frequency, figures.recency, figures.T)
-    spend = gamma_gamma.fit(figures.frequency, figures.mean_spend)
-    model = clv.expected_value(purchases, spend, frequency=figures.frequency, recency=figures.recency, T=figures.T,
-                               mean_spend=figures.mean_spend, months=1, monthly_discount=0.0,
-                               periods_per_month=length)
-    rows = [ValueRow(name, float(spearmanr(predicted, actual).statistic), float(predicted.sum() / actual.sum() - 1))
-            for name, predicted in (("shop formula (clv.simple_clv per customer)", shop),
-                                    ("BG/NBD x Gamma-Gamma (clv.expected_value)", model))]
-    fitted = (f"BG/NBD r {purchases.r:.3f}, alpha {purchases.alpha:.3f} days, a {purchases.a:.3g}, "
-              f"b {purchases.b:.3g}; Gamma-Gamma p {spend.p:.3f}, q {spend.q:.3f}, gamma {spend.gamma:.1f}")
-    return rows, fitted
+    rows = [_value_row("shop formula (clv.simple_clv per customer)", shop, actual)]
+    notes = []
+    whole = summarise(customer=orders.customer, time=np.floor(orders.time), amount=orders.amount, end=end - 1e-9)
+    for name, s, unit in (("BG/NBD x Gamma-Gamma, whole days (nightly)", whole, 7.0),
+                          ("BG/NBD x Gamma-Gamma, at the orders' times", figures, 7.0)):
+        try:
+            purchases = bgnbd.fit(s.frequency, s.recency / unit, s.T / unit)
+            spend = gamma_gamma.fit(s.frequency, s.mean_spend)
+            predicted = clv.expected_value(purchases, spend, frequency=s.frequency, recency=s.recency / unit,
+                                           T=s.T / unit, mean_spend=s.mean_spend, months=1, monthly_discount=0.0,
+                                           periods_per_month=length / unit)
+        except ValueError as exc:
+            notes.append(f"{name}: not fitted ({exc})")
+            continue
+        rows.append(_value_row(name, predicted, actual))
+        notes.append(f"{name}: BG/NBD r {purchases.r:.3f}, alpha {purchases.alpha:.3f} weeks, a {purchases.a:.3g}, "
+                     f"b {purchases.b:.3g}; Gamma-Gamma p {spend.p:.3f}, q {spend.q:.3f}, gamma {spend.gamma:.1f}")
+    return rows, notes
+
+
+def _value_row(name: str, predicted: NDArray[np.float64], actual: NDArray[np.float64]) -> ValueRow:
+    return ValueRow(name, float(spearmanr(predicted, actual).statistic), float(predicted.sum() / actual.sum() - 1))
 
 
 def _holdout_revenue(orders: Orders, customers: NDArray[np.int64], end: float) -> NDArray[np.float64]:
@@ -240,11 +255,12 @@ def main() -> None:
           f"{date(2010, 7, 1)} .. {date.fromtimestamp(orders.end * SECONDS_PER_DAY)}")
     churn = compare_churn(orders)
     _print_churn(churn)
-    rows, fitted = compare_value(orders)
-    print(f"\nCLV: predicted vs actual holdout revenue per customer ({fitted})")
+    rows, notes = compare_value(orders)
+    print("\nCLV: predicted vs actual holdout revenue per customer (customers active in calibration)")
     print(f"| {'prediction':44} | Spearman rho | total error |\n|{'-' * 46}|--------------|-------------|")
     for row in rows:
         print(f"| {row.name:44} | {row.spearman:12.3f} | {row.total_error:+11.1%} |")
+    print("\n".join(notes))
     _print_rfm(check_rfm(orders))
     print(f"\n{time.perf_counter() - started:.1f} s")
 
@@ -280,6 +296,9 @@ def _print_rfm(check: RfmCheck) -> None:
     for score, count, mean in check.by_score:
         print(f"| {score} | {count} | {mean:,.0f} |")
     sizes = ", ".join(f"{name} {count}" for name, count in sorted(check.segments.items(), key=lambda kv: -kv[1]))
+    means = [mean for _, _, mean in check.by_score]
+    rises = all(b > a for a, b in zip(means, means[1:], strict=False))
+    print(f"mean holdout revenue rises at every step of the score: {'yes' if rises else 'NO'}")
     print(f"segments: {sizes}; same sizes when re-run on shuffled customers: {'yes' if check.stable else 'NO'}")
 
 
