@@ -1,4 +1,4 @@
-"""Load what shoppers' requests read before a server takes traffic: catalog indexes and model bundles.
+"""Load what shoppers' requests read before a server takes traffic: catalog indexes, model bundles, customer figures.
 
 Run once in gunicorn's master (`assistant.gunicorn_conf`: the app is preloaded, then the workers are
 forked from it), so no worker's first quiz waits for an index build nor its first strip for a
@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from assistant.catalog.indexes import get_indexes
 from assistant.db import get_engine
+from assistant.insight.serving import store_for
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class Warmed:
     products: int
     bundles: int
     seconds: float
+    customers: int = 0
 
 
 def warm(app: Flask) -> Warmed:
@@ -39,11 +41,14 @@ def warm(app: Flask) -> Warmed:
     indexes, models = get_indexes(app), app.extensions["assistant"]["models"]
     products = sum(indexes.get(site_id).size for site_id, _ in sites)
     bundles = sum(models.bundle(key) is not None for _, key in sites)
+    with get_engine(app).connect() as connection:
+        figures = store_for(get_engine(app))
+        customers = sum(len(figures.site(connection, site_id).rows) for site_id, _ in sites)
     gc.collect()
     gc.freeze()  # long-lived: neither collected nor touched by collections, so forked workers keep sharing them
-    warmed = Warmed(len(sites), products, bundles, time.perf_counter() - started)
-    log.info("warmed %d sites (%d products, %d model bundles) in %.1f s", warmed.sites, warmed.products,
-                warmed.bundles, warmed.seconds)
+    warmed = Warmed(len(sites), products, bundles, time.perf_counter() - started, customers)
+    log.info("warmed %d sites (%d products, %d model bundles, %d customers' figures) in %.1f s", warmed.sites,
+             warmed.products, warmed.bundles, warmed.customers, warmed.seconds)
     return warmed
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import event, text
 from sqlmodel import Session
 
@@ -15,6 +16,7 @@ from assistant.promotions.audience import audience_count
 from assistant.promotions.rules import evaluate, validate_conditions
 from assistant.promotions.snapshot import snapshot_for
 from assistant.sites.models import Site
+from assistant.warmup import warm
 from benchmarks.insight_shop import ShopSize, write_shop
 from tests.insight.test_nightly import NOW, figures
 
@@ -109,3 +111,7 @@ def test_the_map_is_read_once_and_reloaded_when_a_run_moves_the_version(
     session.execute(text("UPDATE insight_state SET version = version + 1"))
     reloaded = serving.figures_for(session=session, site_id=site.pk, keys=[key])
     assert reloaded is not None and reloaded.segment == "hand_made"
+
+
+def test_warming_loads_every_sites_figures_before_traffic(app: Flask, shop: dict[str, dict[str, Any]]) -> None:
+    assert warm(app).customers == len(shop)
