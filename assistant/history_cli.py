@@ -73,8 +73,9 @@ def summary(report: HistoryReport, file: Path) -> list[str]:
     if report.stored == 0 and report.known:
         lines.append("nothing new: every order of the file that can be imported was imported before")
     for reason, skipped in sorted(report.skipped.items(), key=lambda item: (-item[1].rows, -item[1].orders)):
-        counts = [f"{n:,} {what}" for n, what in ((skipped.rows, "rows"), (skipped.orders, "orders")) if n]
-        more = ", ..." if max(skipped.rows, skipped.orders) > len(skipped.lines) else ""
+        pairs = ((skipped.rows, "row"), (skipped.orders, "order"))
+        counts = [f"{n:,} {what}{'s' if n > 1 else ''}" for n, what in pairs if n]
+        more = ", ..." if skipped.times > len(skipped.lines) else ""
         at = ", ".join(str(line) for line in skipped.lines)
         lines.append(f"skipped {', '.join(counts)}: {reason} (line{'s' if more or len(skipped.lines) > 1 else ''} "
                      f"{at}{more})")

@@ -11,9 +11,11 @@ import json
 import os
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -35,6 +37,7 @@ from assistant.sites.models import Site
 from assistant.timeutil import as_utc
 
 KEEP_BUNDLES = 3
+DAY = 86_400.0
 
 
 def strategies() -> dict[str, Strategy]:
@@ -116,20 +119,49 @@ def _view_events(session: Session, site: Site, since: datetime) -> tuple[np.ndar
 
 
 def _baskets(session: Session, site: Site, since: datetime) -> list[Basket]:
-    """Orders (purchase events) and, where a visit added several items to the cart, that visit's adds."""
+    """Each order once: the shop's verified orders (imported history too), the browser's claims of orders the
+    shop did not send, and the adds to cart of a visit that bought nothing (a visit that bought is its order:
+    its adds as a second basket would count the same items together twice)."""
     rows = session.execute(text(
         "SELECT type, session_id, ref, sku, data, occurred_at, visitor_id FROM event WHERE site_id = :site "
         "AND occurred_at >= :since AND type IN ('purchase', 'add_to_cart') ORDER BY occurred_at"),
         {"site": site.pk, "since": since}).all()
+    orders = session.execute(text(
+        "SELECT order_id, items, ordered_at, visitor_id FROM shop_order WHERE site_id = :site "
+        "AND ordered_at >= :since"),
+        {"site": site.pk, "since": since}).all()
     baskets: dict[str, tuple[float, dict[str, None]]] = {}
+    for order_id, items, when, _ in orders:
+        items = json.loads(items) if isinstance(items, str) else items
+        baskets[f"order:{order_id}"] = (_seconds(when), dict.fromkeys(line["sku"] for line in items))
+    verified = {order_id for order_id, *_ in orders}
+    bought = _visits_that_bought(rows, orders)
     for kind, visit, ref, sku, data, when, visitor in rows:
+        if (kind == "purchase" and ref in verified) or (kind == "add_to_cart" and visit in bought):
+            continue
         data = json.loads(data) if isinstance(data, str) else data
         # one basket per claim: another visitor's claim of the same order id must not mix its items in
-        key = f"order:{ref}:{visitor}" if kind == "purchase" else f"visit:{visit}"
+        key = f"claim:{ref}:{visitor}" if kind == "purchase" else f"visit:{visit}"
         items = [line["sku"] for line in data.get("items", [])] if kind == "purchase" else [sku]
         entry = baskets.setdefault(key, (_seconds(when), {}))
         entry[1].update(dict.fromkeys(i for i in items if i))
     return [Basket(key, when, tuple(items)) for key, (when, items) in baskets.items() if len(items) >= 2]
+
+
+def _visits_that_bought(rows: Sequence[Any], orders: Sequence[Any]) -> set[Any]:
+    """Visits with a purchase claim, and for each verified order naming its visitor, the visit of that visitor's
+    last add to cart before the order (within a day): their adds are the order's items, counted with it."""
+    bought = {visit for kind, visit, *_ in rows if kind == "purchase"}
+    adds: dict[Any, list[tuple[float, Any]]] = defaultdict(list)
+    for kind, visit, _, _, _, when, visitor in rows:
+        if kind == "add_to_cart":
+            adds[visitor].append((_seconds(when), visit))
+    for _, _, when, visitor in orders:
+        at = _seconds(when)
+        before = [(t, visit) for t, visit in adds.get(visitor, []) if at - DAY <= t <= at]
+        if before:
+            bought.add(max(before, key=lambda pair: pair[0])[1])
+    return bought
 
 
 def _seconds(value: datetime | str) -> float:

@@ -78,11 +78,14 @@ class Skipped:
     rows: int = 0
     orders: int = 0
     lines: list[int] = field(default_factory=list)
+    times: int = 0
+    """How often it happened (a row, or an order of several rows): more than `lines` holds, or not."""
 
     def add(self, line: int, rows: int = 1, orders: int = 0) -> None:
         """Count `rows` rows (and `orders` orders) skipped, first seen at `line`."""
         self.rows += rows
         self.orders += orders
+        self.times += 1
         if len(self.lines) < FIRST_LINES:
             self.lines.append(line)
 

@@ -3,7 +3,8 @@
 A purchase event from a browser is a claim: anyone with the public key can send one, with any order
 id and value. So:
 
-- A site whose server sends its orders (POST /api/v1/orders, or `assistant orders import`) counts
+- A site whose server sends its orders (POST /api/v1/orders, or `assistant orders import`; an imported
+  past, `assistant history import`, is not that) counts
   those only, with the value the shop states. Each belongs to the visitor the shop named, else to
   the one visitor who claimed the order id (or, among several, the one identified as the order's
   customer); an order no visitor can be given to counts for no experiment arm.
@@ -52,8 +53,13 @@ class _Claim:
 
 
 def sends_orders(*, session: Session, site: Site) -> bool:
-    """Whether the shop has sent any verified order: then only verified orders count."""
-    return session.exec(select(ShopOrder.id).where(ShopOrder.site_id == site.id).limit(1)).first() is not None
+    """Whether the shop has sent any verified order: then only verified orders count.
+
+    An imported past (`assistant history import`, source "history") is not a sign that the shop's server
+    sends today's orders: without those, browser claims go on counting.
+    """
+    query = select(ShopOrder.id).where(ShopOrder.site_id == site.id, ShopOrder.source != "history").limit(1)
+    return session.exec(query).first() is not None
 
 
 def counted_purchases(*, session: Session, site: Site, visitor_ids: list[int]) -> list[Purchase]:
