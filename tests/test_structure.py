@@ -13,13 +13,15 @@ from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics",
-          "insight"]
+          "insight", "privacy"]
 BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merchandising": ("flows", "recommend"),
          "flows": ("recommend", "promotions"),
          "insight": ("flows", "recommend", "merchandising", "promotions", "analytics")}
 """What each package must not import: the packages above it (DESIGN.md: merchandising below flows and
 recommend, which both use its rules and criteria; insight, which promotions will target by, takes
 figures, not requests)."""
+ABOVE_ALL = ("privacy",)
+"""Packages no other domain package may import: privacy reads and deletes a person's rows in all of them."""
 
 
 def imports_of(path: Path) -> set[str]:
@@ -44,6 +46,14 @@ def test_packages_do_not_import_the_packages_above_them() -> None:
     for package, above in BELOW.items():
         for path in (PACKAGE / package).glob("*.py"):
             bad = {n for n in imports_of(path) if n.startswith(tuple(f"assistant.{a}" for a in above))}
+            assert not bad, f"{package}/{path.name} imports {bad}"
+
+
+def test_no_domain_package_imports_the_ones_above_all() -> None:
+    for package in DOMAIN:
+        above = tuple(f"assistant.{a}" for a in ABOVE_ALL if a != package)
+        for path in (PACKAGE / package).glob("*.py"):
+            bad = {n for n in imports_of(path) if n.startswith(above)}
             assert not bad, f"{package}/{path.name} imports {bad}"
 
 
