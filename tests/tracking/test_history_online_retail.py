@@ -1,0 +1,64 @@
+"""The real Online Retail II file (525,461 lines) through the history import, checked against a plain reading."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from assistant.sites.models import Site
+from assistant.tracking.history import import_history
+from assistant.tracking.history_mapping import HistoryMapping, layout_path
+from assistant.tracking.models import Customer, ShopOrder
+from tests.conftest import shared_data
+
+NOW = datetime(2026, 12, 7, tzinfo=UTC)
+
+
+def expected(path: Path) -> tuple[int, int, int, int, datetime, datetime]:
+    """(orders, customers, orders without a customer, pence, first, last): invoices that are not cancellations (C)
+    or adjustments (A), with their lines of a quantity of 1 or more, and at least one such line."""
+    customer: dict[str, str] = {}
+    pence: dict[str, Decimal] = {}
+    dated: dict[str, str] = {}
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            invoice = row["Invoice"]
+            if invoice.startswith(("C", "A")):
+                continue
+            if row["Customer ID"]:
+                customer.setdefault(invoice, row["Customer ID"])
+            dated.setdefault(invoice, row["InvoiceDate"])
+            if int(row["Quantity"]) >= 1:
+                pence[invoice] = pence.get(invoice, Decimal(0)) + int(row["Quantity"]) * Decimal(row["Price"])
+    total = sum(int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for value in pence.values())
+    london = ZoneInfo("Europe/London")
+    times = [datetime.fromisoformat(dated[i]).replace(tzinfo=london).astimezone(UTC) for i in pence]
+    return (len(pence), len({customer[i] for i in pence if i in customer}), sum(i not in customer for i in pence),
+            total, min(times), max(times))
+
+
+def test_online_retail_imports_every_order_once(session: Session, site: Site) -> None:
+    path = shared_data("online_retail_uci", "online_retail_II_2009-12_2010-12.csv.gz")
+    orders, customers, anonymous, pence, first, last = expected(path)
+    mapping = HistoryMapping.from_dict(_layout())
+    report = import_history(session=session, site=site, path=path, mapping=mapping, now=NOW)
+    assert (report.rows, report.stored, report.known, report.anonymous) == (525_461, orders, 0, anonymous)
+    assert (report.customers_created, report.first, report.last) == (customers, first, last)
+    assert session.exec(select(func.count()).select_from(ShopOrder)).one() == orders
+    assert session.exec(select(func.count()).select_from(Customer)).one() == customers
+    assert session.exec(select(func.sum(ShopOrder.value_minor))).one() == pence
+    again = import_history(session=session, site=site, path=path, mapping=mapping, now=NOW)
+    assert (again.stored, again.known, again.customers_created, again.customers_updated) == (0, orders, 0, 0)
+
+
+def _layout() -> object:
+    from assistant import safe_yaml
+
+    return safe_yaml.load(layout_path("online-retail").read_text(encoding="utf-8"))
