@@ -1,0 +1,199 @@
+"""What the admin's Customers page shows of a site's nightly figures: aggregates read with SQL, never every row.
+
+Segment sizes, the RFM grid and the histograms are GROUP BY statements over customer_figure (a few dozen rows
+back whatever the shop's size); long lists (the valuable customers at risk, a segment's customers, a search)
+come a page at a time with LIMIT and OFFSET, and a COUNT for the pager. Values per customer are the
+probabilistic lifetime value (BG/NBD x Gamma-Gamma) when the run could fit it, else the shop formula's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from assistant.sites.models import Site
+from assistant.tracking.models import Customer
+
+from .models import CustomerFigure, InsightState
+
+F = CustomerFigure
+SCORES = (1, 2, 3, 4, 5)
+AT_RISK_MIN = 0.5
+"""Churn risk from which a customer counts as at risk in the "most valuable at risk" list."""
+SORTS = {"value": "lifetime value", "risk": "churn risk", "revenue": "revenue", "recent": "last order"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a long list: its rows, the number of rows in all and where this page is."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of this page's first row (0 when empty)."""
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+
+def insight_state(*, session: Session, site: Site) -> InsightState | None:
+    """The site's last nightly run, or None when `assistant train` has not computed its figures yet."""
+    return session.get(InsightState, site.pk)
+
+
+def uses_fitted_value(*, session: Session, site: Site, state: InsightState | None) -> bool:
+    """Whether the last run valued customers by BG/NBD x Gamma-Gamma (fitted, and with values, not NaN, stored)."""
+    if state is None or not state.model.get("gamma_gamma"):
+        return False
+    return session.exec(select(F.customer_key).where(F.site_id == site.pk, col(F.clv).is_not(None)).limit(1)).first() \
+        is not None
+
+
+def value_column(fitted: bool) -> Any:
+    """The lifetime value the page ranks by: the fitted one when the run has it, else the shop formula's."""
+    return col(F.clv) if fitted else col(F.simple_clv)
+
+
+def segment_table(*, session: Session, site: Site, fitted: bool) -> list[dict[str, Any]]:
+    """Per segment: customers, revenue (minor units), their shares, mean lifetime value and mean churn risk."""
+    value = value_column(fitted)
+    rows = session.execute(sa_select(col(F.segment), func.count(), func.sum(F.revenue_minor), func.avg(value),
+                                     func.avg(F.churn_risk)).where(col(F.site_id) == site.pk)
+                           .group_by(col(F.segment))).all()
+    customers = sum(int(r[1]) for r in rows) or 1
+    revenue = sum(int(r[2] or 0) for r in rows) or 1
+    table = [{"segment": s, "customers": int(n), "revenue_minor": int(rev or 0), "customer_share": int(n) / customers,
+              "revenue_share": int(rev or 0) / revenue, "mean_value": _float(v), "mean_risk": _float(risk)}
+             for s, n, rev, v, risk in rows]
+    return sorted(table, key=lambda r: (-r["revenue_minor"], r["segment"]))
+
+
+def rfm_grid(*, session: Session, site: Site) -> list[dict[str, Any]]:
+    """Customers and revenue per recency x frequency score, all 25 cells (empty ones as zero)."""
+    rows = session.exec(select(F.recency_score, F.frequency_score, func.count(), func.sum(F.revenue_minor))
+                        .where(F.site_id == site.pk).group_by(col(F.recency_score), col(F.frequency_score))).all()
+    found = {(int(r), int(f)): (int(n), int(rev or 0)) for r, f, n, rev in rows}
+    return [{"recency": r, "frequency": f, "customers": found.get((r, f), (0, 0))[0],
+             "revenue_minor": found.get((r, f), (0, 0))[1]} for f in reversed(SCORES) for r in SCORES]
+
+
+def value_histogram(*, session: Session, site: Site, fitted: bool) -> list[dict[str, Any]]:
+    """Customers per lifetime-value band; bands on a 1-2-5 scale up to the largest value, so skew stays readable."""
+    value = value_column(fitted)
+    top = session.exec(select(func.max(value)).where(F.site_id == site.pk)).one()
+    if top is None:
+        return []
+    edges = nice_edges(float(top))
+    return _bands(session, site, value, edges)
+
+
+def risk_histogram(*, session: Session, site: Site) -> list[dict[str, Any]]:
+    """Customers per tenth of churn risk (0-10 %, ..., 90-100 %); unscored customers are left out."""
+    return _bands(session, site, col(F.churn_risk), [i / 10 for i in range(11)], closed_top=True)
+
+
+def nice_edges(top: float, bands: int = 10) -> list[float]:
+    """Band edges 0, then 1-2-5 steps (x 10^k) ending at the first one above `top`, at most `bands` + 1 of them."""
+    if top <= 0:
+        return [0.0, 1.0]
+    steps: list[float] = []
+    exponent = math.floor(math.log10(top)) + 1
+    while len(steps) < bands:
+        for mantissa in (5, 2, 1):
+            steps.append(mantissa * 10.0 ** (exponent - 1))
+        exponent -= 1
+    above = [s for s in steps if s > top]
+    ceiling = min(above) if above else steps[0]
+    kept = sorted({s for s in steps if s <= ceiling})[-bands:]
+    return [0.0, *kept]
+
+
+def _bands(session: Session, site: Site, value: Any, edges: list[float],
+           closed_top: bool = False) -> list[dict[str, Any]]:
+    last = len(edges) - 2
+    index = case(*[(value < edge, i) for i, edge in enumerate(edges[1:-1])], else_=last)
+    rows = session.exec(select(index, func.count()).where(F.site_id == site.pk, value.is_not(None))
+                        .group_by(index)).all()
+    counts = {int(i): int(n) for i, n in rows}
+    return [{"low": low, "high": high, "customers": counts.get(i, 0), "open": not closed_top and i == last}
+            for i, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True))]
+
+
+def at_risk_page(*, session: Session, site: Site, fitted: bool, number: int, size: int) -> Page:
+    """Customers with churn risk of AT_RISK_MIN or more, the most valuable first."""
+    value = value_column(fitted)
+    where = and_(col(F.site_id) == site.pk, col(F.churn_risk) >= AT_RISK_MIN, value.is_not(None))
+    return _page(session, where, [value.desc(), col(F.customer_key)], fitted, number, size)
+
+
+def customer_page(*, session: Session, site: Site, fitted: bool, number: int, size: int,
+                  segment: str | None = None, search: str = "", by_email: bool = False, sort: str = "value") -> Page:
+    """A page of the site's customers, of one segment or matching `search` (key or id prefix; e-mail if allowed)."""
+    where: ColumnElement[bool] = col(F.site_id) == site.pk
+    if segment:
+        where = and_(where, col(F.segment) == segment)
+    if search:
+        where = and_(where, _matches(site, search, by_email))
+    return _page(session, where, _order(sort, fitted), fitted, number, size)
+
+
+def _matches(site: Site, search: str, by_email: bool) -> ColumnElement[bool]:
+    """Key or customer id starting with `search`; with `by_email`, also the customer's e-mail (case-insensitive)."""
+    prefix = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    found = or_(col(F.customer_key).like(prefix, escape="\\"), col(F.customer_id).like(prefix, escape="\\"))
+    if not by_email:
+        return found
+    email = func.lower(Customer.traits["email"].as_string())  # type: ignore[index]
+    owners = select(Customer.customer_id).where(Customer.site_id == site.pk, email.like(prefix.lower(), escape="\\"))
+    return or_(found, col(F.customer_id).in_(owners))
+
+
+def _order(sort: str, fitted: bool) -> list[Any]:
+    column = {"risk": col(F.churn_risk), "revenue": col(F.revenue_minor),
+              "recent": col(F.last_order_at)}.get(sort, value_column(fitted))
+    return [column.desc().nulls_last(), col(F.customer_key)]
+
+
+def _page(session: Session, where: Any, order: list[Any], fitted: bool, number: int,
+          size: int) -> Page:
+    total = int(session.exec(select(func.count()).select_from(F).where(where)).one())
+    number = max(1, min(number, max(1, math.ceil(total / size))))
+    value = value_column(fitted).label("value")
+    rows = session.exec(select(F, value).where(where).order_by(*order).offset((number - 1) * size).limit(size)).all()
+    return Page(rows=[{**_row(figure), "value": _float(v)} for figure, v in rows], total=total, number=number,
+                size=size)
+
+
+def emails_of(*, session: Session, site: Site, customer_ids: list[str]) -> dict[str, str]:
+    """The e-mail each of these customers gave (Customer.traits["email"]), for the ones that gave one."""
+    ids = [c for c in customer_ids if c]
+    if not ids:
+        return {}
+    rows = session.exec(select(Customer.customer_id, Customer.traits)
+                        .where(Customer.site_id == site.pk, col(Customer.customer_id).in_(ids))).all()
+    return {cid: str(traits["email"]) for cid, traits in rows
+            if isinstance(traits, dict) and isinstance(traits.get("email"), str)}
+
+
+def _row(figure: CustomerFigure) -> dict[str, Any]:
+    return {"key": figure.customer_key, "customer_id": figure.customer_id, "segment": figure.segment,
+            "orders": figure.orders, "revenue_minor": figure.revenue_minor, "last_order_at": figure.last_order_at,
+            "r": figure.recency_score, "f": figure.frequency_score, "m": figure.monetary_score,
+            "churn_risk": figure.churn_risk, "p_alive": figure.p_alive, "simple_clv": figure.simple_clv,
+            "clv": figure.clv}
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
