@@ -10,6 +10,7 @@ reads as well as one that repeats them on every line (Online Retail). docs/histo
 from __future__ import annotations
 
 import codecs
+import difflib
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,9 +101,14 @@ class HistoryMapping:
     def header_problems(self, header: Sequence[str]) -> list[MappingProblem]:
         """The columns this mapping names that a file with this header lacks."""
         present = set(header)
-        return [MappingProblem(at, f"column '{column}' is not in the file's header",
-                               f"the file's columns: {', '.join(header)}")
-                for at, column in self.named_columns() if column not in present]
+        return [_missing_column(at, column, header) for at, column in self.named_columns() if column not in present]
+
+
+def _missing_column(at: KeyPath, column: str, header: Sequence[str]) -> MappingProblem:
+    close = difflib.get_close_matches(column, list(header), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return MappingProblem(at, f"column '{column}' is not in the file's header",
+                          f"{hint}the file's columns: {', '.join(header)}")
 
 
 def layout_path(name: str) -> Path:
