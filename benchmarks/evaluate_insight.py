@@ -1,6 +1,6 @@
 """Customer insight on Online Retail II 2009-2010: churn risk, lifetime value and RFM beside their baselines.
 
-    .venv/bin/python -m benchmarks.evaluate_insight              # about a minute (the import: 10-15 s)
+    .venv/bin/python -m benchmarks.evaluate_insight              # about 25 s (the import: 10-15 s)
 
 Protocol (issue 14): calibration = orders up to 2010-06-30 (London time), holdout = 2010-07-01 to the end
 of the file (2010-12-09); the customers are those with an order in the calibration period.
@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 from sqlmodel import Session
+from threadpoolctl import threadpool_limits
 
 from assistant import migrate, safe_yaml
 from assistant.db import make_engine
@@ -125,8 +126,9 @@ def compare_churn(orders: Orders, *, end: float = CALIBRATION_END, boosting: boo
     calibration = Orders(orders.customer[before], orders.time[before], orders.amount[before])  # what `end` saw
     evaluations = {}
     for model in ("logistic", "boosting") if boosting else ("logistic",):
-        run = churn_risk(customer=calibration.customer, time=calibration.time, amount=calibration.amount, end=end,
-                         horizon=HORIZON, model=model)
+        with threadpool_limits(limits=1, user_api="openmp"):  # boosting's threads spin on a busy machine (25x)
+            run = churn_risk(customer=calibration.customer, time=calibration.time, amount=calibration.amount,
+                             end=end, horizon=HORIZON, model=model)
         if run.scores is None:
             raise SystemExit(f"churn risk not computed: {run.reason}")
         evaluations[model] = run
