@@ -34,7 +34,10 @@ def test_the_wheel_ships_every_data_file(tmp_path: Path) -> None:
     with zipfile.ZipFile(build_wheel(tmp_path)) as wheel:
         shipped = {name.split("/data/share/assistant/", 1)[1] for name in wheel.namelist()
                    if "/data/share/assistant/" in name}
+        packaged = set(wheel.namelist())
     files = {path.relative_to(CHECKOUT).as_posix() for name in DATA
              for path in (CHECKOUT / name).rglob("*") if path.is_file() and "__pycache__" not in path.parts}
     assert {"static/widget/widget.js", "static/widget/quiz.js", "static/widget/quiz.css"} <= shipped
     assert sorted(files - shipped) == []
+    assert {"assistant/tracking/history_layouts/online_retail.yaml",  # `history import --layout`
+            "assistant/tracking/history_layouts/shopify_orders.yaml"} <= packaged
