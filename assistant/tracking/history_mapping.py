@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assistant import safe_yaml
 from assistant.catalog.specs import KeyPath, MappingError, MappingProblem, Spec, parse, unknown_key
 
 LINE_FIELDS = ("sku", "quantity", "price")
@@ -28,7 +29,7 @@ REQUIRED = ("order_id", "ordered_at", "sku")
 LAYOUTS = {"online-retail": "online_retail.yaml", "shopify": "shopify_orders.yaml"}
 """The exports shipped as mapping files (assistant/tracking/history_layouts/), usable by name."""
 
-__all__ = ["LAYOUTS", "HistoryMapping", "MappingError", "MappingProblem", "layout_path"]
+__all__ = ["LAYOUTS", "HistoryMapping", "MappingError", "MappingProblem", "layout_mapping", "layout_path"]
 
 
 @dataclass
@@ -102,6 +103,11 @@ class HistoryMapping:
         """The columns this mapping names that a file with this header lacks."""
         present = set(header)
         return [_missing_column(at, column, header) for at, column in self.named_columns() if column not in present]
+
+
+def layout_mapping(name: str) -> HistoryMapping:
+    """The shipped mapping of a layout, ready to import with (`import_history(..., mapping=layout_mapping(...))`)."""
+    return HistoryMapping.from_dict(safe_yaml.load(safe_yaml.read_text(layout_path(name))))
 
 
 def _missing_column(at: KeyPath, column: str, header: Sequence[str]) -> MappingProblem:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from assistant.sites.models import Site
 from assistant.tracking.history import import_history
-from assistant.tracking.history_mapping import HistoryMapping, layout_path
+from assistant.tracking.history_mapping import layout_mapping
 from assistant.tracking.models import Customer, ShopOrder
 from tests.conftest import shared_data
 
@@ -47,7 +47,7 @@ def expected(path: Path) -> tuple[int, int, int, int, datetime, datetime]:
 def test_online_retail_imports_every_order_once(session: Session, site: Site) -> None:
     path = shared_data("online_retail_uci", "online_retail_II_2009-12_2010-12.csv.gz")
     orders, customers, anonymous, pence, first, last = expected(path)
-    mapping = HistoryMapping.from_dict(_layout())
+    mapping = layout_mapping("online-retail")
     report = import_history(session=session, site=site, path=path, mapping=mapping, now=NOW)
     assert (report.rows, report.stored, report.known, report.anonymous) == (525_461, orders, 0, anonymous)
     assert (report.customers_created, report.first, report.last) == (customers, first, last)
@@ -57,8 +57,3 @@ def test_online_retail_imports_every_order_once(session: Session, site: Site) ->
     again = import_history(session=session, site=site, path=path, mapping=mapping, now=NOW)
     assert (again.stored, again.known, again.customers_created, again.customers_updated) == (0, orders, 0, 0)
 
-
-def _layout() -> object:
-    from assistant import safe_yaml
-
-    return safe_yaml.load(layout_path("online-retail").read_text(encoding="utf-8"))
