@@ -1,6 +1,6 @@
 """Customer insight on Online Retail II 2009-2010: churn risk, lifetime value and RFM beside their baselines.
 
-    .venv/bin/python -m benchmarks.evaluate_insight              # about 25 s (the import: 10-15 s)
+    .venv/bin/python -m benchmarks.evaluate_insight              # about 30 s (the import: 10-15 s)
 
 Protocol (issue 14): calibration = orders up to 2010-06-30 (London time), holdout = 2010-07-01 to the end
 of the file (2010-12-09); the customers are those with an order in the calibration period.
