@@ -57,6 +57,8 @@ BATCH = 2_000
 FIRST_LINES = 5
 """Line numbers kept per skip reason, to show."""
 _CHUNK = 500
+_DATES = 65_536
+"""Distinct date texts remembered (an export repeats an order's date on each of its lines), bounded."""
 
 
 class HistoryLine(Line):
@@ -307,6 +309,8 @@ class _Grouper:
     def _date(self, value: Any) -> datetime | None:
         text = _text(value)
         if text not in self.dates:
+            if len(self.dates) >= _DATES:
+                self.dates.clear()
             self.dates[text] = _parse_date(text, self.mapping)
         return self.dates[text]
 

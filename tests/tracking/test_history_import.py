@@ -229,3 +229,15 @@ def test_an_orders_rows_are_joined_within_the_window_and_refused_past_it(session
     assert (report.orders, report.stored) == (100_001, 100_001)
     assert skipped(report) == {"rows of an order more than 50,000 lines after its other rows (sort the file by order "
                                "id)": (1, 0, [100_004])}
+
+
+def test_an_export_in_another_encoding_is_named_and_then_read(session: Session, site: Site, tmp_path: Path) -> None:
+    export = tmp_path / "latin.csv"
+    export.write_bytes("order,date,sku,price\nl-1,2019-05-01 10:00,CAFÉ-1,3.5\nl-1,2019-05-01 10:00,THÉ-2,1\n"
+                       .encode("latin-1"))
+    mapping = HistoryMapping.from_dict({"order_id": "order", "ordered_at": "date", "sku": "sku", "price": "price"})
+    refused = import_history(session=session, site=site, path=export, mapping=mapping, now=NOW)
+    assert refused.stored == 0 and refused.problem is not None
+    assert "not utf-8 text" in refused.problem.reason and "--encoding latin-1" in refused.problem.reason
+    read = import_history(session=session, site=site, path=export, mapping=mapping, encoding="latin-1", now=NOW)
+    assert read.stored == 1 and [line["sku"] for line in orders(session)["l-1"].items] == ["CAFÉ-1", "THÉ-2"]
