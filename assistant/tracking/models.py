@@ -120,7 +120,7 @@ class ShopOrder(SQLModel, table=True):
     currency: str = Field(max_length=3)
     items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str = Field(max_length=16)
-    """`api` (the server call) or `import` (assistant orders import)."""
+    """`api` (the server call), `import` (assistant orders import) or `history` (assistant history import)."""
     ordered_at: datetime = _when()
     received_at: datetime = _when()
 
