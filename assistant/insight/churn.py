@@ -17,14 +17,13 @@ happened up to end), so it measures exactly what the job does, on customers the 
 
 The model is a logistic regression on standardised features (features.py takes logs of counts, days and
 money), chosen over histogram gradient boosting (isotonic-calibrated on three folds) on Online Retail's
-inner split: ROC AUC 0.717 against 0.690, PR AUC 0.633 against 0.589, Brier 0.227 against 0.241 (C = 0.1,
-chosen there among 0.01-10: 1.0 gave 0.710). On
-simulated shops of 3,000 customers boosting ranked a little better (ROC AUC +0.003 to +0.005); on real
-histories of a few hundred to a few thousand customers per snapshot, with a dozen smooth, mostly
-monotone features, its extra freedom fits noise. The logistic loss gives calibrated probabilities
-without giving up a calibration fold, each customer's risk splits into per-feature pulls (the drivers
-the customer page shows), and it fits in a fraction of a second. `model="boosting"` keeps the
-alternative for comparison (benchmarks/evaluate_insight.py prints both).
+inner split: ROC AUC 0.717 against 0.690, PR AUC 0.633 against 0.589, Brier 0.227 against 0.241 (C = 0.1
+was chosen there among 0.01-10; 1.0 gave 0.710). On simulated shops of 3,000 customers boosting ranked a
+little better (ROC AUC +0.003 to +0.005); on a real history of a few thousand customers per snapshot and
+a dozen smooth, mostly monotone features, its extra freedom seems to fit noise. The logistic loss gives
+calibrated probabilities without giving up a calibration fold, each customer's risk splits into
+per-feature pulls (the drivers a customer page shows), and it fits in a fraction of a second.
+`model="boosting"` keeps the alternative for comparison (benchmarks/evaluate_insight.py prints both).
 """
 
 from __future__ import annotations
