@@ -1,7 +1,8 @@
 """A site's counted purchases as arrays, one row per order, each with the customer it belongs to.
 
 Which purchases count follows tracking.purchases: the shop's verified orders when it sends any, else the
-browsers' purchase claims, an order id claimed by more than one visitor counting for nobody. An order
+browsers' purchase claims, an order id claimed by more than one visitor counting for nobody, beside the
+orders of its imported history (`assistant history import`). An order
 belongs to a customer key: the shop's customer id when known (the order's own, else the one its visitor
 identified as, so every device of a customer is one person, as tracking.identity merges them), else
 "v:<visitor id>" for an anonymous visitor. Orders nobody can be given to, and orders in another currency
@@ -76,11 +77,16 @@ def load_transactions(*, session: Session, site: Site, until: datetime | None = 
     """Every counted order of `site` placed at or before `until` (all when None), with its customer key."""
     raw = RawSQL(session)
     limit = until.timestamp() if until is not None else float("inf")
-    verified = raw.run("SELECT 1 FROM shop_order WHERE site_id = ? LIMIT 1", (site.pk,)).fetchone() is not None
+    # an imported past (source 'history') is not the shop's server sending orders (tracking.purchases.sends_orders)
+    verified = raw.run("SELECT 1 FROM shop_order WHERE site_id = ? AND source <> 'history' LIMIT 1",
+                       (site.pk,)).fetchone() is not None
     claims = raw.run(f"SELECT ref, visitor_id, value_minor, currency, {epoch_sql('occurred_at', postgres=raw.postgres)}"
                      " FROM event WHERE site_id = ? AND type = 'purchase' AND ref IS NOT NULL", (site.pk,)).fetchall()
     customers = visitor_customers(raw, site)
-    rows = _verified(raw, site, claims, customers) if verified else _claimed(claims)
+    rows = _verified(raw, site, claims, customers)  # without the shop's server: its imported history alone
+    if not verified:
+        imported = {row[0] for row in rows}
+        rows += _claimed([claim for claim in claims if claim[0] not in imported])
     return _assemble(rows, customers, site, limit, verified)
 
 

@@ -241,3 +241,21 @@ def test_an_export_in_another_encoding_is_named_and_then_read(session: Session, 
     assert "not utf-8 text" in refused.problem.reason and "--encoding latin-1" in refused.problem.reason
     read = import_history(session=session, site=site, path=export, mapping=mapping, encoding="latin-1", now=NOW)
     assert read.stored == 1 and [line["sku"] for line in orders(session)["l-1"].items] == ["CAFÉ-1", "THÉ-2"]
+
+
+def test_customer_figures_read_the_imported_past_and_the_browsers_claims_after_it(session: Session,
+                                                                                   site: Site) -> None:
+    from assistant.insight.transactions import load_transactions
+    from tests.promotions.helpers import track
+
+    site.currency = "GBP"
+    session.add(site)
+    session.commit()
+    run(session, site, RETAIL)
+    when = datetime(2026, 6, 1, tzinfo=UTC)
+    track(session, site, "shopper-01", when, {"type": "purchase", "order_id": "web-1", "value": 12.0})
+    track(session, site, "shopper-02", when, {"type": "purchase", "order_id": "500001", "value": 1.0})
+    found = load_transactions(session=session, site=site)
+    assert not found.verified
+    assert sorted(found.order_id.tolist()) == ["500001", "500002", "500009", "web-1"]  # 500001 once, as imported
+    assert found.skipped == {"no customer": 1}  # 500004: no customer id, no visitor
