@@ -31,6 +31,7 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     campaign_settings,
     campaigns,
     catalog,
+    customer_privacy,
     customers,
     dashboard,
     flows,

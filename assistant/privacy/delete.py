@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from assistant.db import write_transaction
@@ -33,6 +33,16 @@ class DeletionReport:
     def total(self) -> int:
         """Rows removed in all."""
         return sum(self.counts.values())
+
+
+def held_counts(*, session: Session, site: Site, customer_id: str) -> DeletionReport:
+    """What `delete_customer` would remove now (rows per kind of data), for a confirmation step; deletes nothing."""
+    subject = resolve_subject(session=session, site=site, subject_id=customer_id)
+    report = DeletionReport(subject)
+    for part in parts_of(site.pk, subject):
+        report.counts[part.name] = int(session.execute(select(func.count()).select_from(part.table)
+                                                       .where(part.where)).scalar_one())
+    return report
 
 
 def delete_customer(*, session: Session, site: Site, customer_id: str, by: str = "cli") -> DeletionReport:

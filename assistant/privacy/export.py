@@ -7,6 +7,7 @@ at once); `export_customer` returns the same content as one dict, for callers th
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from assistant.privacy.tables import Part, parts_of
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
+audit = logging.getLogger("assistant.audit")
 ORDER = ("customer", "visitors", "visits", "events", "carts", "orders", "quiz_sessions")
 """The sections of an export, in reading order; per-customer tables (figures) follow them."""
 BATCH = 1000
@@ -28,16 +30,21 @@ NOTE = ("Everything the assistant holds about this person on this site. Not incl
         "customer ids).")
 
 
-def export_customer(*, session: Session, site: Site, customer_id: str) -> dict[str, Any]:
+def export_customer(*, session: Session, site: Site, customer_id: str, by: str = "cli") -> dict[str, Any]:
     """The data held about `customer_id` (a customer id, `v:<visitor id>` or an anon id) as one JSON-ready dict."""
-    subject = resolve_subject(session=session, site=site, subject_id=customer_id)
+    subject = _resolved(session, site, customer_id, by)
     return {**_header(site, subject), **{part.name: list(_rows(session, part)) for part in _sections(site, subject)}}
 
 
-def export_json(*, session: Session, site: Site, customer_id: str) -> Iterator[str]:
+def export_json(*, session: Session, site: Site, customer_id: str, by: str = "cli") -> Iterator[str]:
     """The same export as JSON text in pieces; resolves (and may raise NotFound) before the first piece."""
+    return _pieces(session, site, _resolved(session, site, customer_id, by))
+
+
+def _resolved(session: Session, site: Site, customer_id: str, by: str) -> Subject:
     subject = resolve_subject(session=session, site=site, subject_id=customer_id)
-    return _pieces(session, site, subject)
+    audit.warning("privacy: %s exported the data of %r on site %s", by, subject.describe(), site.key)
+    return subject
 
 
 def _pieces(session: Session, site: Site, subject: Subject) -> Iterator[str]:
