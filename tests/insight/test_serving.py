@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlmodel import Session
 
@@ -16,8 +17,10 @@ from assistant.promotions.audience import audience_count
 from assistant.promotions.rules import evaluate, validate_conditions
 from assistant.promotions.snapshot import snapshot_for
 from assistant.sites.models import Site
+from assistant.timeutil import utcnow
 from assistant.warmup import warm
 from benchmarks.insight_shop import ShopSize, write_shop
+from tests.admin.test_campaigns import marketer, page, post
 from tests.insight.test_nightly import NOW, figures
 
 
@@ -115,3 +118,21 @@ def test_the_map_is_read_once_and_reloaded_when_a_run_moves_the_version(
 
 def test_warming_loads_every_sites_figures_before_traffic(app: Flask, shop: dict[str, dict[str, Any]]) -> None:
     assert warm(app).customers == len(shop)
+
+
+def test_the_campaign_editor_counts_who_would_see_an_at_risk_campaign(
+        client: FlaskClient, session: Session, site: Site) -> None:
+    now = utcnow()
+    write_shop(session=session, site=site, size=ShopSize(customers=300, events=0), now=now, seed=2)
+    compute_site_figures(session=session, site=site, now=now)
+    session.commit()
+    rows = figures(session, site)
+    visitors = session.execute(text("SELECT id, customer_id FROM visitor WHERE site_id = :s"), {"s": site.pk}).all()
+    floor = sorted(r["clv"] for r in rows.values() if r["segment"] == "at_risk")[-3]
+    expected = sum(rows[c if c is not None else f"v:{v}"]["segment"] == "at_risk"
+                   and rows[c if c is not None else f"v:{v}"]["clv"] >= floor for v, c in visitors)
+    marketer(client, session)
+    counted = page(post(client, "/admin/campaigns/audience",
+                        {"conditions": f"all: [{{segment: {{name: at_risk}}}}, {{clv: {{min: {floor}}}}}]"}))
+    serving.forget()
+    assert expected >= 3 and f'<span class="num">{expected}</span> of {len(visitors)} visitors' in counted
