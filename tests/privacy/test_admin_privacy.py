@@ -8,6 +8,7 @@ import logging
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
+from werkzeug.test import TestResponse
 
 from assistant.errors import NotFound
 from assistant.privacy.export import export_customer
@@ -33,7 +34,7 @@ def admin(client: FlaskClient, session: Session) -> str:
     return csrf(client, PAGE)
 
 
-def post(client: FlaskClient, action: str, token: str, **form: str) -> object:
+def post(client: FlaskClient, action: str, token: str, **form: str) -> TestResponse:
     return client.post(f"{PAGE}/{action}", data={"csrf_token": token, **form})
 
 
@@ -45,7 +46,7 @@ def test_only_admins_see_and_use_the_page(client: FlaskClient, session: Session,
         token = csrf(client, "/admin/")
         assert client.get(PAGE).status_code == 403
         for action in ("export", "delete"):
-            assert post(client, action, token, customer="ada", confirm="yes").status_code == 403  # type: ignore[attr-defined]
+            assert post(client, action, token, customer="ada", confirm="yes").status_code == 403
         client.post("/admin/logout", data={"csrf_token": token})
     assert export_customer(session=session, site=two, customer_id="ada")["events"]
 
@@ -60,10 +61,10 @@ def test_both_actions_need_the_csrf_token(client: FlaskClient, session: Session,
 
 def test_export_downloads_the_json(client: FlaskClient, two: Site, admin: str) -> None:
     response = post(client, "export", admin, customer=" ada ")
-    assert response.status_code == 200 and response.mimetype == "application/json"  # type: ignore[attr-defined]
-    assert response.headers["Content-Disposition"] == 'attachment; filename="pk_test-ada.json"'  # type: ignore[attr-defined]
-    data = json.loads(response.get_data(as_text=True))  # type: ignore[attr-defined]
-    response.close()  # type: ignore[attr-defined]  # a streamed answer ends its request (and session) when closed
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="pk_test-ada.json"'
+    data = json.loads(response.get_data(as_text=True))
+    response.close()  # a streamed answer ends its request (and session) when closed
     assert data["subject"]["customer_id"] == "ada" and len(data["events"]) == 9
 
 
@@ -71,13 +72,13 @@ def test_delete_asks_then_deletes_and_is_audited(client: FlaskClient, session: S
                                                  caplog: pytest.LogCaptureFixture) -> None:
     before = table_counts(session)
     asked = post(client, "delete", admin, customer="ada")
-    page = asked.get_data(as_text=True)  # type: ignore[attr-defined]
-    assert asked.status_code == 200 and "Delete the data of customer “ada”?" in page  # type: ignore[attr-defined]
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Delete the data of customer “ada”?" in page
     assert "<li>9 events</li>" in page and 'name="confirm" value="yes"' in page and "Delete 20 rows" in page
     assert table_counts(session) == before
     with caplog.at_level(logging.WARNING, logger="assistant.audit"):
         done = post(client, "delete", admin, customer="ada", confirm="yes")
-    assert done.status_code == 302 and done.headers["Location"] == PAGE  # type: ignore[attr-defined]
+    assert done.status_code == 302 and done.headers["Location"] == PAGE
     assert "9 events, 2 visits" in client.get(PAGE).get_data(as_text=True)
     session.expire_all()
     assert sum(before.values()) - sum(table_counts(session).values()) == 20
@@ -100,8 +101,8 @@ def test_hostile_ids_get_a_clear_4xx(client: FlaskClient, session: Session, two:
     before = table_counts(session)
     for action, extra in (("export", {}), ("delete", {}), ("delete", {"confirm": "yes"})):
         response = post(client, action, admin, customer=customer, **extra)
-        assert response.status_code == status, (action, response.status_code)  # type: ignore[attr-defined]
-        assert says in response.get_data(as_text=True)  # type: ignore[attr-defined]
+        assert response.status_code == status, (action, response.status_code)
+        assert says in response.get_data(as_text=True)
     assert table_counts(session) == before
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as select_model
 
@@ -18,7 +19,8 @@ from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Visitor
 from tests.factories import make_site
-from tests.privacy.people import shopper, stranger, table_counts
+from tests.privacy.people import event as make_event
+from tests.privacy.people import record, shopper, stranger, table_counts
 
 ADA = ("ada-phone-01", "ada-laptop-1")
 
@@ -153,3 +155,21 @@ def test_customer_figures_are_exported_and_deleted(session: Session, people: Sit
     assert delete_customer(session=session, site=people, customer_id="anon-visitor-9").counts["figures"] == 1
     left = sorted(session.execute(select(CustomerFigure.site_id, CustomerFigure.customer_key)).all())  # type: ignore[call-overload]
     assert left == [(people.pk, "bob"), (other.pk, "ada")]
+
+
+def test_delete_is_one_statement_per_table_whatever_the_history(session: Session, people: Site, engine: Engine) -> None:
+    for batch in range(3):  # at most 100 events a batch
+        record(session, people, ADA[0], *(make_event("product_view", 10 + batch + i / 100, sku="a")
+                                          for i in range(100)))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = delete_customer(session=session, site=people, customer_id="ada")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.counts["events"] == 309
+    assert statements.count("DELETE") == len(report.counts) == 8
