@@ -183,6 +183,7 @@ class _Grouper:
             if isinstance(row, FileProblem):
                 if row.fatal:
                     self.report.problem = row
+                    self._abandon()
                     break
                 self.report.rows += 1
                 self.report.skip(row.reason, row.line, rows=1)
@@ -195,6 +196,14 @@ class _Grouper:
             if self.report.rows % 1000 == 0:
                 yield from self._close(line - WINDOW)
         yield from self._close(None)
+
+    def _abandon(self) -> None:
+        """The file stops being readable: the orders still open may miss rows past that point, so none is stored."""
+        for draft in self.open.values():
+            self.report.orders += 1
+            self.report.skip("order still open where the file stops being readable", draft.line, rows=draft.rows,
+                             orders=1)
+        self.open.clear()
 
     def _row(self, line: int, raw: dict[str, Any], current: str | None) -> str | None:
         try:

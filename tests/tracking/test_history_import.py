@@ -259,3 +259,19 @@ def test_customer_figures_read_the_imported_past_and_the_browsers_claims_after_i
     assert not found.verified
     assert sorted(found.order_id.tolist()) == ["500001", "500002", "500009", "web-1"]  # 500001 once, as imported
     assert found.skipped == {"no customer": 1}  # 500004: no customer id, no visitor
+
+
+def test_an_export_cut_short_keeps_the_orders_before_and_stores_no_open_one(session: Session, site: Site,
+                                                                            tmp_path: Path) -> None:
+    rows = "".join(f"o-{i},2015-03-01 10:{i % 60:02d},sku-{i * 7919 % 100_003},{i % 9 + 1},{i % 97}.5\n"
+                   for i in range(200_000))
+    packed = gzip.compress(("order,date,sku,qty,price\n" + rows).encode())
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[:len(packed) // 2])  # a download that stopped part way
+    mapping = HistoryMapping.from_dict({"order_id": "order", "ordered_at": "date", "sku": "sku", "quantity": "qty",
+                                        "price": "price"})
+    report = import_history(session=session, site=site, path=cut, mapping=mapping, now=NOW, dry_run=True)
+    assert report.problem is not None and "cannot be read" in report.problem.reason
+    left = report.skipped["order still open where the file stops being readable"]
+    assert report.stored > 0 and report.stored + left.orders == report.orders == report.rows
+    assert left.orders >= 50_000 and left.lines[0] == report.stored + 2  # every order after the last closed one
