@@ -41,7 +41,11 @@ SAMPLE_FIELDS = [("sample.cart_value", "Cart value", "number", ""),
                  ("sample.visits", "Visits", "number", ""),
                  ("sample.utm_source", "UTM source", "text", "newsletter"),
                  ("sample.quiz", "Quiz answer", "wide", "running-shoes/terrain = trail"),
-                 ("sample.viewed", "Viewed products (SKUs)", "wide", "rs-001, rs-002")]
+                 ("sample.viewed", "Viewed products (SKUs)", "wide", "rs-001, rs-002"),
+                 ("sample.segment", "Customer segment", "text", "at_risk"),
+                 ("sample.clv", "Lifetime value (CLV)", "number", "unknown"),
+                 ("sample.churn_risk", "Churn risk (0-1)", "number", "unknown"),
+                 ("sample.p_alive", "P(alive) (0-1)", "number", "unknown")]
 CHOICES = {"placements": [(p, PLACEMENT_NAMES.get(p, p)) for p in PLACEMENTS],
            "status_options": [(s, s.capitalize()) for s in STATUSES],
            "cta_options": [(k, CTA_NAMES.get(k, k)) for k in CTA_KINDS], "sample_fields": SAMPLE_FIELDS,

@@ -15,7 +15,7 @@ from assistant.admin.campaign_checks import read_conditions
 from assistant.admin.campaign_forms import CampaignForm, blank_row, row_name
 from assistant.catalog.indexes import CatalogIndexes
 from assistant.catalog.money import to_minor
-from assistant.numbers import NotANumber, decimal_number, whole_number
+from assistant.numbers import MAX_AMOUNT, NotANumber, decimal_number, whole_number
 from assistant.promotions.audience import Audience, audience_count
 from assistant.promotions.gap import free_shipping_gap
 from assistant.promotions.models import VariantIn
@@ -32,7 +32,7 @@ AUDIENCE_DAYS = 7
 MAX_SAMPLE_COUNT = 10_000
 SAMPLE = {"sample.cart_value": "42.00", "sample.cart_items": "2", "sample.first_name": "Alex",
           "sample.device": "desktop", "sample.visits": "1", "sample.quiz": "", "sample.utm_source": "",
-          "sample.viewed": ""}
+          "sample.viewed": "", "sample.segment": "", "sample.clv": "", "sample.churn_risk": "", "sample.p_alive": ""}
 _QUIZ = re.compile(r"^\s*([^/=\s]+)\s*/\s*([^/=\s]+)\s*=\s*(\S.*?)\s*$")
 
 
@@ -107,8 +107,21 @@ def sample_snapshot_of(sample: Mapping[str, str], currency: str) -> tuple[Visito
                                first_name=sample.get("sample.first_name", "").strip()[:100] or None,
                                device=device if device in DEVICES else "desktop", visits=visits, is_new=visits <= 1,
                                quiz=quiz, utm_source=sample.get("sample.utm_source", "").strip()[:200],
-                               viewed_skus=viewed[:20])
+                               viewed_skus=viewed[:20], **_figures(sample, errors))
     return snapshot, errors
+
+
+def _figures(sample: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """The sample customer's nightly figures as typed (blank: unknown, as for a visitor without them)."""
+    segment = sample.get("sample.segment", "").strip()[:64]
+    figures: dict[str, Any] = {"segments": frozenset([segment]) if segment else frozenset()}
+    for name, high in (("clv", MAX_AMOUNT), ("churn_risk", Decimal(1)), ("p_alive", Decimal(1))):
+        typed = sample.get(f"sample.{name}", "").strip()
+        try:
+            figures[name] = float(decimal_number(typed, high=high)) if typed else None
+        except NotANumber as exc:
+            errors[f"sample.{name}"] = str(exc)
+    return figures
 
 
 def audience_of(*, session: Session, site: Site, conditions: str) -> Audience | None:

@@ -20,7 +20,7 @@ from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.warmup import warm
 from benchmarks.insight_shop import ShopSize, write_shop
-from tests.admin.test_campaigns import marketer, page, post
+from tests.admin.test_campaigns import VALID_FORM, marketer, page, post
 from tests.insight.test_nightly import NOW, figures
 
 
@@ -136,3 +136,15 @@ def test_the_campaign_editor_counts_who_would_see_an_at_risk_campaign(
                         {"conditions": f"all: [{{segment: {{name: at_risk}}}}, {{clv: {{min: {floor}}}}}]"}))
     serving.forget()
     assert expected >= 3 and f'<span class="num">{expected}</span> of {len(visitors)} visitors' in counted
+
+
+def test_the_preview_takes_a_sample_customer_at_risk(client: FlaskClient, session: Session, site: Site) -> None:
+    marketer(client, session)
+    form = {**VALID_FORM, "action": "preview", "sample.cart_value": "20",
+            "conditions": "all: [{segment: {name: at_risk}}, {clv: {min: 200}}, {p_alive: {max: 0.6}}]"}
+    at_risk = {**form, "sample.segment": "at_risk", "sample.clv": "250", "sample.p_alive": "0.4"}
+    assert "matches the targeting" in page(post(client, "/admin/campaigns/preview", at_risk))
+    for other in ({"sample.segment": "champions"}, {"sample.clv": "150"}, {"sample.clv": ""}):
+        assert "does not match the targeting" in page(post(client, "/admin/campaigns/preview", {**at_risk, **other}))
+    wrong = page(post(client, "/admin/campaigns/preview", {**at_risk, "sample.p_alive": "2"}))
+    assert "P alive: must be a number from 0 to 1" in wrong
