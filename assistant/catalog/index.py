@@ -145,8 +145,8 @@ class CatalogIndex:
         return value
 
     def per_answers(self, key: Any, owner: object, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """`make()`, positions of products remembered under `key` while they fit in ANSWERS_BYTES (apart from
-        the masks: thousands of shoppers' answer sets must not push out what every request needs).
+        """`make()`, products (positions or a mask) remembered under `key` while they fit in ANSWERS_BYTES (apart
+        from the masks: thousands of shoppers' answer sets must not push out what every request needs).
 
         `owner` is the object they were worked out for (a flow): another object under the same key
         (an edited flow) works them out afresh.
@@ -154,7 +154,8 @@ class CatalogIndex:
         kept = self.answered.get(key)
         if kept is not None and kept[0] is owner:
             return kept[1]
-        found = make().astype(np.int32)
+        found = make()
+        found = found.astype(np.int32) if found.dtype == np.int64 else found
         held = self.answered.setdefault(_HELD, 0) + found.nbytes
         if held > ANSWERS_BYTES:
             self.answered.clear()

@@ -170,7 +170,7 @@ def score_candidate(candidate: Candidate, active: list[Constraint], dropped: lis
         else:
             reasons.append(Reason("answer", constraint.matched(attrs) or constraint.question_text))
     score += 0.1 * (candidate.product.rating or 0) / 5 + 0.01 * candidate.product.popularity
-    return Match(candidate.product, round(score, 4), _unique(reasons)[:MAX_REASONS], misses)
+    return Match(candidate.product, round(score, 4), unique_reasons(reasons)[:MAX_REASONS], misses)
 
 
 def _fallback(flow: Flow, everything: Iterable[Product], count: int) -> ResultSet:
@@ -182,7 +182,8 @@ def _fallback(flow: Flow, everything: Iterable[Product], count: int) -> ResultSe
     return ResultSet([Match(p, 0.0, [Reason("popular", text)]) for p in chosen], [], 0, fallback=True)
 
 
-def _unique(reasons: list[Reason]) -> list[Reason]:
+def unique_reasons(reasons: list[Reason]) -> list[Reason]:
+    """The first reason of each text, in order."""
     unique: dict[str, Reason] = {}
     for reason in reasons:
         unique.setdefault(reason.text, reason)

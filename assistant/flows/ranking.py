@@ -3,21 +3,33 @@
 It answers exactly what `engine.results` answers over a list of products (a differential test holds
 them together): the same constraints, the same greedy relaxation, the same scores to the last bit
 (the float operations run in the same order, element by element), the same order of ties (rounded
-score, rating, title, SKU) and the same reasons. Only the few products shown are built as objects,
-and their reasons and misses come from the engine's own code.
+score, fit, boosts, popularity, rating, title, SKU) and the same reasons. Only the few products shown are
+built as objects; their reasons come from the masks (from the engine's own code when an answer was
+relaxed, for the misses).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from assistant.catalog.index import CatalogIndex
+from assistant.catalog.index import CatalogIndex, Column
 from assistant.flows.answers import Answers
 from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
-from assistant.flows.engine import Candidate, Match, Reason, Relaxed, ResultSet, range_bounds, score_candidate
+from assistant.flows.engine import (
+    MAX_REASONS,
+    Candidate,
+    Match,
+    Reason,
+    Relaxed,
+    ResultSet,
+    range_bounds,
+    score_candidate,
+    unique_reasons,
+)
 from assistant.flows.relax import relax_order
 from assistant.flows.schema import Flow
 from assistant.merchandising import criteria
@@ -28,6 +40,8 @@ from assistant.merchandising.weights import rule_weight
 SCORE_DIGITS = 4
 FAST_ROUND_BELOW = 1e5
 """Scores below this are rounded with NumPy (checked near halves); larger ones one by one in Python."""
+PER_VALUE_LIMIT = 4096
+"""A preference is worked out per distinct value of its attribute when it has at most this many."""
 DEPTH_SLACK = 1.001
 """Rules reorder the engine's ranking by weight; how much deeper than the bound to look, for float rounding."""
 
@@ -61,12 +75,14 @@ def _in_range(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None
     column = index.column(crit.attribute)
     if column is None:
         return np.zeros(index.size if at is None else at.size, dtype=bool)
-    values, numeric = column.numbers()
+    values, numeric = column.numbers()  # NaN where not a number: no comparison holds for it
+    if crit.lo is None and crit.hi is None:
+        return numeric if at is None else numeric[at]
     if at is not None:
-        values, numeric = values[at], numeric[at]
-    mask = numeric.copy()
-    if crit.lo is not None:
-        mask &= values >= crit.lo
+        values = values[at]
+    if crit.lo is None:
+        return values <= crit.hi
+    mask = values >= crit.lo
     if crit.hi is not None:
         mask &= values <= crit.hi
     return mask
@@ -121,11 +137,36 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
 
     def tie_breaks(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _fit(index, at, active, preferences), _boosts(index, at, preferences)
-    top = _top(index, positions, _scores(index, positions, dropped, preferences), count, tie_breaks)
-    items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
-             for p in top]
+    scores = _scores(index, positions, dropped, preferences)
+    top = _top(index, positions, scores, count, tie_breaks)
+    if dropped:
+        items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
+                 for p in top]
+    else:
+        items = _explained(index, top, scores[np.searchsorted(positions, top)], active, preferences)
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
     return ResultSet(items, relaxed, int(positions.size)), top
+
+
+def _explained(index: CatalogIndex, top: np.ndarray, scores: np.ndarray, active: list[Constraint],
+               preferences: list[Preference]) -> list[Match]:
+    """`score_candidate` of the products at `top` (with their `scores`) when no constraint was dropped, from
+    the masks the ranking already holds instead of testing each product's attributes again: each constraint's
+    first option the product meets, then each preference it earns three quarters of."""
+    reasons: list[list[Reason]] = [[] for _ in range(top.size)]
+    for constraint in active:
+        labels: list[str | None] = [None] * top.size
+        for option in constraint.options:
+            for i in np.flatnonzero(all_of(index, option.criteria, top)):
+                labels[i] = labels[i] if labels[i] is not None else option.label
+        for kept, label in zip(reasons, labels, strict=True):
+            if label:
+                kept.append(Reason("answer", label))
+    for preference in preferences:
+        for i in np.flatnonzero(_gained(index, preference, top) >= 0.75 * preference.criterion.weight):
+            reasons[i].append(Reason("preference", preference.label))
+    return [Match(index.product(int(p)), round(float(score), SCORE_DIGITS), unique_reasons(kept)[:MAX_REASONS], [])
+            for p, score, kept in zip(top, scores, reasons, strict=True)]
 
 
 def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], allowed: np.ndarray | None,
@@ -133,21 +174,23 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     """Positions meeting every constraint not dropped, and the constraints dropped to get any.
 
     The usual case needs no relaxation: the answers narrow the flow's products one at a time, in the
-    order given, each step remembered per answers so far (shoppers share their first answers, so a
-    new answer set mostly narrows a short list), ranges last. Only when that leaves nothing is every
-    mask worked out for the greedy relaxation of `satisfy`.
+    order given, each step a mask remembered per answers so far (shoppers share their first answers),
+    ranges last. Masks over every product, not lists of positions: an AND of two of them costs less than
+    picking a list's entries out of one (at 1,000,000 products, 0.03 ms against 2 ms). Only when that
+    leaves nothing is every mask worked out for the greedy relaxation of `satisfy`.
     """
     ranged = [c for c in constraints if any(k.kind == "range" for o in c.options for k in o.criteria)]
     plain = tuple(c for c in constraints if c not in ranged)
     remember = allowed is None or allowed_key is not None
-    positions = _pool_positions(flow, index, allowed, allowed_key, remember)
+    mask = _pool_mask(flow, index, allowed, allowed_key, remember)
     for depth in range(len(plain)):
-        def narrow(before: np.ndarray = positions, constraint: Constraint = plain[depth]) -> np.ndarray:
-            return before[constraint_mask(index, constraint, before)]
-        positions = index.per_answers((flow.id, allowed_key, plain[:depth + 1]), flow, narrow) if remember \
+        def narrow(before: np.ndarray = mask, constraint: Constraint = plain[depth]) -> np.ndarray:
+            return before & constraint_mask(index, constraint)
+        mask = index.per_answers(("mask", flow.id, allowed_key, plain[:depth + 1]), flow, narrow) if remember \
             else narrow()
     for constraint in ranged:
-        positions = positions[constraint_mask(index, constraint, positions)]
+        mask = mask & constraint_mask(index, constraint)
+    positions = np.flatnonzero(mask)
     if positions.size or not constraints:
         return positions, []
     pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
@@ -155,12 +198,12 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
     return np.flatnonzero(matching), dropped
 
 
-def _pool_positions(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key: object,
-                    remember: bool) -> np.ndarray:
-    """Positions of the flow's in-stock products (of `allowed`, which `key` names when `remember`)."""
+def _pool_mask(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key: object,
+               remember: bool) -> np.ndarray:
+    """The flow's in-stock products (of `allowed`, which `key` names when `remember`)."""
     def make() -> np.ndarray:
-        return np.flatnonzero(scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed)
-    return index.per_answers((flow.id, key, ()), flow, make) if remember else make()
+        return scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
+    return index.per_answers(("mask", flow.id, key, ()), flow, make) if remember else make()
 
 
 def satisfy(index: CatalogIndex, pool: np.ndarray,
@@ -190,11 +233,7 @@ def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint
     """`engine`'s score of each product at `positions`, the same float operations in the same order."""
     score = np.zeros(positions.size)
     for preference in preferences:
-        crit = preference.criterion
-        if crit.kind == "range" and preference.span:
-            score += crit.weight * closeness(index, crit, preference.span, positions)
-        else:
-            score += np.where(criterion_mask(index, crit)[positions], crit.weight, 0.0)
+        score += _gained(index, preference, positions)
     for constraint in dropped:
         near = np.zeros(positions.size)
         for option in constraint.options:
@@ -206,6 +245,34 @@ def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint
     base = index.cached("rating and popularity", lambda: 0.1 * _rating(index) / 5 + 0.01 * index.popularity)
     score += base[positions]
     return score
+
+
+def _gained(index: CatalogIndex, preference: Preference, at: np.ndarray) -> np.ndarray:
+    """`Preference.score` of the products at `at`: worked out once per distinct value of the attribute (a
+    preference's values come from the flow file, a scale's from its few steps) and spread by the codes."""
+    crit = preference.criterion
+    column = index.column(crit.attribute)
+    if column is None or len(column.values) > PER_VALUE_LIMIT:
+        if crit.kind == "range" and preference.span:
+            return crit.weight * closeness(index, crit, preference.span, at)
+        return np.where(criterion_mask(index, crit)[at], crit.weight, 0.0)
+    return index.cached(("gained", preference), lambda: _gained_per_value(column, preference))[column.codes[at]]
+
+
+def _gained_per_value(column: Column, preference: Preference) -> np.ndarray:
+    """What each distinct value of `column` earns (the last entry: a product without it), by the same float
+    operations as `closeness` and `criterion_mask` per product."""
+    crit = preference.criterion
+    if crit.kind == "range" and preference.span:
+        values = np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+                           for v in column.values] + [math.nan])
+        below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
+        above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
+        near = np.where(~np.isnan(values), np.maximum(0.0, 1 - (below + above) / preference.span), 0.0)
+        return crit.weight * near
+    passed = np.fromiter((crit.test({crit.attribute: v}) for v in column.values), dtype=bool,
+                         count=len(column.values))
+    return np.where(np.append(passed, crit.test({crit.attribute: None})), crit.weight, 0.0)
 
 
 def _rating(index: CatalogIndex) -> np.ndarray:
