@@ -70,15 +70,16 @@ class Preference:
         return self.criterion.weight if self.criterion.test(attrs) else 0.0
 
 
+_Parts = tuple[Question, tuple[Option, ...], tuple[Preference, ...]]
+
+
 def constraints_for(flow: Flow, answers: Answers) -> list[Constraint]:
     """The hard constraints the answers so far impose."""
     found = []
     for position, (question_id, value) in enumerate(answers):
-        question = flow.question(question_id)
-        if question is None or value is None:
-            continue
-        options = _options(question, value)
-        if options:
+        parts = _parts(flow, question_id, value)
+        if parts is not None and parts[1]:
+            question, options = parts[0], parts[1]
             span = (question.max or 0) - (question.min or 0)
             found.append(Constraint(question.id, question.text, options, question.importance, position, span))
     return found
@@ -88,15 +89,44 @@ def preferences_for(flow: Flow, answers: Answers) -> list[Preference]:
     """The soft boosts the answers so far ask for."""
     found: list[Preference] = []
     for question_id, value in answers:
-        question = flow.question(question_id)
-        if question is None or value is None:
-            continue
-        if question.type == "scale" and question.field:
-            crit = Criterion(question.field, "range", lo=value, hi=value, weight=question.weight)
-            span = (question.max or 0) - (question.min or 0)
-            found.append(Preference(question.reason or question.text, crit, span))
-        for answer in _chosen(question, value):
-            found.extend(Preference(_label(answer), c) for c in criteria.parse_all(answer.boost, allow_weight=True))
+        parts = _parts(flow, question_id, value)
+        if parts is not None:
+            found.extend(parts[2])
+    return found
+
+
+PARTS_LIMIT = 4096
+"""Answers whose options and preferences are remembered (per flow object); cleared whole when full."""
+_remembered: dict[tuple[int, str, str], tuple[Flow, _Parts]] = {}
+
+
+def _parts(flow: Flow, question_id: str, value: Any) -> _Parts | None:
+    """The question answered, the options its answer allows and the preferences it asks for (None: no such
+    question, or no answer). Worked out once per flow and answer: thousands of shoppers give the same ones."""
+    question = flow.question(question_id)
+    if question is None or value is None:
+        return None
+    if question.type == "range":  # nearly every shopper's own: not worth remembering
+        return question, _options(question, value), ()
+    key = (id(flow), question_id, repr(value))  # repr: hashable whatever was stored, and 1 is not True
+    kept = _remembered.get(key)
+    if kept is not None and kept[0] is flow:
+        return kept[1]
+    parts = question, _options(question, value), tuple(_preferences(question, value))
+    if len(_remembered) >= PARTS_LIMIT:
+        _remembered.clear()
+    _remembered[key] = (flow, parts)
+    return parts
+
+
+def _preferences(question: Question, value: Any) -> list[Preference]:
+    found: list[Preference] = []
+    if question.type == "scale" and question.field:
+        crit = Criterion(question.field, "range", lo=value, hi=value, weight=question.weight)
+        span = (question.max or 0) - (question.min or 0)
+        found.append(Preference(question.reason or question.text, crit, span))
+    for answer in _chosen(question, value):
+        found.extend(Preference(_label(answer), c) for c in criteria.parse_all(answer.boost, allow_weight=True))
     return found
 
 
