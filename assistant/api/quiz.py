@@ -12,7 +12,7 @@ from assistant.api.origins import current_site
 from assistant.api.results_cache import answers_key, get_results_cache
 from assistant.api.shapes import results_parts, state_public
 from assistant.catalog.indexes import get_indexes
-from assistant.db import get_session
+from assistant.db import get_engine, get_session
 from assistant.errors import Invalid
 from assistant.flows import quiz as quizzes
 from assistant.flows.quiz_store import StoredQuiz
@@ -39,7 +39,7 @@ def start() -> tuple[Response, int]:
 @bp.get("/quiz/<quiz_id>")
 def show(quiz_id: str) -> Response:
     """The current question and progress."""
-    quiz, flow = _load(quiz_id)
+    quiz, flow = _load(quiz_id, reading=True)
     return jsonify(state_public(quizzes.state_of(quiz, flow)))
 
 
@@ -70,7 +70,7 @@ def back(quiz_id: str) -> Response:
 @bp.get("/quiz/<quiz_id>/results")
 def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
-    quiz, flow = _load(quiz_id)
+    quiz, flow = _load(quiz_id, reading=True)
     rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, current_site().key)
     index = get_indexes().get(quiz.site_id)
     cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)
@@ -81,7 +81,8 @@ def results(quiz_id: str) -> Response:
     return Response(parts[0] + _quoted(quiz.id) + parts[1], content_type="application/json")
 
 
-def _load(quiz_id: str) -> tuple[StoredQuiz, Flow]:
+def _load(quiz_id: str, *, reading: bool = False) -> tuple[StoredQuiz, Flow]:
+    """The quiz and its flow: read in the request's session for a step that writes, else on a pooled connection."""
     site = current_site()
-    quiz = quizzes.get_quiz(session=get_session(), site=site, quiz_id=quiz_id)
+    quiz = quizzes.get_quiz(session=get_engine() if reading else get_session(), site=site, quiz_id=quiz_id)
     return quiz, site_flow(get_registry(), site.key, quiz.flow_id)

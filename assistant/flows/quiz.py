@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.catalog.index import CatalogIndex
@@ -45,8 +46,8 @@ def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | No
     return state_of(quiz, flow)
 
 
-def get_quiz(*, session: Session, site: Site, quiz_id: str) -> StoredQuiz:
-    """The quiz session `quiz_id` of `site`, or NotFound."""
+def get_quiz(*, session: Session | Engine, site: Site, quiz_id: str) -> StoredQuiz:
+    """The quiz session `quiz_id` of `site`, or NotFound (`session` an engine: read outside any session)."""
     quiz = find_quiz(session, quiz_id) if QUIZ_ID.fullmatch(quiz_id) else None  # a NUL never reaches PostgreSQL
     if quiz is None or quiz.site_id != site.id:
         raise NotFound(f"no quiz session '{quiz_id}'", field="quiz")

@@ -8,12 +8,14 @@ the statement cost a quiz step more than the rest of its work.
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.rawsql import RawSQL
+from assistant.rawsql import RawSQL, pooled
 from assistant.timeutil import utcnow
 
 
@@ -38,11 +40,16 @@ def insert_quiz(session: Session, *, site_id: int, flow_id: str, visitor_id: str
     return quiz
 
 
-def find_quiz(session: Session, quiz_id: str) -> StoredQuiz | None:
-    """The stored quiz session `quiz_id`, if there is one."""
-    sql = RawSQL(session)
-    row = sql.run("SELECT site_id, flow_id, answers FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
-    return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2])) if row else None
+def find_quiz(source: Session | Engine, quiz_id: str) -> StoredQuiz | None:
+    """The stored quiz session `quiz_id`, if there is one: in the session's transaction, or (an engine) on a
+    pooled connection of its own, for a step that only reads."""
+    with _cursor(source) as sql:
+        row = sql.run("SELECT site_id, flow_id, answers FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
+        return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2])) if row else None
+
+
+def _cursor(source: Session | Engine) -> AbstractContextManager[RawSQL]:
+    return pooled(source) if isinstance(source, Engine) else nullcontext(RawSQL(source))
 
 
 def save_answers(session: Session, quiz: StoredQuiz, *, finished: bool) -> None:
