@@ -14,7 +14,7 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow
-from assistant.merchandising.rules import rules_for_site
+from assistant.merchandising.rules import rules_for_site, targets_segments
 from assistant.numbers import whole_or_none
 from assistant.promotions.settings import get_settings
 from assistant.recommend.service import placement_named, recommend_for
@@ -37,11 +37,12 @@ def recommendations() -> Response:
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
     visitor, product = _short(args, "visitor"), _short(args, "product")
     state = current_app.extensions["assistant"]
-    if skus is not None:  # cart and checkout pages: with the site and stock cached, no database session at all
+    segmented = targets_segments(state["settings"].merch_rules, site.key)
+    if skus is not None and not segmented:  # cart and checkout: with the site and stock cached, no database session
         shopper = Shopper.on_page(cart=skus, product=product)
     else:
-        shopper = shopper_context(session=get_session(), site=site, anon_id=visitor, product=product, cart=None,
-                                  now=utcnow())
+        shopper = shopper_context(session=get_session(), site=site, anon_id=visitor, product=product, cart=skus,
+                                  now=utcnow(), segmented=segmented)
     threshold = get_settings(session=get_session(), site=site).free_shipping_threshold \
         if placement.name == "checkout" else None
     sold_out = state["stock"].cached(site)
@@ -49,7 +50,7 @@ def recommendations() -> Response:
         sold_out = state["stock"].sold_out(session=get_session(), site=site)
     quiz_flow = _live_flow(shopper, site.key)
     catalog = get_indexes().get(site.pk) if quiz_flow is not None and "quiz" in placement.chain else None
-    rules = rules_for_site(state["settings"].merch_rules, site.key)
+    rules = rules_for_site(state["settings"].merch_rules, site.key, shopper.segment)
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=rules,
                            free_shipping=float(threshold) if threshold is not None else None,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import safe_yaml
+from assistant.insight.rfm_segments import NAME as SEGMENT_NAME
 from assistant.merchandising import criteria
 from assistant.merchandising.criteria import Criterion
 from assistant.safe_yaml import YamlProblem
@@ -30,6 +31,8 @@ class Rule:
     placements: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()
     """Public keys of the sites the rule is for; none: every site."""
+    segments: tuple[str, ...] = ()
+    """RFM segments of the shoppers the rule is for (insight's nightly figures); none: every shopper."""
 
     def applies(self, placement: str) -> bool:
         """Whether the rule is for `placement` (no placements: every one; a pin never where NO_PINS)."""
@@ -67,12 +70,13 @@ def _rule(number: int, entry: Any) -> Rule:
     action, spec = actions[0], entry[actions[0]]
     placements = _placements(number, entry.get("placements") or [])
     sites = _sites(number, entry.get("sites") or [])
+    segments = _segments(number, entry.get("segments") or [])
     if action == "pin":
         if not isinstance(spec, str):
             raise RuleError(f"rule {number}: pin takes a SKU")
         if unpinned := [p for p in placements if p in NO_PINS]:
             raise RuleError(f"rule {number}: {unpinned[0]} takes no pins (its products are the shopper's own)")
-        return Rule("pin", sku=spec, placements=placements, sites=sites)
+        return Rule("pin", sku=spec, placements=placements, sites=sites, segments=segments)
     if not isinstance(spec, dict):
         raise RuleError(f"rule {number}: {action} takes attribute conditions, e.g. {{brand: Acme}}")
     try:
@@ -82,12 +86,19 @@ def _rule(number: int, entry: Any) -> Rule:
     factor = entry.get("factor", 2.0 if action == "boost" else BURY_FACTOR)
     if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor < math.inf:
         raise RuleError(f"rule {number}: factor must be a positive number (boost above 1, bury below 1)")
-    return Rule(action, when=when, factor=float(factor), placements=placements, sites=sites)
+    return Rule(action, when=when, factor=float(factor), placements=placements, sites=sites, segments=segments)
 
 
 def _sites(number: int, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(k, str) and 0 < len(k) <= 64 for k in value):
         raise RuleError(f"rule {number}: sites takes a list of site keys, e.g. [pk_shop_a]")
+    return tuple(value)
+
+
+def _segments(number: int, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(n, str) and SEGMENT_NAME.match(n) for n in value):
+        raise RuleError(f"rule {number}: segments takes a list of segment names as rules/rfm_segments.yaml "
+                        "names them, e.g. [at_risk, cannot_lose]")
     return tuple(value)
 
 
@@ -138,23 +149,53 @@ def site_rules_path(path: Path, site_key: str) -> Path | None:
     return path.with_name(f"{site_key}.yaml")
 
 
-def rules_for_site(path: Path, site_key: str) -> list[Rule]:
+def rules_for_site(path: Path, site_key: str, segment: str | None = None) -> list[Rule]:
     """The rules of one site: its own file beside the shared one when there is one (it replaces the
     shared file, for that site only), else the shared file's; either way without rules whose `sites:`
-    leave the site out. Both files are re-read when they change, as `load_rules`."""
+    leave the site out, nor rules whose `segments:` leave out `segment` (the shopper's RFM segment; None:
+    no figures, or no shopper to speak of, as in quiz results). Both files are re-read when they change,
+    as `load_rules`."""
     now = time.monotonic()
-    cached = _for_site.get((path, site_key))
+    cached = _for_site.get((path, site_key, segment))
     if cached and now - cached[0] < CHECK_SECONDS:
         return cached[2]
     own = site_rules_path(path, site_key)
     source = load_rules(own) if own is not None and _exists(own) else load_rules(path)
-    rules = cached[2] if cached and cached[1] is source else [r for r in source if not r.sites or site_key in r.sites]
-    _for_site[(path, site_key)] = (now, source, rules)  # the same list while unchanged: caches key on it
+    rules = cached[2] if cached and cached[1] is source else [
+        r for r in source if (not r.sites or site_key in r.sites) and _for_segment(r, segment)]
+    _for_site[(path, site_key, segment)] = (now, source, rules)  # the same list while unchanged: caches key on it
     return rules
 
 
-_for_site: dict[tuple[Path, str], tuple[float, list[Rule], list[Rule]]] = {}
-"""Per shared file and site: when last looked at, the list the site's rules were taken from, the site's rules."""
+def targets_segments(path: Path, site_key: str) -> bool:
+    """Whether some rule of the site is for shoppers of certain segments only (a strip then needs the segment)."""
+    rules = rules_for_site(path, site_key, ALL_SEGMENTS)
+    return bool(rules) and _segmented(rules)
+
+
+ALL_SEGMENTS = "*"
+"""Not a segment name (those are lower-case words): asks rules_for_site for every rule, segmented or not."""
+
+
+def _for_segment(rule: Rule, segment: str | None) -> bool:
+    return not rule.segments or segment == ALL_SEGMENTS or segment in rule.segments
+
+
+_segmented_lists: dict[int, tuple[list[Rule], bool]] = {}
+
+
+def _segmented(rules: list[Rule]) -> bool:
+    known = _segmented_lists.get(id(rules))
+    if known is None or known[0] is not rules:
+        if len(_segmented_lists) > 256:
+            _segmented_lists.clear()
+        known = (rules, any(r.segments for r in rules))  # holds `rules`, so its id is not reused meanwhile
+        _segmented_lists[id(rules)] = known
+    return known[1]
+
+
+_for_site: dict[tuple[Path, str, str | None], tuple[float, list[Rule], list[Rule]]] = {}
+"""Per shared file, site and segment: when last looked at, the list the site's rules were taken from, the rules."""
 
 
 def _exists(path: Path) -> bool:

@@ -95,10 +95,11 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     models = [m for m in (quiz if name == "quiz" else bundle.get(name) for name in placement.chain) if m is not None]
     pins = [r.sku for r in rules if r.action == "pin" and r.applies(placement.name) and r.sku not in banned]
     pins = [sku for sku in pins if sku not in sold_out]
-    effects = _effects(bundle, rules, placement.name)
+    effects = _effects(bundle, rules, placement.name, shopper.segment)
     similar = bundle.get("similar")
     near = similar if isinstance(similar, ContentSimilar) and placement.diverse else None
-    cold = _cold_key(models, context, banned, placement.name, n)  # a strip the same for everyone, if it is one
+    # a strip the same for every shopper of the segment, if it is one
+    cold = _cold_key(models, context, banned, placement.name, n, shopper.segment)
     kept = bundle.memo.get(cold) if cold is not None else None
     if kept is not None and kept[0] is sold_out and kept[1] is rules and kept[2] == pins:
         result.items = list(kept[3])
@@ -143,27 +144,28 @@ def _quiz(bundle: Bundle, shopper: Shopper, flow: Flow | None, catalog: CatalogI
 
 
 def _cold_key(models: Sequence[Strategy | QuizMatch], context: Context, banned: set[str], placement: str,
-              n: int) -> tuple[str, str, int, str | None] | None:
+              n: int, segment: str | None) -> tuple[str, str, int, str | None, str | None] | None:
     """The memo key of a strip that is the same for every shopper, or None.
 
     When no strategy knows a product of the context or of the exclusions, the chain gives everyone
     the same (its popularity heads), and so does every step after it but checkout's, which reads the
-    cart's value. Such a strip is kept per placement while the stock and the rules stay the same.
+    cart's value. Such a strip is kept per placement (and segment: its rules may differ) while the stock and
+    the rules stay the same.
     """
     if placement == "checkout":
         return None
     given = banned.union(context.sequence)
     if any(model.knows_any(given) for model in models):
         return None
-    return ("cold strip", placement, n, context.category)
+    return ("cold strip", placement, n, context.category, segment)
 
 
-def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str) -> Effects[CatalogItem]:
-    """The rule effects of `placement` remembered in the bundle, while `rules` is the same list."""
-    known = bundle.memo.get(("effects", placement))
+def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str, segment: str | None) -> Effects[CatalogItem]:
+    """The rule effects of `placement` remembered in the bundle, while `rules` (the segment's) is the same list."""
+    known = bundle.memo.get(("effects", placement, segment))
     if known is None or known[0] is not rules:
         known = (rules, Effects(rules, placement, bundle.catalog))  # holds `rules`, so `is` never meets a reused id
-        bundle.memo[("effects", placement)] = known
+        bundle.memo[("effects", placement, segment)] = known
     return known[1]
 
 

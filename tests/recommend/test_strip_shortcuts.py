@@ -122,7 +122,7 @@ def test_a_context_no_strategy_knows_gets_the_kept_strip(bundle: Bundle) -> None
     sold_out: frozenset[str] = frozenset()
     strip(bundle, "cart", Shopper(cart=("p900",)), 8, sold_out, rules)
     kept = [key for key in bundle.memo if key[0] == "cold strip"]
-    assert kept == [("cold strip", "cart", 8, None)]
+    assert kept == [("cold strip", "cart", 8, None, None)]  # no category, no segment
     strip(bundle, "cart", Shopper(cart=("p001",)), 8, sold_out, rules, forget=False)  # known: nothing more kept
     assert [key for key in bundle.memo if key[0] == "cold strip"] == kept
 
