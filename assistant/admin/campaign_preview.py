@@ -15,6 +15,7 @@ from assistant.admin.campaign_checks import read_conditions
 from assistant.admin.campaign_forms import CampaignForm, blank_row, row_name
 from assistant.catalog.indexes import CatalogIndexes
 from assistant.catalog.money import to_minor
+from assistant.insight.models import CustomerFigure
 from assistant.numbers import MAX_AMOUNT, NotANumber, decimal_number, whole_number
 from assistant.promotions.audience import Audience, audience_count
 from assistant.promotions.gap import free_shipping_gap
@@ -32,7 +33,8 @@ AUDIENCE_DAYS = 7
 MAX_SAMPLE_COUNT = 10_000
 SAMPLE = {"sample.cart_value": "42.00", "sample.cart_items": "2", "sample.first_name": "Alex",
           "sample.device": "desktop", "sample.visits": "1", "sample.quiz": "", "sample.utm_source": "",
-          "sample.viewed": "", "sample.segment": "", "sample.clv": "", "sample.churn_risk": "", "sample.p_alive": ""}
+          "sample.viewed": "", "sample.segment": "", "sample.clv": "", "sample.churn_risk": "", "sample.p_alive": "",
+          "sample.customer": ""}
 _QUIZ = re.compile(r"^\s*([^/=\s]+)\s*/\s*([^/=\s]+)\s*=\s*(\S.*?)\s*$")
 
 
@@ -72,7 +74,10 @@ def build_preview(*, session: Session, site: Site, form: CampaignForm, sample: M
                   catalogs: CatalogIndexes) -> Preview:
     """Render every variant of the form for the sample visitor (the gap's product from `catalogs`)."""
     settings = get_settings(session=session, site=site)
+    sample, customer_error = with_customer_figures(session=session, site=site, sample=sample)
     snapshot, errors = sample_snapshot_of(sample, site.currency)
+    if customer_error:
+        errors["sample.customer"] = customer_error
     cards = [_card(session, site, form, row, snapshot, catalogs) for row in range(form.rows)
              if not blank_row(form, row)]
     if any(c.cta.get("kind") == "products" for c in cards):
@@ -122,6 +127,25 @@ def _figures(sample: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any
         except NotANumber as exc:
             errors[f"sample.{name}"] = str(exc)
     return figures
+
+
+def with_customer_figures(*, session: Session, site: Site, sample: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """The sample with a real customer's figures (segment, CLV, churn risk, P(alive)) where the fields are blank.
+
+    So a marketer previews a campaign as one of the customers it targets; a typed field still wins.
+    """
+    filled = dict(sample)
+    key = sample.get("sample.customer", "").strip()
+    if not key:
+        return filled, ""
+    figure = session.get(CustomerFigure, (site.pk, key[:140]))
+    if figure is None:
+        return filled, "has no figures: not a customer key of the last nightly run (see the Customers page)"
+    for name, value in (("segment", figure.segment), ("clv", figure.clv), ("churn_risk", figure.churn_risk),
+                        ("p_alive", figure.p_alive)):
+        if not filled.get(f"sample.{name}", "").strip() and value is not None:
+            filled[f"sample.{name}"] = value if isinstance(value, str) else f"{value:.4f}"
+    return filled, ""
 
 
 def audience_of(*, session: Session, site: Site, conditions: str) -> Audience | None:

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from assistant.admin.campaign_preview import with_customer_figures
 from assistant.app import create_app
 from assistant.config import Settings
 from assistant.insight.models import CustomerFigure, InsightState
@@ -196,3 +197,17 @@ def test_hostile_paths_are_a_4xx(client: FlaskClient, session: Session, site: Si
     figures(session, site, 3)
     as_role(client, session, "marketer")
     assert client.get(path).status_code in (400, 404)  # a NUL in the path is refused before the view
+
+
+def test_the_campaign_preview_takes_a_customers_figures_where_the_fields_are_blank(session: Session,
+                                                                                  site: Site) -> None:
+    figures(session, site, 3)
+    filled, problem = with_customer_figures(session=session, site=site, sample={"sample.customer": " c001 "})
+    assert problem == "" and filled["sample.segment"] == "at_risk"
+    assert (filled["sample.churn_risk"], filled["sample.clv"], filled["sample.p_alive"]) == ("0.1500", "1.0000",
+                                                                                              "0.8000")
+    typed, _ = with_customer_figures(session=session, site=site,
+                                     sample={"sample.customer": "c001", "sample.segment": "champions"})
+    assert typed["sample.segment"] == "champions"
+    _, problem = with_customer_figures(session=session, site=site, sample={"sample.customer": "nobody"})
+    assert problem.startswith("has no figures")
