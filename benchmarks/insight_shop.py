@@ -1,7 +1,8 @@
 """A synthetic shop's history for the nightly customer figures: orders that follow BG/NBD, and activity.
 
 Each buyer starts on a random day of the last two years, buys at a gamma-distributed rate and, after
-each purchase, leaves with a beta-distributed probability (BG/NBD's story), spending gamma-distributed
+each repeat purchase, leaves with a beta-distributed probability (BG/NBD's story: nobody leaves before
+their first repeat purchase, which is why P(alive) is 1 without one), spending gamma-distributed
 amounts around their own mean (Gamma-Gamma's). A share are anonymous (a visitor id, no customer id), a
 share of the identified ones use a second device. Views, add-to-carts, quiz answers and page views fall
 on buyers' and other visitors' devices at random times, with one visit per ten events. Everything is
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlmodel import Session
 
+from assistant.insight.bgnbd import BgNbd
 from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 
@@ -35,19 +37,24 @@ class ShopSize:
     second_device_share: float = 0.1
 
 
-def purchase_days(n: int, rng: np.random.Generator, *, days: float) -> tuple[np.ndarray, np.ndarray]:
+TRUTH = BgNbd(r=0.7, alpha=40.0, a=0.8, b=3.0, log_likelihood=0.0)
+"""The buyers' BG/NBD, in days: purchases per day gamma(0.7, 1/40), mean 0.0175 (about six a year)."""
+
+
+def purchase_days(n: int, rng: np.random.Generator, *, days: float,
+                  truth: BgNbd = TRUTH) -> tuple[np.ndarray, np.ndarray]:
     """(customer, day) of every purchase of `n` BG/NBD customers observed for `days`, days since the start."""
     first = rng.uniform(0, days, n)
-    rate = rng.gamma(0.7, 1.0 / 40.0, n)  # purchases per day: mean 0.0175, about six a year
-    leave = rng.beta(0.8, 3.0, n)
+    rate = rng.gamma(truth.r, 1.0 / truth.alpha, n)
+    leave = rng.beta(truth.a, truth.b, n)
     who, when = [np.arange(n)], [first]
     now, alive = first.copy(), np.ones(n, dtype=bool)
     while alive.any():
-        alive &= rng.random(n) >= leave
         now = now + rng.exponential(1.0 / rate)
         alive &= now < days
         who.append(np.flatnonzero(alive))
         when.append(now[alive])
+        alive &= rng.random(n) >= leave  # the coin is tossed after a repeat purchase, never after the first
     return np.concatenate(who), np.concatenate(when)
 
 
