@@ -158,9 +158,6 @@ def import_history(*, session: Session, site: Site, path: Path, mapping: History
     for order, email in grouper.orders(rows):
         writer.add(order, email)
     writer.flush()
-    writer.customers()
-    if not dry_run:
-        session.commit()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -331,6 +328,9 @@ class _Writer:
         self.session, self.site, self.report, self.now = session, site, report, now
         self.batch: list[_Ready] = []
         self.seen: dict[str, _Customer] = {}
+        """The customers of the batch's stored orders."""
+        self.created: set[str] = set()
+        self.updated: set[str] = set()
         postgres = session.connection().dialect.name == "postgresql"
         self.insert = (postgres_insert if postgres else sqlite_insert)(ShopOrder.__table__)  # type: ignore[attr-defined]
 
@@ -351,9 +351,11 @@ class _Writer:
         if new and not self.report.dry_run:
             rows = [order_fields(site=self.site, order=o, source=SOURCE, now=self.now) for o, _ in new]
             self.session.execute(self.insert.on_conflict_do_nothing(index_elements=["site_id", "order_id"]), rows)
-            self.session.commit()
         for order, email in new:
             self._stored(order, email)
+        self._customers()
+        if not self.report.dry_run:
+            self.session.commit()  # a batch's orders with their customers: a re-run after a crash misses neither
 
     def _stored(self, order: HistoryOrderIn, email: str | None) -> None:
         report, when = self.report, order.ordered_at or self.now
@@ -369,23 +371,25 @@ class _Writer:
         else:
             seen.first, seen.last, seen.email = min(seen.first, when), max(seen.last, when), seen.email or email
 
-    def customers(self) -> None:
-        """Create or widen the Customer row of every customer of the stored orders."""
+    def _customers(self) -> None:
+        """Create or widen the Customer row of every customer of the batch's stored orders."""
         ids = sorted(self.seen)
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             query = select(Customer).where(Customer.site_id == self.site.id, col(Customer.customer_id).in_(chunk))
             existing = {c.customer_id: c for c in self.session.exec(query)}
-            new = [self._new_customer(i) for i in chunk if i not in existing]
-            self.report.customers_created += len(new)
-            self.report.customers_updated += len(existing)
+            new = [i for i in chunk if i not in existing and i not in self.created]  # (a dry run writes none)
+            self.created.update(new)
+            self.updated.update(i for i in existing if i not in self.created)
             if self.report.dry_run:
                 continue
             if new:
-                self.session.execute(insert(Customer.__table__), new)  # type: ignore[attr-defined]
+                table = Customer.__table__  # type: ignore[attr-defined]
+                self.session.execute(insert(table), [self._new_customer(i) for i in new])
             for customer in existing.values():
                 self._widen(customer, self.seen[customer.customer_id])
-            self.session.commit()
+        self.report.customers_created, self.report.customers_updated = len(self.created), len(self.updated)
+        self.seen.clear()
 
     def _new_customer(self, customer_id: str) -> dict[str, Any]:
         seen = self.seen[customer_id]

@@ -94,6 +94,43 @@ def test_customers_get_their_first_and_last_order_dates(session: Session, site: 
         datetime(2010, 1, 4, 9, 15, tzinfo=UTC), datetime(2010, 12, 1, 8, 0, tzinfo=UTC))
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_customer_in_several_batches_is_created_once(session: Session, site: Site, monkeypatch: pytest.MonkeyPatch,
+                                                       dry_run: bool) -> None:
+    monkeypatch.setattr("assistant.tracking.history.BATCH", 2)  # 500001 and 500009 of customer 13085 apart
+    report = run(session, site, RETAIL, dry_run=dry_run)
+    assert (report.stored, report.customers_created, report.customers_updated) == (4, 2, 0)
+    if not dry_run:
+        session.expire_all()
+        customer = session.get(Customer, (site.id, "13085"))
+        assert customer is not None and (_utc(customer.first_seen), _utc(customer.last_seen)) == (
+            datetime(2010, 1, 4, 9, 15, tzinfo=UTC), datetime(2010, 12, 1, 8, 0, tzinfo=UTC))
+
+
+def test_a_run_after_a_crash_carries_on_with_orders_and_customers(session: Session, site: Site,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.tracking import history
+
+    real = history.order_fields
+
+    def crash(**fields: Any) -> dict[str, Any]:
+        if fields["order"].order_id == "500004":
+            raise RuntimeError("the machine went down")
+        return real(**fields)
+
+    monkeypatch.setattr(history, "BATCH", 2)
+    monkeypatch.setattr(history, "order_fields", crash)
+    with pytest.raises(RuntimeError):
+        run(session, site, RETAIL)
+    session.rollback()
+    assert sorted(orders(session)) == ["500001", "500002"]  # the first batch was committed, with its customers
+    monkeypatch.setattr(history, "order_fields", real)
+    report = run(session, site, RETAIL)
+    assert (report.stored, report.known, report.customers_created, report.customers_updated) == (2, 2, 0, 1)
+    session.expire_all()
+    assert sorted(c.customer_id for c in session.exec(select(Customer))) == ["13085", "13086"]
+
+
 def test_a_second_run_imports_nothing_new_and_says_so(session: Session, site: Site) -> None:
     run(session, site, RETAIL)
     before = {k: (o.value_minor, o.items) for k, o in orders(session).items()}
