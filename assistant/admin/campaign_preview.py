@@ -63,6 +63,8 @@ class Preview:
     """Whether the sample visitor matches the targeting; None while the conditions have problems."""
     errors: dict[str, str]
     """Problems of the sample fields, by field name."""
+    customer: str = ""
+    """The real customer the sample stands for, with the figures taken from them ("" when none)."""
 
 
 def sample_values(posted: Mapping[str, str]) -> dict[str, str]:
@@ -89,7 +91,7 @@ def build_preview(*, session: Session, site: Site, form: CampaignForm, sample: M
     money = _money(site.currency, settings)
     return Preview(cards, money(from_minor(snapshot.cart_value_minor, site.currency)),
                    money(threshold) if threshold is not None else None, money(from_minor(gap, site.currency)),
-                   _matches(form.value("conditions"), snapshot), errors)
+                   _matches(form.value("conditions"), snapshot), errors, _customer_line(sample, snapshot))
 
 
 def sample_snapshot_of(sample: Mapping[str, str], currency: str) -> tuple[VisitorSnapshot, dict[str, str]]:
@@ -146,6 +148,14 @@ def with_customer_figures(*, session: Session, site: Site, sample: Mapping[str, 
         if not filled.get(f"sample.{name}", "").strip() and value is not None:
             filled[f"sample.{name}"] = value if isinstance(value, str) else f"{value:.4f}"
     return filled, ""
+
+
+def _customer_line(sample: Mapping[str, str], snapshot: VisitorSnapshot) -> str:
+    key = sample.get("sample.customer", "").strip()
+    if not key or not snapshot.segments:
+        return ""
+    risk = f", churn risk {snapshot.churn_risk:.0%}" if snapshot.churn_risk is not None else ""
+    return f"{key}: {', '.join(sorted(snapshot.segments)).replace('_', ' ')}{risk}"
 
 
 def audience_of(*, session: Session, site: Site, conditions: str) -> Audience | None:
