@@ -69,6 +69,9 @@ def summary(report: HistoryReport, file: Path) -> list[str]:
              f"{sum(s.orders for s in report.skipped.values()):,} skipped"]
     if report.stored and report.anonymous:
         lines.append(f"{report.anonymous:,} of the orders {verb} have no customer id: kept for no customer")
+    for currency, count in sorted(report.other_currency.items()):
+        lines.append(f"{count:,} of the orders {verb} are in {currency}, not the site's {report.site_currency}: "
+                     f"customer figures count the site's currency alone (site create --currency {currency})")
     lines.append(f"customers: {report.customers_created:,} new, {report.customers_updated:,} updated")
     if report.stored == 0 and report.known:
         lines.append("nothing new: every order of the file that can be imported was imported before")

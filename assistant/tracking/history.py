@@ -103,6 +103,9 @@ class HistoryReport:
     known: int = 0
     anonymous: int = 0
     """Orders stored without a customer id."""
+    other_currency: dict[str, int] = field(default_factory=dict)
+    """Orders stored in a currency not the site's, per currency (customer figures add up the site's alone)."""
+    site_currency: str = ""
     customers_created: int = 0
     customers_updated: int = 0
     skipped: dict[str, Skipped] = field(default_factory=dict)
@@ -151,7 +154,7 @@ def import_history(*, session: Session, site: Site, path: Path, mapping: History
     With `dry_run` nothing is written: the report says what would be stored, known and skipped.
     """
     started = time.perf_counter()
-    report = HistoryReport(dry_run=dry_run)
+    report = HistoryReport(dry_run=dry_run, site_currency=site.currency)
     writer = _Writer(session, site, report, now or utcnow())
     grouper = _Grouper(mapping, report)
     rows = read_history_rows(path, encoding=encoding or mapping.encoding or "utf-8", progress=progress)
@@ -362,6 +365,8 @@ class _Writer:
         report.stored += 1
         report.first = min(report.first or when, when)
         report.last = max(report.last or when, when)
+        if order.currency not in (None, self.site.currency):
+            report.other_currency[str(order.currency)] = report.other_currency.get(str(order.currency), 0) + 1
         if order.customer_id is None:
             report.anonymous += 1
             return

@@ -82,6 +82,8 @@ def test_what_is_left_out_is_counted_by_reason_with_its_lines(session: Session, 
     assert "14 rows, 10 orders: 4 stored (2010-01-04 .. 2010-12-01), 0 already there, 6 skipped" in text
     assert "skipped 2 rows, 1 order: quantity: 'two' is not a whole number (line 10)" in text
     assert "1 of the orders stored have no customer id: kept for no customer" in text
+    assert ("4 of the orders stored are in GBP, not the site's EUR: customer figures count the site's currency "
+            "alone (site create --currency GBP)") in text
 
 
 def test_customers_get_their_first_and_last_order_dates(session: Session, site: Site) -> None:
