@@ -24,14 +24,17 @@ from assistant.merchandising.rules import rules_for_site
 
 @bp.post("/quiz")
 def start() -> tuple[Response, int]:
-    """Start a quiz session: body {flow, visitor?, page?}."""
+    """Start a quiz session: body {flow, visitor?, page?, fresh?} (fresh: carry no answers over from an earlier run)."""
     site = current_site()
     data = json_body()
     flow = site_flow(get_registry(), site.key, text_field(data, "flow", max_length=64) or "")
     visitor = text_field(data, "visitor", required=False, max_length=64)
     page = text_field(data, "page", required=False, max_length=2000) or ""
+    fresh = data.get("fresh", False)
+    if not isinstance(fresh, bool):
+        raise Invalid("must be true or false", field="fresh")
     session = get_session()
-    state = quizzes.start_quiz(session=session, site=site, flow=flow, visitor_id=visitor, page=page)
+    state = quizzes.start_quiz(session=session, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh)
     session.commit()
     return jsonify(state_public(state)), 201
 

@@ -46,6 +46,7 @@ def state_public(state: QuizState) -> dict[str, Any]:
         "answers": [{"question": qid, "value": value} for qid, value in state.quiz.answers],
         "progress": {"answered": state.answered, "total": state.total},
         "done": state.done,
+        "carried": list(state.carried),
     }
 
 

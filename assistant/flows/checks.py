@@ -159,8 +159,24 @@ def check_entry(flow: Flow, loc: Locator) -> Iterator[Problem]:
                           "write a path such as '/' or '/running/*' ('*' matches any page)")
 
 
+def check_remember(flow: Flow, loc: Locator) -> Iterator[Problem]:
+    """A question set to `remember: true` can be carried over: no question always asked before it is forgotten.
+
+    Answers are carried over in order up to the first one whose question is not remembered.
+    """
+    for qi, q in enumerate(flow.questions):
+        if q.remember is not True:
+            continue
+        cut = next((p for p in flow.questions[:qi] if not p.when and not flow.remembers(p)), None)
+        if cut is not None:
+            yield Problem(*loc.at("questions", qi, "remember"),
+                          f"question '{q.id}' is never carried over: '{cut.id}' is always asked before it and not "
+                          "remembered", f"answers are carried over in order up to the first question not "
+                          f"remembered: give '{cut.id}' `remember: true` too, or ask '{q.id}' before it")
+
+
 ALL_CHECKS: list[Check] = [check_not_empty, check_duplicate_ids, check_question_shape, check_when,
-                           check_criteria_syntax, check_answer_effect, check_entry]
+                           check_criteria_syntax, check_answer_effect, check_entry, check_remember]
 
 
 def run_checks(flow: Flow, loc: Locator, path: str) -> list[Problem]:

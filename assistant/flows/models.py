@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
@@ -20,6 +20,7 @@ class QuizSession(SQLModel, table=True):
     """Answers given so far, in order, as [[question id, value], ...]."""
 
     __tablename__ = "quiz_session"
+    __table_args__ = (Index("ix_quiz_session_site_visitor_flow", "site_id", "visitor_id", "flow_id", "updated_at"),)
 
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=32)
     site_id: int = Field(foreign_key="site.id", index=True)

@@ -15,7 +15,7 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question, progress
 from assistant.flows.engine import ResultSet
-from assistant.flows.quiz_store import StoredQuiz, find_quiz, insert_quiz, save_answers
+from assistant.flows.quiz_store import StoredQuiz, earlier_answers, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import Rule
 from assistant.sites.models import Site
@@ -33,6 +33,8 @@ class QuizState:
     question: Question | None
     answered: int
     total: int
+    carried: tuple[str, ...] = ()
+    """The questions whose answers were carried over from the person's earlier run (a new quiz only)."""
 
     @property
     def done(self) -> bool:
@@ -40,10 +42,38 @@ class QuizState:
         return self.question is None
 
 
-def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "") -> QuizState:
-    """Open a quiz session for `flow`."""
-    quiz = insert_quiz(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page)
-    return state_of(quiz, flow)
+def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "",
+               fresh: bool = False) -> QuizState:
+    """Open a quiz session for `flow`; for a flow that remembers (and unless `fresh`), pre-answered with what the
+    same person (browser, or identified customer) answered in their latest earlier run."""
+    carried = [] if fresh else carried_answers(session=session, site=site, flow=flow, visitor_id=visitor_id)
+    quiz = insert_quiz(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page,
+                       answers=[[qid, value] for qid, value in carried],
+                       finished=bool(carried) and next_question(flow, carried) is None)
+    state = _state(quiz, flow, carried)
+    state.carried = tuple(qid for qid, _ in carried)
+    return state
+
+
+def carried_answers(*, session: Session, site: Site, flow: Flow, visitor_id: str | None) -> Answers:
+    """The answers a new run of `flow` starts with: the newest earlier run's that the live flow still takes
+    (replayed through give_answer), up to the first question the flow does not remember."""
+    if not visitor_id or not flow.remembers_any:
+        return []
+    for stored in earlier_answers(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id):
+        if kept := _remembered(flow, replay(flow, stored)):
+            return kept
+    return []
+
+
+def _remembered(flow: Flow, answers: Answers) -> Answers:
+    kept: Answers = []
+    for question_id, value in answers:
+        question = flow.question(question_id)
+        if question is None or not flow.remembers(question):
+            break
+        kept.append((question_id, value))
+    return kept
 
 
 def get_quiz(*, session: Session | Engine, site: Site, quiz_id: str) -> StoredQuiz:

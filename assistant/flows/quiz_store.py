@@ -29,15 +29,38 @@ class StoredQuiz:
     answers: list[Any]
 
 
-def insert_quiz(session: Session, *, site_id: int, flow_id: str, visitor_id: str | None, page: str) -> StoredQuiz:
-    """Store a new quiz session with no answers."""
-    quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, [])
+def insert_quiz(session: Session, *, site_id: int, flow_id: str, visitor_id: str | None, page: str,
+                answers: list[Any] | None = None, finished: bool = False) -> StoredQuiz:
+    """Store a new quiz session, with no answers or with `answers` carried over from an earlier run."""
+    quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, answers or [])
     sql, now = RawSQL(session), utcnow()
     cast = "::json" if sql.postgres else ""
     sql.run("INSERT INTO quiz_session (id, site_id, flow_id, visitor_id, page, answers, finished, created_at, "
             f"updated_at) VALUES (?, ?, ?, ?, ?, ?{cast}, ?, ?, ?)",
-            (quiz.id, site_id, flow_id, visitor_id, page[:2000], "[]", False, sql.time(now), sql.time(now)))
+            (quiz.id, site_id, flow_id, visitor_id, page[:2000], sql.json_param(quiz.answers), finished,
+             sql.time(now), sql.time(now)))
     return quiz
+
+
+EARLIER_RUNS = 3
+"""How many of a person's latest runs of a flow are read for answers to carry over (the newest valid one wins)."""
+
+EARLIER_ANSWERS = (
+    "SELECT answers FROM quiz_session WHERE site_id = ? AND flow_id = ? AND CAST(answers AS TEXT) <> '[]'"
+    " AND visitor_id IN (SELECT CAST(? AS VARCHAR(64)) UNION SELECT p.anon_id FROM visitor v"
+    " JOIN visitor p ON p.site_id = v.site_id AND p.customer_id = v.customer_id"
+    " WHERE v.site_id = ? AND v.anon_id = ?)"
+    " ORDER BY updated_at DESC LIMIT ?")
+"""The browser's own runs and, when it belongs to an identified customer, those of each of the customer's
+browsers: on the visitor (site, anon id) and (site, customer id) indexes and quiz_session's (site, visitor,
+flow, updated_at) index (migration 0014)."""
+
+
+def earlier_answers(session: Session, *, site_id: int, flow_id: str, visitor_id: str) -> list[list[Any]]:
+    """The stored answers of the person's latest runs of `flow_id` on the site that have any, newest first."""
+    sql = RawSQL(session)
+    rows = sql.run(EARLIER_ANSWERS, (site_id, flow_id, visitor_id, site_id, visitor_id, EARLIER_RUNS)).fetchall()
+    return [sql.json_value(row[0]) for row in rows]
 
 
 def find_quiz(source: Session | Engine, quiz_id: str) -> StoredQuiz | None:

@@ -55,6 +55,8 @@ class Question(_Strict):
     labels: list[str] = []
     reason: str | None = None
     weight: float = Field(default=1.0, gt=0)
+    remember: bool | None = None
+    """Carry this question's answer into the same customer's next run of the flow; None: as the flow says."""
 
     def answer(self, answer_id: str) -> Answer | None:
         """The answer with id `answer_id`, if the question has it."""
@@ -81,6 +83,8 @@ class Flow(_Strict):
     scope: dict[str, Any] = {}
     questions: list[Question] = []
     results: Results = Results()
+    remember: bool = False
+    """When the same customer (or browser) starts the flow again, pre-answer the questions answered last time."""
 
     def offered_to(self, site_key: str) -> bool:
         """Whether the site with public key `site_key` offers this flow."""
@@ -89,6 +93,15 @@ class Flow(_Strict):
     def question(self, question_id: str) -> Question | None:
         """The question with id `question_id`, if the flow has it."""
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def remembers(self, question: Question) -> bool:
+        """Whether `question`'s answer is carried into the customer's next run (its own `remember`, else the flow's)."""
+        return self.remember if question.remember is None else question.remember
+
+    @property
+    def remembers_any(self) -> bool:
+        """Whether some question's answer is carried into the next run."""
+        return any(self.remembers(q) for q in self.questions)
 
 
 _MODELS: dict[str, type[BaseModel]] = {"": Flow, "entry": Entry, "results": Results,

@@ -46,6 +46,7 @@
     var busy = false;
     var retry = null;
     var given = {};
+    var kept = 0; // answers carried over from the shopper's last visit (a flow with `remember:`), noted once
     var storeKey = 'assistant:quiz:' + flow.id;
     var titleId = 'at-' + flow.id;
     var back = el('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Back', hidden: true, onclick: goBack }, [kit.icon(BACK)]);
@@ -106,8 +107,10 @@
     function begin(fresh) {
       var saved = !fresh && kit.read('sessionStorage', storeKey);
       var start = function () {
-        return kit.call('POST', '/quiz', { flow: flow.id, visitor: kit.visitorId(), page: location.pathname }).then(function (state) {
+        return kit.call('POST', '/quiz', { flow: flow.id, visitor: kit.visitorId(), page: location.pathname, fresh: !!fresh }).then(function (state) {
           quiz = state.quiz;
+          kept = (state.carried || []).length;
+          if (kept) state.answers.forEach(function (a) { given[a.question] = a.value; });
           note('quiz_start', {});
           return state;
         });
@@ -140,6 +143,11 @@
       return kit.call('GET', '/quiz/' + quiz + '/results').then(renderResults);
     }
 
+    function noteKept(out) {
+      if (kept) out.appendChild(el('p', { class: 'help kept', text: kept + (kept > 1 ? ' answers' : ' answer') + ' from your last visit kept. Use Back to change them.' }));
+      kept = 0;
+    }
+
     function failed(err) {
       kit.log(err);
       var out = clear();
@@ -165,6 +173,7 @@
       out.appendChild(el('h3', { class: 'q', id: labelId, text: question.text }));
       var hint = question.help || (question.type === 'multi' ? 'Choose all that apply.' : null);
       if (hint) out.appendChild(el('p', { class: 'help', text: hint }));
+      noteKept(out);
       var ui = (INPUTS[question.type] || INPUTS.single)(question, labelId, given[question.id], function (value) {
         submit(question, value);
       });
@@ -197,6 +206,7 @@
       var heading = el('h3', { class: 'q', tabindex: '-1', text: data.fallback ? 'Popular picks for you' : 'Your top matches' });
       var matching = data.matching || 0;
       out.appendChild(heading);
+      noteKept(out);
       if (!data.fallback && !relaxed.length && matching) {
         out.appendChild(el('p', { class: 'help', text: (matching === 1 ? '1 product matches' : matching + ' products match') +
           ' your answers' + (matching > items.length ? '; here are the best ' + items.length + '.' : '.') }));
