@@ -197,8 +197,10 @@ def compare_value(orders: Orders, *, end: float = CALIBRATION_END) -> tuple[list
             notes.append(f"{name}: not fitted ({exc})")
             continue
         rows.append(_value_row(name, predicted, actual))
+        alive = bgnbd.probability_alive(purchases, s.frequency, s.recency / unit, s.T / unit)
         notes.append(f"{name}: BG/NBD r {purchases.r:.3f}, alpha {purchases.alpha:.3f} weeks, a {purchases.a:.3g}, "
-                     f"b {purchases.b:.3g}; Gamma-Gamma p {spend.p:.3f}, q {spend.q:.3f}, gamma {spend.gamma:.1f}")
+                     f"b {purchases.b:.3g} (P(alive) from {alive.min():.6f}, median {np.median(alive):.6f}); "
+                     f"Gamma-Gamma p {spend.p:.3f}, q {spend.q:.3f}, gamma {spend.gamma:.1f}")
     return rows, notes
 
 

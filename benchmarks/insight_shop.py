@@ -58,8 +58,9 @@ def purchase_days(n: int, rng: np.random.Generator, *, days: float,
     return np.concatenate(who), np.concatenate(when)
 
 
-def write_shop(*, session: Session, site: Site, size: ShopSize, now: datetime, seed: int = 0) -> dict[str, int]:
-    """Write visitors, orders, events, visits and carts of a synthetic shop; the row counts written."""
+def write_shop(*, session: Session, site: Site, size: ShopSize, now: datetime, seed: int = 0,
+               truth: BgNbd = TRUTH) -> dict[str, int]:
+    """Write visitors, orders, events, visits and carts of a synthetic shop (buyers from `truth`); the row counts."""
     rng = np.random.default_rng(seed)
     raw = RawSQL(session)
     start = now - timedelta(days=YEARS * 365.25)
@@ -69,7 +70,7 @@ def write_shop(*, session: Session, site: Site, size: ShopSize, now: datetime, s
     second = (~anonymous) & (rng.random(n) < size.second_device_share)
     owners = np.concatenate([np.arange(n), np.flatnonzero(second), np.full(size.lurkers, -1)])
     visitors = _visitors(raw, site, owners, anonymous, now)
-    who, day = purchase_days(n, rng, days=span / 86400.0)
+    who, day = purchase_days(n, rng, days=span / 86400.0, truth=truth)
     mean_spend = rng.gamma(6.0, 8.0, n)
     value = np.maximum(1, np.rint(rng.gamma(6.0, mean_spend[who] / 6.0) * 100)).astype(np.int64)
     ordered = [start + timedelta(days=float(d)) for d in day]

@@ -8,11 +8,12 @@ Everything is computed in logs so that large x or T neither overflows nor loses 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
@@ -41,6 +42,8 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
 
     Optimised over the parameters' logs (all four are positive) by L-BFGS-B with the exact gradient, from
     (1, 1, 1, 1), the starting point of Hardie's spreadsheet. Terms of x alone are computed once per distinct x.
+    When the data show no drop-out the maximum is on an edge (a / (a + b) -> 0): the answer is a point on it,
+    with the NBD's r and alpha, and P(alive) about 1 for everyone.
     """
     x, t_x, T = (v.ravel() for v in _arrays(frequency, recency, T))  # noqa: N806
     w = np.ones_like(x) if weights is None else np.broadcast_to(np.asarray(weights, dtype=float), x.shape)
@@ -54,13 +57,43 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
         each, gradient = _terms(params, values, inverse, t_x, T, w)
         return -_dot(w, each) / scale, -gradient * params / scale
 
-    result = minimize(loss, np.zeros(4), jac=True, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-10})
+    options = {"ftol": 1e-14, "gtol": 1e-10}
+    result = minimize(loss, np.zeros(4), jac=True, method="L-BFGS-B", options=options)
     r, alpha, a, b = np.exp(result.x)
+    if not result.success and np.all(np.isfinite(result.x)) and max(r, alpha) < 1e6:
+        edge = _on_the_edge(loss, result.x, options)
+        if edge is not None and edge.fun <= result.fun + 1e-12:
+            r, alpha, a, b = np.exp(edge.x)
+            return BgNbd(float(r), float(alpha), float(a), float(b), -float(edge.fun) * scale)
     if not result.success or not np.all(np.isfinite(result.x)):
         # e.g. purchases at one steady rate with no drop-out: r, alpha -> inf and a -> 0 at the boundary
         raise ValueError(f"BG/NBD fit did not converge ({result.message}); it stopped at r {r:.3g}, "
                          f"alpha {alpha:.3g}, a {a:.3g}, b {b:.3g}: the data show no maximum inside")
     return BgNbd(float(r), float(alpha), float(a), float(b), -float(result.fun) * scale)
+
+
+def _on_the_edge(loss: Callable[[Array], tuple[float, Array]], stopped: Array,
+                 options: dict[str, float]) -> OptimizeResult | None:
+    """The maximum on the no-drop-out edge, where L-BFGS-B stopped short of it (or None if it is not there).
+
+    Where the data show no drop-out the likelihood's supremum is the edge a / (a + b) -> 0, flat in (a, b), and
+    the line search gives up on the way on some data and not on others (by a -> 0, or by a, b -> inf): (r,
+    alpha) are finished with (a, b) held where it stopped, or at a = 1e-12, b = 1, and a point counts if the
+    likelihood is flat in (a, b) there.
+    """
+    best: OptimizeResult | None = None
+    for held in (stopped[2:], np.log([1e-12, 1.0])):
+
+        def rates_only(log_rate: Array, held: Array = held) -> tuple[float, Array]:
+            value, gradient = loss(np.r_[log_rate, held])
+            return value, gradient[:2]
+
+        rates = minimize(rates_only, stopped[:2], jac=True, method="L-BFGS-B", options=options)
+        point = np.r_[rates.x, held]
+        flat = rates.success and bool(np.all(np.abs(loss(point)[1][2:]) < 1e-8))
+        if flat and (best is None or rates.fun < best.fun):
+            best = OptimizeResult(x=point, fun=float(rates.fun))
+    return best
 
 
 def _terms(params: Array, values: Array, inverse: NDArray[np.intp], t_x: Array, T: Array,  # noqa: N803

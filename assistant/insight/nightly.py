@@ -41,6 +41,9 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 MIN_CUSTOMERS = 30
 MIN_REPEATERS = 10
 MAX_LIFESPAN_YEARS = 10.0
+NO_DROP_OUT = 1e-6
+"""A fitted mean drop-out a / (a + b) below this is BG/NBD's no-drop-out edge (bgnbd.fit): P(alive) is 1 for
+everyone there, which would pass every 'p_alive' condition's minimum and no maximum; it is stored as unknown."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ class InsightReport:
 @dataclass(frozen=True)
 class _Probabilistic:
     expected_purchases: Array
-    p_alive: Array
+    p_alive: Array | None
+    """None when the fit sees no drop-out (NO_DROP_OUT): P(alive) would be 1 for everyone."""
     expected_spend: Array | None
     clv: Array | None
 
@@ -218,7 +222,11 @@ def _fit(report: InsightReport, s: Summary, horizon_days: int, monthly_discount:
         return None
     horizon = horizon_days / 7.0
     expected = bgnbd.conditional_expected_purchases(fitted, horizon, x, t_x, big_t)
-    alive = bgnbd.probability_alive(fitted, x, t_x, big_t)
+    alive: Array | None = bgnbd.probability_alive(fitted, x, t_x, big_t)
+    if fitted.a / (fitted.a + fitted.b) < NO_DROP_OUT:
+        report.notes.append(f"P(alive) not stored: the shop's history shows no drop-out (BG/NBD's maximum is at "
+                            f"a/(a+b) {fitted.a / (fitted.a + fitted.b):.0e}), so it is 1 for everyone")
+        alive = None
     spend, clv = _spend_and_value(report, s, fitted, horizon_days, monthly_discount)
     return _Probabilistic(expected, alive, spend, clv)
 
@@ -271,7 +279,7 @@ def _write(session: Session, site: Site, now: datetime, t: Transactions, c: dict
         _times(raw, c["first"]), _times(raw, c["last"]),
         c["rfm"].recency.tolist(), c["rfm"].frequency.tolist(), c["rfm"].monetary.tolist(), c["segment"].tolist(),
         c["aov"].tolist(), c["frequency"].tolist(), [lifespan] * n, (c["aov"] * c["frequency"] * lifespan).tolist(),
-        model.expected_purchases.tolist() if model else nulls, model.p_alive.tolist() if model else nulls,
+        model.expected_purchases.tolist() if model else nulls, _listed(model.p_alive if model else None, nulls),
         _listed(model.expected_spend if model else None, nulls), _listed(model.clv if model else None, nulls),
         _listed(c["churn"], nulls), [raw.time(now)] * n,
     ]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scipy.special import gammaln
 
 from assistant.insight import bgnbd
 from tests.insight import simulate
@@ -93,6 +94,30 @@ def test_conditional_expectation_is_finite_and_positive(history: tuple[int, floa
     x, t_x, T = history  # noqa: N806
     value = float(bgnbd.conditional_expected_purchases(MODEL, t, x, t_x, T))
     assert np.isfinite(value) and value >= 0.0
+
+
+def test_customers_who_never_leave_give_the_no_drop_out_edge_with_the_nbd_rates() -> None:
+    """Poisson buyers at gamma(r, alpha) rates, nobody leaving: the maximum is the edge a / (a + b) -> 0, flat in
+    (a, b), where L-BFGS-B's line search gives up on some data and not on others; on this data it gave up ('did
+    not converge'). The answer is that edge with the NBD's r and alpha, and P(alive) 1 for everyone."""
+    rng = np.random.default_rng(0)
+    T = rng.uniform(10.0, 80.0, 20_000)  # noqa: N806
+    x = rng.poisson(rng.gamma(0.8, 1 / 10.0, T.size) * T).astype(float)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1.0), 0.0)  # the last of x uniform arrivals
+    fitted = bgnbd.fit(x, t_x, T)
+    assert fitted.a / (fitted.a + fitted.b) < 1e-9
+    assert fitted.r == pytest.approx(0.8, rel=0.05) and fitted.alpha == pytest.approx(10.0, rel=0.05)
+    assert bgnbd.probability_alive(fitted, x, t_x, T).min() > 1 - 1e-6
+
+
+    def nbd(r: float, alpha: float) -> float:  # the no-drop-out limit's log-likelihood, in closed form
+        return float(np.sum(gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)))
+
+    assert fitted.log_likelihood == pytest.approx(nbd(fitted.r, fitted.alpha), abs=1e-6)
+    for r, alpha in ((1.01, 1.0), (0.99, 1.0), (1.0, 1.01), (1.0, 0.99)):
+        assert nbd(fitted.r * r, fitted.alpha * alpha) < fitted.log_likelihood
+    for a in (1e-3, 0.1, 1.0):  # and no drop-out inside does better
+        assert bgnbd.log_likelihood((fitted.r, fitted.alpha, a, 1.0), x, t_x, T).sum() < fitted.log_likelihood
 
 
 def test_fit_recovers_the_parameters_of_simulated_customers() -> None:

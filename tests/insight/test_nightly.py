@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from assistant.insight.bgnbd import BgNbd
 from assistant.insight.nightly import ChurnOutcome, CustomerView, churn_scorer, compute_site_figures
 from assistant.insight.rfm_segments import default_path, load_segments
 from assistant.sites.models import Site
@@ -72,6 +73,18 @@ def test_the_probabilistic_clv_is_purchases_times_spend_undiscounted(session: Se
     compute_site_figures(session=session, site=site, now=NOW, horizon_days=180)
     for row in figures(session, site).values():
         assert row["clv"] == pytest.approx(row["expected_purchases"] * row["expected_spend"], rel=1e-9)
+
+
+def test_a_shop_whose_customers_never_leave_gets_clv_but_no_p_alive(session: Session, site: Site) -> None:
+    """BG/NBD's maximum is then its no-drop-out edge: P(alive) would be 1 for everyone, so it is stored unknown."""
+    never = BgNbd(r=0.7, alpha=40.0, a=1e-12, b=3.0, log_likelihood=0.0)  # drop-out probabilities of 0
+    write_shop(session=session, site=site, size=ShopSize(customers=3000, events=0), now=NOW, seed=5, truth=never)
+    report = compute_site_figures(session=session, site=site, now=NOW)
+    session.commit()
+    assert report.bgnbd is not None and report.bgnbd.a / (report.bgnbd.a + report.bgnbd.b) < 1e-9
+    assert any("no drop-out" in note for note in report.notes)
+    rows = figures(session, site).values()
+    assert all(row["p_alive"] is None and row["clv"] > 0 and row["expected_purchases"] > 0 for row in rows)
 
 
 def test_a_tiny_shop_gets_rfm_and_simple_clv_only(session: Session, site: Site) -> None:
