@@ -58,9 +58,10 @@ def find_person(*, session: Session, site: Site, key: str) -> Person | None:
 
 def timeline(*, session: Session, site: Site, person: Person, number: int, size: int) -> Page:
     """The person's events (views, carts, purchases, quiz answers, ...) and verified orders, one page, newest first."""
-    events: Any = sa_select(col(Event.type).label("kind"), col(Event.occurred_at).label("at"), col(Event.sku).label("sku"),
-                    col(Event.ref).label("ref"), col(Event.value_minor).label("value_minor"),
-                    col(Event.currency).label("currency"), col(Event.page).label("page")) \
+    events: Any = sa_select(col(Event.type).label("kind"), col(Event.occurred_at).label("at"),
+                            col(Event.sku).label("sku"), col(Event.ref).label("ref"),
+                            col(Event.value_minor).label("value_minor"), col(Event.currency).label("currency"),
+                            col(Event.page).label("page")) \
         .where(col(Event.site_id) == site.pk, col(Event.visitor_id).in_(person.visitor_ids or [-1]))
     mine: list[ColumnElement[bool]] = [col(ShopOrder.visitor_id).in_(person.visitor_ids or [-1])]
     if person.customer_id:

@@ -192,20 +192,22 @@ def every_row(*, session: Session, listing: Listing, emails: bool = False, site:
               chunk: int = 2000) -> Iterator[dict[str, Any]]:
     """Every row of `listing` in its order, from one statement read `chunk` rows at a time (for a CSV download).
 
-    With `emails`, each row also has the customer's e-mail (Customer.traits), joined in the same statement.
+    Plain columns, not ORM objects: building 100,000 objects took most of the time. With `emails`, each row
+    also has the customer's e-mail (Customer.traits), joined in the same statement.
     """
-    value = value_column(listing.fitted).label("value")
-    columns: list[Any] = [F, value]
-    query = select(F, value)
+    columns: list[Any] = [getattr(F, name) for name in ROW_COLUMNS.values()]
+    columns.append(value_column(listing.fitted).label("value"))
+    query = sa_select(*columns)
     if emails and site is not None:
-        email = Customer.traits["email"].as_string().label("email")  # type: ignore[index]
-        columns.append(email)
-        query = select(*columns).outerjoin(Customer, and_(col(Customer.site_id) == site.pk,
-                                                         col(Customer.customer_id) == col(F.customer_id)))
+        query = sa_select(*columns, Customer.traits["email"].as_string().label("email")).outerjoin(  # type: ignore[index]
+            Customer, and_(col(Customer.site_id) == site.pk, col(Customer.customer_id) == col(F.customer_id)))
     result = session.execute(query.where(listing.where).order_by(*listing.order).execution_options(yield_per=chunk))
+    names = [*ROW_COLUMNS, "value", *(["email"] if emails and site is not None else [])]
     for row in result:
-        extra = {"email": row[2] or ""} if len(row) > 2 else {}
-        yield {**_row(row[0]), "value": _float(row[1]), **extra}
+        found = dict(zip(names, row, strict=True))
+        if "email" in found:
+            found["email"] = found["email"] or ""
+        yield found
 
 
 def _matches(site: Site, search: str, by_email: bool) -> ColumnElement[bool]:
@@ -237,12 +239,15 @@ def emails_of(*, session: Session, site: Site, customer_ids: list[str]) -> dict[
             if isinstance(traits, dict) and isinstance(traits.get("email"), str)}
 
 
+ROW_COLUMNS = {"key": "customer_key", "customer_id": "customer_id", "segment": "segment", "orders": "orders",
+               "revenue_minor": "revenue_minor", "last_order_at": "last_order_at", "r": "recency_score",
+               "f": "frequency_score", "m": "monetary_score", "churn_risk": "churn_risk", "p_alive": "p_alive",
+               "simple_clv": "simple_clv", "clv": "clv"}
+"""A list row's names and the customer_figure columns they come from."""
+
+
 def _row(figure: CustomerFigure) -> dict[str, Any]:
-    return {"key": figure.customer_key, "customer_id": figure.customer_id, "segment": figure.segment,
-            "orders": figure.orders, "revenue_minor": figure.revenue_minor, "last_order_at": figure.last_order_at,
-            "r": figure.recency_score, "f": figure.frequency_score, "m": figure.monetary_score,
-            "churn_risk": figure.churn_risk, "p_alive": figure.p_alive, "simple_clv": figure.simple_clv,
-            "clv": figure.clv}
+    return {name: getattr(figure, column) for name, column in ROW_COLUMNS.items()}
 
 
 def _float(value: Any) -> float | None:

@@ -211,3 +211,12 @@ def test_the_campaign_preview_takes_a_customers_figures_where_the_fields_are_bla
     assert typed["sample.segment"] == "champions"
     _, problem = with_customer_figures(session=session, site=site, sample={"sample.customer": "nobody"})
     assert problem.startswith("has no figures")
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("marketer", False)])
+def test_the_privacy_page_is_linked_for_admins_who_may_use_it(client: FlaskClient, session: Session, site: Site,
+                                                              role: str, shown: bool) -> None:
+    figures(session, site, 3)
+    as_role(client, session, role)
+    assert ('href="/admin/customers/privacy?customer=c001"' in html(client.get("/admin/customers/c001"))) is shown
+    assert ('href="/admin/customers/privacy"' in html(client.get("/admin/customers"))) is shown
