@@ -6,9 +6,11 @@ default), who alone may also search by e-mail. Every table has a CSV twin (`?for
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import abort, current_app, g, render_template, request
+from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.admin import bp
@@ -158,8 +160,18 @@ def _overview_csv(site: Site, state: InsightState, fitted: bool, lists: dict[str
         abort(404)
     if name not in lists:
         return csv_response(f"{site.key}-customers-{name}.csv", columns, _summaries(site, state, fitted)[name])
-    rows = overview.every_row(session=get_session(), listing=lists[name], emails=emails, site=site)
+    session = get_session()
+    rows = _closing(overview.every_row(session=session, listing=lists[name], emails=emails, site=site), session)
     return csv_response(f"{site.key}-customers-{name}.csv", (*columns, "email") if emails else columns, rows)
+
+
+def _closing(rows: Iterator[dict[str, Any]], session: Session) -> Iterator[dict[str, Any]]:
+    """`rows`, then the session closed: the download reads after the request's teardown already closed it once,
+    so the connection it took again would otherwise stay checked out."""
+    try:
+        yield from rows
+    finally:
+        session.close()
 
 
 def _customer_csv(site: Site, key: str, events: list[dict[str, Any]], quizzes: list[dict[str, Any]]) -> BaseResponse:
