@@ -117,3 +117,19 @@ def test_amounts_in_currencies_whose_decimals_changed_are_rescaled(empty_url: st
     migrate.downgrade(empty_url, "0011")
     assert amounts() == ({"k": 1234, "p": 123500, "e": 1234, "j": 1234}, 990)
     engine.dispose()
+
+
+def test_one_customers_orders_are_read_through_an_index(empty_url: str) -> None:
+    """0015: a customer's orders (their page, a privacy export or deletion) are a range read, not the site's orders."""
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    query = "SELECT order_id FROM shop_order WHERE site_id = 1 AND customer_id = 'c-1'"
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+        else:
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(str(row[0]) for row in connection.execute(text(f"EXPLAIN {query}")))
+    migrate.downgrade(empty_url, "0014")
+    engine.dispose()
+    assert "ix_shop_order_customer" in plan

@@ -108,7 +108,9 @@ class ShopOrder(SQLModel, table=True):
 
     __tablename__ = "shop_order"
     __table_args__ = (UniqueConstraint("site_id", "order_id", name="uq_shop_order_site_order"),
-                      Index("ix_shop_order_visitor", "site_id", "visitor_id"))
+                      Index("ix_shop_order_visitor", "site_id", "visitor_id"),
+                      # one customer's orders (their page, a privacy export or deletion) without reading the site's
+                      Index("ix_shop_order_customer", "site_id", "customer_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
