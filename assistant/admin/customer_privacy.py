@@ -1,4 +1,9 @@
-"""Privacy requests in the admin, for admins only: export one person's data, or delete it after a confirmation."""
+"""Privacy requests in the admin, for admins only: export one person's data, or delete it after a confirmation.
+
+The page is /admin/privacy. It was /admin/customers/privacy, which hid a customer whose id is "privacy" behind
+it; the customer page sends old links (`?customer=...`) here (admin.customers.customer), and the old form
+actions answer 308 so a page still open in a browser posts to the new ones.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +26,24 @@ from assistant.storable import text_problem
 Page = tuple[str, int]
 
 
-@bp.get("/customers/privacy")
+@bp.get("/privacy")
 @login_required("admin")
 def customer_privacy() -> Page:
-    """The form: a customer id (or v:<visitor id>, or the widget's anonymous id), then Export or Delete."""
-    return _page(customer="")
+    """The form: a customer id (or v:<visitor id>, or the widget's anonymous id), then Export or Delete.
+
+    `?customer=<key>` (the link on a customer's page) fills the id in.
+    """
+    return _page(customer=request.args.get("customer", "").strip())
 
 
-@bp.post("/customers/privacy/export")
+@bp.post("/customers/privacy/<any(export, delete):action>")
+@login_required("admin")
+def customer_privacy_moved(action: str) -> BaseResponse:
+    """The old form actions: 308 keeps the method and the form, so the post lands on the new page."""
+    return redirect(url_for(f"admin.customer_privacy_{action}"), code=308)
+
+
+@bp.post("/privacy/export")
 @login_required("admin")
 def customer_privacy_export() -> Response | Page:
     """Download everything held about the person as JSON (streamed: a long history is not held in memory)."""
@@ -42,7 +57,7 @@ def customer_privacy_export() -> Response | Page:
                     headers={"Content-Disposition": f'attachment; filename="{site.key}-{name}.json"'})
 
 
-@bp.post("/customers/privacy/delete")
+@bp.post("/privacy/delete")
 @login_required("admin")
 def customer_privacy_delete() -> BaseResponse | Page:
     """First post: show what would be deleted and ask; the confirmed post deletes it all in one transaction."""

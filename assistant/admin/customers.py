@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,6 +32,9 @@ SUMMARY_CACHE = 32
 TIMELINE_CSV_MAX = 50_000
 MAX_SEARCH = 200
 SEGMENT_NAME_MAX = 40
+OLD_PRIVACY_KEY = "privacy"
+"""/admin/customers/privacy was the privacy page: its old links (`?customer=`) go to /admin/privacy, unless the
+shop has a customer of that id and the link is not a privacy link."""
 
 
 @bp.get("/customers")
@@ -73,6 +76,8 @@ def customer(key: str) -> str | BaseResponse:
         abort(404)
     session = get_session()
     person = find_person(session=session, site=site, key=key)
+    if key == OLD_PRIVACY_KEY and (person is None or "customer" in request.args):
+        return redirect(url_for("admin.customer_privacy", customer=request.args.get("customer")))
     if person is None:
         abort(404)
     state = overview.insight_state(session=session, site=site)

@@ -219,8 +219,20 @@ def test_the_privacy_page_is_linked_for_admins_who_may_use_it(client: FlaskClien
                                                               role: str, shown: bool) -> None:
     figures(session, site, 3)
     as_role(client, session, role)
-    assert ('href="/admin/customers/privacy?customer=c001"' in html(client.get("/admin/customers/c001"))) is shown
-    assert ('href="/admin/customers/privacy"' in html(client.get("/admin/customers"))) is shown
+    assert ('href="/admin/privacy?customer=c001"' in html(client.get("/admin/customers/c001"))) is shown
+    assert ('href="/admin/privacy"' in html(client.get("/admin/customers"))) is shown
+
+
+def test_a_customer_whose_id_is_privacy_has_a_page_and_old_privacy_links_still_lead_there(
+        client: FlaskClient, session: Session, site: Site) -> None:
+    as_role(client, session, "admin")
+    moved = client.get("/admin/customers/privacy?customer=c001")
+    assert moved.status_code == 302 and moved.headers["Location"] == "/admin/privacy?customer=c001"
+    assert client.get("/admin/customers/privacy").headers["Location"] == "/admin/privacy"
+    session.add(Visitor(site_id=site.pk, anon_id="privacy-phone", customer_id="privacy"))
+    session.commit()
+    page = client.get("/admin/customers/privacy")
+    assert page.status_code == 200 and "<title>Customer privacy" in html(page)
 
 
 def test_a_csv_download_gives_its_database_connection_back(database_url: str, session: Session, site: Site,

@@ -17,7 +17,8 @@ from tests.admin.test_auth import csrf, log_in
 from tests.factories import make_user
 from tests.privacy.people import shopper, table_counts
 
-PAGE = "/admin/customers/privacy"
+PAGE = "/admin/privacy"
+OLD_PAGE = "/admin/customers/privacy"
 
 
 @pytest.fixture
@@ -111,3 +112,21 @@ def test_broken_utf8_and_a_missing_field_are_4xx(client: FlaskClient, two: Site,
     response = client.post(f"{PAGE}/delete", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert client.post(f"{PAGE}/export", data={"csrf_token": admin}).status_code == 400
+
+
+def test_a_link_with_the_customer_fills_the_form_in(client: FlaskClient, two: Site, admin: str) -> None:
+    page = client.get(f"{PAGE}?customer=ada").get_data(as_text=True)
+    assert 'name="customer" value="ada"' in page
+    assert 'name="customer" value=""' in client.get(PAGE).get_data(as_text=True)
+    assert 'name="customer" value="&lt;b&gt;"' in client.get(f"{PAGE}?customer=<b>").get_data(as_text=True)
+
+
+def test_the_old_address_leads_to_the_page_and_its_old_forms_still_post(client: FlaskClient, two: Site,
+                                                                        admin: str) -> None:
+    moved = client.get(f"{OLD_PAGE}?customer=ada")
+    assert moved.status_code == 302 and moved.headers["Location"] == f"{PAGE}?customer=ada"
+    posted = client.post(f"{OLD_PAGE}/export", data={"csrf_token": admin, "customer": "ada"})
+    assert posted.status_code == 308 and posted.headers["Location"] == f"{PAGE}/export"
+    done = client.post(posted.headers["Location"], data={"csrf_token": admin, "customer": "ada"})  # as a browser
+    assert done.status_code == 200 and done.mimetype == "application/json"
+    done.close()
