@@ -37,7 +37,7 @@ def recommendations() -> Response:
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
     visitor, product = _short(args, "visitor"), _short(args, "product")
     state = current_app.extensions["assistant"]
-    segmented = targets_segments(state["settings"].merch_rules, site.key)
+    segmented = targets_segments(state["settings"].merch_rules, site.key, placement.name)
     if skus is not None and not segmented:  # cart and checkout: with the site and stock cached, no database session
         shopper = Shopper.on_page(cart=skus, product=product)
     else:

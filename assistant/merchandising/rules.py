@@ -167,10 +167,11 @@ def rules_for_site(path: Path, site_key: str, segment: str | None = None) -> lis
     return rules
 
 
-def targets_segments(path: Path, site_key: str) -> bool:
-    """Whether some rule of the site is for shoppers of certain segments only (a strip then needs the segment)."""
+def targets_segments(path: Path, site_key: str, placement: str) -> bool:
+    """Whether some rule of the site for `placement` is for shoppers of certain segments only (a strip there then
+    needs the shopper's segment)."""
     rules = rules_for_site(path, site_key, ALL_SEGMENTS)
-    return bool(rules) and _segmented(rules)
+    return bool(rules) and _segmented(rules, placement)
 
 
 ALL_SEGMENTS = "*"
@@ -181,16 +182,16 @@ def _for_segment(rule: Rule, segment: str | None) -> bool:
     return not rule.segments or segment == ALL_SEGMENTS or segment in rule.segments
 
 
-_segmented_lists: dict[int, tuple[list[Rule], bool]] = {}
+_segmented_lists: dict[tuple[int, str], tuple[list[Rule], bool]] = {}
 
 
-def _segmented(rules: list[Rule]) -> bool:
-    known = _segmented_lists.get(id(rules))
+def _segmented(rules: list[Rule], placement: str) -> bool:
+    known = _segmented_lists.get((id(rules), placement))
     if known is None or known[0] is not rules:
         if len(_segmented_lists) > 256:
             _segmented_lists.clear()
-        known = (rules, any(r.segments for r in rules))  # holds `rules`, so its id is not reused meanwhile
-        _segmented_lists[id(rules)] = known
+        known = (rules, any(r.segments and r.applies(placement) for r in rules))  # holds `rules`: no id reuse
+        _segmented_lists[(id(rules), placement)] = known
     return known[1]
 
 

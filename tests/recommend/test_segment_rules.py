@@ -101,7 +101,8 @@ def test_a_rule_for_champions_applies_to_champions_only(client: FlaskClient) -> 
 @pytest.mark.usefixtures("shop")
 def test_quiz_results_and_other_shoppers_take_no_rule_for_segments(app: Flask) -> None:
     path = app.extensions["assistant"]["settings"].merch_rules
-    assert merch_rules.targets_segments(path, "pk_test")
+    assert merch_rules.targets_segments(path, "pk_test", "cart")
+    assert not merch_rules.targets_segments(path, "pk_test", "recent")  # a pin never applies there
     assert merch_rules.rules_for_site(path, "pk_test") == []
     assert [r.action for r in merch_rules.rules_for_site(path, "pk_test", "at_risk")] == ["pin"]
 
