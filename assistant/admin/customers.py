@@ -21,6 +21,7 @@ from assistant.admin.customer_record import activity_since, find_person, quiz_an
 from assistant.catalog.money import format_price, to_minor
 from assistant.db import get_session
 from assistant.insight import overview
+from assistant.insight.drivers import ChurnModel, Explanation, customer_churn
 from assistant.insight.models import InsightState
 from assistant.numbers import MAX_COUNT, whole_or_none
 from assistant.sites.models import Site
@@ -32,6 +33,7 @@ SUMMARY_CACHE = 32
 TIMELINE_CSV_MAX = 50_000
 MAX_SEARCH = 200
 SEGMENT_NAME_MAX = 40
+DRIVERS_SHOWN = 6
 OLD_PRIVACY_KEY = "privacy"
 """/admin/customers/privacy was the privacy page: its old links (`?customer=`) go to /admin/privacy, unless the
 shop has a customer of that id and the link is not a privacy link."""
@@ -90,9 +92,18 @@ def customer(key: str) -> str | BaseResponse:
         return _customer_csv(site, key, whole.rows, quizzes)
     email = person.traits.get("email") if shows_emails() else None
     fitted = person.figure is not None and person.figure.clv is not None
+    churn_model = ChurnModel.from_state(state.model) if state is not None else None
     return render_template("admin/customer.html", site=site, state=state, person=person, figure=person.figure,
                            events=events, quizzes=quizzes, activity=activity, email=email, money=_money(site),
-                           fitted=fitted)
+                           fitted=fitted, churn_model=churn_model, churn=_churn(session, site, person, churn_model),
+                           drivers_shown=DRIVERS_SHOWN)
+
+
+def _churn(session: Session, site: Site, person: Any, model: ChurnModel | None) -> Explanation | None:
+    """The customer's churn risk split into its drivers, when the last run scored them with a stored model."""
+    if model is None or person.figure is None or person.figure.churn_risk is None:
+        return None
+    return customer_churn(session=session, site=site, key=person.key, visitor_ids=person.visitor_ids, model=model)
 
 
 def shows_emails() -> bool:

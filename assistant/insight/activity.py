@@ -83,26 +83,42 @@ def load_activity_rows(*, session: Session, site: Site, keys: list[str], until: 
                         np.concatenate([p[2] for p in parts]).astype(np.str_))
 
 
-def _rows(raw: RawSQL, site: Site, until: datetime | None, *,
-          grouped: bool) -> dict[str, list[tuple[int, int, float]]]:
-    """Per kind, (visitor id, count, last time) rows: one per visitor and kind when grouped, else one per event."""
+def load_person_activity_rows(*, session: Session, site: Site, visitor_ids: list[int],
+                              until: datetime | None = None) -> ActivityRows:
+    """load_activity_rows for one person (customer index 0), read by their visitors' ids alone, not the site's."""
+    raw = RawSQL(session)
+    parts = [(np.zeros(len(rows), dtype=np.int64), np.array([r[2] for r in rows], dtype=np.float64),
+              np.full(len(rows), ROW_KINDS[kind]))
+             for kind, rows in _rows(raw, site, until, grouped=False, visitors=visitor_ids).items()]
+    return ActivityRows(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                        np.concatenate([p[2] for p in parts]).astype(np.str_))
+
+
+def _rows(raw: RawSQL, site: Site, until: datetime | None, *, grouped: bool,
+          visitors: list[int] | None = None) -> dict[str, list[tuple[int, int, float]]]:
+    """Per kind, (visitor id, count, last time) rows: one per visitor and kind when grouped, else one per event.
+
+    With `visitors`, theirs alone (each statement an indexed read by visitor), else the whole site's.
+    """
     limit = until.timestamp() if until is not None else np.inf
     at = epoch_sql("occurred_at", postgres=raw.postgres)
+    only = "" if visitors is None else f" AND visitor_id IN ({', '.join('?' * max(1, len(visitors)))})"
+    whose = () if visitors is None else (tuple(visitors) or (-1,))
     events = raw.run(
         f"SELECT visitor_id, type, {'COUNT(*), MAX(' + at + ')' if grouped else '1, ' + at} FROM event"
-        f" WHERE site_id = ? AND type IN ('product_view', 'add_to_cart', 'quiz_answer')"
+        f" WHERE site_id = ?{only} AND type IN ('product_view', 'add_to_cart', 'quiz_answer')"
         + (f" AND {at} <= ?" if until is not None else "")
         + (" GROUP BY visitor_id, type" if grouped else ""),
-        (site.pk, limit) if until is not None else (site.pk,)).fetchall()
+        (site.pk, *whose, limit) if until is not None else (site.pk, *whose)).fetchall()
     found: dict[str, list[tuple[int, int, float]]] = {kind: [] for kind in KINDS}
     for visitor, typ, n, when in events:
         found[EVENTS[typ]].append((visitor, n, when))
     carts = raw.run(f"SELECT visitor_id, 1, {epoch_sql('updated_at', postgres=raw.postgres)} FROM cart"
-                    " WHERE site_id = ? AND json_array_length(items) > 0"
-                    " AND (purchased_at IS NULL OR updated_at > purchased_at)", (site.pk,)).fetchall()
+                    f" WHERE site_id = ?{only} AND json_array_length(items) > 0"
+                    " AND (purchased_at IS NULL OR updated_at > purchased_at)", (site.pk, *whose)).fetchall()
     found["carts_left"] = _upto(carts, limit)
     visits = raw.run(f"SELECT visitor_id, 1, {epoch_sql('started_at', postgres=raw.postgres)} FROM visit_session"
-                     " WHERE site_id = ?", (site.pk,)).fetchall()
+                     f" WHERE site_id = ?{only}", (site.pk, *whose)).fetchall()
     found["visits"] = _upto(visits, limit)
     return found
 

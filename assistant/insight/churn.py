@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -61,6 +62,8 @@ class ChurnScores:
     """Coefficient x standardised feature, one column per FEATURES (logistic model only): the risk's drivers."""
     horizon: float
     training_churn_rate: float
+    model: dict[str, Any] | None = None
+    """The logistic model as JSON (logistic_parameters): enough to explain one customer's risk later, alone."""
 
     def drivers(self, row: int, k: int = 3) -> list[tuple[str, float]]:
         """The `k` features that raise customer `row`'s risk most, with their pull on the log-odds."""
@@ -133,7 +136,7 @@ def churn_risk(*, customer: ArrayLike, time: ArrayLike, amount: ArrayLike, end: 
         return ChurnRun(None, None, reason)
     scored = data.features(end)
     scores = ChurnScores(scored.customer, fitted.risk(scored), _contributions(fitted.model, scored), horizon,
-                         fitted.churn_rate)
+                         fitted.churn_rate, logistic_parameters(fitted.model, end=end, horizon=horizon))
     evaluation, why_not = _backtest(data, end=end, horizon=horizon, model=model)
     return ChurnRun(scores, evaluation, why_not)
 
@@ -243,6 +246,22 @@ def _contributions(fitted: Pipeline | CalibratedClassifierCV, features: Features
         return None
     scaler, regression = fitted[0], fitted[-1]
     return np.asarray(scaler.transform(features.matrix) * regression.coef_[0], dtype=float)
+
+
+def logistic_parameters(fitted: Pipeline | CalibratedClassifierCV, *, end: float, horizon: float
+                        ) -> dict[str, Any] | None:
+    """The fitted logistic model as plain numbers: risk = sigmoid(intercept + sum(coef x (x - mean) / scale)).
+
+    No calibration follows the logistic model (only the boosting alternative is calibrated, and it has no
+    such form: None), so these numbers give the stored probability itself. `end` (days since the epoch) and
+    `horizon` are when the customers were scored and for how long ahead.
+    """
+    if not isinstance(fitted, Pipeline):
+        return None
+    scaler, regression = fitted[0], fitted[-1]
+    return {"features": list(FEATURES), "mean": [float(v) for v in scaler.mean_],
+            "scale": [float(v) for v in scaler.scale_], "coef": [float(v) for v in regression.coef_[0]],
+            "intercept": float(regression.intercept_[0]), "end": float(end), "horizon": float(horizon)}
 
 
 def _ranking(y: NDArray[np.bool_], score: Array) -> Ranking:

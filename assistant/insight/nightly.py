@@ -67,6 +67,8 @@ class ChurnOutcome:
 
     risk: Array | None
     note: str = ""
+    model: dict[str, Any] | None = None
+    """The scorer's model as JSON, stored in insight_state.model["churn"] (insight.drivers explains with it)."""
 
 
 ChurnScorer = Callable[[Session, CustomerView], "ChurnOutcome | Array"]
@@ -92,7 +94,8 @@ def score_with_churn_model(session: Session, view: CustomerView) -> ChurnOutcome
         return ChurnOutcome(None, f"churn risk not scored: {run.reason}")
     risk = np.full(len(view.keys), np.nan)
     risk[run.scores.customer] = run.scores.probability
-    return ChurnOutcome(risk, run.evaluation.describe() if run.evaluation is not None else run.reason)
+    return ChurnOutcome(risk, run.evaluation.describe() if run.evaluation is not None else run.reason,
+                        run.scores.model)
 
 
 @dataclass
@@ -107,6 +110,8 @@ class InsightReport:
     gamma_gamma: gamma_gamma.GammaGamma | None = None
     lifespan_years: float = 0.0
     churn_scored: bool = False
+    churn_model: dict[str, Any] | None = None
+    """The churn model's parameters (churn.logistic_parameters), None when it was not fitted."""
     churn_evaluation: str = ""
     """The churn model's evaluation on the shop's own data (or why it was not scored), for the job to print."""
     notes: list[str] = field(default_factory=list)
@@ -261,6 +266,7 @@ def _churn(report: InsightReport, session: Session, view: CustomerView, scorer: 
     if risk.shape != (len(view.keys),) or not np.all((scored >= 0) & (scored <= 1)):
         raise ValueError(f"the churn scorer must give one risk in [0, 1] (or NaN) per customer ({len(view.keys)})")
     report.churn_scored = True
+    report.churn_model = outcome.model
     return np.where(np.isnan(risk), np.nan, risk)
 
 
@@ -311,7 +317,7 @@ def _times(raw: RawSQL, epoch: Array) -> list[Any]:
 def _bump_state(raw: RawSQL, site: Site, now: datetime, report: InsightReport, horizon_days: int) -> int:
     model = {"bgnbd": _params(report.bgnbd), "gamma_gamma": _params(report.gamma_gamma), "notes": report.notes,
              "segments": report.segments, "lifespan_years": report.lifespan_years,
-             "churn_scored": report.churn_scored}
+             "churn_scored": report.churn_scored, "churn": report.churn_model}
     cast = "?::json" if raw.postgres else "?"
     before = raw.run("SELECT version FROM insight_state WHERE site_id = ?", (site.pk,)).fetchone()
     # microseconds of the run, and always above the last: a site deleted and computed again never repeats one

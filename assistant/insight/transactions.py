@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,7 @@ from assistant.sites.models import Site
 
 SECONDS_PER_DAY = 86400.0
 ANONYMOUS = "v:"
+ORDER_COLUMNS = "order_id, visitor_id, customer_id, value_minor, currency, {at}"
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,65 @@ def load_transactions(*, session: Session, site: Site, until: datetime | None = 
     claims = raw.run(f"SELECT ref, visitor_id, value_minor, currency, {epoch_sql('occurred_at', postgres=raw.postgres)}"
                      " FROM event WHERE site_id = ? AND type = 'purchase' AND ref IS NOT NULL", (site.pk,)).fetchall()
     customers = visitor_customers(raw, site)
-    rows = _verified(raw, site, claims, customers)  # without the shop's server: its imported history alone
+    orders = raw.run(f"SELECT {ORDER_COLUMNS.format(at=epoch_sql('ordered_at', postgres=raw.postgres))}"
+                     " FROM shop_order WHERE site_id = ?", (site.pk,)).fetchall()
+    return _assemble(_counted(orders, claims, customers, verified), customers, site, limit, verified)
+
+
+def load_person_transactions(*, session: Session, site: Site, key: str, visitor_ids: list[int],
+                             until: datetime | None = None) -> Transactions:
+    """The counted orders of one customer key, given as load_transactions gives them, read by the person's ids.
+
+    `visitor_ids` are the key's visitors (those identified as the customer id, or the one of "v:<id>"). Only
+    their purchase claims, the claims of the same order ids by others, and the orders naming the customer,
+    their visitors or those order ids are read (indexed), not the site's orders: for one customer's page.
+    """
+    raw = RawSQL(session)
+    limit = until.timestamp() if until is not None else float("inf")
+    verified = raw.run("SELECT 1 FROM shop_order WHERE site_id = ? AND source <> 'history' LIMIT 1",
+                       (site.pk,)).fetchone() is not None
+    mine = ", ".join("?" * max(1, len(visitor_ids)))
+    theirs = tuple(visitor_ids) or (-1,)
+    refs = f"SELECT ref FROM event WHERE site_id = ? AND type = 'purchase' AND visitor_id IN ({mine})"
+    claims = raw.run(f"SELECT ref, visitor_id, value_minor, currency, {epoch_sql('occurred_at', postgres=raw.postgres)}"
+                     f" FROM event WHERE site_id = ? AND type = 'purchase' AND ref IN ({refs})",
+                     (site.pk, site.pk, *theirs)).fetchall()
+    named = () if key.startswith(ANONYMOUS) else (key,)
+    orders = raw.run(f"SELECT {ORDER_COLUMNS.format(at=epoch_sql('ordered_at', postgres=raw.postgres))}"
+                     f" FROM shop_order WHERE site_id = ? AND (visitor_id IN ({mine}) OR order_id IN ({refs})"
+                     + (" OR customer_id = ?)" if named else ")"),
+                     (site.pk, *theirs, site.pk, *theirs, *named)).fetchall()
+    involved = {int(v) for v in (*visitor_ids, *(c[1] for c in claims), *(o[1] for o in orders)) if v is not None}
+    customers = _customers_of(raw, site, sorted(involved))
+    found = _assemble(_counted(orders, claims, customers, verified), customers, site, limit, verified)
+    return _only(found, key)
+
+
+def _counted(orders: list[Any], claims: list[Any], customers: dict[int, str], verified: bool) -> list[Row]:
+    """The orders (and, without the shop's server, the browsers' unique claims of other order ids) that count."""
+    rows = _verified(orders, claims, customers)  # without the shop's server: its imported history alone
     if not verified:
         imported = {row[0] for row in rows}
         rows += _claimed([claim for claim in claims if claim[0] not in imported])
-    return _assemble(rows, customers, site, limit, verified)
+    return rows
+
+
+def _customers_of(raw: RawSQL, site: Site, visitors: list[int]) -> dict[int, str]:
+    """visitor_customers for these visitors alone."""
+    if not visitors:
+        return {}
+    rows = raw.run(f"SELECT id, customer_id FROM visitor WHERE site_id = ? AND customer_id IS NOT NULL"
+                   f" AND id IN ({', '.join('?' * len(visitors))})", (site.pk, *visitors)).fetchall()
+    return {int(v): str(c) for v, c in rows}
+
+
+def _only(t: Transactions, key: str) -> Transactions:
+    """The orders of `key` alone (customer index 0); no orders when the key has none."""
+    keep = t.customer == (t.keys.index(key) if key in t.keys else -1)
+    return Transactions(keys=[key], customer_ids=[None if key.startswith(ANONYMOUS) else key],
+                        customer=np.zeros(int(keep.sum()), dtype=np.int64), order_id=t.order_id[keep],
+                        time=t.time[keep], amount=t.amount[keep], currency=t.currency, verified=t.verified,
+                        skipped=t.skipped)
 
 
 Row = tuple[str, int | None, str | None, int, str | None, float]
@@ -100,14 +156,11 @@ def _claimed(claims: list[tuple[str, int, int | None, str | None, float]]) -> li
             if claimants[ref] == 1]
 
 
-def _verified(raw: RawSQL, site: Site, claims: list[tuple[str, int, int | None, str | None, float]],
+def _verified(orders: list[Any], claims: list[tuple[str, int, int | None, str | None, float]],
               customers: dict[int, str]) -> list[Row]:
     by_order: dict[str, list[int]] = {}
     for ref, visitor, *_ in claims:
         by_order.setdefault(ref, []).append(int(visitor))
-    orders = raw.run(f"SELECT order_id, visitor_id, customer_id, value_minor, currency, "
-                     f"{epoch_sql('ordered_at', postgres=raw.postgres)} FROM shop_order WHERE site_id = ?",
-                     (site.pk,)).fetchall()
     rows: list[Row] = []
     for order_id, named, customer, value, currency, at in orders:
         owner = named if named is not None else _claimant(by_order.get(order_id, []), customer, customers)

@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from assistant.admin.campaign_preview import with_customer_figures
 from assistant.app import create_app
 from assistant.config import Settings
 from assistant.insight.models import CustomerFigure, InsightState
+from assistant.insight.nightly import churn_scorer, compute_site_figures
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Customer, Event, Visitor
+from benchmarks.insight_shop import ShopSize, write_shop
 from tests.admin.test_catalog import as_role, html
 
 SEGMENTS = ("champions", "at_risk", "lost")
@@ -249,3 +251,29 @@ def test_a_csv_download_gives_its_database_connection_back(database_url: str, se
     assert engine.pool.checkedout() == 0
     engine.dispose()
     gc.collect()
+
+
+def test_a_customers_page_shows_what_drives_their_churn_risk(client: FlaskClient, session: Session,
+                                                             site: Site) -> None:
+    now = utcnow()
+    write_shop(session=session, site=site, size=ShopSize(customers=300, events=3000), now=now, seed=5)
+    assert compute_site_figures(session=session, site=site, now=now, churn_scores=churn_scorer()).churn_scored
+    session.commit()
+    as_role(client, session, "marketer")
+    key, risk = session.exec(select(CustomerFigure.customer_key, CustomerFigure.churn_risk)
+                             .where(CustomerFigure.site_id == site.pk, col(CustomerFigure.customer_id).is_not(None))
+                             .order_by(col(CustomerFigure.churn_risk).desc())).first()
+    page = html(client.get(f"/admin/customers/{key}"))
+    drivers = re.findall(r'<td class="(bad|good)">(raises|lowers) risk</td><td class="n">([-+][0-9.]+)</td>', page)
+    assert len(drivers) == 6 and "Days since the last order" in page
+    assert all((kind == "bad") == (word == "raises") == (float(pull) > 0) for kind, word, pull in drivers)
+    assert [abs(float(p)) for *_, p in drivers] == sorted((abs(float(p)) for *_, p in drivers), reverse=True)
+    assert f"a risk of {100 * risk:.0f} %" in page
+
+
+def test_a_small_shops_customer_page_says_churn_was_not_fitted(client: FlaskClient, session: Session,
+                                                               site: Site) -> None:
+    figures(session, site, 3)
+    as_role(client, session, "marketer")
+    page = html(client.get("/admin/customers/c001"))
+    assert "Not fitted: the shop’s history was too small to learn churn" in page and "raises risk" not in page

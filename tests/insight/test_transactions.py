@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from assistant.insight.summary import summarise
-from assistant.insight.transactions import load_transactions
+from assistant.insight.transactions import load_person_transactions, load_transactions
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Visitor
@@ -93,3 +93,34 @@ def test_amounts_follow_the_currency_decimals(session: Session) -> None:
 def test_no_purchases_no_rows(session: Session, site: Site) -> None:
     t = load_transactions(session=session, site=site)
     assert t.keys == [] and len(t) == 0 and t.amount.dtype == np.float64
+
+
+def one_persons(session: Session, site: Site, key: str) -> list[tuple[str, str, float, float]]:
+    visitors = ([int(key[2:])] if key.startswith("v:") else
+                [int(v or 0) for v in session.exec(select(Visitor.id).where(Visitor.customer_id == key)).all()])
+    t = load_person_transactions(session=session, site=site, key=key, visitor_ids=visitors)
+    assert t.keys == [key] and set(t.customer.tolist()) <= {0}
+    return sorted((key, o, a, tm) for o, a, tm in zip(t.order_id, t.amount, t.time, strict=True))
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_one_customers_orders_read_alone_are_the_ones_the_site_read_gives_them(session: Session, site: Site,
+                                                                               verified: bool) -> None:
+    buy(session, site, "phone-aaaa", "o1", 20.0)
+    buy(session, site, "laptop-bbbb", "o2", 30.5, T0 + DAY)
+    identify(session, site, "phone-aaaa", "alice", T0 + 2 * DAY)
+    identify(session, site, "laptop-bbbb", "alice", T0 + 2 * DAY)
+    buy(session, site, "stranger-cc", "o2", 30.5)  # a second claim of o2
+    buy(session, site, "stranger-cc", "o3", 5.0)
+    buy(session, site, "lonely-dddd", "o4", 9.0)
+    if verified:
+        for fields in ({"order_id": "o2", "value": "30.50"}, {"order_id": "o5", "value": "8", "customer_id": "alice"},
+                       {"order_id": "o6", "value": "3", "currency": "USD", "customer_id": "alice"}):
+            assert record_order(session=session, site=site, order=parse_order(fields), source="import", now=T0)
+        session.commit()
+    everyone = rows(session, site)
+    keys = ["alice", *(f"v:{vid(session, anon)}" for anon in ("stranger-cc", "lonely-dddd"))]
+    assert {k for k, *_ in everyone} == ({"alice"} if verified else set(keys))
+    for key in keys:
+        assert one_persons(session, site, key) == [r for r in everyone if r[0] == key], key
+    assert one_persons(session, site, "nobody") == []
