@@ -36,11 +36,18 @@ def customer_privacy() -> Page:
     return _page(customer=request.args.get("customer", "").strip())
 
 
-@bp.post("/customers/privacy/<any(export, delete):action>")
+@bp.post("/customers/privacy/export")
 @login_required("admin")
-def customer_privacy_moved(action: str) -> BaseResponse:
-    """The old form actions: 308 keeps the method and the form, so the post lands on the new page."""
-    return redirect(url_for(f"admin.customer_privacy_{action}"), code=308)
+def customer_privacy_export_moved() -> BaseResponse:
+    """The old form action: 308 keeps the method and the form, so the post lands on the new page."""
+    return redirect(url_for("admin.customer_privacy_export"), code=308)
+
+
+@bp.post("/customers/privacy/delete")
+@login_required("admin")
+def customer_privacy_delete_moved() -> BaseResponse:
+    """The old form action: 308 keeps the method and the form, so the post lands on the new page."""
+    return redirect(url_for("admin.customer_privacy_delete"), code=308)
 
 
 @bp.post("/privacy/export")
