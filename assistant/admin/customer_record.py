@@ -21,7 +21,7 @@ from assistant.flows.models import QuizSession
 from assistant.insight.models import CustomerFigure
 from assistant.insight.overview import Page
 from assistant.sites.models import Site
-from assistant.tracking.models import Customer, Event, ShopOrder, Visitor
+from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor, VisitSession
 
 VISITOR_KEY = re.compile(r"v:([0-9]{1,18})")
 ACTIVITY = {"product_view": "product views", "add_to_cart": "add-to-carts", "quiz_answer": "quiz answers",
@@ -101,6 +101,19 @@ def activity_since(*, session: Session, site: Site, person: Person, since: datet
         query = query.where(Event.occurred_at > since)
     found = dict(session.exec(query.group_by(col(Event.type))).all())
     return {label: int(found.get(kind, 0)) for kind, label in ACTIVITY.items()}
+
+
+def visits_and_carts_left(*, session: Session, site: Site, person: Person) -> dict[str, int]:
+    """How many visits the person made and how many of their carts hold items not bought since (carts left)."""
+    if not person.visitor_ids:
+        return {"visits": 0, "carts left": 0}
+    visits = session.exec(select(func.count()).select_from(VisitSession).where(
+        VisitSession.site_id == site.pk, col(VisitSession.visitor_id).in_(person.visitor_ids))).one()
+    left = session.exec(select(func.count()).select_from(Cart).where(
+        Cart.site_id == site.pk, col(Cart.visitor_id).in_(person.visitor_ids),
+        func.json_array_length(Cart.items) > 0,
+        or_(col(Cart.purchased_at).is_(None), col(Cart.updated_at) > col(Cart.purchased_at)))).one()
+    return {"visits": int(visits), "carts left": int(left)}
 
 
 def _time(value: Any) -> datetime:

@@ -17,7 +17,7 @@ from assistant.admin import bp
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
-from assistant.admin.customer_record import activity_since, find_person, quiz_answers, timeline
+from assistant.admin.customer_record import activity_since, find_person, quiz_answers, timeline, visits_and_carts_left
 from assistant.catalog.money import format_price, to_minor
 from assistant.db import get_session
 from assistant.insight import overview
@@ -34,6 +34,8 @@ TIMELINE_CSV_MAX = 50_000
 MAX_SEARCH = 200
 SEGMENT_NAME_MAX = 40
 DRIVERS_SHOWN = 6
+UNORDERED_SHOWN = 25
+"""Identified customers without orders a search lists (they have no figures to sort or page by)."""
 OLD_PRIVACY_KEY = "privacy"
 """/admin/customers/privacy was the privacy page: its old links (`?customer=`) go to /admin/privacy, unless the
 shop has a customer of that id and the link is not a privacy link."""
@@ -61,12 +63,15 @@ def customers() -> str | BaseResponse:
     listed = overview.page_of(session=session, listing=listing, number=_page("page"), size=PAGE_SIZE)
     risky = overview.page_of(session=session, listing=at_risk, number=_page("risk_page"), size=PAGE_SIZE)
     tables = _summaries(site, state, fitted)
+    unordered = overview.customers_without_orders(session=session, site=site, search=search, by_email=emails,
+                                                  limit=UNORDERED_SHOWN + 1) if search and not segment else []
     addresses = overview.emails_of(session=session, site=site,
                                    customer_ids=[r["customer_id"] for r in risky.rows + listed.rows]) if emails else {}
     return render_template("admin/customers.html", site=site, state=state, tables=tables, listed=listed, risky=risky,
                            search=search, segment=segment, sort=sort, sorts=overview.SORTS, emails=addresses,
                            shows_emails=emails, grid_by=_grid_by(), money=_money(site), fitted=fitted,
-                           at_risk_min=overview.AT_RISK_MIN)
+                           at_risk_min=overview.AT_RISK_MIN, unordered=unordered[:UNORDERED_SHOWN],
+                           more_unordered=len(unordered) > UNORDERED_SHOWN)
 
 
 @bp.get("/customers/<path:key>")
@@ -87,6 +92,7 @@ def customer(key: str) -> str | BaseResponse:
     quizzes = quiz_answers(session=session, site=site, person=person)
     since = person.figure.last_order_at if person.figure else None
     activity = activity_since(session=session, site=site, person=person, since=since)
+    visits = visits_and_carts_left(session=session, site=site, person=person)
     if request.args.get("format") == "csv":
         whole = timeline(session=session, site=site, person=person, number=1, size=TIMELINE_CSV_MAX)
         return _customer_csv(site, key, whole.rows, quizzes)
@@ -96,7 +102,7 @@ def customer(key: str) -> str | BaseResponse:
     return render_template("admin/customer.html", site=site, state=state, person=person, figure=person.figure,
                            events=events, quizzes=quizzes, activity=activity, email=email, money=_money(site),
                            fitted=fitted, churn_model=churn_model, churn=_churn(session, site, person, churn_model),
-                           drivers_shown=DRIVERS_SHOWN)
+                           drivers_shown=DRIVERS_SHOWN, visits=visits)
 
 
 def _churn(session: Session, site: Site, person: Any, model: ChurnModel | None) -> Explanation | None:

@@ -222,6 +222,32 @@ def _matches(site: Site, search: str, by_email: bool) -> ColumnElement[bool]:
     return or_(found, col(F.customer_id).in_(owners))
 
 
+def customers_without_orders(*, session: Session, site: Site, search: str, by_email: bool = False,
+                             limit: int = 25) -> list[dict[str, Any]]:
+    """Identified customers matching `search` (id prefix; e-mail if allowed) the nightly run has no figures of.
+
+    They identified but have no counted order (yet), so customer_figure, which every other list reads, does
+    not hold them. One statement: the prefix is a range on Customer's primary key, the figures an anti-join
+    on theirs, and at most `limit` rows come back, in id order.
+    """
+    if not search:
+        return []
+    prefix = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches: ColumnElement[bool] = and_(col(Customer.customer_id) >= search,
+                                        col(Customer.customer_id) < search + "\U0010ffff")
+    email = Customer.traits["email"].as_string()  # type: ignore[index]
+    if by_email:
+        matches = or_(matches, func.lower(email).like(prefix.lower(), escape="\\"))
+    figured = sa_select(col(F.customer_key)).where(col(F.site_id) == site.pk,
+                                                   col(F.customer_key) == col(Customer.customer_id)).exists()
+    rows = session.execute(sa_select(col(Customer.customer_id), col(Customer.first_seen), col(Customer.last_seen),
+                                     email.label("email"))
+                           .where(col(Customer.site_id) == site.pk, matches, ~figured)
+                           .order_by(col(Customer.customer_id)).limit(limit)).all()
+    return [{"customer_id": c, "first_seen": first, "last_seen": last, "email": e or ""}
+            for c, first, last, e in rows]
+
+
 def _order(sort: str, fitted: bool) -> list[Any]:
     column = {"risk": col(F.churn_risk), "revenue": col(F.revenue_minor),
               "recent": col(F.last_order_at)}.get(sort, value_column(fitted))

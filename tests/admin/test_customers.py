@@ -21,7 +21,7 @@ from assistant.insight.models import CustomerFigure, InsightState
 from assistant.insight.nightly import churn_scorer, compute_site_figures
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
-from assistant.tracking.models import Customer, Event, Visitor
+from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
 from benchmarks.insight_shop import ShopSize, write_shop
 from tests.admin.test_catalog import as_role, html
 
@@ -277,3 +277,36 @@ def test_a_small_shops_customer_page_says_churn_was_not_fitted(client: FlaskClie
     as_role(client, session, "marketer")
     page = html(client.get("/admin/customers/c001"))
     assert "Not fitted: the shop’s history was too small to learn churn" in page and "raises risk" not in page
+
+
+def a_customer_without_orders(session: Session, site: Site) -> None:
+    """quiet-1 identified (with an e-mail) on two devices, viewed, visited twice, left a cart; never ordered."""
+    now = utcnow()
+    session.add(Customer(site_id=site.pk, customer_id="quiet-1", traits={"email": "Quiet.One@people.example"}))
+    phones = [Visitor(site_id=site.pk, anon_id=f"quiet-dev-{n}", customer_id="quiet-1") for n in (1, 2)]
+    session.add_all(phones)
+    session.flush()
+    for n, phone in enumerate(phones):
+        session.add(VisitSession(site_id=site.pk, visitor_id=phone.id or 0, started_at=now - timedelta(days=n)))
+        session.add(Event(site_id=site.pk, client_id=f"quiet-view-{n}", visitor_id=phone.id or 0, type="product_view",
+                          sku="rs-001", occurred_at=now - timedelta(days=n)))
+    session.add(Cart(site_id=site.pk, visitor_id=phones[0].id or 0, items=[{"sku": "rs-001", "quantity": 1}],
+                     value_minor=9900, currency="EUR"))
+    session.commit()
+
+
+@pytest.mark.parametrize(("role", "by_email"), [("admin", True), ("marketer", False)])
+def test_search_finds_an_identified_customer_without_orders_and_opens_their_page(
+        client: FlaskClient, session: Session, site: Site, role: str, by_email: bool) -> None:
+    figures(session, site, 3)
+    a_customer_without_orders(session, site)
+    as_role(client, session, role)
+    page = html(client.get("/admin/customers?q=quiet"))
+    assert "Identified, no orders yet" in page and 'href="/admin/customers/quiet-1"' in page
+    assert people(page.split('id="list"')[1]) == ["quiet-1"] and "No customer matches" not in page
+    assert ("Identified, no orders yet" in html(client.get("/admin/customers?q=quiet.one@"))) is by_email
+    assert "Identified, no orders yet" not in html(client.get("/admin/customers?q=c00"))  # buyers are not repeated
+    one = html(client.get("/admin/customers/quiet-1"))
+    tiles = dict((label.strip(), n) for n, label in re.findall(r'<span class="num">(\d+)</span><span>([a-z -]+)', one))
+    assert "no orders yet" in one and tiles["visits"] == "2" and tiles["carts left"] == "1"
+    assert tiles["product views"] == "2" and "rs-001" in one  # the timeline
