@@ -461,7 +461,9 @@ def demo(host: str, port: int) -> None:
     from assistant.db import make_engine, session_scope
     from assistant.demo.build import build_demo
     from assistant.demo.campaigns import seed_campaigns
+    from assistant.demo.customers import seed_customers
     from assistant.demo.history import seed_history
+    from assistant.insight.nightly import churn_scorer, compute_site_figures
     from assistant.recommend.training import train_site
     from assistant.timeutil import utcnow
 
@@ -473,11 +475,16 @@ def demo(host: str, port: int) -> None:
         products = len(list_products(session=session, site=site))
         events = seed_history(session=session, site=site, now=utcnow())
         seed_campaigns(session=session, site=site)
+        history = seed_customers(session=session, site=site, now=utcnow())
     with session_scope(engine) as session:
         report = train_site(session=session, site=site, root=settings.models_dir, now=utcnow())
+        figures = compute_site_figures(session=session, site=site, now=utcnow(), churn_scores=churn_scorer())
     engine.dispose()
     click.echo(f"demo shop ready: {products} products, {events or 'existing'} events, models trained in "
                f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
+    click.echo(f"customers: {figures.customers} with figures ({history.stored or 'existing'} orders of history "
+               f"imported), {len(figures.segments)} segments: "
+               + ", ".join(f"{name} {n}" for name, n in sorted(figures.segments.items(), key=lambda s: -s[1])))
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
     click.echo(f"admin: http://{_display_host(host)}:{port}/admin/ (make an account first: "
                f"{command_name()} admin create-user --email you@example.com --site {site.key})")
