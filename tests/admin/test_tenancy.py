@@ -16,6 +16,7 @@ from assistant.catalog.models import Product
 from assistant.flows.registry import get_registry
 from assistant.promotions.campaigns import get_campaign
 from assistant.sites.models import Site
+from assistant.tracking.models import Customer
 from tests.admin.test_auth import csrf, log_in
 from tests.factories import make_product, make_site, make_user
 from tests.flows.test_engine import SHOES
@@ -50,6 +51,9 @@ def two_shops(session: Session, flows_dir: Path) -> tuple[Site, Site]:
     shop_a, shop_b = make_site(session, key="pk_a", name="Shop A"), make_site(session, key="pk_b", name="Shop B")
     make_product(session, shop_a, sku="b1", title="A's shoe")  # the same SKU in both shops
     make_product(session, shop_b, sku="b1", title="B's shoe")
+    # the customer the routes' <path:key> names, in shop A only: its page is 200 there, a 404 only for shop B
+    session.add(Customer(site_id=shop_a.pk, customer_id="c001"))
+    session.commit()
     return shop_a, shop_b
 
 
