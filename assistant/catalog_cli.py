@@ -3,10 +3,9 @@ header checked against the mapping, and the --dry-run report (first products, at
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
-from assistant.catalog.importers import read_header, read_rows
+from assistant.catalog.importers import is_encoding, read_header, read_rows
 from assistant.catalog.mapping import ColumnMapping
 from assistant.catalog.preview import preview, stored
 from assistant.mapping_file import MappingFile, read_mapping
@@ -18,7 +17,7 @@ def checked_mapping(mapping: Path | None, file: Path, *, currency: str,
                     encoding: str | None) -> tuple[ColumnMapping | None, str | None, list[str]]:
     """(the mapping, the file's encoding, problems): every problem of the mapping file at its line, then, when
     it has none, each column it names that the file's header lacks. No mapping (None) when there are problems."""
-    if encoding is not None and not _is_encoding(encoding):
+    if encoding is not None and not is_encoding(encoding):
         return None, None, [f"--encoding: '{encoding}' is not a text encoding (e.g. utf-8, latin-1, cp1252)"]
     loaded = read_mapping(mapping, currency=currency) if mapping else MappingFile("", ColumnMapping(currency=currency))
     if loaded.mapping is None:
@@ -45,11 +44,3 @@ def dry_run_report(file: Path, mapping: ColumnMapping, *, encoding: str | None) 
         share = coverage.rows / found.accepted if found.accepted else 0.0
         lines.append(f"  {name:<{width}}  {share:6.1%}  {coverage.distinct_text} distinct")
     return lines, [f"{file}: {error}" for error in found.errors], found.accepted > 0
-
-
-def _is_encoding(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True

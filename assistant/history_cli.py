@@ -3,10 +3,10 @@ mapping's, mapping_file.py), the export's header against the mapping, and the su
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 from assistant import safe_yaml
+from assistant.catalog.importers import is_encoding
 from assistant.flows.loader import located_data, yaml_problem
 from assistant.mapping_file import MappingFile
 from assistant.safe_yaml import YamlProblem
@@ -21,7 +21,7 @@ def checked_history_mapping(mapping: Path | None, layout: str | None, file: Path
     columns it names that the export's header lacks. No mapping (None) when there is any problem."""
     if (mapping is None) == (layout is None):
         return None, "", [f"give --mapping FILE or --layout ({', '.join(LAYOUTS)}), one of them"]
-    if encoding is not None and not _is_encoding(encoding):
+    if encoding is not None and not is_encoding(encoding):
         return None, "", [f"--encoding: '{encoding}' is not a text encoding (e.g. utf-8, latin-1, cp1252)"]
     try:
         kind_of(file)
@@ -86,11 +86,3 @@ def summary(report: HistoryReport, file: Path) -> list[str]:
         lines.append(f"{file}:{report.problem.line}: error: {report.problem.reason}; the rows before it were read")
     lines.append(f"{report.seconds:.1f} s")
     return lines
-
-
-def _is_encoding(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True

@@ -67,7 +67,16 @@ def read_rows(path: Path, *, progress: Progress | None = None, encoding: str | N
     raise ValueError(f"{path}: unknown file type '{suffix}' (use .csv, .json, .jsonl or .xml)")
 
 
-class _CountingFile(io.FileIO):
+def is_encoding(name: str) -> bool:
+    """Whether Python knows the text encoding `name` (what --encoding is checked with before reading)."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+class CountingFile(io.FileIO):
     """A binary file that tells `progress` how many bytes each read returned."""
 
     def __init__(self, path: Path, progress: Progress | None) -> None:
@@ -81,9 +90,9 @@ class _CountingFile(io.FileIO):
         return count
 
 
-def _open_binary(path: Path, progress: Progress | None, *, bom: bool = True) -> io.BufferedReader[_CountingFile]:
+def _open_binary(path: Path, progress: Progress | None, *, bom: bool = True) -> io.BufferedReader[CountingFile]:
     """`path` opened for reading bytes, past a UTF-8 byte order mark (when `bom`)."""
-    handle = io.BufferedReader(_CountingFile(path, progress), buffer_size=_CHUNK)
+    handle = io.BufferedReader(CountingFile(path, progress), buffer_size=_CHUNK)
     if bom and handle.peek(3)[:3] == _BOM:
         handle.read(3)
     return handle

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from assistant.catalog.importers import CountingFile
+
 Progress = Callable[[int], Any]
 """Called with the number of bytes of the file read since the last call."""
 
@@ -100,22 +102,8 @@ def _json_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]] | FilePro
             yield FileProblem(number, "is not a JSON object", fatal=False)
 
 
-class _CountingFile(io.FileIO):
-    """A binary file that tells `progress` how many bytes each read returned."""
-
-    def __init__(self, path: Path, progress: Progress | None) -> None:
-        super().__init__(path, "rb")
-        self._progress = progress
-
-    def readinto(self, buffer: Any) -> int | None:
-        count = super().readinto(buffer)
-        if count and self._progress is not None:
-            self._progress(count)
-        return count
-
-
 def _open_text(path: Path, progress: Progress | None, encoding: str, errors: str = "strict") -> IO[str]:
-    raw: IO[bytes] = io.BufferedReader(_CountingFile(path, progress), buffer_size=_CHUNK)
+    raw: IO[bytes] = io.BufferedReader(CountingFile(path, progress), buffer_size=_CHUNK)
     if path.suffix.lower() == ".gz":
         raw = io.BufferedReader(_GzipReader(fileobj=raw, mode="rb"), buffer_size=_CHUNK)  # type: ignore[arg-type]
     return io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
