@@ -22,13 +22,17 @@ from sqlmodel import Session
 class RawSQL:
     """A DBAPI cursor on the session's connection, in the session's transaction."""
 
-    def __init__(self, session: Session | None, *, cursor: Any = None, postgres: bool = False) -> None:
-        if session is None:
-            self.postgres, self.cursor = postgres, cursor
-            return
+    def __init__(self, session: Session) -> None:
         connection = session.connection()
         self.postgres = connection.dialect.name == "postgresql"
         self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    @classmethod
+    def on(cls, cursor: Any, *, postgres: bool) -> RawSQL:
+        """A RawSQL on a DBAPI cursor of a connection outside any session."""
+        found = cls.__new__(cls)
+        found.postgres, found.cursor = postgres, cursor
+        return found
 
     def sql(self, statement: str) -> str:
         """`statement` with the driver's placeholders."""
@@ -60,6 +64,6 @@ def pooled(engine: Engine) -> Iterator[RawSQL]:
     only reads a row (a quiz's results) skips the session's set-up and tear-down, a third of its cost."""
     connection = engine.raw_connection()
     try:
-        yield RawSQL(None, cursor=connection.cursor(), postgres=engine.dialect.name == "postgresql")
+        yield RawSQL.on(connection.cursor(), postgres=engine.dialect.name == "postgresql")
     finally:
         connection.close()  # back to the pool, which rolls back what was read

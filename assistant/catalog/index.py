@@ -85,16 +85,25 @@ class Column:
 
     def where(self, predicate: Callable[[Any], bool]) -> np.ndarray:
         """Products whose value passes `predicate` (None is what a product without the attribute has)."""
+        return self.per_value(predicate)[self.codes]  # code -1 picks the appended "missing" entry
+
+    def per_value(self, predicate: Callable[[Any], bool]) -> np.ndarray:
+        """`predicate` of each distinct value, then of None (a product without the attribute): spread to the
+        products by indexing with `codes`."""
         hits = np.fromiter((predicate(v) for v in self.values), dtype=bool, count=len(self.values))
-        return np.append(hits, predicate(None))[self.codes]  # code -1 picks the appended "missing" entry
+        return np.append(hits, predicate(None))
+
+    def value_numbers(self) -> np.ndarray:
+        """Each distinct value as a float (NaN: not a number; booleans and lists are not), then NaN for a
+        product without the attribute: spread to the products by indexing with `codes`."""
+        return np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+                         for v in self.values] + [math.nan], dtype=np.float64)
 
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """(value as float, whether it is a number) per product; booleans and lists are not numbers."""
         if self._numbers is None:
-            real = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values]
-            floats = np.array([float(v) if ok else math.nan for v, ok in zip(self.values, real, strict=True)]
-                              + [math.nan], dtype=np.float64)
-            self._numbers = floats[self.codes], np.append(np.array(real, dtype=bool), False)[self.codes]
+            floats = self.value_numbers()
+            self._numbers = floats[self.codes], ~np.isnan(floats)[self.codes]
         return self._numbers
 
 

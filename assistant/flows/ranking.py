@@ -10,7 +10,6 @@ relaxed, for the misses).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
@@ -94,7 +93,11 @@ def closeness(index: CatalogIndex, crit: Criterion, span: float, at: np.ndarray)
     if column is None or span <= 0:
         return np.zeros(at.size)
     values, numeric = column.numbers()
-    values, numeric = values[at], numeric[at]
+    return _near(values[at], numeric[at], crit, span)
+
+
+def _near(values: np.ndarray, numeric: np.ndarray, crit: Criterion, span: float) -> np.ndarray:
+    """`Criterion.closeness` of each of `values` (0 where not `numeric`), element by element as the engine."""
     below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
     above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
     return np.where(numeric, np.maximum(0.0, 1 - (below + above) / span), 0.0)
@@ -264,15 +267,9 @@ def _gained_per_value(column: Column, preference: Preference) -> np.ndarray:
     operations as `closeness` and `criterion_mask` per product."""
     crit = preference.criterion
     if crit.kind == "range" and preference.span:
-        values = np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
-                           for v in column.values] + [math.nan])
-        below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
-        above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
-        near = np.where(~np.isnan(values), np.maximum(0.0, 1 - (below + above) / preference.span), 0.0)
-        return crit.weight * near
-    passed = np.fromiter((crit.test({crit.attribute: v}) for v in column.values), dtype=bool,
-                         count=len(column.values))
-    return np.where(np.append(passed, crit.test({crit.attribute: None})), crit.weight, 0.0)
+        values = column.value_numbers()
+        return crit.weight * _near(values, ~np.isnan(values), crit, preference.span)
+    return np.where(column.per_value(lambda value: crit.test({crit.attribute: value})), crit.weight, 0.0)
 
 
 def _rating(index: CatalogIndex) -> np.ndarray:
