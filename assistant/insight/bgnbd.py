@@ -53,7 +53,8 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
     scale = float(w.sum())
 
     def loss(log_params: Array) -> tuple[float, Array]:
-        params = np.exp(log_params)
+        with np.errstate(over="ignore"):  # a trial step too far: inf, which the line search steps back from
+            params = np.exp(log_params)
         each, gradient = _terms(params, values, inverse, t_x, T, w)
         return -_dot(w, each) / scale, -gradient * params / scale
 

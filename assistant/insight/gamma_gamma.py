@@ -45,7 +45,9 @@ def fit(frequency: ArrayLike, mean_spend: ArrayLike) -> GammaGamma:
         raise ValueError("Gamma-Gamma needs customers with at least one repeat purchase")
 
     def loss(log_params: Array) -> float:
-        return -float(np.sum(log_likelihood(np.exp(log_params), x, m))) / len(x)
+        with np.errstate(over="ignore"):  # a trial step too far: inf, which the line search steps back from
+            params = np.exp(log_params)
+        return -float(np.sum(log_likelihood(params, x, m))) / len(x)
 
     result = minimize(loss, np.zeros(3), method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})
     if not np.all(np.isfinite(result.x)):
