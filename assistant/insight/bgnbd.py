@@ -29,6 +29,25 @@ class BgNbd:
     b: float
     log_likelihood: float
 
+    @property
+    def drop_out(self) -> float:
+        """The mean probability of dropping out after a purchase, a / (a + b)."""
+        return self.a / (self.a + self.b)
+
+    @property
+    def homogeneous(self) -> bool:
+        """True on the edge where every customer drops out with the same probability (the beta is a point mass)."""
+        return self.a + self.b >= HOMOGENEOUS
+
+
+HOMOGENEOUS = 1e12
+"""a + b of a fit on the homogeneous-drop-out edge (bgnbd.fit); the closed forms take their limit there."""
+EDGE = 1e4
+"""a + b beyond which L-BFGS-B is taken to be heading for that edge: from (1, 1, 1, 1) it only goes that far
+when the likelihood keeps rising that way, and a beta that narrow (sd below 0.005) is one p for any purpose.
+The four-parameter likelihood out there is itself unreliable (log-gammas in the millions, differences of order
+1e-6 per customer), so the edge's closed form decides."""
+
 
 def log_likelihood(params: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Array:  # noqa: N803
     """Each customer's log-likelihood under (r, alpha, a, b): equation (6) of the paper, as a log-sum-exp."""
@@ -43,7 +62,8 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
     Optimised over the parameters' logs (all four are positive) by L-BFGS-B with the exact gradient, from
     (1, 1, 1, 1), the starting point of Hardie's spreadsheet. Terms of x alone are computed once per distinct x.
     When the data show no drop-out the maximum is on an edge (a / (a + b) -> 0): the answer is a point on it,
-    with the NBD's r and alpha, and P(alive) about 1 for everyone.
+    with the NBD's r and alpha, and P(alive) about 1 for everyone. When everyone drops out alike it is on another
+    (a, b -> inf, a / (a + b) = p; `homogeneous`): (r, alpha, p) by that edge's closed form.
     """
     x, t_x, T = (v.ravel() for v in _arrays(frequency, recency, T))  # noqa: N806
     w = np.ones_like(x) if weights is None else np.broadcast_to(np.asarray(weights, dtype=float), x.shape)
@@ -53,14 +73,20 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
     scale = float(w.sum())
 
     def loss(log_params: Array) -> tuple[float, Array]:
-        with np.errstate(over="ignore"):  # a trial step too far: inf, which the line search steps back from
+        with np.errstate(over="ignore", under="ignore"):
             params = np.exp(log_params)
+        if not np.all(np.isfinite(params) & (params > 0)):  # a trial step too far: the line search steps back
+            return np.inf, np.zeros(4)
         each, gradient = _terms(params, values, inverse, t_x, T, w)
         return -_dot(w, each) / scale, -gradient * params / scale
 
     options = {"ftol": 1e-14, "gtol": 1e-10}
     result = minimize(loss, np.zeros(4), jac=True, method="L-BFGS-B", options=options)
     r, alpha, a, b = np.exp(result.x)
+    if np.all(np.isfinite(result.x)) and a + b > EDGE and max(r, alpha) < 1e6:
+        same = _same_drop_out(x, t_x, T, w, result.x)
+        if same is not None:
+            return same
     if not result.success and np.all(np.isfinite(result.x)) and max(r, alpha) < 1e6:
         edge = _on_the_edge(loss, result.x, options)
         if edge is not None and edge.fun <= result.fun + 1e-12:
@@ -71,6 +97,45 @@ def fit(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: Arra
         raise ValueError(f"BG/NBD fit did not converge ({result.message}); it stopped at r {r:.3g}, "
                          f"alpha {alpha:.3g}, a {a:.3g}, b {b:.3g}: the data show no maximum inside")
     return BgNbd(float(r), float(alpha), float(a), float(b), -float(result.fun) * scale)
+
+
+def _same_drop_out(x: Array, t_x: Array, T: Array, w: Array, stopped: Array) -> BgNbd | None:  # noqa: N803
+    """The maximum on the edge a, b -> inf with a / (a + b) = p: one drop-out probability for everyone.
+
+    Where the data show less spread in drop-out than any beta allows, the likelihood rises towards that edge and
+    L-BFGS-B wanders along it (a, b in the millions) until it gives up. There the model has three parameters,
+    (r, alpha, p), and its likelihood a closed form: (1-p)^x A(T) (1 + [x > 0] p / (1-p) A(t_x) / A(T)) with
+    A(t) = Gamma(r+x) alpha^r / (Gamma(r) (alpha+t)^(r+x)). None if that fit fails.
+    """
+    repeat = x > 0
+    scale = float(w.sum())
+
+    def loss(params: Array) -> tuple[float, Array]:
+        with np.errstate(over="ignore", under="ignore"):
+            r, alpha = np.exp(params[:2])
+        if not (np.isfinite(r) and np.isfinite(alpha) and r > 0 and alpha > 0):
+            return np.inf, np.zeros(3)
+        p, log_stay = float(expit(params[2])), -float(np.logaddexp(0.0, params[2]))  # log(1 - p), for any p
+        log_end, log_last = np.log(alpha + T), np.log(alpha + t_x)
+        odds = params[2] + (r + x) * (log_end - log_last)
+        each = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + x * log_stay - (r + x) * log_end
+                + np.where(repeat, np.logaddexp(0.0, odds), 0.0))
+        dropped = np.where(repeat, expit(odds), 0.0)
+        gradient = np.array([
+            _dot(w, digamma(r + x) - digamma(r) + np.log(alpha) - log_end + dropped * (log_end - log_last)) * r,
+            _dot(w, r / alpha - (r + x) / (alpha + T) + dropped * (r + x) * (1 / (alpha + T) - 1 / (alpha + t_x)))
+            * alpha,
+            _dot(w, dropped - x * p),
+        ])
+        return -_dot(w, each) / scale, -gradient / scale
+
+    start = np.r_[stopped[:2], stopped[2] - stopped[3]]  # logit p = log a - log b
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-10})
+    if not result.success or not np.all(np.isfinite(result.x)):
+        return None
+    r, alpha = np.exp(result.x[:2])
+    p = max(float(expit(result.x[2])), 1e-300)  # a = 0 would be no model at all
+    return BgNbd(float(r), float(alpha), p * HOMOGENEOUS, (1.0 - p) * HOMOGENEOUS, -float(result.fun) * scale)
 
 
 def _on_the_edge(loss: Callable[[Array], tuple[float, Array]], stopped: Array,
@@ -137,20 +202,16 @@ def _dot(u: Array, v: Array) -> float:
 
 def expected_purchases(model: BgNbd, t: ArrayLike) -> Array:
     """E[X(t)]: how many purchases a new customer is expected to make in a period of length t (equation 7)."""
-    r, alpha, a, b = model.r, model.alpha, model.a, model.b
     t = np.asarray(t, dtype=float)
-    tail = _tail(r, a, b, np.zeros_like(t), t / (alpha + t))
-    return np.asarray((a + b - 1.0) / (a - 1.0) * (1.0 - tail), dtype=float)
+    return _while_alive(model, np.zeros_like(t), t / (model.alpha + t))
 
 
 def conditional_expected_purchases(model: BgNbd, t: ArrayLike, x: ArrayLike, t_x: ArrayLike,
                                    T: ArrayLike) -> Array:  # noqa: N803
     """E[Y(t) | x, t_x, T]: purchases expected in (T, T + t] from a customer with that history (equation 10)."""
-    r, alpha, a, b = model.r, model.alpha, model.a, model.b
     x, t_x, T = _arrays(x, t_x, T)  # noqa: N806
     t = np.asarray(t, dtype=float)
-    tail = _tail(r, a, b, x, t / (alpha + T + t))
-    alive_part = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+    alive_part = _while_alive(model, x, t / (model.alpha + T + t))
     return np.asarray(alive_part * probability_alive(model, x, t_x, T), dtype=float)
 
 
@@ -163,9 +224,27 @@ def probability_alive(model: BgNbd, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) 
     return np.where(x > 0, expit(-log_odds_dead), 1.0)
 
 
-def _tail(r: float, a: float, b: float, x: Array, z: Array) -> Array:
-    """(1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z), by Euler's transformation: the direct form overflows for large x."""
-    return np.asarray(np.exp((a - 1.0) * np.log1p(-z)) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z))
+def _while_alive(model: BgNbd, x: Array, z: Array) -> Array:
+    """(a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]: purchases expected in a period from a customer
+    alive at its start, with z = t / (alpha + T + t). The 2F1 by Euler's transformation (the direct form overflows
+    for large x); on and near the homogeneous edge, the edge's limit."""
+    r, a, b = model.r, model.a, model.b
+    if model.homogeneous:
+        return _while_alive_alike(r, model.drop_out, x, z)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * _hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+        value = np.asarray((a + b + x - 1.0) / (a - 1.0) * (1.0 - tail), dtype=float)
+    lost = ~np.isfinite(value)
+    if a + b >= EDGE and np.any(lost):  # 0 x inf near the edge: its limit is off by O(x / (a + b))
+        value = np.where(lost, _while_alive_alike(r, model.drop_out, x, z), value)
+    return value
+
+
+def _while_alive_alike(r: float, p: float, x: Array, z: Array) -> Array:
+    """The same on the homogeneous edge (a, b -> inf, a / (a + b) = p), where 2F1 tends to (1 - (1-p) z)^-(r+x):
+    [1 - ((1 - z) / (1 - (1-p) z))^(r+x)] / p, which tends to the NBD's (r+x) z / (1-z) as p -> 0."""
+    p = max(p, float(np.finfo(float).tiny))
+    return np.asarray(-np.expm1((r + x) * np.log1p(-p * z / (1.0 - (1.0 - p) * z))) / p, dtype=float)
 
 
 def _hyp2f1(p: float, q: float, c: Array, z: Array) -> Array:

@@ -45,8 +45,10 @@ def fit(frequency: ArrayLike, mean_spend: ArrayLike) -> GammaGamma:
         raise ValueError("Gamma-Gamma needs customers with at least one repeat purchase")
 
     def loss(log_params: Array) -> float:
-        with np.errstate(over="ignore"):  # a trial step too far: inf, which the line search steps back from
+        with np.errstate(over="ignore", under="ignore"):
             params = np.exp(log_params)
+        if not np.all(np.isfinite(params) & (params > 0)):  # a trial step too far: the line search steps back
+            return np.inf
         return -float(np.sum(log_likelihood(params, x, m))) / len(x)
 
     result = minimize(loss, np.zeros(3), method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})

@@ -124,8 +124,12 @@ class InsightReport:
     def line(self) -> str:
         """One line: customers, segments, fitted parameters, notes, seconds."""
         segments = ", ".join(f"{name} {n}" for name, n in sorted(self.segments.items(), key=lambda s: -s[1]))
-        fitted = (f"BG/NBD r {self.bgnbd.r:.3f} alpha {self.bgnbd.alpha:.3f} a {self.bgnbd.a:.3f} "
-                  f"b {self.bgnbd.b:.3f}" if self.bgnbd else "BG/NBD not fitted")
+        fitted = "BG/NBD not fitted"
+        if self.bgnbd:
+            m = self.bgnbd
+            drop_out = (f"one drop-out p {m.drop_out:.3g} for all (a, b -> inf)" if m.homogeneous
+                        else f"a {m.a:.3f} b {m.b:.3f}")
+            fitted = f"BG/NBD r {m.r:.3f} alpha {m.alpha:.3f} {drop_out}"
         if self.gamma_gamma:
             g = self.gamma_gamma
             fitted += f"; Gamma-Gamma p {g.p:.3f} q {g.q:.3f} gamma {g.gamma:.3f}"

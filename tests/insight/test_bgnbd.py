@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -118,6 +119,42 @@ def test_customers_who_never_leave_give_the_no_drop_out_edge_with_the_nbd_rates(
         assert nbd(fitted.r * r, fitted.alpha * alpha) < fitted.log_likelihood
     for a in (1e-3, 0.1, 1.0):  # and no drop-out inside does better
         assert bgnbd.log_likelihood((fitted.r, fitted.alpha, a, 1.0), x, t_x, T).sum() < fitted.log_likelihood
+
+
+def test_customers_who_all_leave_alike_give_the_homogeneous_edge_and_finite_expectations() -> None:
+    """Everyone drops out after a purchase with the same p = 0.03: no beta is that narrow, the likelihood rises
+    towards a, b -> inf with a / (a + b) = p, and L-BFGS-B stopped out there (a + b in the millions, 'ABNORMAL'
+    or not) with expectations of 0 x inf = nan; that was the customers-targeting test's data at some hours of
+    the day. The answer is the edge, (r, alpha, p) by its closed form, and finite expectations."""
+    truth = bgnbd.BgNbd(r=0.8, alpha=5.0, a=0.03 * bgnbd.HOMOGENEOUS, b=0.97 * bgnbd.HOMOGENEOUS, log_likelihood=0)
+    x, t_x, T = simulate.customers(truth, 40_000, T=100.0, seed=3)  # noqa: N806
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = bgnbd.fit(x, t_x, T)
+        assert fitted.homogeneous
+        assert fitted.drop_out == pytest.approx(0.03, rel=0.1)
+        assert fitted.r == pytest.approx(truth.r, rel=0.1) and fitted.alpha == pytest.approx(truth.alpha, rel=0.1)
+        expected = bgnbd.conditional_expected_purchases(fitted, 52.0, x, t_x, T)
+        assert np.isfinite(expected).all() and (expected >= 0).all()
+        new = bgnbd.expected_purchases(fitted, np.array([1.0, 10.0, 100.0, 1e4]))
+        assert np.isfinite(new).all() and (np.diff(new) > 0).all() and new[-1] < 1 / fitted.drop_out
+    assert fitted.log_likelihood == pytest.approx(bgnbd.log_likelihood(
+        (fitted.r, fitted.alpha, fitted.drop_out * 1e7, (1 - fitted.drop_out) * 1e7), x, t_x, T).sum(), abs=1e-3)
+    for spread in (1e2, 1e3, 1e4):  # the supremum: any beta of that mean does worse, less so as it narrows
+        inside = bgnbd.log_likelihood((fitted.r, fitted.alpha, fitted.drop_out * spread,
+                                       (1 - fitted.drop_out) * spread), x, t_x, T).sum()
+        assert inside < fitted.log_likelihood
+
+
+def test_near_the_edge_the_expectations_take_its_limit() -> None:
+    """a + b of 1e7: SciPy's 2F1 overflows where (1-z)^(a-1) underflows; the limit stands in, within O(x/(a+b))."""
+    near = bgnbd.BgNbd(r=0.8, alpha=4.6, a=0.03 * 1e7, b=0.97 * 1e7, log_likelihood=0)
+    edge = bgnbd.BgNbd(r=0.8, alpha=4.6, a=0.03 * bgnbd.HOMOGENEOUS, b=0.97 * bgnbd.HOMOGENEOUS, log_likelihood=0)
+    x, t_x, T = np.array([0.0, 1, 3, 12, 40]), np.array([0.0, 10, 50, 90, 99]), np.full(5, 100.0)  # noqa: N806
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = bgnbd.conditional_expected_purchases(near, 52.0, x, t_x, T)
+    assert values == pytest.approx(bgnbd.conditional_expected_purchases(edge, 52.0, x, t_x, T), rel=1e-4)
 
 
 def test_fit_recovers_the_parameters_of_simulated_customers() -> None:
