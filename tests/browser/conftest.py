@@ -118,18 +118,26 @@ def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Pa
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     engine = make_engine(url)
-    with session_scope(engine) as session:
-        site = build_demo(session=session, origins=[base])
-        if prepare is not None:
-            prepare(session, site, folder / "models")
-    engine.dispose()
+    try:
+        with session_scope(engine) as session:
+            site = build_demo(session=session, origins=[base])
+            if prepare is not None:
+                prepare(session, site, folder / "models")
+    except BaseException:  # the socket closed here, or its ResourceWarning fails whichever test comes next
+        server.server_close()
+        app.extensions["assistant"]["engine"].dispose()
+        raise
+    finally:
+        engine.dispose()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
-    app.extensions["assistant"]["engine"].dispose()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+        app.extensions["assistant"]["engine"].dispose()
 
 
 @pytest.fixture(scope="session")
