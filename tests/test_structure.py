@@ -13,10 +13,11 @@ from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics",
-          "insight", "privacy"]
+          "insight", "privacy", "surveys"]
 BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merchandising": ("flows", "recommend"),
          "flows": ("recommend", "promotions"),
-         "insight": ("flows", "recommend", "merchandising", "promotions", "analytics")}
+         "insight": ("flows", "recommend", "merchandising", "promotions", "analytics"),
+         "surveys": ("analytics",)}
 """What each package must not import: the packages above it (DESIGN.md: merchandising below flows and
 recommend, which both use its rules and criteria; insight, which promotions will target by, takes
 figures, not requests)."""

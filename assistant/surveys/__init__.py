@@ -1,0 +1,1 @@
+"""Micro-surveys (CSAT, NPS, CES): survey files, who sees them, their answers and the standard formulas."""
