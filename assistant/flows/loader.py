@@ -17,6 +17,8 @@ from assistant.flows.schema import Flow
 from assistant.safe_yaml import YamlProblem, construct_scalar
 
 Path = tuple[str | int, ...]
+KnownKeys = Callable[[Path, Any], list[str]]
+"""The keys allowed in the mapping at a path of a file's data."""
 
 
 @dataclass
@@ -81,7 +83,7 @@ def load_text(text: str, *, path: str = "<flow>") -> Loaded:
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
-        problems += _schema_problems(exc, data, locator, path)
+        problems += schema_problems(exc, data, locator, path)
         partial, partial_locator = _salvage(data, exc, locator)
         return Loaded(None, data, partial_locator, sorted(problems), partial)
     if problems:  # a duplicate key is an error: checked as far as it goes, never served
@@ -129,10 +131,20 @@ _HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "float_parsing": lambda e: "write a number",
     "list_type": lambda e: "write a list: `[a, b]` or one `- item` per line",
     "dict_type": lambda e: "write a mapping: `key: value` lines",
+    "bool_type": lambda e: "write true or false",
+    "bool_parsing": lambda e: "write true or false",
+    "greater_than_equal": lambda e: f"write a number of at least {e['ctx']['ge']:g}",
+    "less_than_equal": lambda e: f"write a number of at most {e['ctx']['le']:g}",
+    "string_too_short": lambda e: "write the text; it must not be empty",
+    "string_too_long": lambda e: f"shorten it to at most {e['ctx'].get('max_length')} characters",
+    "string_pattern_mismatch": lambda e: "use letters, digits, '-' and '_', starting with a letter or digit",
 }
 
 
-def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str) -> list[Problem]:
+def schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str, *,
+                    known_keys: KnownKeys | None = None, whole: str = "the flow") -> list[Problem]:
+    """One located Problem per pydantic error (a misspelt key once, with a did-you-mean from `known_keys`,
+    the allowed keys at a path; default: a flow's). Survey files share it; `whole` names the file's top level."""
     problems = []
     misspelled = {tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"}
     for error in exc.errors():
@@ -140,7 +152,7 @@ def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: st
         if error["type"] == "missing" and _has_misspelling(loc, misspelled):
             continue
         if error["type"] == "extra_forbidden":
-            problems.append(_unknown_key(loc, data, locator, path))
+            problems.append(_unknown_key(loc, data, locator, path, known_keys, whole))
             continue
         hint = _HINTS.get(error["type"], lambda e: "")(error)
         where = locator.at(*loc) if error["type"] != "missing" else locator.at(*loc[:-1])
@@ -154,14 +166,15 @@ def _has_misspelling(loc: Path, unknown: set[Path]) -> bool:
     return bool(difflib.get_close_matches(str(loc[-1]), siblings, n=1))
 
 
-def _unknown_key(loc: Path, data: Any, locator: Locator, path: str) -> Problem:
-    from assistant.flows.schema import known_keys
+def _unknown_key(loc: Path, data: Any, locator: Locator, path: str, known_keys: KnownKeys | None,
+                 whole: str) -> Problem:
+    from assistant.flows.schema import known_keys as flow_keys
 
     parent = loc[:-1]
-    allowed = known_keys(parent, data)
+    allowed = (known_keys or flow_keys)(parent, data)
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     hint = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
-    return Problem(*locator.key(*loc), f"unknown key '{loc[-1]}' in {named(parent, data) or 'the flow'}", hint,
+    return Problem(*locator.key(*loc), f"unknown key '{loc[-1]}' in {named(parent, data) or whole}", hint,
                    path=path)
 
 
