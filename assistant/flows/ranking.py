@@ -41,6 +41,13 @@ FAST_ROUND_BELOW = 1e5
 """Scores below this are rounded with NumPy (checked near halves); larger ones one by one in Python."""
 PER_VALUE_LIMIT = 4096
 """A preference is worked out per distinct value of its attribute when it has at most this many."""
+BOUNDED_FROM = 50_000
+"""From this many matching products on, only those that can be among the best are scored (`_bounded`)."""
+FIRST_CHUNK = 8192
+"""How many products, in order of rating and popularity, `_bounded` looks at first; it doubles each time."""
+BOUND_MARGIN = 5e-4
+"""By how much the wanted scores must beat every product not looked at: five steps of the rounding to
+SCORE_DIGITS, more than `_near_top` looks below the last wanted one."""
 DEPTH_SLACK = 1.001
 """Rules reorder the engine's ranking by weight; how much deeper than the bound to look, for float rounding."""
 
@@ -131,8 +138,9 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
             allowed: np.ndarray | None, allowed_key: object = None) -> tuple[ResultSet, np.ndarray]:
     """The results and the index positions of their products (`allowed_key` names `allowed` for caching)."""
     constraints = constraints_for(flow, answers)
-    positions, dropped = _matching(flow, index, constraints, allowed, allowed_key)
-    if positions.size == 0:
+    mask, dropped = _matching(flow, index, constraints, allowed, allowed_key)
+    matched = int(np.count_nonzero(mask))
+    if matched == 0:
         everything = index.in_stock if allowed is None else index.in_stock & allowed
         return _fallback(flow, index, everything, count)
     active = [c for c in constraints if c not in dropped]
@@ -140,15 +148,70 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
 
     def tie_breaks(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _fit(index, at, active, preferences), _boosts(index, at, preferences)
-    scores = _scores(index, positions, dropped, preferences)
-    top = _top(index, positions, scores, count, tie_breaks)
+    candidates = _every(index, mask, dropped, preferences)
+    if not dropped and matched >= BOUNDED_FROM:
+        candidates = _bounded(index, mask, preferences) or candidates
+    top, positions, scores = _top(index, candidates, count, tie_breaks)
     if dropped:
         items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
                  for p in top]
     else:
         items = _explained(index, top, scores[np.searchsorted(positions, top)], active, preferences)
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
-    return ResultSet(items, relaxed, int(positions.size)), top
+    return ResultSet(items, relaxed, matched), top
+
+
+Candidates = Callable[[int], tuple[np.ndarray, np.ndarray, bool]]
+"""Given how many of the best are wanted: positions in ascending order, their scores, and whether they are all
+the matching products (if not, every product left out scores below the wanted ones by more than rounding)."""
+
+
+def _every(index: CatalogIndex, mask: np.ndarray, dropped: list[Constraint],
+           preferences: list[Preference]) -> Candidates:
+    """Every matching product, scored."""
+    found: list[tuple[np.ndarray, np.ndarray, bool]] = []
+
+    def candidates(want: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        if not found:
+            positions = np.flatnonzero(mask)
+            found.append((positions, _scores(index, positions, dropped, preferences), True))
+        return found[0]
+    return candidates
+
+
+def _bounded(index: CatalogIndex, mask: np.ndarray, preferences: list[Preference]) -> Candidates | None:
+    """Only the matching products that can be among the best, found in order of the score every product starts
+    with (rating and popularity), chunk by chunk: a product not yet looked at scores at most the preferences'
+    best gains plus its own start, so once the wanted number scored above that by more than rounding can move,
+    the rest cannot reach them. None when a preference has no per-value gains to bound it by."""
+    best = 0.0
+    for preference in preferences:
+        gains = _gains_per_value(index, preference)
+        if gains is None:
+            return None
+        best += float(gains.max())
+    base = _base(index)
+    order = index.cached("by rating and popularity", lambda: np.argsort(-base, kind="stable"))
+
+    def candidates(want: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        seen_positions, seen_scores, end, chunk = [], [], 0, FIRST_CHUNK
+        while end < order.size:
+            block = order[end:end + chunk]
+            end += block.size
+            chunk *= 2
+            block = block[mask[block]]
+            seen_positions.append(block)
+            seen_scores.append(_scores(index, block, [], preferences))
+            if end == order.size or sum(a.size for a in seen_scores) < want:
+                continue
+            scores = np.concatenate(seen_scores)
+            wanted = -np.partition(-scores, want - 1)[want - 1]
+            if wanted >= best + base[order[end]] + BOUND_MARGIN:
+                break
+        positions, scores = np.concatenate(seen_positions), np.concatenate(seen_scores)
+        ascending = np.argsort(positions)
+        return positions[ascending], scores[ascending], end == order.size
+    return candidates
 
 
 def _explained(index: CatalogIndex, top: np.ndarray, scores: np.ndarray, active: list[Constraint],
@@ -174,7 +237,7 @@ def _explained(index: CatalogIndex, top: np.ndarray, scores: np.ndarray, active:
 
 def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], allowed: np.ndarray | None,
               allowed_key: object) -> tuple[np.ndarray, list[Constraint]]:
-    """Positions meeting every constraint not dropped, and the constraints dropped to get any.
+    """Which products meet every constraint not dropped, and the constraints dropped to get any.
 
     The usual case needs no relaxation: the answers narrow the flow's products one at a time, in the
     order given, each step a mask remembered per answers so far (shoppers share their first answers),
@@ -193,12 +256,10 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
             else narrow()
     for constraint in ranged:
         mask = mask & constraint_mask(index, constraint)
-    positions = np.flatnonzero(mask)
-    if positions.size or not constraints:
-        return positions, []
+    if not constraints or mask.any():
+        return mask, []
     pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
-    matching, dropped = satisfy(index, pool, constraints)
-    return np.flatnonzero(matching), dropped
+    return satisfy(index, pool, constraints)
 
 
 def _pool_mask(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key: object,
@@ -245,21 +306,35 @@ def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint
                     near = np.maximum(near, closeness(index, crit, constraint.span, positions))
         near = np.where(constraint_mask(index, constraint)[positions], 1.0, near)
         score += 2 * constraint.importance * near
-    base = index.cached("rating and popularity", lambda: 0.1 * _rating(index) / 5 + 0.01 * index.popularity)
-    score += base[positions]
+    score += _base(index)[positions]
     return score
+
+
+def _base(index: CatalogIndex) -> np.ndarray:
+    """The score every product starts with: its rating and popularity."""
+    return index.cached("rating and popularity", lambda: 0.1 * _rating(index) / 5 + 0.01 * index.popularity)
 
 
 def _gained(index: CatalogIndex, preference: Preference, at: np.ndarray) -> np.ndarray:
     """`Preference.score` of the products at `at`: worked out once per distinct value of the attribute (a
     preference's values come from the flow file, a scale's from its few steps) and spread by the codes."""
-    crit = preference.criterion
-    column = index.column(crit.attribute)
-    if column is None or len(column.values) > PER_VALUE_LIMIT:
+    gains = _gains_per_value(index, preference)
+    if gains is None:
+        crit = preference.criterion
         if crit.kind == "range" and preference.span:
             return crit.weight * closeness(index, crit, preference.span, at)
         return np.where(criterion_mask(index, crit)[at], crit.weight, 0.0)
-    return index.cached(("gained", preference), lambda: _gained_per_value(column, preference))[column.codes[at]]
+    column = index.columns[preference.criterion.attribute]
+    return gains[column.codes[at]]
+
+
+def _gains_per_value(index: CatalogIndex, preference: Preference) -> np.ndarray | None:
+    """What each distinct value of the preference's attribute earns, then a product without it; None when the
+    attribute has no column or too many values for that."""
+    column = index.column(preference.criterion.attribute)
+    if column is None or len(column.values) > PER_VALUE_LIMIT:
+        return None
+    return index.cached(("gained", preference), lambda: _gained_per_value(column, preference))  # type: ignore[no-any-return]
 
 
 def _gained_per_value(column: Column, preference: Preference) -> np.ndarray:
@@ -277,24 +352,26 @@ def _rating(index: CatalogIndex) -> np.ndarray:
     return index.cached("rating or 0", lambda: np.nan_to_num(index.rating, nan=0.0))
 
 
-def _top(index: CatalogIndex, positions: np.ndarray, scores: np.ndarray, count: int,
-         tie_breaks: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def _top(index: CatalogIndex, candidates: Candidates, count: int,
+         tie_breaks: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
     """The `count` best positions, one of each twins, by (-round(score, 4), -fit, -boosts, tie rank), as
-    `engine.results` orders them; `tie_breaks(at)` gives the fit and boosts of the positions `at`.
+    `engine.results` orders them, and the candidates' positions and scores they were chosen from;
+    `tie_breaks(at)` gives the fit and boosts of the positions `at`.
 
     Only products that can be among the first `want` are ordered; `want` grows when twins leave
     fewer than `count` distinct products among them.
     """
     want = count
     while True:
+        positions, scores, complete = candidates(want)
         near, rounded = _near_top(scores, want)
         at = positions[near]
         fit, boosts = tie_breaks(at)
         ordered = at[_first(want, -rounded, -fit, -boosts, index.tie_rank[at])]
         _, first = np.unique(index.twins[ordered], return_index=True)
         chosen = ordered[np.sort(first)[:count]]
-        if chosen.size == count or want >= scores.size:
-            return chosen
+        if chosen.size == count or (complete and want >= scores.size):
+            return chosen, positions, scores
         want *= 4
 
 

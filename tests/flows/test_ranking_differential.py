@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -167,6 +169,17 @@ def public(result: ResultSet) -> str:
     return json.dumps(results_public("q", result, explain=True), sort_keys=True, separators=(",", ":")) + "\n"
 
 
+@contextmanager
+def bounded_from_the_first_product() -> Iterator[None]:
+    """ranking's bounded scan for any number of matching products, one product in the first chunk."""
+    kept = ranking.BOUNDED_FROM, ranking.FIRST_CHUNK
+    ranking.BOUNDED_FROM, ranking.FIRST_CHUNK = 1, 1
+    try:
+        yield
+    finally:
+        ranking.BOUNDED_FROM, ranking.FIRST_CHUNK = kept
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rows=catalogs(), flow=flows(), drawn_rules=rules, data=st.data())
 def test_the_index_engine_answers_what_the_product_engine_answers(
@@ -180,6 +193,9 @@ def test_the_index_engine_answers_what_the_product_engine_answers(
             expected = public(rank_reference.rank(flow, answers, in_stock, chosen))
             assert results_json("q", ranking.rank(flow, answers, index, chosen), explain=True) == expected, \
                 (answers, chosen)  # the index engine, encoded as the API sends it
+            with bounded_from_the_first_product():  # and its scan of the best few, chunks of 1, 2, 4... products
+                assert results_json("q", ranking.rank(flow, answers, index, chosen), explain=True) == expected, \
+                    (answers, chosen, "bounded")
         question = next_question(flow, answers)
         if question is None:
             break
