@@ -36,6 +36,8 @@ class Settings:
     flows_catalog_check: bool = True
     """Serve a flow file only when it has no error against the catalog of any site it is offered to, as
     `flows check` judges it (ASSISTANT_FLOWS_CATALOG_CHECK); off only in unit tests of a few products."""
+    surveys_dir: Path = field(default_factory=lambda: resource_dir("surveys"))
+    """Folder of survey files (ASSISTANT_SURVEYS)."""
     models_dir: Path = Path("instance/models")
     """Where `assistant train` writes recommendation bundles and the server reads them (ASSISTANT_MODELS)."""
     merch_rules: Path = field(default_factory=lambda: resource_dir("rules") / "merchandising.yaml")
@@ -75,6 +77,7 @@ class Settings:
             flows_dir=Path(env["ASSISTANT_FLOWS"]) if "ASSISTANT_FLOWS" in env else resource_dir("flows"),
             reload_flows=_flag(env.get("ASSISTANT_RELOAD_FLOWS"), default=mode != "production"),
             flows_catalog_check=_flag(env.get("ASSISTANT_FLOWS_CATALOG_CHECK"), default=True),
+            surveys_dir=Path(env["ASSISTANT_SURVEYS"]) if "ASSISTANT_SURVEYS" in env else resource_dir("surveys"),
             models_dir=Path(env.get("ASSISTANT_MODELS", "instance/models")),
             merch_rules=Path(env["ASSISTANT_MERCH_RULES"]) if "ASSISTANT_MERCH_RULES" in env
             else resource_dir("rules") / "merchandising.yaml",

@@ -1,4 +1,4 @@
-"""Where the top-level folders (static, templates, flows) are, in a checkout or an install."""
+"""Where the top-level folders (static, templates, flows, surveys) are, in a checkout or an install."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _INSTALLED = Path(sys.prefix) / "share" / "assistant"
 
 
 def resource_dir(name: str) -> Path:
-    """Return the folder `name` (static, templates or flows) of this installation."""
+    """Return the folder `name` (static, templates, flows, surveys, rules) of this installation."""
     for root in (_CHECKOUT, _INSTALLED):
         if (root / name).is_dir():
             return root / name
