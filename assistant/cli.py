@@ -1,4 +1,5 @@
-"""The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check, customer export | delete.
+"""The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check, surveys check, customer
+export | delete.
 
 Each command imports what it needs inside its function: `assistant --help` loads click and nothing
 of the stack (tests/test_cli_startup.py keeps it so). Only `db upgrade` and `demo` migrate; every
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.errors import AssistantError
+from assistant.surveys_cli import surveys
 from assistant.users.roles import ROLES
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 def main() -> None:
     """On-site guided-selling assistant."""
 
+
+main.add_command(surveys)  # `assistant surveys check`, in its own module
 
 @main.group()
 def db() -> None:

@@ -1,0 +1,41 @@
+"""`assistant surveys check`: every problem of survey files at file:line:column, with a hint; exit 1 on errors.
+
+Registered on the `assistant` group by cli.py; imports only click until the command runs (tests/test_cli_startup.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def surveys() -> None:
+    """Survey files (NPS, CSAT, CES micro-surveys)."""
+
+
+@surveys.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def surveys_check(files: tuple[Path, ...]) -> None:
+    """Validate survey files (default: every file in the surveys folder); exit 1 on errors."""
+    from assistant.config import Settings
+    from assistant.flows.problems import Problem, errors
+    from assistant.surveys.checks import read_survey
+
+    paths = list(files) or sorted(Settings.from_env().surveys_dir.glob("*.y*ml"))
+    failed = False
+    owners: dict[str, Path] = {}
+    for path in paths:
+        loaded, problems = read_survey(path)
+        survey = loaded.survey
+        if survey is not None and owners.setdefault(survey.id, path) != path:
+            problems.append(Problem(*loaded.locator.at("id"), f"survey id '{survey.id}' is already used by "
+                                    f"{owners[survey.id]}", "give every survey file its own `id:`", path=str(path)))
+        for problem in problems:
+            click.echo(problem.format())
+        failed = failed or bool(errors(problems))
+    counts = f"{len(paths)} survey file(s) checked"
+    click.echo(f"{counts}: errors found" if failed else f"{counts}: no errors", err=True)
+    sys.exit(1 if failed else 0)
