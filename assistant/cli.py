@@ -34,6 +34,7 @@ def main() -> None:
 
 main.add_command(surveys)  # `assistant surveys check`, in its own module
 
+
 @main.group()
 def db() -> None:
     """Database schema."""
