@@ -142,10 +142,13 @@ _HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 def schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str, *,
-                    known_keys: KnownKeys | None = None, whole: str = "the flow") -> list[Problem]:
+                    known_keys: KnownKeys | None = None, whole: str = "the flow",
+                    hints: dict[str, Callable[[dict[str, Any]], str]] | None = None) -> list[Problem]:
     """One located Problem per pydantic error (a misspelt key once, with a did-you-mean from `known_keys`,
-    the allowed keys at a path; default: a flow's). Survey files share it; `whole` names the file's top level."""
+    the allowed keys at a path; default: a flow's). Survey files share it: `whole` names the file's top level,
+    `hints` adds hints for the error types of its own validators."""
     problems = []
+    hinted = {**_HINTS, **(hints or {})}
     misspelled = {tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"}
     for error in exc.errors():
         loc = tuple(error["loc"])
@@ -154,7 +157,7 @@ def schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str
         if error["type"] == "extra_forbidden":
             problems.append(_unknown_key(loc, data, locator, path, known_keys, whole))
             continue
-        hint = _HINTS.get(error["type"], lambda e: "")(error)
+        hint = hinted.get(error["type"], lambda e: "")(error)
         where = locator.at(*loc) if error["type"] != "missing" else locator.at(*loc[:-1])
         message = f"{named(loc, data)}: {error['msg'][:1].lower()}{error['msg'][1:]}"
         problems.append(Problem(*where, message, hint, path=path))

@@ -30,7 +30,7 @@ def _questions(survey: Survey, loc: Locator) -> Iterator[tuple[int, Question]]:
 
 def check_not_empty(survey: Survey, loc: Locator) -> Iterator[Problem]:
     """A survey asks at least one question."""
-    if not survey.questions:
+    if not survey.questions and ("questions",) not in loc.left_out:  # a wrong `questions:` is reported as such
         yield Problem(*loc.key("questions"), "the survey has no questions",
                       "add a `questions:` list, e.g. one `type: nps` question")
 
@@ -61,7 +61,8 @@ def check_kind_fields(survey: Survey, loc: Locator) -> Iterator[Problem]:
             if name in q.model_fields_set and q.type not in kinds and getattr(q, name):
                 yield Problem(*loc.key("questions", qi, name), f"`{name}` is only for {' and '.join(kinds)} questions"
                               f"; '{q.id}' is {q.type}", f"remove it, or change `type:` to {kinds[0]}")
-        if q.scored and q.labels and len(q.labels) != label_count(q.type):
+        if q.scored and q.labels and len(q.labels) != label_count(q.type) \
+                and ("questions", qi, "labels") not in loc.left_out:  # a label left out is reported as such
             yield Problem(*loc.at("questions", qi, "labels"), f"question '{q.id}' ({q.type}) has {len(q.labels)} "
                           f"label(s); it takes {label_count(q.type)}", _labels_hint(q.type))
         if q.type in ("single", "multi") and len(q.choices) < 2:

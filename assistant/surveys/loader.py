@@ -18,7 +18,7 @@ from assistant import safe_yaml
 from assistant.flows.loader import Locator, located_data, schema_problems, yaml_problem
 from assistant.flows.problems import Problem
 from assistant.safe_yaml import YamlProblem
-from assistant.surveys.schema import Survey, known_keys
+from assistant.surveys.schema import HINTS, Survey, known_keys
 
 START = "start with `id:`, `title:`, `questions:` and `placement:`"
 _STAND_INS = {"id": "survey", "title": "?", "text": "?"}
@@ -68,7 +68,8 @@ def load_text(text: str, *, path: str = "<survey>") -> Loaded:
     try:
         survey = Survey.model_validate(data)
     except ValidationError as exc:
-        problems += schema_problems(exc, data, locator, path, known_keys=known_keys, whole="the survey")
+        problems += schema_problems(exc, data, locator, path, known_keys=known_keys, whole="the survey",
+                                    hints=HINTS)
         return Loaded(None, locator, sorted(set(problems)), _salvage(data, exc, locator))
     if problems:  # a key written twice is an error: checked as far as it goes, never served
         return Loaded(None, locator, sorted(problems), survey)
@@ -79,7 +80,7 @@ def _salvage(data: dict[str, Any], exc: ValidationError, locator: Locator) -> Su
     """The survey of what parsed in `data`; wrong parts are set aside (recorded in `locator.left_out`)."""
     repaired = copy.deepcopy(data)
     for _round in range(3):  # a repair may uncover an error pydantic did not reach yet
-        for error in exc.errors():
+        for error in reversed(exc.errors()):  # the last first: dropping a list entry moves only later ones
             _repair(repaired, tuple(error["loc"]), locator)
         try:
             return Survey.model_validate(repaired)
@@ -106,7 +107,8 @@ def _repair(data: dict[str, Any], loc: tuple[str | int, ...], locator: Locator) 
             parent[int(name)] = {"id": f"?{name}", "text": "?", **({"type": "text"} if loc[-2] == "questions" else {})}
             locator.left_out.add(loc)
         elif _has(parent, name):
-            parent.pop(int(name))  # an entry of a plain list (a page pattern, a label); the rest is still checked
+            parent.pop(int(name))  # an entry of a plain list (a page pattern, a score); the rest is still checked
+            _close_gap(locator, loc)
             locator.left_out.add(loc[:-1])
         return
     if (in_item or len(loc) == 1) and name in _STAND_INS:
@@ -120,6 +122,21 @@ def _repair(data: dict[str, Any], loc: tuple[str | int, ...], locator: Locator) 
     elif len(parents) >= 2 and isinstance(parents[-2], dict):  # a required field of a nested mapping (show_if)
         parents[-2].pop(loc[-2], None)
         locator.left_out.add(loc[:-1])
+
+
+def _close_gap(locator: Locator, loc: tuple[str | int, ...]) -> None:
+    """Move the marks of the list entries after the one at `loc` (just dropped) one place up, so each value
+    of the partial survey still points at its own line and column."""
+    base, gone = loc[:-1], int(loc[-1])
+    for table in (locator.values, locator.keys):
+        moved = {}
+        for path in [p for p in table if p[:len(base)] == base and len(p) > len(base)]:
+            index = path[len(base)]
+            if isinstance(index, int) and index >= gone:
+                where = table.pop(path)
+                if index > gone:
+                    moved[(*base, index - 1, *path[len(base) + 1:])] = where
+        table.update(moved)
 
 
 def _item_end(loc: tuple[str | int, ...]) -> int:

@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
+from pydantic_core import PydanticCustomError
 
 from assistant.surveys.scales import DEFAULT_LABELS, GROUPS, SCALES
 
 Kind = Literal["nps", "csat", "ces", "single", "multi", "text"]
 Event = Literal["purchase", "quiz_finished", "search_no_click", "product_views"]
 SCORED: tuple[str, ...] = tuple(SCALES)
-SPAN = re.compile(r"^\s*(\d{1,2})\s*\.\.\s*(\d{1,2})\s*$")
+SPAN = re.compile(r"^\s*(\d{1,6})\s*\.\.\s*(\d{1,6})\s*$")
 """A span of scores written `0..6` (YAML reads `[0..6]` as a list holding the text '0..6')."""
+
+
+def _score_entry(value: Any) -> int | str:
+    """One entry of `show_if.scores`: a whole number or a text (a span or a group name, checked against the
+    question referred to in checks.py)."""
+    if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.strip():
+        return value
+    raise PydanticCustomError("score_entry", "not a score, a span or a group name")
+
+
+ScoreEntry = Annotated[int | str, PlainValidator(_score_entry)]
 
 
 def _ident() -> Any:
@@ -40,7 +53,7 @@ class ShowIf(_Strict):
     """Ask a follow-up only when an earlier scored question got one of `scores`."""
 
     question: str = Field(min_length=1, max_length=64)
-    scores: list[int | str] = Field(min_length=1)
+    scores: list[ScoreEntry] = Field(min_length=1)
     """Scores (`3`), spans (`0..6`) or the kind's group names (`detractor`, `low`...), mixed as needed."""
 
     @field_validator("scores", mode="before")
@@ -157,6 +170,11 @@ class Survey(_Strict):
         return [q for q in self.questions
                 if q.show_if is not None and q.show_if.question == question_id and self.shows(q, {question_id: score})]
 
+
+HINTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "score_entry": lambda _error: "write a score such as 3, a span such as 0..6, or a group name such as detractor",
+}
+"""Hints for the errors of this schema's own validators (the flows' loader knows pydantic's)."""
 
 _MODELS: dict[str, type[BaseModel]] = {"": Survey, "placement": Placement, "questions": Question,
                                        "choices": Choice, "show_if": ShowIf}

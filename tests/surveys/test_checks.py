@@ -7,8 +7,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assistant.surveys.checks import read_survey
+from assistant.surveys.checks import read_survey, run_checks
+from assistant.surveys.loader import load_text
 from tests.hostile_yaml import HOSTILE_YAML
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +166,46 @@ def test_hostile_yaml_is_a_problem_not_an_exception(name: str, tmp_path: Path) -
     value, words = HOSTILE_YAML[name]
     messages = [m for _line, _col, _level, m in problems_of(f"{VALID}hostile: {value}\n", tmp_path)]
     assert len(messages) == 1 and words in messages[0], messages
+
+
+def test_dropped_list_entries_leave_the_others_at_their_columns(tmp_path: Path) -> None:
+    text = VALID.replace("scores: [9, 10]", "scores: [true, 11, null, 12]")
+    assert [(line, column, m) for line, column, _level, m in problems_of(text, tmp_path)] == [
+        (15, 41, "question 'liked', show_if.scores[0]: not a score, a span or a group name"),
+        (15, 47, "score 11 is outside nps's scale 0..10"),
+        (15, 51, "question 'liked', show_if.scores[2]: not a score, a span or a group name"),
+        (15, 57, "score 12 is outside nps's scale 0..10")]
+
+
+_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-3, 12) | st.sampled_from(
+    ["", " ", "x", "nps", "csat", "text", "single", "detractor", "low", "0..6", "/a*", "score", "purchase"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["id", "type", "text", "question", "scores", "choices", "labels", "min", "all", "device", "pages"]),
+        inner, max_size=3), max_leaves=8)
+
+
+def _paths(node: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        found += [p for key, value in node.items() for p in _paths(value, (*path, key))]
+    elif isinstance(node, list):
+        found += [p for i, value in enumerate(node) for p in _paths(value, (*path, i))]
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_edit_of_a_valid_survey_is_reported_never_raised(data: st.DataObject) -> None:
+    survey = yaml.safe_load(VALID)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(survey)[1:]))
+        parent = survey
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = data.draw(_VALUES)
+    loaded = load_text(yaml.safe_dump(survey, allow_unicode=True), path="edited.yaml")
+    problems = list(loaded.problems)
+    if loaded.checkable is not None:
+        problems += run_checks(loaded.checkable, loaded.locator, "edited.yaml")
+    assert all(p.line >= 1 and p.column >= 1 and p.message for p in problems)
+    assert (loaded.survey is not None) == (loaded.problems == [])
