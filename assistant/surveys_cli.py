@@ -19,12 +19,13 @@ def surveys() -> None:
 @surveys.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def surveys_check(files: tuple[Path, ...]) -> None:
-    """Validate survey files (default: every file in the surveys folder); exit 1 on errors."""
+    """Validate survey files or folders (default: the surveys folder); exit 1 on errors."""
     from assistant.config import Settings
     from assistant.flows.problems import Problem, errors
     from assistant.surveys.checks import read_survey
 
-    paths = list(files) or sorted(Settings.from_env().surveys_dir.glob("*.y*ml"))
+    paths = [p for given in files or [Settings.from_env().surveys_dir]  # a folder stands for its files
+             for p in (sorted(given.glob("*.y*ml")) if given.is_dir() else [given])]
     failed = False
     owners: dict[str, Path] = {}
     for path in paths:

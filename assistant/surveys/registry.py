@@ -51,32 +51,33 @@ class SurveyRegistry:
             self._scan()
 
     def _scan(self) -> None:
+        """Re-read the folder into a new table, swapped in whole: a reader iterating the old one is never disturbed."""
         with self._lock:
             self._scanned = time.monotonic()
             present = sorted(self.folder.glob("*.y*ml")) if self.folder.is_dir() else []
-            for gone in set(self._files) - set(present):
-                del self._files[gone]
+            files = {path: known for path, known in self._files.items() if path in present}
             for path in present:
-                self._reload(path)
+                self._reload(path, files)
+            self._files = {path: files[path] for path in present if path in files}  # in file-name order
 
-    def _reload(self, path: Path) -> None:
+    def _reload(self, path: Path, files: dict[Path, SurveyFile]) -> None:
+        known = files.get(path)
         try:
             stat = path.stat()
+            if known and known.mtime == stat.st_mtime:
+                return
             oversized = stat.st_size > safe_yaml.MAX_BYTES  # refused by read_survey without being read
             raw = b"" if oversized else path.read_bytes()
         except OSError as exc:  # removed or unreadable between the listing and now: the next scan sees it
             log.warning("survey file %s not read: %s", path, exc)
             return
-        known = self._files.get(path)
-        if known and known.mtime == stat.st_mtime:
-            return
         digest = f"oversized {stat.st_mtime}" if oversized else hashlib.sha256(raw).hexdigest()[:16]
         if known and known.digest == digest:
-            known.mtime = stat.st_mtime
+            files[path] = SurveyFile(path, stat.st_mtime, digest, known.survey, known.problems)
             return
         loaded, problems = read_survey(path) if oversized else read_survey(path, raw.decode("utf-8", "replace"))
         survey = loaded.survey if not errors(problems) else None
-        clash = self._id_clash(path, survey)
+        clash = _id_clash(path, survey, files)
         if clash:
             problems.append(clash)
             survey = None
@@ -87,16 +88,7 @@ class SurveyRegistry:
                 log.warning("%s: keeping the last good version of survey '%s' (%d error(s) in the file, above)",
                             path, known.survey.id, len(errors(problems)))
         kept = survey or (known.survey if known else None)
-        self._files[path] = SurveyFile(path, stat.st_mtime, digest, kept, problems)
-
-    def _id_clash(self, path: Path, survey: Survey | None) -> Problem | None:
-        if survey is None:
-            return None
-        for other in self._files.values():
-            if other.path != path and other.survey and other.survey.id == survey.id:
-                return Problem(1, 1, f"survey id '{survey.id}' is already used by {other.path.name}",
-                               "give every survey file its own `id:`", path=str(path))
-        return None
+        files[path] = SurveyFile(path, stat.st_mtime, digest, kept, problems)
 
     def surveys(self) -> list[Survey]:
         """Every live survey (inactive ones too: see `Survey.active`), in file-name order."""
@@ -114,6 +106,16 @@ class SurveyRegistry:
         """The problems of every file that has some (warnings included), by path."""
         self.refresh()
         return {path: f.problems for path, f in self._files.items() if f.problems}
+
+
+def _id_clash(path: Path, survey: Survey | None, files: dict[Path, SurveyFile]) -> Problem | None:
+    if survey is None:
+        return None
+    for other in files.values():
+        if other.path != path and other.survey and other.survey.id == survey.id:
+            return Problem(1, 1, f"survey id '{survey.id}' is already used by {other.path.name}",
+                           "give every survey file its own `id:`", path=str(path))
+    return None
 
 
 def init_app(app: Flask, folder: Path, *, reload: bool) -> None:

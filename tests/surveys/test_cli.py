@@ -62,3 +62,11 @@ def test_a_missing_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
 def test_help_imports_none_of_the_stack() -> None:
     loaded = modules_loaded("surveys", "check", "--help")
     assert "click" in loaded and loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_a_folder_stands_for_its_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "b.yml").write_text(VALID.replace("id: after-order", "id: other"), encoding="utf-8")
+    result = run(str(tmp_path), cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "2 survey file(s) checked: no errors" in result.stderr

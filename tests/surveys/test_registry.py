@@ -102,3 +102,12 @@ def test_the_setting_defaults_to_the_shipped_folder(tmp_path: Path) -> None:
     assert {s.id for s in shipped.surveys()} >= {"post-purchase-nps", "quiz-csat", "checkout-ces",
                                                    "post-purchase-nps-ja"}
     assert shipped.problems() == {}
+
+
+def test_surveys_come_in_file_name_order_whenever_added(tmp_path: Path) -> None:
+    write(tmp_path / "m.yaml", VALID.replace("id: after-order", "id: m"), 0)
+    registry = SurveyRegistry(tmp_path)
+    write(tmp_path / "a.yaml", VALID.replace("id: after-order", "id: a"), 0)
+    write(tmp_path / "z.yaml", VALID.replace("id: after-order", "id: z"), 0)
+    registry.refresh(force=True)
+    assert [s.id for s in registry.surveys()] == ["a", "m", "z"]
