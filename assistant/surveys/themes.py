@@ -77,9 +77,12 @@ class Themes:
         return asdict(self)
 
 
-def find_themes(comments: Sequence[str], scores: Sequence[float] | None = None, *, k: int | None = None,
+def find_themes(comments: Sequence[str], scores: Sequence[float | None] | None = None, *, k: int | None = None,
                 low_max: float = 2, high_min: float = 4, top_words: int = TOP_WORDS) -> Themes:
-    """Themes of `comments`; with `scores`, each theme's share among scores <= low_max and >= high_min."""
+    """Themes of `comments`; with `scores`, each theme's share among scores <= low_max and >= high_min.
+
+    A comment whose score is None (a comment left without a score) counts in neither group.
+    """
     if scores is not None and len(scores) != len(comments):
         raise ValueError(f"{len(scores)} scores for {len(comments)} comments")
     if k is not None and k < 1:
@@ -98,7 +101,7 @@ def find_themes(comments: Sequence[str], scores: Sequence[float] | None = None, 
                   int(high.sum()), coherence)
 
 
-def _groups(scores: Sequence[float] | None, n: int, low_max: float, high_min: float) -> tuple[NDArray, NDArray]:
+def _groups(scores: Sequence[float | None] | None, n: int, low_max: float, high_min: float) -> tuple[NDArray, NDArray]:
     if scores is None:
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     values = np.asarray(scores, dtype=float)

@@ -56,6 +56,12 @@ def test_the_same_comments_give_the_same_themes() -> None:
     assert find_themes(comments) == find_themes(comments)
 
 
+def test_a_comment_without_a_score_counts_in_neither_group() -> None:
+    result = find_themes(SHIPPING * 5 + SIZING * 5, [1] * 19 + [None] + [5] * 20, k=2)
+    assert (result.n_low, result.n_high) == (19, 20)
+    assert _theme_with(result, "shipping").share_low == 1.0
+
+
 def test_without_scores_the_shares_by_score_are_none() -> None:
     theme = find_themes((SHIPPING + SIZING) * 5, k=2).themes[0]
     assert theme.share_low is None and theme.share_high is None and theme.share > 0
