@@ -10,10 +10,11 @@ from assistant.flows.models import QuizSession
 from assistant.insight.models import CustomerFigure, InsightState
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
 from assistant.sites.models import Site
+from assistant.surveys.models import SurveyResponse
 from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor, VisitSession
 from assistant.users.models import User, UserSite
 
 metadata = SQLModel.metadata
 __all__ = ["Campaign", "CatalogState", "Cart", "Customer", "CustomerFigure", "Event", "InsightState", "Product",
            "PromotionSettings", "QuizSession", "ShopOrder",
-           "Site", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]
+           "Site", "SurveyResponse", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]
