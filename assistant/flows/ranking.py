@@ -43,6 +43,8 @@ PER_VALUE_LIMIT = 4096
 """A preference is worked out per distinct value of its attribute when it has at most this many."""
 BOUNDED_FROM = 50_000
 """From this many matching products on, only those that can be among the best are scored (`_bounded`)."""
+SPARSE_BELOW = 8
+"""When fewer than 1 in this many products are left before the ranges, the ranges test only those."""
 FIRST_CHUNK = 8192
 """How many products, in order of rating and popularity, `_bounded` looks at first; it doubles each time."""
 BOUND_MARGIN = 5e-4
@@ -138,9 +140,8 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
             allowed: np.ndarray | None, allowed_key: object = None) -> tuple[ResultSet, np.ndarray]:
     """The results and the index positions of their products (`allowed_key` names `allowed` for caching)."""
     constraints = constraints_for(flow, answers)
-    mask, dropped = _matching(flow, index, constraints, allowed, allowed_key)
-    matched = int(np.count_nonzero(mask))
-    if matched == 0:
+    matching, dropped = _matching(flow, index, constraints, allowed, allowed_key)
+    if matching.count == 0:
         everything = index.in_stock if allowed is None else index.in_stock & allowed
         return _fallback(flow, index, everything, count)
     active = [c for c in constraints if c not in dropped]
@@ -148,9 +149,9 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
 
     def tie_breaks(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _fit(index, at, active, preferences), _boosts(index, at, preferences)
-    candidates = _every(index, mask, dropped, preferences)
-    if not dropped and matched >= BOUNDED_FROM:
-        candidates = _bounded(index, mask, preferences) or candidates
+    candidates = _every(index, matching, dropped, preferences)
+    if not dropped and matching.count >= BOUNDED_FROM:
+        candidates = _bounded(index, matching.mask, preferences) or candidates
     top, positions, scores = _top(index, candidates, count, tie_breaks)
     if dropped:
         items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
@@ -158,7 +159,7 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
     else:
         items = _explained(index, top, scores[np.searchsorted(positions, top)], active, preferences)
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
-    return ResultSet(items, relaxed, matched), top
+    return ResultSet(items, relaxed, matching.count), top
 
 
 Candidates = Callable[[int], tuple[np.ndarray, np.ndarray, bool]]
@@ -166,14 +167,39 @@ Candidates = Callable[[int], tuple[np.ndarray, np.ndarray, bool]]
 the matching products (if not, every product left out scores below the wanted ones by more than rounding)."""
 
 
-def _every(index: CatalogIndex, mask: np.ndarray, dropped: list[Constraint],
+class Matching:
+    """The products that meet the answers, as a mask over every product or as their positions (whichever the
+    narrowing ended with: positions once few are left), each worked out from the other when asked for."""
+
+    def __init__(self, size: int, *, mask: np.ndarray | None = None, positions: np.ndarray | None = None) -> None:
+        self.size = size
+        self._mask = mask
+        self._positions = positions
+        self.count = int(positions.size) if positions is not None else int(np.count_nonzero(self.mask))
+
+    @property
+    def mask(self) -> np.ndarray:
+        if self._mask is None:
+            self._mask = np.zeros(self.size, dtype=bool)
+            self._mask[self.positions] = True
+        return self._mask
+
+    @property
+    def positions(self) -> np.ndarray:
+        """In ascending order."""
+        if self._positions is None:
+            self._positions = np.flatnonzero(self.mask)
+        return self._positions
+
+
+def _every(index: CatalogIndex, matching: Matching, dropped: list[Constraint],
            preferences: list[Preference]) -> Candidates:
     """Every matching product, scored."""
     found: list[tuple[np.ndarray, np.ndarray, bool]] = []
 
     def candidates(want: int) -> tuple[np.ndarray, np.ndarray, bool]:
         if not found:
-            positions = np.flatnonzero(mask)
+            positions = matching.positions
             found.append((positions, _scores(index, positions, dropped, preferences), True))
         return found[0]
     return candidates
@@ -236,14 +262,16 @@ def _explained(index: CatalogIndex, top: np.ndarray, scores: np.ndarray, active:
 
 
 def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], allowed: np.ndarray | None,
-              allowed_key: object) -> tuple[np.ndarray, list[Constraint]]:
+              allowed_key: object) -> tuple[Matching, list[Constraint]]:
     """Which products meet every constraint not dropped, and the constraints dropped to get any.
 
     The usual case needs no relaxation: the answers narrow the flow's products one at a time, in the
     order given, each step a mask remembered per answers so far (shoppers share their first answers),
     ranges last. Masks over every product, not lists of positions: an AND of two of them costs less than
-    picking a list's entries out of one (at 1,000,000 products, 0.03 ms against 2 ms). Only when that
-    leaves nothing is every mask worked out for the greedy relaxation of `satisfy`.
+    picking a list's entries out of one (at 1,000,000 products, 0.03 ms against 2 ms). Ranges (a budget
+    differs from shopper to shopper) are tested on the positions left when few are (under 1 in
+    SPARSE_BELOW), those positions remembered too, and on every product otherwise. Only when that leaves
+    nothing is every mask worked out for the greedy relaxation of `satisfy`.
     """
     ranged = [c for c in constraints if any(k.kind == "range" for o in c.options for k in o.criteria)]
     plain = tuple(c for c in constraints if c not in ranged)
@@ -254,12 +282,22 @@ def _matching(flow: Flow, index: CatalogIndex, constraints: list[Constraint], al
             return before & constraint_mask(index, constraint)
         mask = index.per_answers(("mask", flow.id, allowed_key, plain[:depth + 1]), flow, narrow) if remember \
             else narrow()
-    for constraint in ranged:
-        mask = mask & constraint_mask(index, constraint)
-    if not constraints or mask.any():
-        return mask, []
+    matching = Matching(index.size, mask=mask)
+    if ranged and matching.count * SPARSE_BELOW < index.size:
+        key = ("positions", flow.id, allowed_key, plain)
+        positions = index.per_answers(key, flow, lambda: matching.positions) if remember else matching.positions
+        for constraint in ranged:
+            positions = positions[constraint_mask(index, constraint, positions)]
+        matching = Matching(index.size, positions=positions)
+    elif ranged:
+        for constraint in ranged:
+            mask = mask & constraint_mask(index, constraint)
+        matching = Matching(index.size, mask=mask)
+    if not constraints or matching.count:
+        return matching, []
     pool = scope_mask(index, flow) if allowed is None else scope_mask(index, flow) & allowed
-    return satisfy(index, pool, constraints)
+    found, dropped = satisfy(index, pool, constraints)
+    return Matching(index.size, mask=found), dropped
 
 
 def _pool_mask(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key: object,

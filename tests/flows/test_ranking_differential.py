@@ -171,13 +171,14 @@ def public(result: ResultSet) -> str:
 
 @contextmanager
 def bounded_from_the_first_product() -> Iterator[None]:
-    """ranking's bounded scan for any number of matching products, one product in the first chunk."""
-    kept = ranking.BOUNDED_FROM, ranking.FIRST_CHUNK
-    ranking.BOUNDED_FROM, ranking.FIRST_CHUNK = 1, 1
+    """ranking's other paths: ranges tested on the positions left however many, and the bounded scan for
+    any number of matching products, one product in the first chunk."""
+    kept = ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW
+    ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW = 1, 1, 10**9
     try:
         yield
     finally:
-        ranking.BOUNDED_FROM, ranking.FIRST_CHUNK = kept
+        ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW = kept
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -193,7 +194,7 @@ def test_the_index_engine_answers_what_the_product_engine_answers(
             expected = public(rank_reference.rank(flow, answers, in_stock, chosen))
             assert results_json("q", ranking.rank(flow, answers, index, chosen), explain=True) == expected, \
                 (answers, chosen)  # the index engine, encoded as the API sends it
-            with bounded_from_the_first_product():  # and its scan of the best few, chunks of 1, 2, 4... products
+            with bounded_from_the_first_product():  # and its other paths
                 assert results_json("q", ranking.rank(flow, answers, index, chosen), explain=True) == expected, \
                     (answers, chosen, "bounded")
         question = next_question(flow, answers)
