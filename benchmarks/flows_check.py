@@ -37,9 +37,9 @@ from assistant.db import make_engine, session_scope
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.empty_paths import empty_paths
 from assistant.flows.loader import Loaded, load_text
+from assistant.flows.masks import scope_mask
 from assistant.flows.paths import MAX_PATHS
 from assistant.flows.problems import Problem
-from assistant.flows.ranking import scope_mask
 from assistant.sites.service import get_site_by_key
 from assistant.timeutil import utcnow
 from benchmarks.common import database

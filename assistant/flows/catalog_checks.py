@@ -3,7 +3,7 @@
 Everything is read from the site's catalog index, never from product objects: names and values
 from its columns (`index_vocabulary`), and each set of products (the flow's pool of in-stock
 products in scope, an answer's matches, what is left on an answer path) as a mask or bitset built
-from `ranking`'s criterion and constraint masks.
+from the criterion and constraint masks of `masks`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from assistant.catalog.index import CatalogIndex
 from assistant.catalog.index_vocabulary import vocabulary_of
 from assistant.catalog.service import Vocabulary
-from assistant.flows import ranking
+from assistant.flows import masks
 from assistant.flows.answers import Answers
 from assistant.flows.empty_paths import empty_paths
 from assistant.flows.loader import Locator
@@ -68,7 +68,7 @@ def _without(flow: Flow, wrong: set[tuple[str | int, ...]]) -> Flow:
 
 def _pool(flow: Flow, index: CatalogIndex) -> np.ndarray:
     """The products in stock inside the flow's scope (none when the scope is malformed)."""
-    return ranking.scope_mask(index, flow) if _scope_ok(flow) else np.zeros(index.size, dtype=bool)
+    return masks.scope_mask(index, flow) if _scope_ok(flow) else np.zeros(index.size, dtype=bool)
 
 
 def _scope_ok(flow: Flow) -> bool:
@@ -195,7 +195,7 @@ def _dead_answers(flow: Flow, loc: Locator, index: CatalogIndex, pool: np.ndarra
         for ai, a in enumerate(q.answers):
             if not a.filter:
                 continue
-            if not (pool & ranking.all_of(index, criteria.parse_all(a.filter))).any():
+            if not (pool & masks.all_of(index, criteria.parse_all(a.filter))).any():
                 yield Problem(*loc.key("questions", qi, "answers", ai, "filter"),
                               f"answer '{a.id}' of '{q.id}' matches no product in stock",
                               "shoppers who pick it always get relaxed results; check the filter values",

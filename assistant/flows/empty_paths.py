@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.catalog.index import CatalogIndex
-from assistant.flows import ranking
+from assistant.flows import masks
 from assistant.flows.answers import Answers, next_question
 from assistant.flows.constraints import constraints_for
 from assistant.flows.paths import MAX_PATHS, choices
@@ -100,7 +100,7 @@ class _Walk:
         if bits is None:
             mask = np.ones(self.index.size, dtype=bool)
             for constraint in constraints_for(self.flow, [(question.id, value)]):
-                mask &= ranking.constraint_mask(self.index, constraint)
+                mask &= masks.constraint_mask(self.index, constraint)
             bits = self.steps[key] = pack(mask)
         return bits
 

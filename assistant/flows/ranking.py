@@ -10,13 +10,14 @@ relaxed, for the misses).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.catalog.index import CatalogIndex, Column
 from assistant.flows.answers import Answers
+from assistant.flows.best import SCORE_DIGITS, Candidates, Matching, bounded, every, top
 from assistant.flows.constraints import Constraint, Preference, constraints_for, preferences_for
 from assistant.flows.engine import (
     MAX_REASONS,
@@ -29,105 +30,19 @@ from assistant.flows.engine import (
     score_candidate,
     unique_reasons,
 )
-from assistant.flows.relax import relax_order
+from assistant.flows.masks import all_of, closeness, constraint_mask, criterion_mask, near, satisfy, scope_mask
 from assistant.flows.schema import Flow
-from assistant.merchandising import criteria
-from assistant.merchandising.criteria import Criterion
 from assistant.merchandising.rules import Rule
 from assistant.merchandising.weights import rule_weight
 
-SCORE_DIGITS = 4
-FAST_ROUND_BELOW = 1e5
-"""Scores below this are rounded with NumPy (checked near halves); larger ones one by one in Python."""
 PER_VALUE_LIMIT = 4096
 """A preference is worked out per distinct value of its attribute when it has at most this many."""
 BOUNDED_FROM = 50_000
 """From this many matching products on, only those that can be among the best are scored (`_bounded`)."""
 SPARSE_BELOW = 8
 """When fewer than 1 in this many products are left before the ranges, the ranges test only those."""
-FIRST_CHUNK = 8192
-"""How many products, in order of rating and popularity, `_bounded` looks at first; it doubles each time."""
-BOUND_MARGIN = 5e-4
-"""By how much the wanted scores must beat every product not looked at: five steps of the rounding to
-SCORE_DIGITS, more than `_near_top` looks below the last wanted one."""
 DEPTH_SLACK = 1.001
 """Rules reorder the engine's ranking by weight; how much deeper than the bound to look, for float rounding."""
-
-
-def criterion_mask(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
-    """Which products (of positions `at`, when given) pass `crit`; attribute tests are remembered per
-    index, ranges are cheap to redo."""
-    if crit.kind == "range":
-        return _in_range(index, crit, at)
-    mask = index.cached(("criterion", crit), lambda: _test_each_value(index, crit))
-    return mask if at is None else mask[at]
-
-
-def all_of(index: CatalogIndex, crits: Iterable[Criterion], at: np.ndarray | None = None) -> np.ndarray:
-    """Which products (of positions `at`, when given) pass every one of `crits`."""
-    mask = np.ones(index.size if at is None else at.size, dtype=bool)
-    for crit in crits:
-        mask &= criterion_mask(index, crit, at)
-    return mask
-
-
-def _test_each_value(index: CatalogIndex, crit: Criterion) -> np.ndarray:
-    column = index.column(crit.attribute)
-    if column is None:
-        return np.full(index.size, crit.test({}), dtype=bool)
-    return column.where(lambda value: crit.test({crit.attribute: value}))
-
-
-def _in_range(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
-    """Whether each product (of positions `at`, when given) has a number in crit's range."""
-    column = index.column(crit.attribute)
-    if column is None:
-        return np.zeros(index.size if at is None else at.size, dtype=bool)
-    values, numeric = column.numbers()  # NaN where not a number: no comparison holds for it
-    if crit.lo is None and crit.hi is None:
-        return numeric if at is None else numeric[at]
-    if at is not None:
-        values = values[at]
-    if crit.lo is None:
-        return values <= crit.hi
-    mask = values >= crit.lo
-    if crit.hi is not None:
-        mask &= values <= crit.hi
-    return mask
-
-
-def closeness(index: CatalogIndex, crit: Criterion, span: float, at: np.ndarray) -> np.ndarray:
-    """`Criterion.closeness` of the products at `at`: 1 in range, falling linearly to 0 at `span` outside it."""
-    column = index.column(crit.attribute)
-    if column is None or span <= 0:
-        return np.zeros(at.size)
-    values, numeric = column.numbers()
-    return _near(values[at], numeric[at], crit, span)
-
-
-def _near(values: np.ndarray, numeric: np.ndarray, crit: Criterion, span: float) -> np.ndarray:
-    """`Criterion.closeness` of each of `values` (0 where not `numeric`), element by element as the engine."""
-    below = np.where(values < crit.lo, crit.lo - values, 0.0) if crit.lo is not None else 0.0
-    above = np.where(values > crit.hi, values - crit.hi, 0.0) if crit.hi is not None else 0.0
-    return np.where(numeric, np.maximum(0.0, 1 - (below + above) / span), 0.0)
-
-
-def constraint_mask(index: CatalogIndex, constraint: Constraint, at: np.ndarray | None = None) -> np.ndarray:
-    """Products (of positions `at`, when given) meeting the constraint: any of its options, each with all
-    of its criteria."""
-    mask = np.zeros(index.size if at is None else at.size, dtype=bool)
-    for option in constraint.options:
-        mask |= all_of(index, option.criteria, at)
-    return mask
-
-
-def scope_mask(index: CatalogIndex, flow: Flow) -> np.ndarray:
-    """Products in stock inside the flow's scope, remembered per flow version and stock."""
-    key = ("stock", "scope", flow.id)
-    kept = index.memo.get(key)
-    if kept is None or kept[0] is not flow:  # an edited flow is a new object
-        kept = index.remember(key, (flow, index.in_stock & all_of(index, criteria.parse_all(flow.scope))))
-    return kept[1]
 
 
 def results(flow: Flow, answers: Answers, index: CatalogIndex, *, count: int | None = None,
@@ -149,95 +64,30 @@ def _ranked(flow: Flow, answers: Answers, index: CatalogIndex, count: int,
 
     def tie_breaks(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _fit(index, at, active, preferences), _boosts(index, at, preferences)
-    candidates = _every(index, matching, dropped, preferences)
+    candidates = every(matching, lambda at: _scores(index, at, dropped, preferences))
     if not dropped and matching.count >= BOUNDED_FROM:
         candidates = _bounded(index, matching.mask, preferences) or candidates
-    top, positions, scores = _top(index, candidates, count, tie_breaks)
+    chosen, positions, scores = top(index, candidates, count, tie_breaks)
     if dropped:
         items = [score_candidate(Candidate(index.product(p), index.attrs(p)), active, dropped, preferences)
-                 for p in top]
+                 for p in chosen]
     else:
-        items = _explained(index, top, scores[np.searchsorted(positions, top)], active, preferences)
+        items = _explained(index, chosen, scores[np.searchsorted(positions, chosen)], active, preferences)
     relaxed = [Relaxed(c.question_id, c.question_text, c.label) for c in dropped]
-    return ResultSet(items, relaxed, matching.count), top
-
-
-Candidates = Callable[[int], tuple[np.ndarray, np.ndarray, bool]]
-"""Given how many of the best are wanted: positions in ascending order, their scores, and whether they are all
-the matching products (if not, every product left out scores below the wanted ones by more than rounding)."""
-
-
-class Matching:
-    """The products that meet the answers, as a mask over every product or as their positions (whichever the
-    narrowing ended with: positions once few are left), each worked out from the other when asked for."""
-
-    def __init__(self, size: int, *, mask: np.ndarray | None = None, positions: np.ndarray | None = None) -> None:
-        self.size = size
-        self._mask = mask
-        self._positions = positions
-        self.count = int(positions.size) if positions is not None else int(np.count_nonzero(self.mask))
-
-    @property
-    def mask(self) -> np.ndarray:
-        if self._mask is None:
-            self._mask = np.zeros(self.size, dtype=bool)
-            self._mask[self.positions] = True
-        return self._mask
-
-    @property
-    def positions(self) -> np.ndarray:
-        """In ascending order."""
-        if self._positions is None:
-            self._positions = np.flatnonzero(self.mask)
-        return self._positions
-
-
-def _every(index: CatalogIndex, matching: Matching, dropped: list[Constraint],
-           preferences: list[Preference]) -> Candidates:
-    """Every matching product, scored."""
-    found: list[tuple[np.ndarray, np.ndarray, bool]] = []
-
-    def candidates(want: int) -> tuple[np.ndarray, np.ndarray, bool]:
-        if not found:
-            positions = matching.positions
-            found.append((positions, _scores(index, positions, dropped, preferences), True))
-        return found[0]
-    return candidates
+    return ResultSet(items, relaxed, matching.count), chosen
 
 
 def _bounded(index: CatalogIndex, mask: np.ndarray, preferences: list[Preference]) -> Candidates | None:
-    """Only the matching products that can be among the best, found in order of the score every product starts
-    with (rating and popularity), chunk by chunk: a product not yet looked at scores at most the preferences'
-    best gains plus its own start, so once the wanted number scored above that by more than rounding can move,
-    the rest cannot reach them. None when a preference has no per-value gains to bound it by."""
-    best = 0.0
+    """`best.bounded` with the preferences' best gains (None when one has no per-value gains to bound it by)."""
+    most_gained = 0.0
     for preference in preferences:
         gains = _gains_per_value(index, preference)
         if gains is None:
             return None
-        best += float(gains.max())
-    base = _base(index)
-    order = index.cached("by rating and popularity", lambda: np.argsort(-base, kind="stable"))
-
-    def candidates(want: int) -> tuple[np.ndarray, np.ndarray, bool]:
-        seen_positions, seen_scores, end, chunk = [], [], 0, FIRST_CHUNK
-        while end < order.size:
-            block = order[end:end + chunk]
-            end += block.size
-            chunk *= 2
-            block = block[mask[block]]
-            seen_positions.append(block)
-            seen_scores.append(_scores(index, block, [], preferences))
-            if end == order.size or sum(a.size for a in seen_scores) < want:
-                continue
-            scores = np.concatenate(seen_scores)
-            wanted = -np.partition(-scores, want - 1)[want - 1]
-            if wanted >= best + base[order[end]] + BOUND_MARGIN:
-                break
-        positions, scores = np.concatenate(seen_positions), np.concatenate(seen_scores)
-        ascending = np.argsort(positions)
-        return positions[ascending], scores[ascending], end == order.size
-    return candidates
+        most_gained += float(gains.max())
+    starts = _base(index)
+    order = index.cached("by rating and popularity", lambda: np.argsort(-starts, kind="stable"))
+    return bounded(mask, starts, order, most_gained, lambda at: _scores(index, at, [], preferences))
 
 
 def _explained(index: CatalogIndex, top: np.ndarray, scores: np.ndarray, active: list[Constraint],
@@ -308,28 +158,6 @@ def _pool_mask(flow: Flow, index: CatalogIndex, allowed: np.ndarray | None, key:
     return index.per_answers(("mask", flow.id, key, ()), flow, make) if remember else make()
 
 
-def satisfy(index: CatalogIndex, pool: np.ndarray,
-            constraints: list[Constraint]) -> tuple[np.ndarray, list[Constraint]]:
-    """`relax.satisfy` with masks: products meeting every constraint not dropped, and those dropped."""
-    masks = {id(c): constraint_mask(index, c) for c in constraints}
-    order = relax_order(constraints)
-    dropped: list[Constraint] = []
-    while True:
-        matching = pool.copy()
-        for c in constraints:
-            if c not in dropped:
-                matching &= masks[id(c)]
-        if matching.any() or len(dropped) == len(constraints):
-            break
-        dropped.append(order[len(dropped)])
-    for constraint in reversed(dropped[:-1]):  # take back what some of the results meet anyway
-        kept = matching & masks[id(constraint)]
-        if kept.any():
-            matching = kept
-            dropped.remove(constraint)
-    return matching, dropped
-
-
 def _scores(index: CatalogIndex, positions: np.ndarray, dropped: list[Constraint],
             preferences: list[Preference]) -> np.ndarray:
     """`engine`'s score of each product at `positions`, the same float operations in the same order."""
@@ -381,70 +209,13 @@ def _gained_per_value(column: Column, preference: Preference) -> np.ndarray:
     crit = preference.criterion
     if crit.kind == "range" and preference.span:
         values = column.value_numbers()
-        return crit.weight * _near(values, ~np.isnan(values), crit, preference.span)
+        return crit.weight * near(values, ~np.isnan(values), crit, preference.span)
     return np.where(column.per_value(lambda value: crit.test({crit.attribute: value})), crit.weight, 0.0)
 
 
 def _rating(index: CatalogIndex) -> np.ndarray:
     """Ratings with none as 0, as the engine reads `rating or 0`."""
     return index.cached("rating or 0", lambda: np.nan_to_num(index.rating, nan=0.0))
-
-
-def _top(index: CatalogIndex, candidates: Candidates, count: int,
-         tie_breaks: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
-    """The `count` best positions, one of each twins, by (-round(score, 4), -fit, -boosts, tie rank), as
-    `engine.results` orders them, and the candidates' positions and scores they were chosen from;
-    `tie_breaks(at)` gives the fit and boosts of the positions `at`.
-
-    Only products that can be among the first `want` are ordered; `want` grows when twins leave
-    fewer than `count` distinct products among them.
-    """
-    want = count
-    while True:
-        positions, scores, complete = candidates(want)
-        near, rounded = _near_top(scores, want)
-        at = positions[near]
-        fit, boosts = tie_breaks(at)
-        ordered = at[_first(want, -rounded, -fit, -boosts, index.tie_rank[at])]
-        _, first = np.unique(index.twins[ordered], return_index=True)
-        chosen = ordered[np.sort(first)[:count]]
-        if chosen.size == count or (complete and want >= scores.size):
-            return chosen, positions, scores
-        want *= 4
-
-
-def _first(want: int, *keys: np.ndarray) -> np.ndarray:
-    """Indices of the `want` smallest by `keys` compared in turn (the last has no ties), in that order.
-
-    A sort of everything would cost most when most is tied (a catalog without ratings); instead each
-    key only splits what the keys before it left tied at the boundary: a partition per key, then a
-    sort of the `want` chosen.
-    """
-    undecided, need, chosen = np.arange(keys[0].size), want, []
-    for key in keys:
-        if undecided.size <= need:
-            break
-        values = key[undecided]
-        kth = np.partition(values, need - 1)[need - 1]
-        better = undecided[values < kth]
-        chosen.append(better)
-        need -= better.size
-        undecided = undecided[values == kth]
-    chosen.append(undecided[:need])
-    picked = np.concatenate(chosen)
-    return picked[np.lexsort(tuple(key[picked] for key in reversed(keys)))]
-
-
-def _near_top(scores: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the scores that can be among the `want` best once rounded to SCORE_DIGITS (a superset:
-    ordered by rounded score, their first `want` are the first `want` of all), and those rounded scores."""
-    if scores.size and np.abs(scores).max() >= FAST_ROUND_BELOW:
-        return np.arange(scores.size), np.array([round(float(s), SCORE_DIGITS) for s in scores])
-    if scores.size <= want:
-        return np.arange(scores.size), _round(scores)
-    approx = np.rint(scores * 10 ** SCORE_DIGITS)  # NumPy rounds off by a step at most: below by two, none can make it
-    near = np.flatnonzero(approx >= np.partition(approx, approx.size - want)[approx.size - want] - 2)
-    return near, _round(scores[near])
 
 
 def _fit(index: CatalogIndex, at: np.ndarray, active: list[Constraint], preferences: list[Preference]) -> np.ndarray:
@@ -470,20 +241,6 @@ def _boosts(index: CatalogIndex, at: np.ndarray, preferences: list[Preference]) 
         if crit.kind != "range" and crit.weight > 0:
             earned += criterion_mask(index, crit, at)
     return earned
-
-
-def _round(scores: np.ndarray) -> np.ndarray:
-    """Python's round(score, 4) of every score: NumPy's, except where scaling by 10^4 lands near a half.
-
-    NumPy rounds score * 10^4 to an integer and divides; that integer is Python's too unless the
-    product's own rounding error crosses the half, which for scores below FAST_ROUND_BELOW cannot
-    happen outside a window of 1e-5 around it.
-    """
-    rounded = np.round(scores, SCORE_DIGITS)
-    scaled = scores * 10 ** SCORE_DIGITS
-    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-5):
-        rounded[i] = round(float(scores[i]), SCORE_DIGITS)
-    return rounded
 
 
 def _fallback(flow: Flow, index: CatalogIndex, everything: np.ndarray,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from assistant.api.shapes import results_json
 from assistant.catalog.index import index_of_rows
 from assistant.catalog.models import Product, ProductPublic
-from assistant.flows import ranking
+from assistant.flows import best, ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.engine import ResultSet
 from assistant.flows.schema import Flow, Question
@@ -173,12 +173,12 @@ def public(result: ResultSet) -> str:
 def bounded_from_the_first_product() -> Iterator[None]:
     """ranking's other paths: ranges tested on the positions left however many, and the bounded scan for
     any number of matching products, one product in the first chunk."""
-    kept = ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW
-    ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW = 1, 1, 10**9
+    kept = ranking.BOUNDED_FROM, best.FIRST_CHUNK, ranking.SPARSE_BELOW
+    ranking.BOUNDED_FROM, best.FIRST_CHUNK, ranking.SPARSE_BELOW = 1, 1, 10**9
     try:
         yield
     finally:
-        ranking.BOUNDED_FROM, ranking.FIRST_CHUNK, ranking.SPARSE_BELOW = kept
+        ranking.BOUNDED_FROM, best.FIRST_CHUNK, ranking.SPARSE_BELOW = kept
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from assistant.catalog.index import build_index, index_of_rows
 from assistant.catalog.service import list_products
-from assistant.flows import ranking
+from assistant.flows import best, ranking
 from assistant.flows.answers import give_answer
 from assistant.flows.engine import ResultSet, candidates, results
 from assistant.flows.schema import Flow
@@ -114,17 +114,17 @@ def test_a_relaxed_answer_is_reported_only_when_it_changed_the_results(session: 
 def test_the_partial_order_is_the_first_of_a_full_sort(rows: list[tuple[int, float, int]], want: int) -> None:
     keys = [np.array([r[i] for r in rows], dtype=float) for i in range(3)] + [np.arange(len(rows))[::-1].copy()]
     expected = np.lexsort(tuple(reversed(keys)))[:want]
-    assert ranking._first(want, *keys).tolist() == expected.tolist()
+    assert best.first(want, *keys).tolist() == expected.tolist()
 
 
 def test_the_bounded_scan_looks_past_products_that_start_equal(monkeypatch: Any) -> None:
-    """The scan of the best few (ranking._bounded) goes by rating and popularity, then SKU; equal scores go by
+    """The scan of the best few (best.bounded) goes by rating and popularity, then SKU; equal scores go by
     title first. It must not stop at the first of two products that start equal: the other may come first."""
     rows = [(n, f"sku-{n}", title, "", "", 1000, "EUR", [], 4.0, {"gpu": "integrated"}, 1.0, True)
             for n, title in enumerate(["Zed", "Yak", "Alpha", "Xu", "Beta", "Wren"])]
     index = index_of_rows(1, rows)
     expected = [m.product.sku for m in ranking.results(LAPTOPS, [], index, count=2).items]
     monkeypatch.setattr(ranking, "BOUNDED_FROM", 1)
-    monkeypatch.setattr(ranking, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(best, "FIRST_CHUNK", 1)
     assert [m.product.sku for m in ranking.results(LAPTOPS, [], index, count=2).items] == expected == \
         ["sku-2", "sku-4"]  # Alpha and Beta, the fifth and third the scan meets
