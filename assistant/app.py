@@ -15,6 +15,7 @@ from assistant.flows import registry
 from assistant.paths import resource_dir
 from assistant.recommend.catalog_view import StockCache
 from assistant.recommend.serving import ModelStore
+from assistant.surveys import registry as surveys
 
 MAX_BODY_BYTES = 512 * 1024
 
@@ -33,6 +34,7 @@ def create_app(config: Settings | None = None) -> Flask:
     indexes.init_app(app, db.get_engine(app), testing=config.testing)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows,  # checks flows against the indexes
                       catalog_check=config.flows_catalog_check)
+    surveys.init_app(app, config.surveys_dir, reload=config.reload_flows)
     app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
     app.extensions["assistant"]["stock"] = StockCache()
     app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)
