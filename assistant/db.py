@@ -215,6 +215,34 @@ def write_transaction(session: Session) -> Iterator[None]:
             yield
 
 
+@contextmanager
+def raw_write_transaction(engine: Engine) -> Iterator[Any]:
+    """A DBAPI connection of the engine's pool for one short write outside any SQLAlchemy session, committed
+    when the block ends and rolled back on error; SQLite's "database is locked" after the busy timeout is
+    DatabaseBusy (503), as in write_transaction.
+
+    For a request whose whole work is a row or two (a quiz step): a session's set-up, commit and tear-down
+    cost it more than its statements. The writers' queue is not taken: the transaction begins deferred, so
+    SQLite's write lock is held only from the first write to the commit, while the queue's lock would be held
+    from before the step's read, across its Python work. With two busy workers the queued version served
+    fewer requests than this one (benchmarks/README.md, the quiz).
+    """
+    connection = engine.raw_connection()
+    try:
+        try:
+            yield connection.dbapi_connection
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+    except sqlite3.OperationalError as exc:
+        if _locked_text(exc):
+            raise DatabaseBusy(_lock_wait(engine)) from None
+        raise
+    finally:
+        connection.close()  # back to the pool
+
+
 def _begin_by(session: Session, queue: _WriterQueue, deadline: float) -> None:
     """BEGIN IMMEDIATE, waiting for SQLite's lock no later than `deadline`; DatabaseBusy when it stays held."""
     raw: Any = session.connection().connection.dbapi_connection

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.db import raw_write_transaction
+
 
 class RawSQL:
     """A DBAPI cursor on the session's connection, in the session's transaction."""
@@ -67,3 +69,12 @@ def pooled(engine: Engine) -> Iterator[RawSQL]:
         yield RawSQL.on(connection.cursor(), postgres=engine.dialect.name == "postgresql")
     finally:
         connection.close()  # back to the pool, which rolls back what was read
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[RawSQL]:
+    """A cursor on a connection of the engine's pool for one short write outside any session, committed when the
+    block ends (db.raw_write_transaction; a locked SQLite file is DatabaseBusy): a quiz step's answer is
+    stored before it is acknowledged, without a session's set-up, commit and tear-down."""
+    with raw_write_transaction(engine) as connection:
+        yield RawSQL.on(connection.cursor(), postgres=engine.dialect.name == "postgresql")

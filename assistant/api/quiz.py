@@ -1,10 +1,16 @@
-"""The quiz: start, state, answer, back, results."""
+"""The quiz: start, state, answer, back, results.
+
+A step that writes does its whole work on one pooled connection in one transaction (`rawsql.writing`):
+read the quiz row, write it back, commit, without a SQLAlchemy session; a step that only reads takes a
+pooled connection for its one read.
+"""
 
 from __future__ import annotations
 
 from json.encoder import encode_basestring_ascii as _quoted
 
 from flask import Response, current_app, jsonify
+from sqlalchemy.engine import Engine
 
 from assistant.api import bp
 from assistant.api.body import json_body, text_field
@@ -12,7 +18,7 @@ from assistant.api.origins import current_site
 from assistant.api.results_cache import answers_key, get_results_cache
 from assistant.api.shapes import results_parts, state_public
 from assistant.catalog.indexes import get_indexes
-from assistant.db import get_engine, get_session
+from assistant.db import get_engine
 from assistant.errors import Invalid
 from assistant.flows import quiz as quizzes
 from assistant.flows.quiz_store import StoredQuiz
@@ -20,6 +26,7 @@ from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow
 from assistant.merchandising.rules import rules_for_site
+from assistant.rawsql import RawSQL, writing
 
 
 @bp.post("/quiz")
@@ -33,16 +40,15 @@ def start() -> tuple[Response, int]:
     fresh = data.get("fresh", False)
     if not isinstance(fresh, bool):
         raise Invalid("must be true or false", field="fresh")
-    session = get_session()
-    state = quizzes.start_quiz(session=session, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh)
-    session.commit()
+    with writing(get_engine()) as sql:
+        state = quizzes.start_quiz(db=sql, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh)
     return jsonify(state_public(state)), 201
 
 
 @bp.get("/quiz/<quiz_id>")
 def show(quiz_id: str) -> Response:
     """The current question and progress."""
-    quiz, flow = _load(quiz_id, reading=True)
+    quiz, flow = _load(quiz_id, get_engine())
     return jsonify(state_public(quizzes.state_of(quiz, flow)))
 
 
@@ -52,28 +58,25 @@ def answer(quiz_id: str) -> Response:
     data = json_body()
     if "value" not in data:
         raise Invalid("is required (null skips an optional question)", field="value")
-    quiz, flow = _load(quiz_id)
-    session = get_session()
-    state = quizzes.answer_quiz(session=session, quiz=quiz, flow=flow,
-                                question_id=data.get("question"), value=data["value"])
-    session.commit()
+    with writing(get_engine()) as sql:
+        quiz, flow = _load(quiz_id, sql)
+        state = quizzes.answer_quiz(db=sql, quiz=quiz, flow=flow, question_id=data.get("question"), value=data["value"])
     return jsonify(state_public(state))
 
 
 @bp.post("/quiz/<quiz_id>/back")
 def back(quiz_id: str) -> Response:
     """Go back one question."""
-    quiz, flow = _load(quiz_id)
-    session = get_session()
-    state = quizzes.go_back(session=session, quiz=quiz, flow=flow)
-    session.commit()
+    with writing(get_engine()) as sql:
+        quiz, flow = _load(quiz_id, sql)
+        state = quizzes.go_back(db=sql, quiz=quiz, flow=flow)
     return jsonify(state_public(state))
 
 
 @bp.get("/quiz/<quiz_id>/results")
 def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
-    quiz, flow = _load(quiz_id, reading=True)
+    quiz, flow = _load(quiz_id, get_engine())
     rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, current_site().key)
     index = get_indexes().get(quiz.site_id)
     cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)
@@ -84,8 +87,9 @@ def results(quiz_id: str) -> Response:
     return Response(parts[0] + _quoted(quiz.id) + parts[1], content_type="application/json")
 
 
-def _load(quiz_id: str, *, reading: bool = False) -> tuple[StoredQuiz, Flow]:
-    """The quiz and its flow: read in the request's session for a step that writes, else on a pooled connection."""
+def _load(quiz_id: str, source: RawSQL | Engine) -> tuple[StoredQuiz, Flow]:
+    """The quiz and its flow: read in the write's transaction for a step that writes, else (an engine) on a
+    pooled connection of its own."""
     site = current_site()
-    quiz = quizzes.get_quiz(session=get_engine() if reading else get_session(), site=site, quiz_id=quiz_id)
+    quiz = quizzes.get_quiz(db=source, site=site, quiz_id=quiz_id)
     return quiz, site_flow(get_registry(), site.key, quiz.flow_id)

@@ -18,6 +18,7 @@ from assistant.flows.engine import ResultSet
 from assistant.flows.quiz_store import StoredQuiz, earlier_answers, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import Rule
+from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 
 QUIZ_ID = re.compile(r"[0-9a-f]{32}")
@@ -42,12 +43,12 @@ class QuizState:
         return self.question is None
 
 
-def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | None, page: str = "",
+def start_quiz(*, db: Session | RawSQL, site: Site, flow: Flow, visitor_id: str | None, page: str = "",
                fresh: bool = False) -> QuizState:
     """Open a quiz session for `flow`; for a flow that remembers (and unless `fresh`), pre-answered with what the
     same person (browser, or identified customer) answered in their latest earlier run."""
-    carried = [] if fresh else carried_answers(session=session, site=site, flow=flow, visitor_id=visitor_id)
-    quiz = insert_quiz(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page,
+    carried = [] if fresh else carried_answers(db=db, site=site, flow=flow, visitor_id=visitor_id)
+    quiz = insert_quiz(db, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page,
                        answers=[[qid, value] for qid, value in carried],
                        finished=bool(carried) and next_question(flow, carried) is None)
     state = _state(quiz, flow, carried)
@@ -55,12 +56,12 @@ def start_quiz(*, session: Session, site: Site, flow: Flow, visitor_id: str | No
     return state
 
 
-def carried_answers(*, session: Session, site: Site, flow: Flow, visitor_id: str | None) -> Answers:
+def carried_answers(*, db: Session | RawSQL, site: Site, flow: Flow, visitor_id: str | None) -> Answers:
     """The answers a new run of `flow` starts with: the newest earlier run's that the live flow still takes
     (replayed through give_answer), up to the first question the flow does not remember."""
     if not visitor_id or not flow.remembers_any:
         return []
-    for stored in earlier_answers(session, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id):
+    for stored in earlier_answers(db, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id):
         if kept := _remembered(flow, replay(flow, stored)):
             return kept
     return []
@@ -76,29 +77,29 @@ def _remembered(flow: Flow, answers: Answers) -> Answers:
     return kept
 
 
-def get_quiz(*, session: Session | Engine, site: Site, quiz_id: str) -> StoredQuiz:
-    """The quiz session `quiz_id` of `site`, or NotFound (`session` an engine: read outside any session)."""
-    quiz = find_quiz(session, quiz_id) if QUIZ_ID.fullmatch(quiz_id) else None  # a NUL never reaches PostgreSQL
+def get_quiz(*, db: Session | RawSQL | Engine, site: Site, quiz_id: str) -> StoredQuiz:
+    """The quiz session `quiz_id` of `site`, or NotFound (`db` an engine: read outside any session)."""
+    quiz = find_quiz(db, quiz_id) if QUIZ_ID.fullmatch(quiz_id) else None  # a NUL never reaches PostgreSQL
     if quiz is None or quiz.site_id != site.id:
         raise NotFound(f"no quiz session '{quiz_id}'", field="quiz")
     return quiz
 
 
-def answer_quiz(*, session: Session, quiz: StoredQuiz, flow: Flow, question_id: Any, value: Any) -> QuizState:
+def answer_quiz(*, db: Session | RawSQL, quiz: StoredQuiz, flow: Flow, question_id: Any, value: Any) -> QuizState:
     """Record the answer to `question_id` (changing an earlier answer drops the later ones)."""
     if not isinstance(question_id, str):
         raise Invalid("must be a question id", field="question")
     answers = give_answer(flow, stored_answers(quiz, flow), question_id, value)
-    _save(session, quiz, flow, answers)
+    _save(db, quiz, flow, answers)
     return _state(quiz, flow, answers)
 
 
-def go_back(*, session: Session, quiz: StoredQuiz, flow: Flow) -> QuizState:
+def go_back(*, db: Session | RawSQL, quiz: StoredQuiz, flow: Flow) -> QuizState:
     """Forget the last answer, so its question is asked again."""
     answers = stored_answers(quiz, flow)
     if not answers:
         raise Invalid("there is no answer to go back from", field="quiz")
-    _save(session, quiz, flow, answers[:-1])
+    _save(db, quiz, flow, answers[:-1])
     return _state(quiz, flow, answers[:-1])
 
 
@@ -135,6 +136,6 @@ def replay(flow: Flow, stored: list[list[Any]]) -> Answers:
     return replayed
 
 
-def _save(session: Session, quiz: StoredQuiz, flow: Flow, answers: Answers) -> None:
+def _save(db: Session | RawSQL, quiz: StoredQuiz, flow: Flow, answers: Answers) -> None:
     quiz.answers = [[qid, value] for qid, value in answers]
-    save_answers(session, quiz, finished=next_question(flow, answers) is None)
+    save_answers(db, quiz, finished=next_question(flow, answers) is None)

@@ -1,8 +1,9 @@
 """Quiz sessions in the database: every quiz step reads or writes one row, in plain SQL.
 
 A step only ever needs the session's site, flow and answers, so it reads those columns and writes
-them back, on the session's DBAPI cursor (`assistant.rawsql`): through SQLAlchemy, Core or ORM,
-the statement cost a quiz step more than the rest of its work.
+them back, on a DBAPI cursor (`assistant.rawsql`): through SQLAlchemy, Core or ORM, the statement
+cost a quiz step more than the rest of its work. The cursor is a session's (`Session`) or one the
+caller holds (`RawSQL`: the API's steps write on a pooled connection, without a session).
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ class StoredQuiz:
     answers: list[Any]
 
 
-def insert_quiz(session: Session, *, site_id: int, flow_id: str, visitor_id: str | None, page: str,
+def insert_quiz(db: Session | RawSQL, *, site_id: int, flow_id: str, visitor_id: str | None, page: str,
                 answers: list[Any] | None = None, finished: bool = False) -> StoredQuiz:
     """Store a new quiz session, with no answers or with `answers` carried over from an earlier run."""
     quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, answers or [])
-    sql, now = RawSQL(session), utcnow()
+    sql, now = _sql(db), utcnow()
     cast = "::json" if sql.postgres else ""
     sql.run("INSERT INTO quiz_session (id, site_id, flow_id, visitor_id, page, answers, finished, created_at, "
             f"updated_at) VALUES (?, ?, ?, ?, ?, ?{cast}, ?, ?, ?)",
@@ -56,28 +57,32 @@ browsers: on the visitor (site, anon id) and (site, customer id) indexes and qui
 flow, updated_at) index (migration 0014)."""
 
 
-def earlier_answers(session: Session, *, site_id: int, flow_id: str, visitor_id: str) -> list[list[Any]]:
+def earlier_answers(db: Session | RawSQL, *, site_id: int, flow_id: str, visitor_id: str) -> list[list[Any]]:
     """The stored answers of the person's latest runs of `flow_id` on the site that have any, newest first."""
-    sql = RawSQL(session)
+    sql = _sql(db)
     rows = sql.run(EARLIER_ANSWERS, (site_id, flow_id, visitor_id, site_id, visitor_id, EARLIER_RUNS)).fetchall()
     return [sql.json_value(row[0]) for row in rows]
 
 
-def find_quiz(source: Session | Engine, quiz_id: str) -> StoredQuiz | None:
-    """The stored quiz session `quiz_id`, if there is one: in the session's transaction, or (an engine) on a
-    pooled connection of its own, for a step that only reads."""
+def find_quiz(source: Session | RawSQL | Engine, quiz_id: str) -> StoredQuiz | None:
+    """The stored quiz session `quiz_id`, if there is one: in the session's (or cursor's) transaction, or (an
+    engine) on a pooled connection of its own, for a step that only reads."""
     with _cursor(source) as sql:
         row = sql.run("SELECT site_id, flow_id, answers FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
         return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2])) if row else None
 
 
-def _cursor(source: Session | Engine) -> AbstractContextManager[RawSQL]:
-    return pooled(source) if isinstance(source, Engine) else nullcontext(RawSQL(source))
+def _cursor(source: Session | RawSQL | Engine) -> AbstractContextManager[RawSQL]:
+    return pooled(source) if isinstance(source, Engine) else nullcontext(_sql(source))
 
 
-def save_answers(session: Session, quiz: StoredQuiz, *, finished: bool) -> None:
+def _sql(db: Session | RawSQL) -> RawSQL:
+    return db if isinstance(db, RawSQL) else RawSQL(db)
+
+
+def save_answers(db: Session | RawSQL, quiz: StoredQuiz, *, finished: bool) -> None:
     """Write the quiz's answers back, and whether it is finished."""
-    sql = RawSQL(session)
+    sql = _sql(db)
     cast = "::json" if sql.postgres else ""
     sql.run(f"UPDATE quiz_session SET answers = ?{cast}, finished = ?, updated_at = ? WHERE id = ?",
             (sql.json_param(quiz.answers), finished, sql.time(utcnow()), quiz.id))

@@ -22,6 +22,7 @@ from assistant.sites.models import Site
 from assistant.tracking.models import Event
 from tests.admin.test_auth import csrf
 from tests.factories import make_site, make_user
+from tests.flows.test_engine import SHOES
 
 WAIT = 1.0
 MARGIN = 0.7
@@ -171,3 +172,43 @@ def test_a_writer_stuck_behind_an_outside_lock_does_not_hold_up_the_queue(
     patient.dispose()
     web.dispose()
     assert took < WAIT + MARGIN and done.is_set() and keys == ["pk_job"], (took, keys)
+
+
+@pytest.fixture
+def quiz_app(database: Path, tmp_path: Path) -> Iterator[Flask]:
+    """busy_app with a flow to take."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "shoes.yaml").write_text(SHOES)
+    app = create_app(Settings(database_url=f"sqlite:///{database}", flows_dir=tmp_path / "flows", testing=True,
+                              db_lock_wait=WAIT))
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        make_site(session)
+    yield app
+    get_engine(app).dispose()
+
+
+def test_quiz_steps_answer_503_and_store_the_answer_on_retry(quiz_app: Flask, database: Path) -> None:
+    """The quiz's writes take no SQLAlchemy session (rawsql.writing) but queue and give up like the others."""
+    client = quiz_app.test_client()
+    origin = {"Origin": "https://shop.example"}
+    started = client.post("/api/v1/quiz?site=pk_test", json={"flow": "shoes"}, headers=origin)
+    assert started.status_code == 201, started.get_json()
+    quiz = started.get_json()["quiz"]
+    answer = {"question": "terrain", "value": "trail"}
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for path, body in [("/api/v1/quiz", {"flow": "shoes"}), (f"/api/v1/quiz/{quiz}/answers", answer)]:
+            began = time.monotonic()
+            response = client.post(f"{path}?site=pk_test", json=body, headers=origin)
+            assert response.status_code == 503 and time.monotonic() - began < WAIT + MARGIN, (path, response.data)
+            assert int(response.headers["Retry-After"]) >= 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get(f"/api/v1/quiz/{quiz}?site=pk_test", headers=origin).get_json()["answers"] == []
+    retried = client.post(f"/api/v1/quiz/{quiz}/answers?site=pk_test", json=answer, headers=origin)
+    assert retried.status_code == 200, retried.get_json()
+    with sqlite3.connect(database) as reader:  # acknowledged means committed, as another connection sees it
+        stored = reader.execute("SELECT answers FROM quiz_session WHERE id = ?", (quiz,)).fetchone()[0]
+    assert json.loads(stored) == [["terrain", "trail"]]
