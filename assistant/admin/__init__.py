@@ -35,4 +35,5 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     customers,
     dashboard,
     flows,
+    surveys,
 )

@@ -1,0 +1,195 @@
+"""Survey results: every survey of the site with its headline figure, and one survey by segment, page, device
+and week, with its comments, their themes and a CSV of the responses.
+
+Marketers and admins see them. The figures come from surveys.results (GROUP BYs, never the rows); the themes
+are found once per survey, date range and newest response, and kept in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import abort, current_app, render_template, request
+from sqlmodel import Session
+from werkzeug.wrappers import Response as BaseResponse
+
+from assistant.admin import bp
+from assistant.admin.auth import login_required
+from assistant.admin.context import admin_site
+from assistant.admin.csv_export import csv_response
+from assistant.db import get_session
+from assistant.errors import NotFound
+from assistant.numbers import MAX_COUNT, whole_or_none
+from assistant.sites.models import Site
+from assistant.storable import text_problem
+from assistant.surveys import results
+from assistant.surveys.registry import get_registry
+from assistant.surveys.scales import GROUPS
+from assistant.surveys.schema import Survey
+from assistant.timeutil import utcnow
+
+DEFAULT_DAYS = 90
+COMMENTS_PAGE = 20
+MAX_SEARCH = 200
+THEME_CACHE = 32
+BREAKDOWNS = (("segment", "Segment"), ("page", "Page"), ("device", "Device"), ("week", "Week"))
+
+
+@bp.get("/surveys")
+@login_required("marketer")
+def surveys() -> str:
+    """Every survey of the chosen site with its responses, response rate and headline figure in the date range."""
+    site = admin_site()
+    window, chosen = _window()
+    if site is None:
+        return render_template("admin/surveys.html", site=None, lines=[], chosen=chosen)
+    listed = [s for s in get_registry().surveys() if s.offered_to(site.key)]
+    lines = results.overview(session=get_session(), site_id=site.pk, window=window,
+                             surveys=[(s.id, results.kind_of(s)) for s in listed])
+    return render_template("admin/surveys.html", site=site, lines=list(zip(listed, lines, strict=True)),
+                           chosen=chosen)
+
+
+@bp.get("/surveys/<survey_id>")
+@login_required("marketer")
+def survey_results(survey_id: str) -> str:
+    """One survey: figures by segment, page, device and week, the weekly trend, comments and their themes."""
+    site, survey = _survey(survey_id)
+    window, chosen = _window()
+    session, kind = get_session(), results.kind_of(survey)
+    line = results.overview(session=session, site_id=site.pk, surveys=[(survey.id, kind)], window=window)[0]
+    tables = {by: results.breakdown(session=session, site_id=site.pk, survey_id=survey.id, kind=kind, window=window,
+                                    by=by) for by, _ in BREAKDOWNS}
+    group, search = _group(kind), _search()
+    page = results.comments(session=session, site_id=site.pk, survey_id=survey.id, window=window,
+                            scores=results.score_group(kind, group), search=search, number=_page(), size=COMMENTS_PAGE)
+    themes = _themes(site, survey, kind, window) if request.args.get("themes") != "off" else None
+    return render_template("admin/survey.html", site=site, survey=survey, kind=kind, line=line, tables=tables,
+                           breakdowns=BREAKDOWNS, comments=page, group=group, groups=list(GROUPS.get(kind or "", {})),
+                           search=search, themes=themes, chosen=chosen, trend=_trend(kind, tables["week"]))
+
+
+@bp.get("/surveys/<survey_id>.csv")
+@login_required("marketer")
+def survey_csv(survey_id: str) -> BaseResponse:
+    """Every response of the survey in the date range as CSV, streamed."""
+    site, survey = _survey(survey_id)
+    window, chosen = _window()
+    session = get_session()
+    rows = results.export_rows(session=session, site_id=site.pk, survey_id=survey.id, window=window)
+    name = f"{site.key}-{survey.id}-{chosen['from'] or 'start'}-{chosen['to'] or 'now'}.csv"
+    return csv_response(name, results.EXPORT_COLUMNS, _closing(rows, session))
+
+
+def _closing(rows: Iterator[dict[str, Any]], session: Session) -> Iterator[dict[str, Any]]:
+    """`rows`, then the session closed: the download is read after the request's teardown closed the session
+    once, so the connection it took again would otherwise stay checked out (as the customers' CSVs)."""
+    try:
+        yield from rows
+    finally:
+        session.close()
+
+
+def _survey(survey_id: str) -> tuple[Site, Survey]:
+    """The chosen site and its survey `survey_id`; a survey the site does not show is a 404, as an unknown one."""
+    site = admin_site()
+    if site is None:
+        abort(404)
+    try:
+        survey = get_registry().get(survey_id)
+    except NotFound:
+        abort(404)
+    if not survey.offered_to(site.key):
+        abort(404)
+    return site, survey
+
+
+def _window() -> tuple[results.Window, dict[str, str]]:
+    """The date range of ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included; empty: open); default the last 90 days."""
+    today = utcnow().date()
+    given = {"from": request.args.get("from"), "to": request.args.get("to")}
+    if given["from"] is None and given["to"] is None:
+        given = {"from": (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "to": today.isoformat()}
+    days = {name: _day(name, text or "") for name, text in given.items()}
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        abort(400, "The range's first day (from) must not be after its last day (to).")
+    start = datetime.combine(days["from"], time.min, tzinfo=UTC) if days["from"] else None  # UTC days, as weeks
+    end = datetime.combine(days["to"] + timedelta(days=1), time.min, tzinfo=UTC) if days["to"] else None
+    return results.Window(start, end), {k: v.isoformat() if v else "" for k, v in days.items()}
+
+
+def _day(name: str, text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, f"{name} must be a date written YYYY-MM-DD, such as 2026-11-30.")
+
+
+def _group(kind: str | None) -> str | None:
+    name = request.args.get("group", "").strip()
+    if not name:
+        return None
+    if name not in GROUPS.get(kind or "", {}):
+        abort(400, f"group must be one of: {', '.join(GROUPS.get(kind or '', {})) or 'none for this survey'}.")
+    return name
+
+
+def _search() -> str:
+    text = request.args.get("q", "")
+    if len(text) > MAX_SEARCH or text_problem(text) or any(ord(c) < 32 for c in text):
+        abort(400, f"A search is at most {MAX_SEARCH} printable characters.")
+    return text.strip()
+
+
+def _page() -> int:
+    given = request.args.get("page")
+    number = whole_or_none(given, low=1, high=MAX_COUNT)
+    if given is not None and number is None:
+        abort(400, f"page must be a whole number from 1 to {MAX_COUNT}.")
+    return number or 1
+
+
+def _themes(site: Site, survey: Survey, kind: str | None, window: results.Window) -> results.ThemeReport:
+    """The themes of the range's comments, found again only when a response of the survey was added or changed."""
+    session = get_session()
+    newest, count = results.latest_change(session=session, site_id=site.pk, survey_id=survey.id)
+    cache: dict[tuple[Any, ...], results.ThemeReport] = \
+        current_app.extensions["assistant"].setdefault("survey_themes", {})
+    key = (site.pk, survey.id, kind, window.start, window.end, newest, count)
+    if key not in cache:
+        if len(cache) >= THEME_CACHE:
+            cache.pop(next(iter(cache)))
+        cache[key] = results.comment_themes(session=session, site_id=site.pk, survey_id=survey.id, kind=kind,
+                                            window=window)
+    return cache[key]
+
+
+def _trend(kind: str | None, weeks: list[results.Figures]) -> dict[str, Any]:
+    """The weekly headline with its interval, for the trend chart (NPS points, CSAT and agreeing %, CES mean)."""
+    points = [_point(kind, w) for w in weeks]
+    labels = {"nps": "NPS", "csat": "CSAT (% 4-5)", "ces": "CES mean (1-7)"}
+    return {"labels": [w.key for w in weeks], "value": [p[0] for p in points], "low": [p[1] for p in points],
+            "high": [p[2] for p in points], "n": [w.n for w in weeks], "label": labels.get(kind or "", "Responses"),
+            "kind": kind, "range": {"nps": [-100, 100], "csat": [0, 100], "ces": [1, 7]}.get(kind or "")}
+
+
+def _point(kind: str | None, week: results.Figures) -> tuple[float | None, float | None, float | None]:
+    if week.nps is not None:
+        return week.nps.value, week.nps.low, week.nps.high
+    if week.csat is not None:
+        share = week.csat
+        return _percent(share.value), _percent(share.low), _percent(share.high)
+    if week.ces is not None:
+        return week.ces.mean.value, week.ces.mean.low, week.ces.mean.high
+    return float(week.n), None, None
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else 100 * value
