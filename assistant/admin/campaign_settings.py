@@ -31,8 +31,9 @@ def campaign_settings() -> str | BaseResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = posted_values(request.form)
+        kept = {"surveys": get_settings(session=session, site=site).surveys.model_dump(mode="json")}  # not on this form
         try:
-            save_settings(session=session, site=site, data=settings_data(values))
+            save_settings(session=session, site=site, data={**settings_data(values), **kept})
         except InvalidFields as exc:
             session.rollback()
             for problem in exc.problems:

@@ -14,6 +14,9 @@ from assistant.promotions.problems import InvalidFields, problems_of
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
+SURVEY_SHOWN = "survey_shown"
+"""The tracking event of a survey the widget showed (tracking.schemas.SurveyEvent)."""
+
 
 class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,6 +36,18 @@ class Attention(_Shape):
     """Other event types that spend the pop-up budget (e.g. a survey's impression event)."""
 
 
+class SurveySettings(_Shape):
+    """How often the site's micro-surveys may ask one person, across every survey file."""
+
+    days_between: int = Field(default=7, ge=0, le=365)
+    """No survey is offered to a person who was shown any survey in this many days (the weekly cap; 0: none)."""
+    share_attention: bool = True
+    """A shown survey spends the visit's pop-up budget (`attention`) with pop-up promotions and quiz prompts, so
+    the two never both show in one visit within `max_popups_per_session: 1`; false: surveys keep out of it."""
+    sampling: bool = True
+    """False offers every survey to every eligible shopper whatever its `sample:` (a demo or a staging shop)."""
+
+
 class PromoSettings(_Shape):
     """Per-site settings with the defaults most shops want."""
 
@@ -44,6 +59,11 @@ class PromoSettings(_Shape):
     max_items: int = Field(default=3, ge=1, le=6)
     """Products a message's `items` holds."""
     attention: Attention = Attention()
+    surveys: SurveySettings = SurveySettings()
+
+    def interruption_types(self) -> list[str]:
+        """The event types besides promotion impressions that spend the pop-up budget."""
+        return [*self.attention.interruption_events, *([SURVEY_SHOWN] if self.surveys.share_attention else [])]
 
     def slots_for(self, placement: str) -> int:
         """How many messages `placement` shows at once."""

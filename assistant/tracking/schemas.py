@@ -93,6 +93,15 @@ class Shown(_Event):
     variant: Annotated[str, Field(max_length=64)] | None = None
 
 
+class SurveyEvent(_Event):
+    """A micro-survey shown, answered or dismissed (the answered one is also recorded by the responses API)."""
+
+    type: Literal["survey_shown", "survey_answered", "survey_dismissed"]
+    survey_id: Annotated[str, Field(min_length=1, max_length=64)]
+    response_id: ClientId | None = None
+    placement: Annotated[str, Field(max_length=32)] = ""
+
+
 class CartChange(_Event):
     type: Literal["add_to_cart", "remove_from_cart"]
     sku: Sku
@@ -129,11 +138,11 @@ class Custom(_Event):
         default={}, max_length=30)
 
 
-EventIn = Annotated[PageView | ProductView | Search | Quiz | Shown | CartChange | CartState | Purchase
+EventIn = Annotated[PageView | ProductView | Search | Quiz | Shown | SurveyEvent | CartChange | CartState | Purchase
                     | Identify | Custom, Field(discriminator="type")]
 EVENT = TypeAdapter(EventIn)
-EVENT_TYPES = sorted({t for m in (PageView, ProductView, Search, Quiz, Shown, CartChange, CartState, Purchase,
-                                  Identify, Custom)
+EVENT_TYPES = sorted({t for m in (PageView, ProductView, Search, Quiz, Shown, SurveyEvent, CartChange, CartState,
+                                  Purchase, Identify, Custom)
                       for t in m.model_fields["type"].annotation.__args__})  # type: ignore[union-attr]
 
 

@@ -161,7 +161,7 @@ def _rejection(index: int, exc: ValidationError) -> Rejected:
 
 def _columns(event: BaseModel, site_currency: str) -> tuple[Any, ...]:
     fields = event.__dict__  # a pydantic model's values; getattr of an absent field is slow
-    ref = fields.get("order_id") or fields.get("ref") or fields.get("quiz")
+    ref = fields.get("order_id") or fields.get("ref") or fields.get("quiz") or fields.get("survey_id")
     value = fields.get("value") if fields["type"] in ("purchase", "cart") else None
     currency = (fields.get("currency") or site_currency) if value is not None else None
     value_minor = to_minor(value, currency) if isinstance(value, (int, float)) and currency else None
