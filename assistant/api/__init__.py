@@ -64,4 +64,5 @@ from assistant.api import (  # noqa: E402,F401  (routes register on bp)
     promotions,
     quiz,
     recommendations,
+    surveys,
 )

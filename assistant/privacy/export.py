@@ -21,7 +21,7 @@ from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
 audit = logging.getLogger("assistant.audit")
-ORDER = ("customer", "visitors", "visits", "events", "carts", "orders", "quiz_sessions")
+ORDER = ("customer", "visitors", "visits", "events", "carts", "orders", "quiz_sessions", "survey_responses")
 """The sections of an export, in reading order; per-customer tables (figures) follow them."""
 BATCH = 1000
 

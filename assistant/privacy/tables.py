@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Table, false, or_
 from assistant.flows.models import QuizSession
 from assistant.insight.models import CustomerFigure
 from assistant.privacy.subjects import Subject
+from assistant.surveys.models import SurveyResponse
 from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor, VisitSession
 
 
@@ -52,13 +53,17 @@ def parts_of(site_id: int, subject: Subject) -> list[Part]:
     visitors, anons, customer = list(subject.visitor_ids), list(subject.anon_ids), subject.customer_id
     event, visit, cart = _table(Event), _table(VisitSession), _table(Cart)
     quiz, order, person, browser = _table(QuizSession), _table(ShopOrder), _table(Customer), _table(Visitor)
+    answers = _table(SurveyResponse)
     by_customer = order.c.customer_id == customer if customer is not None else false()
+    answered_as = answers.c.customer_id == customer if customer is not None else false()
     parts = [
         Part("events", event, (event.c.site_id == site_id) & event.c.visitor_id.in_(visitors)),
         Part("visits", visit, (visit.c.site_id == site_id) & visit.c.visitor_id.in_(visitors)),
         Part("carts", cart, (cart.c.site_id == site_id) & cart.c.visitor_id.in_(visitors)),
         Part("quiz_sessions", quiz, (quiz.c.site_id == site_id) & quiz.c.visitor_id.in_(anons)),
         Part("orders", order, (order.c.site_id == site_id) & or_(order.c.visitor_id.in_(visitors), by_customer)),
+        Part("survey_responses", answers,
+             (answers.c.site_id == site_id) & or_(answers.c.visitor_id.in_(visitors), answered_as)),
     ]
     for extra in PER_CUSTOMER_TABLES:
         columns = extra.table.c

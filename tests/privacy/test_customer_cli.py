@@ -39,7 +39,8 @@ def test_delete_asks_first_and_prints_the_counts(database_url: str, session: Ses
     lines = done.output.split("cannot be undone [y/N]: y\n")[1].splitlines()
     assert lines[0] == "deleted the data of customer 'ada' on site pk_test:"
     assert [line.split() for line in lines[1:]] == [["events", "9"], ["visits", "2"], ["carts", "2"],
-                                                    ["quiz_sessions", "2"], ["orders", "2"], ["figures", "0"],
+                                                    ["quiz_sessions", "2"], ["orders", "2"],
+                                                    ["survey_responses", "0"], ["figures", "0"],
                                                     ["customer", "1"], ["visitors", "2"], ["total", "20"]]
     session.expire_all()
     assert sum(before.values()) - sum(table_counts(session).values()) == 20
