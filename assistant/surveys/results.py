@@ -161,6 +161,10 @@ def breakdown(*, session: Session, site_id: int, survey_id: str, kind: str | Non
     By segment, each NPS is also compared with the NPS of every other response of the window.
     """
     counts = score_counts(session=session, site_id=site_id, survey_id=survey_id, kind=kind, window=window, by=by)
+    return _table(counts, kind, by)
+
+
+def _table(counts: dict[str, dict[int, int]], kind: str | None, by: str) -> list[Figures]:
     total: dict[int, int] = {}
     for histogram in counts.values():
         for score, count in histogram.items():
@@ -171,6 +175,39 @@ def breakdown(*, session: Session, site_id: int, survey_id: str, kind: str | Non
     if by == "week":
         return sorted(rows, key=lambda r: r.key)
     return sorted(rows, key=lambda r: (-r.n, r.key))
+
+
+@dataclass(frozen=True)
+class Report:
+    """One survey's page of figures: its list line and its tables by segment, page, device and week."""
+
+    line: Overview
+    tables: dict[str, list[Figures]]
+
+
+def report(*, session: Session, site_id: int, survey_id: str, kind: str | None, window: Window) -> Report:
+    """The line and the four tables from one scan of the window's responses: a GROUP BY over segment, page,
+    device, week, kind and score (a few thousand groups at most), summed per dimension here; and the shown count.
+    """
+    week = week_of(session)
+    keys = (func.coalesce(col(SurveyResponse.segment), NO_VALUE), func.coalesce(col(SurveyResponse.page), NO_VALUE),
+            func.coalesce(col(SurveyResponse.device), NO_VALUE), week, col(SurveyResponse.kind),
+            col(SurveyResponse.score))
+    query = (sa_select(*keys, func.count()).where(*_where(site_id, survey_id, window)).group_by(*keys))
+    scale = SCALES.get(kind or "")
+    by: dict[str, dict[str, dict[int, int]]] = {name: {} for name in DIMENSIONS}
+    rows: list[tuple[str | None, int | None, int]] = []
+    for segment, page, device, day, row_kind, score, count in session.execute(query):
+        rows.append((row_kind, score, int(count)))
+        if scale is not None and (row_kind != kind or score is None or score not in scale):
+            continue
+        value = int(score) if scale is not None else 0
+        for name, group in zip(DIMENSIONS, (segment, page, device, day), strict=True):
+            histogram = by[name].setdefault(str(group), {})
+            histogram[value] = histogram.get(value, 0) + int(count)
+    shown = shown_counts(session=session, site_id=site_id, survey_ids=[survey_id], window=window)
+    line = _overview(survey_id, kind, rows, shown.get(survey_id, 0))
+    return Report(line, {name: _table(counts, kind if scale else None, name) for name, counts in by.items()})
 
 
 def _versus_rest(row: Figures, total: dict[int, int]) -> Figures:

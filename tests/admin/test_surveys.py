@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from assistant.admin import surveys as admin_surveys
 from assistant.app import create_app
 from assistant.config import Settings
 from assistant.sites.models import Site
@@ -126,7 +127,8 @@ def test_one_survey_by_segment_week_and_with_comments(client: FlaskClient, sessi
 
 
 def test_themes_are_found_once_per_newest_response(client: FlaskClient, app: Flask, session: Session, site: Site,
-                                                   answers: None) -> None:
+                                                   answers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(admin_surveys, "FIGURES_SECONDS", 0.0)   # figures not reused: each view looks again
     as_role(client, session, "marketer")
     page = html(client.get("/admin/surveys/after-order"))
     themes = re.search(r'id="themes".*?</section>', page, re.S)
@@ -177,3 +179,15 @@ def test_a_survey_without_answers_and_another_sites_list(client: FlaskClient, se
     make_site(session, key="pk_two", name="Second shop")
     second = html(client.get("/admin/surveys?site=pk_two"))
     assert "Would you recommend us?" in second and "Did the quiz help?" not in second   # quiz-help: pk_test only
+
+
+def test_figures_are_reused_for_a_minute(client: FlaskClient, session: Session, site: Site, answers: None,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    as_role(client, session, "marketer")
+    assert "20" in html(client.get("/admin/surveys/after-order"))
+    session.add(SurveyResponse(site_id=site.pk, survey_id="after-order", response_id="late", kind="nps", score=1))
+    session.commit()
+    tile = r'<span class="num">(\d+)</span><span>responses</span>'
+    assert re.findall(tile, html(client.get("/admin/surveys/after-order"))) == ["20"]
+    monkeypatch.setattr(admin_surveys, "FIGURES_SECONDS", 0.0)
+    assert re.findall(tile, html(client.get("/admin/surveys/after-order"))) == ["21"]

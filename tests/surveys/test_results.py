@@ -139,3 +139,17 @@ def test_export_rows_and_a_persons_answers(session: Session, site: Site) -> None
     assert [r["score"] for r in rows] == [9, 5, 3] and rows[0]["comment"] == "=cmd"
     mine = results.person_answers(session=session, site_id=site.pk, visitor_ids=[7], customer_id="c1")
     assert [(r["survey_id"], r["score"]) for r in mine] == [("nps-survey", 3), ("nps-survey", 9)]
+
+
+def test_the_report_of_one_scan_equals_the_separate_queries(session: Session, site: Site, nps_rows: None) -> None:
+    answer(session, site, None, comment="no score yet")   # counted as a response, not in the figures
+    session.commit()
+    shown(session, site, "nps-survey", 12)
+    session.commit()
+    args = {"session": session, "site_id": site.pk, "survey_id": "nps-survey", "kind": "nps", "window": Window()}
+    report = results.report(**args)
+    for by in results.DIMENSIONS:
+        assert report.tables[by] == results.breakdown(**args, by=by), by
+    line = results.overview(session=session, site_id=site.pk, surveys=[("nps-survey", "nps")], window=Window())[0]
+    assert report.line == line
+    assert (line.responses, line.shown, line.figures.n) == (9, 12, 8)
