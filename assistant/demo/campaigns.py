@@ -1,4 +1,4 @@
-"""The demo's three campaigns: free-shipping gap on the cart, instalments at checkout, exit intent."""
+"""The demo's three campaigns (free-shipping gap on the cart, instalments at checkout, exit intent) and its settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from assistant.promotions.settings import save_settings
 from assistant.sites.models import Site
 
 FREE_SHIPPING = "75"
+SURVEYS = {"sampling": False, "days_between": 0}
+"""Every demo visitor may see the surveys (the shipped ones sample half), and a second one on a later visit."""
 CAMPAIGNS: list[dict[str, Any]] = [
     {"name": "Free shipping nudge", "placement": "cart", "status": "live", "priority": 10,
      "conditions": {"all": [{"cart_value": {"min": 0.01, "max": 74.99}}]},
@@ -42,7 +44,7 @@ CAMPAIGNS: list[dict[str, Any]] = [
 
 def seed_campaigns(*, session: Session, site: Site) -> int:
     """Create the demo campaigns that do not exist yet (by name); the number created."""
-    save_settings(session=session, site=site, data={"free_shipping_threshold": FREE_SHIPPING})
+    save_settings(session=session, site=site, data={"free_shipping_threshold": FREE_SHIPPING, "surveys": SURVEYS})
     existing = {c.name for c in list_campaigns(session=session, site=site)}
     created = 0
     for data in CAMPAIGNS:

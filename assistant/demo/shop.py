@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -45,6 +45,9 @@ CATEGORIES = {
     "Accessories": "Bottles, headlamps and more",
     "Care": "Keep your kit working",
 }
+LANGUAGES = ("en", "ja")
+"""The page's `<html lang>`, switched by `?lang=` and kept for the visit: with `ja` the widget asks for surveys in
+Japanese (surveys/post-purchase-nps-ja.yaml), a CJK test case; the shop's own texts stay English."""
 SORTS = {"popular": "Most popular", "rating": "Top rated", "price-asc": "Price: low to high",
          "price-desc": "Price: high to low"}
 
@@ -87,11 +90,20 @@ def _not_found(_exc: Exception) -> tuple[str, int]:
     return render_template("demo/not_found.html"), 404
 
 
+@shop.before_request
+def _page_language() -> None:
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+
+
 @shop.context_processor
 def _template_helpers() -> dict[str, Any]:
     inline = [f for f in site_flows(get_registry(), DEMO_KEY, page=request.path) if f.entry.trigger == "inline"]
-    return {"money": money, "categories": list(CATEGORIES), "category_slug": slug,
-            "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING, "inline_flows": inline}
+    lang = session.get("lang")
+    return {"page_lang": lang if lang in LANGUAGES else "en", "money": money, "categories": list(CATEGORIES),
+            "category_slug": slug, "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING,
+            "inline_flows": inline}
 
 
 def _site() -> Site:
