@@ -244,6 +244,7 @@ EVENTS: dict[str, dict[str, Any]] = {
     "quiz_answer": {"flow": "running-shoes", "quiz": "0" * 32, "question": "terrain", "value": "trail"},
     "rec_click": {"ref": "rec-1", "placement": "home", "skus": ["rs-001"], "sku": "rs-001"},
     "promo_impression": {"ref": "1", "variant": "a"},
+    "survey_shown": {"survey_id": "post-purchase-nps", "response_id": "resp-0001", "placement": "purchase"},
     "add_to_cart": {"sku": "rs-001", "quantity": 1, "price": 89.9},
     "cart": {"items": [{"sku": "rs-001", "quantity": 2, "price": 89.9}], "value": 179.8, "currency": "EUR"},
     "purchase": {"order_id": "o-1", "items": [{"sku": "rs-001", "quantity": 1}], "value": 89.9},
@@ -354,7 +355,7 @@ def vocabulary_for(app: Flask, client: FlaskClient) -> Vocabulary:
     client.post("/demo/cart/add", data={"sku": "rs-001"})  # so the cart and the checkout show their forms
     known = {"sku": ["rs-001", "sk-001"], "name": ["running-shoes", "socks"], "flow_id": [app_flow(app)],
              "quiz_id": [started.get("quiz", "0" * 32)], "filename": ["widget/widget.js", "demo/shop.css"],
-             "campaign_id": ["1", "2"]}
+             "campaign_id": ["1", "2"], "survey_id": ["post-purchase-nps", "quiz-csat"]}
     pages = concrete_gets(app, "/admin", known) + concrete_gets(app, "/demo", known)
     forms = forms_on(client, pages)
     names = {name for f in forms for name, _ in f.fields + f.buttons} | set(names_in_pages(client, pages))

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from assistant.app import create_app
@@ -252,3 +254,21 @@ def test_responses_are_exported_and_deleted_with_the_person(client: FlaskClient,
     session.commit()
     assert report.counts["survey_responses"] == 1
     assert session.exec(select(SurveyResponse.response_id)).all() == ["resp-0002"]
+
+
+HOSTILE = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
+                    st.text(max_size=30), st.lists(st.text(max_size=8), max_size=3),
+                    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.dictionaries(st.sampled_from(["recommend", "better", "loved", "found", "why", "x"]), HOSTILE,
+                               max_size=3),
+       complete=st.one_of(st.booleans(), st.none(), st.integers()))
+def test_any_answers_are_saved_or_refused_by_field(client: FlaskClient, site: Site, answers: dict[str, Any],
+                                                   complete: Any) -> None:
+    response = post(client, {"response_id": "resp-fuzz", "answers": answers, "complete": complete})
+    assert response.status_code in (200, 201, 400), response.get_data(as_text=True)
+    if response.status_code == 400:
+        field = response.get_json()["error"]["field"]
+        assert field == "complete" or field.startswith("answers."), field
