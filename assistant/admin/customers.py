@@ -26,6 +26,8 @@ from assistant.insight.models import InsightState
 from assistant.numbers import MAX_COUNT, whole_or_none
 from assistant.sites.models import Site
 from assistant.storable import text_problem
+from assistant.surveys.registry import get_registry
+from assistant.surveys.results import person_answers
 
 PAGE_SIZE = 25
 TIMELINE_SIZE = 50
@@ -99,10 +101,13 @@ def customer(key: str) -> str | BaseResponse:
     email = person.traits.get("email") if shows_emails() else None
     fitted = person.figure is not None and person.figure.clv is not None
     churn_model = ChurnModel.from_state(state.model) if state is not None else None
+    survey_answers = person_answers(session=session, site_id=site.pk, visitor_ids=person.visitor_ids,
+                                    customer_id=person.customer_id)
     return render_template("admin/customer.html", site=site, state=state, person=person, figure=person.figure,
                            events=events, quizzes=quizzes, activity=activity, email=email, money=_money(site),
                            fitted=fitted, churn_model=churn_model, churn=_churn(session, site, person, churn_model),
-                           drivers_shown=DRIVERS_SHOWN, visits=visits)
+                           drivers_shown=DRIVERS_SHOWN, visits=visits, survey_answers=survey_answers,
+                           survey_titles={s.id: s.title for s in get_registry().surveys()})
 
 
 def _churn(session: Session, site: Site, person: Any, model: ChurnModel | None) -> Explanation | None:

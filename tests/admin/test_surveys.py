@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.sites.models import Site
 from assistant.surveys.models import SurveyResponse
 from assistant.timeutil import utcnow
-from assistant.tracking.models import Event
+from assistant.tracking.models import Customer, Event, Visitor
 from tests.admin.test_catalog import as_role, html
 from tests.factories import make_site
 
@@ -191,3 +191,25 @@ def test_figures_are_reused_for_a_minute(client: FlaskClient, session: Session, 
     assert re.findall(tile, html(client.get("/admin/surveys/after-order"))) == ["20"]
     monkeypatch.setattr(admin_surveys, "FIGURES_SECONDS", 0.0)
     assert re.findall(tile, html(client.get("/admin/surveys/after-order"))) == ["21"]
+
+
+def test_the_customers_page_lists_their_survey_answers(client: FlaskClient, session: Session, site: Site,
+                                                       answers: None) -> None:
+    visitor = Visitor(site_id=site.pk, anon_id="a-c1", customer_id="c1")
+    session.add(visitor)
+    session.add(Customer(site_id=site.pk, customer_id="c1", traits={}))
+    session.commit()
+    session.add(SurveyResponse(site_id=site.pk, survey_id="quiz-help", response_id="v1", kind="csat", score=4,
+                               visitor_id=visitor.id, comment="the quiz was quick"))   # before they identified
+    session.commit()
+    as_role(client, session, "marketer")
+    page = html(client.get("/admin/customers/c1"))
+    answers_card = re.search(r'id="surveys".*?</section>', page, re.S)
+    assert answers_card is not None
+    card = answers_card.group(0)
+    assert "Would you recommend us?" in card and COMMENTS[0] in card     # by customer id
+    assert "Did the quiz help?" in card and "the quiz was quick" in card  # by their visitor
+    assert card.index("the quiz was quick") < card.index(COMMENTS[0])     # newest first
+    session.add(Customer(site_id=site.pk, customer_id="c2", traits={}))
+    session.commit()
+    assert "No survey answered." in html(client.get("/admin/customers/c2"))
