@@ -16,7 +16,8 @@ from typing import Any
 
 from assistant.numbers import MAX_AMOUNT, is_finite
 from assistant.promotions.problems import FieldProblem
-from assistant.promotions.snapshot import VisitorSnapshot
+from assistant.promotions.snapshot import SURVEY_DAYS, VisitorSnapshot
+from assistant.surveys.scales import GROUPS, SCALES
 
 Checks = list[tuple[str, str]]
 """(sub-path below the condition, message) pairs; sub-path '' means the value itself."""
@@ -229,6 +230,40 @@ def _check_segment(value: Any) -> Checks:
     return checks or [("name", m) for _, m in check_texts(value["name"], max_length=64)]
 
 
+def _check_survey(value: Any) -> Checks:
+    checks = check_keys(value, required=("kind",), optional=("group", "score", "days", "survey"))
+    if checks:
+        return checks
+    kind = value["kind"]
+    if kind not in SCALES:
+        return [("kind", f"must be one of: {', '.join(SCALES)}")]
+    scale, groups = SCALES[kind], GROUPS[kind]
+    if "group" in value and "score" in value:
+        checks.append(("", "give a group or a score range, not both"))
+    if "group" in value:
+        checks += [("group", m) for _, m in check_choice(value["group"], groups)]
+    if "score" in value:
+        checks += [("score." + k if k else "score", m)
+                   for k, m in check_range(value["score"], whole=True, low=scale.start, high=scale.stop - 1)]
+    if "days" in value:
+        checks += [("days", m) for _, m in check_range({"min": value["days"]}, whole=True, low=1, high=SURVEY_DAYS)]
+    if "survey" in value:
+        checks += [("survey", m) for _, m in check_texts(value["survey"], max_length=64)]
+    return checks
+
+
+def _survey_answer(value: dict[str, Any], s: VisitorSnapshot) -> bool:
+    """Whether the person's latest answer of that kind (of that survey, within `days`) is in the group or range."""
+    surveys = _listed(value.get("survey", [])) or None
+    latest = next((a for a in s.surveys if a.kind == value["kind"] and a.days_ago <= value.get("days", SURVEY_DAYS)
+                   and (surveys is None or a.survey_id in surveys)), None)
+    if latest is None:
+        return False
+    if "group" in value:
+        return any(latest.score in GROUPS[value["kind"]][g] for g in _listed(value["group"]))
+    return in_range(latest.score, value.get("score", {}))
+
+
 register("cart_value", validate=check_range, evaluate=lambda v, s: in_range(s.cart_value, v),
          example='{"cart_value": {"min": 20, "max": 49.99}}')
 register("cart_items", validate=lambda v: check_range(v, whole=True),
@@ -255,3 +290,5 @@ register("clv", validate=check_range, evaluate=lambda v, s: in_range(s.clv, v),
          example='{"clv": {"min": 200}}')
 register("p_alive", validate=lambda v: check_range(v, low=0, high=1),
          evaluate=lambda v, s: in_range(s.p_alive, v), example='{"p_alive": {"max": 0.5}}')
+register("survey", validate=_check_survey, evaluate=_survey_answer,
+         example='{"survey": {"kind": "nps", "group": "detractor", "days": 90}}')

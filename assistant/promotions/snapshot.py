@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +14,7 @@ from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
 from assistant.insight.serving import customer_keys, figures_for
 from assistant.sites.models import Site
+from assistant.surveys.models import SurveyResponse
 from assistant.timeutil import as_utc, utcnow
 from assistant.tracking.identity import person_visitor_ids
 from assistant.tracking.models import Customer, Event, Visitor, VisitSession
@@ -21,6 +22,18 @@ from assistant.tracking.reads import current_cart, find_visitor, quiz_answers
 from assistant.tracking.visitors import SESSION_GAP
 
 PAGES_READ = 100
+SURVEY_DAYS = 3650
+SURVEYS_READ = 50
+
+
+@dataclass(frozen=True)
+class SurveyScore:
+    """One scored survey answer: which survey, its kind (nps, csat, ces), the score and its age in days."""
+
+    survey_id: str
+    kind: str
+    score: int
+    days_ago: float
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,8 @@ class VisitorSnapshot:
     Gamma-Gamma); None when the shop's history was too small to fit them."""
     p_alive: float | None = None
     """BG/NBD's probability that the customer still buys from the shop; None as for clv."""
+    surveys: tuple[SurveyScore, ...] = ()
+    """The person's scored survey answers of the last SURVEY_DAYS days, newest first (the `survey` condition)."""
     first_name: str | None = None
     locale: str | None = None
     """The page's language (`<html lang>`, as the widget sends it) when CLDR knows it: prices in messages are
@@ -103,6 +118,7 @@ def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", 
     snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
                        pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
                        quiz=_quiz(session, site, visitor), first_name=_first_name(session, site, visitor),
+                       surveys=_surveys(session, site, ids, now),
                        **_cart(session, site, visitor), **_figures(session, site, visitor, ids))
     if visit is None:
         return replace(snapshot, **_utm_of(page))
@@ -149,6 +165,18 @@ def _figures(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...
         return {}
     return {"segments": frozenset([found.segment]), "churn_risk": found.churn_risk, "clv": found.clv,
             "p_alive": found.p_alive}
+
+
+def _surveys(session: Session, site: Site, ids: tuple[int, ...], now: datetime) -> tuple[SurveyScore, ...]:
+    """The person's scored answers, newest first, by their visitors (every device they identified on): one
+    query on survey_response's (site, visitor) index."""
+    query = (select(SurveyResponse.survey_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.created_at)
+             .where(SurveyResponse.site_id == site.pk, col(SurveyResponse.visitor_id).in_(ids),
+                    col(SurveyResponse.kind).is_not(None), col(SurveyResponse.score).is_not(None),
+                    col(SurveyResponse.created_at) >= now - timedelta(days=SURVEY_DAYS))
+             .order_by(col(SurveyResponse.created_at).desc()).limit(SURVEYS_READ))
+    return tuple(SurveyScore(survey, str(kind), score, (now - as_utc(at)).total_seconds() / 86400)
+                 for survey, kind, score, at in session.exec(query) if score is not None)
 
 
 def _first_name(session: Session, site: Site, visitor: Visitor) -> str | None:
