@@ -42,7 +42,6 @@ FIGURES_SECONDS = 60.0
 """How long a survey's counted figures (and the newest-response key of its themes) are reused by this process."""
 FIGURES_CACHE = 64
 T = TypeVar("T")
-BREAKDOWNS = (("segment", "Segment"), ("page", "Page"), ("device", "Device"), ("week", "Week"))
 
 
 @bp.get("/surveys")
@@ -76,7 +75,7 @@ def survey_results(survey_id: str) -> str:
                             scores=results.score_group(kind, group), search=search, number=_page(), size=COMMENTS_PAGE)
     themes = _themes(site, survey, kind, window) if request.args.get("themes") != "off" else None
     return render_template("admin/survey.html", site=site, survey=survey, kind=kind, line=line, tables=tables,
-                           breakdowns=BREAKDOWNS, comments=page, group=group, groups=list(GROUPS.get(kind or "", {})),
+                           comments=page, group=group, groups=list(GROUPS.get(kind or "", {})),
                            search=search, themes=themes, chosen=chosen, trend=_trend(kind, tables["week"]))
 
 

@@ -358,6 +358,8 @@ def comment_themes(*, session: Session, site_id: int, survey_id: str, kind: str 
     found = find_themes(texts, scores, low_max=low_max, high_min=high_min)
     themes = []
     for number, theme in enumerate(found.themes):
-        picked = [(texts[i], scores[i]) for i, t in enumerate(found.assignments) if t == number][:examples]
-        themes.append({**theme.to_json(), "examples": [{"comment": c, "score": s} for c, s in picked]})
+        picked: dict[str, float | None] = {}   # each text once: templated comments repeat word for word
+        for i in (i for i, t in enumerate(found.assignments) if t == number and len(picked) < examples):
+            picked.setdefault(texts[i], scores[i])
+        themes.append({**theme.to_json(), "examples": [{"comment": c, "score": s} for c, s in picked.items()]})
     return ThemeReport(themes, len(texts), found.n_low, found.n_high, low_max, high_min)

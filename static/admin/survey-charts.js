@@ -56,7 +56,7 @@
         scales: {
           x: { grid: { display: false } },
           y: { suggestedMin: range[0], suggestedMax: range[1], min: range[0], max: range[1], grid: { color: '#eef1ef' },
-               ticks: { callback: function (v) { return format(data, v); } } }
+               ticks: { stepSize: { nps: 50, csat: 20, ces: 1 }[data.kind], callback: function (v) { return format(data, v); } } }
         }
       }
     };
