@@ -1,9 +1,5 @@
-/*! Assistant widget: <script async src=".../static/widget/widget.js" data-site="KEY"></script>
- * Optional: data-api="https://assistant.example" (default: this script's origin), data-debug, data-consent,
- * data-respect-dnt, data-recs (recommendation strips), data-promos (promotions; README for both). One global,
- * window.Assistant: Assistant('open', flowId), Assistant('close'), tracking (README: Tracking); calls queued
- * in Assistant.q before this file loaded are replayed. This core tracks and shows the launchers; the quiz (quiz.js),
- * strips (recs.js) and promotions (promos.js) load when needed. Theming: README (--assistant-* properties). */
+/*! Assistant widget (README): <script async src=".../widget.js" data-site="KEY"></script>, one global (Assistant,
+ * replaying Assistant.q). This core tracks and shows the launchers; quiz.js, recs.js, promos.js, survey.js load when needed. */
 (function (window, document) {
   'use strict';
 
@@ -268,6 +264,8 @@
     var retryAt = 0;
     var started = false;
     var collected = false;
+    var soon;
+    var VIEWS = 'assistant:views';
 
     function allowed() {
       var given = read('localStorage', CONSENT_KEY);
@@ -326,6 +324,9 @@
       pending = part(add(pending, event), -500);
       keep(add(stored(), event));
       if (pending.length >= 20) send();
+      if (type === 'product_view') write('sessionStorage', VIEWS, +read('sessionStorage', VIEWS) + 1);
+      var end = { purchase: '', quiz_finish: 'ed', product_view: 's' }[type];
+      if (end != null) ask(type + end);
     });
 
     function drop(batch) {
@@ -426,6 +427,7 @@
       started = true;
       if (collected || !allowed()) return;
       collected = true;
+      ask('page');
       record('page_view', { referrer: document.referrer.slice(0, 2000), title: document.title.slice(0, 500) });
       each(pageProducts(), function (p) { record('product_view', p); });
       var query = searched();
@@ -619,10 +621,25 @@
       if (ours()) load('quiz');
     }
 
+    /** Ask for a survey now; survey.js loads only for one. */
+    function ask(placement) {
+      if (!allowed()) return;
+      clearTimeout(soon);
+      soon = setTimeout(guard(function () {
+        then.call(send(true), guard(function () {
+          request('GET', '/surveys?placement=' + placement + '&visitor=' + visitorId() + '&views=' + +read('sessionStorage', VIEWS) +
+            '&device=' + (touch ? screen.width < 600 ? 'mobile' : 'tablet' : 'desktop') + '&lang=' + document.documentElement.lang +
+            '&page=' + encodeURIComponent(location.href), undefined, false, function (err, data) {
+            if (data && data.survey) lazy('survey', [data.survey]);
+          });
+        }));
+      }), 9);
+    }
+
     /** Exit intent (with data-promos): the pointer leaving through the top; on touch screens a quick scroll back to the
      * top, or coming back to the tab. Once a page; the server decides what shows. */
     function exit() {
-      if (!exited) lazy('promos', [['exit_intent']]);
+      if (!exited) lazy('promos', [['exit_intent']]), ask('exit_intent');
       exited = true;
     }
 
@@ -631,8 +648,8 @@
       collect();
       lazy('recs', slots('data-recs'));
       lazy('promos', slots('data-promos'));
+      touch = !!(window.matchMedia && matchMedia('(pointer: coarse)').matches);
       if (script.hasAttribute('data-promos')) {
-        touch = !!(window.matchMedia && matchMedia('(pointer: coarse)').matches);
         document.addEventListener('mouseout', guard(function (event) {
           if (!event.relatedTarget && event.clientY <= 0) exit();
         }));

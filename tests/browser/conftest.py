@@ -12,6 +12,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,16 +105,17 @@ def buffered(app: Any) -> Callable[[dict[str, Any], Any], list[bytes]]:
 
 @contextmanager
 def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Path], object] | None = None,
-              database_url: str | None = None) -> Iterator[str]:
+              database_url: str | None = None, surveys: Path | None = None) -> Iterator[str]:
     """The app with the demo shop on a SQLite database in `folder`, on a free port of 127.0.0.1; yields its base URL.
 
     Its recommendation models live in `folder`/models (none unless `prepare(session, site, models)` trains
     some), so an instance/models of the working copy never leaks in. `database_url` (an empty database)
-    replaces the SQLite file, for the tests that are about storage.
+    replaces the SQLite file, for the tests that are about storage; `surveys` replaces the shipped survey folder.
     """
     url = database_url or f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
-    app = create_app(Settings(database_url=url, flows_dir=flows, models_dir=folder / "models", testing=True))
+    settings = Settings(database_url=url, flows_dir=flows, models_dir=folder / "models", testing=True)
+    app = create_app(replace(settings, surveys_dir=surveys) if surveys else settings)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
