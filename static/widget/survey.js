@@ -143,9 +143,7 @@
 
     function save(complete) {
       clearTimeout(timer);
-      saved = true;
-      if (!answered) kit.record('survey_answered', props);
-      answered = true;
+      saved = answered = true; // the server records survey_answered with the first post
       kit.call('POST', '/surveys/' + encodeURIComponent(survey.id) + '/responses', { response_id: responseId,
         visitor: kit.visitor, answers: answers, complete: complete, page: location.href, placement: placement,
         device: device(), lang: document.documentElement.lang || locale }).then(null, kit.log);

@@ -27,10 +27,10 @@ from assistant.surveys.eligibility import sampled
 from assistant.surveys.models import SurveyResponse
 from assistant.surveys.registry import SurveyRegistry
 from tests.browser.conftest import demo_shop
-from tests.browser.helpers import focused, watch
+from tests.browser.helpers import complete, dialog, focused, watch
 from tests.browser.test_promotions import as_visitor, exit_intent
 from tests.browser.test_recommendations import fill_cart
-from tests.browser.test_tracking import DESKTOP_UA, PHONE_UA, until
+from tests.browser.test_tracking import DESKTOP_UA, PHONE_UA, stored, until, visitor_id
 
 SURVEYS = "**/api/v1/surveys?*"
 PROMOS = "**/api/v1/promotions?*"
@@ -135,6 +135,16 @@ def stored_responses(db: Engine, survey_id: str) -> list[SurveyResponse]:
         return list(session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)))
 
 
+def survey_events(page: Any, db: Engine, anon: str, count: int) -> list[tuple[str, str | None, str | None]]:
+    """(type, survey, placement) of the visitor's stored survey events, once there are `count`."""
+    def check() -> list[tuple[str, str | None, str | None]]:
+        page.evaluate("Assistant.flush()")
+        found = [(e.type, e.ref, e.data.get("placement")) for e in stored(db, anon) if e.type.startswith("survey_")]
+        return found if len(found) >= count else []
+
+    return list(until(page, check, f"{count} survey events"))
+
+
 def no_survey(page: Any) -> None:
     """Nothing of a survey in the page."""
     assert page.locator("[data-assistant=survey]").count() == 0
@@ -198,6 +208,8 @@ def test_a_survey_after_a_purchase_answered_by_keyboard_alone(shopper: Callable[
     assert (last["response_id"], last["complete"]) == (first["response_id"], True)
     assert last["answers"] == {"recommend": 3, "better": "Delivery took ten days."} and last["status"] == 200
 
+    assert sorted(survey_events(page, db, anon, 2)) == [("survey_answered", "post-purchase-nps", "purchase"),
+                                                        ("survey_shown", "post-purchase-nps", "purchase")]
     saved = [r for r in stored_responses(db, "post-purchase-nps") if r.response_id == first["response_id"]]
     assert [(r.score, r.comment, r.complete, r.placement) for r in saved] == [
         (3, "Delivery took ten days.", True, "purchase")]
@@ -227,6 +239,26 @@ def test_a_tap_without_follow_ups_completes_it(shopper: Callable[..., Any], db: 
     problems.assert_none()
 
 
+def test_after_the_quiz_the_survey_waits_for_its_dialog_to_close(shopper: Callable[..., Any]) -> None:
+    page = shopper()
+    problems = watch(page)
+    page.goto("/demo/")
+    page.locator(".launcher").click()
+    panel = dialog(page)
+    with page.expect_response(lambda r: "/api/v1/surveys?" in r.url and "placement=quiz_finished" in r.url) as asked:
+        complete(page, panel, keyboard=False)
+    assert asked.value.json()["survey"]["id"] == "quiz-csat"
+    page.wait_for_timeout(1200)
+    assert page.locator(CARD).count() == 0, "not over the quiz's results"
+    page.keyboard.press("Escape")
+    card = page.locator(CARD)
+    card.wait_for()
+    assert card.get_by_role("radio").all_inner_texts() == ["Not at all", "Not really", "Partly", "Mostly",
+                                                           "Yes, exactly"]
+    until(page, lambda: (focused(page) or {}).get("inDialog"), "the focus to move into the card")
+    problems.assert_none()
+
+
 def test_a_dismissed_survey_does_not_come_back(shopper: Callable[..., Any], db: Engine) -> None:
     page = shopper()
     problems = watch(page)
@@ -243,6 +275,9 @@ def test_a_dismissed_survey_does_not_come_back(shopper: Callable[..., Any], db: 
     page.keyboard.press("Escape")
     card.wait_for(state="detached")
     assert page.evaluate("JSON.parse(localStorage.getItem('assistant:surveys'))")["category-help"] > 0
+    anon = visitor_id(page)
+    assert survey_events(page, db, anon, 2) == [("survey_shown", "category-help", "page"),
+                                                ("survey_dismissed", "category-help", "page")]
 
     with page.expect_response(SURVEYS):
         page.reload()
