@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -29,6 +29,7 @@ from assistant.numbers import MAX_COUNT, whole_or_none
 from assistant.sites.models import Site
 from assistant.storable import text_problem
 from assistant.surveys import results
+from assistant.surveys.editing import save_survey
 from assistant.surveys.registry import get_registry
 from assistant.surveys.scales import GROUPS
 from assistant.surveys.schema import Survey
@@ -217,3 +218,36 @@ def _point(kind: str | None, week: results.Figures) -> tuple[float | None, float
 
 def _percent(value: float | None) -> float | None:
     return None if value is None else 100 * value
+
+
+MAX_FILE_CHARS = 100_000
+
+
+@bp.route("/surveys/<survey_id>/edit", methods=["GET", "POST"])
+@login_required("marketer")
+def survey_edit(survey_id: str) -> str | BaseResponse | tuple[str, int]:
+    """The survey's file in a text box: saved only when `surveys check` finds no error in it, else every problem."""
+    site, survey = _survey(survey_id)
+    registry = get_registry()
+    path = registry.path_of(survey.id)
+    if path is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("admin/survey_edit.html", survey=survey, text=path.read_text(encoding="utf-8"),
+                               problems=[], file=path.name)
+    text = request.form.get("text", "")
+    if len(text) > MAX_FILE_CHARS:
+        abort(400, f"A survey file has at most {MAX_FILE_CHARS:,} characters.")
+    try:
+        saved, problems = save_survey(registry=registry, survey_id=survey.id, text=text)
+    except OSError as exc:  # a read-only install: the files are edited where they are kept
+        flash(f"The file could not be written ({exc.strerror}); edit it where the survey files are kept.", "error")
+        saved, problems = False, []
+    if saved:
+        flash(f"Saved {path.name}: the survey is live as written." if not problems else
+              f"Saved {path.name} with {len(problems)} warning(s) below.", "ok")
+        if not problems:
+            return redirect(url_for("admin.survey_edit", survey_id=survey.id))
+    status = 200 if saved else 422
+    return render_template("admin/survey_edit.html", survey=get_registry().get(survey.id), text=text,
+                           problems=problems, file=path.name), status

@@ -102,6 +102,12 @@ class SurveyRegistry:
                 return survey
         raise NotFound(f"no survey has the id '{survey_id}'", field="survey")
 
+    def path_of(self, survey_id: str) -> Path | None:
+        """The file the live survey `survey_id` comes from, or None."""
+        self.refresh()
+        return next((f.path for f in self._files.values() if f.survey is not None and f.survey.id == survey_id),
+                    None)
+
     def problems(self) -> dict[Path, list[Problem]]:
         """The problems of every file that has some (warnings included), by path."""
         self.refresh()

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,8 +20,10 @@ from assistant.app import create_app
 from assistant.config import Settings
 from assistant.sites.models import Site
 from assistant.surveys.models import SurveyResponse
+from assistant.surveys.registry import get_registry
 from assistant.timeutil import utcnow
 from assistant.tracking.models import Customer, Event, Visitor
+from tests.admin.test_auth import csrf
 from tests.admin.test_catalog import as_role, html
 from tests.factories import make_site
 
@@ -213,3 +216,40 @@ def test_the_customers_page_lists_their_survey_answers(client: FlaskClient, sess
     session.add(Customer(site_id=site.pk, customer_id="c2", traits={}))
     session.commit()
     assert "No survey answered." in html(client.get("/admin/customers/c2"))
+
+
+def edit(client: FlaskClient, text: str, token: str | None = None) -> Any:
+    token = token if token is not None else csrf(client, "/admin/surveys/quiz-help/edit")
+    return client.post("/admin/surveys/quiz-help/edit", data={"text": text, "csrf_token": token})
+
+
+def test_the_editor_saves_only_a_file_without_errors(client: FlaskClient, app: Flask, session: Session,
+                                                     site: Site) -> None:
+    as_role(client, session, "marketer")
+    registry = get_registry(app)
+    path = registry.path_of("quiz-help")
+    assert path is not None
+    page = html(client.get("/admin/surveys/quiz-help/edit"))
+    assert "How satisfied are you with the quiz?" in page and 'name="csrf_token"' in page
+    broken = CSAT_SURVEY.replace("type: csat", "type: csta")
+    response = edit(client, broken)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Not saved: 1 error" in text and "line 5:" in text and "csat" in text   # where, and a did-you-mean
+    assert path.read_text() == CSAT_SURVEY and registry.get("quiz-help").title == "Did the quiz help?"
+    renamed = edit(client, CSAT_SURVEY.replace("id: quiz-help", "id: quiz-help-2"))
+    assert renamed.status_code == 422 and "keeps its id" in renamed.get_data(as_text=True)
+    saved = edit(client, CSAT_SURVEY.replace("Did the quiz help?", "Was the quiz useful?"))
+    assert saved.status_code == 302
+    assert "Was the quiz useful?" in path.read_text() and registry.get("quiz-help").title == "Was the quiz useful?"
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]      # no temporary file left
+
+
+def test_the_editor_needs_the_role_and_the_csrf_token(client: FlaskClient, app: Flask, session: Session,
+                                                      site: Site) -> None:
+    as_role(client, session, "marketer")
+    assert edit(client, CSAT_SURVEY, token="forged").status_code == 400
+    assert client.get("/admin/surveys/elsewhere/edit").status_code == 404
+    as_role(client, session, "merchandiser")
+    assert client.get("/admin/surveys/quiz-help/edit").status_code == 403
+    assert client.post("/admin/surveys/quiz-help/edit", data={"text": "x"}).status_code in (400, 403)
