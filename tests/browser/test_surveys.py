@@ -27,7 +27,8 @@ from assistant.surveys.eligibility import sampled
 from assistant.surveys.models import SurveyResponse
 from assistant.surveys.registry import SurveyRegistry
 from tests.browser.conftest import demo_shop
-from tests.browser.helpers import complete, dialog, focused, watch
+from tests.browser.helpers import NETWORK_LOG, complete, dialog, focused, watch
+from tests.browser.test_hostile_host import HOSTILE, RECORD_REJECTIONS
 from tests.browser.test_promotions import as_visitor, exit_intent
 from tests.browser.test_recommendations import fill_cart
 from tests.browser.test_tracking import DESKTOP_UA, PHONE_UA, stored, until, visitor_id
@@ -343,6 +344,27 @@ def exit_with_a_cart(page: Any, *, route: tuple[str, Callable[[Any], None]] | No
     exit_intent(page)
     page.wait_for_timeout(2500)
     return page.locator(CARD).count(), page.locator("[data-assistant=promo-dialog]").count()
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_host_page_gets_no_error_from_the_survey(shopper: Callable[..., Any], name: str) -> None:
+    """The shop broke a global before the widget loaded (survey.js, loaded later, finds it broken too): the survey
+    shows, or nothing does, and no error reaches the page."""
+    page = shopper()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith(NETWORK_LOG) else None)
+    page.add_init_script(RECORD_REJECTIONS + HOSTILE[name][0])
+    page.goto("/demo/category/rain-jackets")
+    page.wait_for_timeout(1200)
+    card = page.locator(CARD)
+    if card.count():
+        card.get_by_role("radio").first.click()
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+    rejections = page.locator("html").get_attribute("data-rejections")
+    assert errors == [] and not rejections, (errors, rejections)
 
 
 def test_a_promotion_and_a_survey_on_one_exit_only_one_shows(shopper: Callable[..., Any]) -> None:
