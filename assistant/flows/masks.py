@@ -17,18 +17,26 @@ from assistant.merchandising.criteria import Criterion
 
 def criterion_mask(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
     """Which products (of positions `at`, when given) pass `crit`; attribute tests are remembered per
-    index, ranges are cheap to redo."""
+    index (read-only: every caller shares them), ranges are cheap to redo."""
     if crit.kind == "range":
         return _in_range(index, crit, at)
-    mask = index.cached(("criterion", crit), lambda: _test_each_value(index, crit))
+    mask = index.cached(("criterion", crit), lambda: _read_only(_test_each_value(index, crit)))
     return mask if at is None else mask[at]
 
 
 def all_of(index: CatalogIndex, crits: Iterable[Criterion], at: np.ndarray | None = None) -> np.ndarray:
-    """Which products (of positions `at`, when given) pass every one of `crits`."""
+    """Which products (of positions `at`, when given) pass every one of `crits` (read-only)."""
+    crits = tuple(crits)
+    if len(crits) == 1:  # the usual answer: no copy of a mask over every product
+        return criterion_mask(index, crits[0], at)
     mask = np.ones(index.size if at is None else at.size, dtype=bool)
     for crit in crits:
         mask &= criterion_mask(index, crit, at)
+    return mask
+
+
+def _read_only(mask: np.ndarray) -> np.ndarray:
+    mask.flags.writeable = False
     return mask
 
 
@@ -75,7 +83,9 @@ def near(values: np.ndarray, numeric: np.ndarray, crit: Criterion, span: float) 
 
 def constraint_mask(index: CatalogIndex, constraint: Constraint, at: np.ndarray | None = None) -> np.ndarray:
     """Products (of positions `at`, when given) meeting the constraint: any of its options, each with all
-    of its criteria."""
+    of its criteria (read-only)."""
+    if len(constraint.options) == 1:
+        return all_of(index, constraint.options[0].criteria, at)
     mask = np.zeros(index.size if at is None else at.size, dtype=bool)
     for option in constraint.options:
         mask |= all_of(index, option.criteria, at)
