@@ -1,6 +1,7 @@
 """Micro-surveys in the widget, against the real API: after a demo purchase, by keyboard alone; dismissed for good;
 nothing at all when the API is down or answers nonsense; one interruption when a promotion and a survey could both
-show; the Japanese survey on a phone. Screenshots for docs/surveys.md are written here too.
+show; the Japanese survey on a phone. The screenshots of docs/surveys.md are taken here
+(SURVEY_SCREENSHOTS=docs/screenshots to renew them).
 
 Surveys are sampled per visitor id, so each test picks ids the server's own `sampled` puts in (or out of) the
 surveys it wants, and pins one in the widget's localStorage before the page loads.
@@ -9,6 +10,7 @@ surveys it wants, and pins one in the widget's localStorage before the page load
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import uuid
@@ -36,7 +38,6 @@ from tests.browser.test_tracking import DESKTOP_UA, PHONE_UA, stored, until, vis
 SURVEYS = "**/api/v1/surveys?*"
 PROMOS = "**/api/v1/promotions?*"
 CARD = "[data-assistant=survey] section.card"
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 
 # Test-only surveys beside the shipped ones: one on category pages (no event), one on exit intent from a product.
 CATEGORY_CSAT = """\
@@ -97,6 +98,15 @@ def shopper(new_page: Callable[..., Any], survey_shop: str) -> Callable[..., Any
         return new_page(phone=phone, base_url=survey_shop, user_agent=PHONE_UA if phone else DESKTOP_UA, **options)
 
     return make
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: the test's temporary folder, or the folder SURVEY_SCREENSHOTS names (docs/screenshots
+    to renew those of docs/surveys.md)."""
+    folder = Path(os.environ.get("SURVEY_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def visitor_for(folder: Path, *, shown: str, not_shown: tuple[str, ...] = ()) -> str:
@@ -381,7 +391,7 @@ def test_a_promotion_and_a_survey_on_one_exit_only_one_shows(shopper: Callable[.
         problems.assert_none()
 
 
-def test_the_japanese_survey_wraps_on_a_phone(shopper: Callable[..., Any], survey_folder: Path) -> None:
+def test_the_japanese_survey_wraps_on_a_phone(shopper: Callable[..., Any], survey_folder: Path, shots: Path) -> None:
     page = shopper(phone=True)
     problems = watch(page)
     anon = visitor_for(survey_folder, shown="post-purchase-nps-ja")
@@ -406,13 +416,12 @@ def test_the_japanese_survey_wraps_on_a_phone(shopper: Callable[..., Any], surve
                                 ".map(n => n.className)")
     assert overflowing == []
     assert card.locator(".send").inner_text() == "送信"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "survey-ja-phone.png"))
+    page.screenshot(path=str(shots / "survey-ja-phone.png"))
     problems.assert_none()
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_screenshots(shopper: Callable[..., Any], survey_folder: Path, phone: bool) -> None:
+def test_screenshots(shopper: Callable[..., Any], survey_folder: Path, shots: Path, phone: bool) -> None:
     page = shopper(phone=phone)
     anon = visitor_for(survey_folder, shown="post-purchase-nps", not_shown=("checkout-ces",))
     as_visitor(page, anon)
@@ -424,6 +433,5 @@ def test_screenshots(shopper: Callable[..., Any], survey_folder: Path, phone: bo
     card.locator(".check").nth(1).click()
     page.mouse.move(0, 0)
     page.wait_for_timeout(400)
-    SCREENSHOTS.mkdir(exist_ok=True)
     assert card.locator(".check input:checked").count() == 1
-    page.screenshot(path=str(SCREENSHOTS / f"survey-{'phone' if phone else 'desktop'}.png"))
+    page.screenshot(path=str(shots / f"survey-{'phone' if phone else 'desktop'}.png"))
