@@ -191,6 +191,10 @@ def test_a_survey_after_a_purchase_answered_by_keyboard_alone(shopper: Callable[
             break
     assert (focused(page) or {}).get("text") == "0"
     page.keyboard.press("End")
+    assert (focused(page) or {}).get("text") == "10" and radios.last.get_attribute("aria-checked") == "true"
+    page.keyboard.press("ArrowRight")  # round to the start
+    assert (focused(page) or {}).get("text") == "0"
+    page.keyboard.press("End")
     page.keyboard.press("Home")
     for _ in range(3):
         page.keyboard.press("ArrowRight")
