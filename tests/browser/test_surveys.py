@@ -356,8 +356,10 @@ def exit_with_a_cart(page: Any, *, route: tuple[str, Callable[[Any], None]] | No
     page.goto("/demo/product/rj-002")
     page.wait_for_timeout(600)  # the page's own requests first
     exit_intent(page)
-    page.wait_for_timeout(2500)
-    return page.locator(CARD).count(), page.locator("[data-assistant=promo-dialog]").count()
+    counts = lambda: (page.locator(CARD).count(), page.locator("[data-assistant=promo-dialog]").count())  # noqa: E731
+    until(page, lambda: sum(counts()), "a survey or a promotion")
+    page.wait_for_timeout(2500)  # and time for the other one to come
+    return counts()
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
