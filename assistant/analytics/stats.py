@@ -13,23 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from types import ModuleType
+from assistant.intervals import scipy_stats, wilson_interval
 
 RATE_METHOD = "two-proportion z-test (pooled SE); CI: Newcombe hybrid score interval (Wilson)"
 MEAN_METHOD = "Welch's t-test (unequal variances)"
 SRM_METHOD = "chi-square goodness of fit against the configured weights"
 SRM_THRESHOLD = 0.001
 TOO_SMALL = "too small to tell"
-
-
-def _stats() -> ModuleType:
-    """scipy.stats, imported on the first result page rather than by every worker at start (0.8 s)."""
-    from scipy import stats
-
-    return stats
 
 
 @dataclass(frozen=True)
@@ -77,13 +69,7 @@ def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float, flo
     if se == 0:
         return 0.0, 1.0
     z = (x1 / n1 - x2 / n2) / se
-    return z, float(2 * _stats().norm.sf(abs(z)))
-
-
-def wilson_interval(x: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion x/n."""
-    interval = _stats().binomtest(x, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)
+    return z, float(2 * scipy_stats().norm.sf(abs(z)))
 
 
 def newcombe_interval(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -121,7 +107,7 @@ def compare_means(variant: Sequence[float], baseline: Sequence[float], *, confid
     if len(variant) < 2 or len(baseline) < 2:
         return Comparison("revenue_per_visitor", MEAN_METHOD, mb, mv, difference, None, None, None, None,
                           confidence, TOO_SMALL)
-    result = _stats().ttest_ind(variant, baseline, equal_var=False)
+    result = scipy_stats().ttest_ind(variant, baseline, equal_var=False)
     if math.isnan(result.statistic):
         return Comparison("revenue_per_visitor", MEAN_METHOD, mb, mv, difference, None, None, None, None,
                           confidence, TOO_SMALL)
@@ -139,7 +125,7 @@ def srm_check(observed: Sequence[int], weights: Sequence[float], threshold: floa
     if len(pairs) < 2 or total == 0:
         return None
     expected = [total * w / weight for _, w in pairs]
-    chi2, p = _stats().chisquare([o for o, _ in pairs], f_exp=expected)
+    chi2, p = scipy_stats().chisquare([o for o, _ in pairs], f_exp=expected)
     return Srm([o for o, _ in pairs], expected, float(chi2), float(p), bool(p < threshold))
 
 

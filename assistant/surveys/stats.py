@@ -24,10 +24,9 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from types import ModuleType
+from assistant.intervals import scipy_stats, wilson_interval, z_value
 
 NPS_SCALE = range(0, 11)
 CSAT_SCALE = range(1, 6)
@@ -112,19 +111,6 @@ class Ces:
         return asdict(self)
 
 
-def _stats() -> ModuleType:
-    """scipy.stats, imported on the first report rather than by every worker at start (as analytics does)."""
-    from scipy import stats
-
-    return stats
-
-
-def z_value(confidence: float) -> float:
-    """The two-sided normal quantile for a confidence level in (0, 1)."""
-    _check_confidence(confidence)
-    return float(_stats().norm.ppf(0.5 + confidence / 2))
-
-
 def histogram(scores: Iterable[int | float], scale: range) -> dict[int, int]:
     """Count integer scores on a scale; a score off the scale or not a whole number raises ValueError."""
     counts = dict.fromkeys(scale, 0)
@@ -139,15 +125,11 @@ def wilson(count: int, n: int, confidence: float = 0.95) -> Proportion:
     """The share count / n with its Wilson score interval (no continuity correction)."""
     if n < 0 or count < 0 or count > n:
         raise ValueError(f"count {count} of n {n} is not a share (need 0 <= count <= n)")
-    z = z_value(confidence)
+    z_value(confidence)
     if n == 0:
         return Proportion(None, None, None, count, n, confidence)
-    p = count / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    low = 0.0 if count == 0 else max(0.0, centre - half)   # rounding must not move a bound past 0 or 1
-    high = 1.0 if count == n else min(1.0, centre + half)
-    return Proportion(p, low, high, count, n, confidence)
+    low, high = wilson_interval(count, n, confidence)
+    return Proportion(count / n, low, high, count, n, confidence)
 
 
 def nps_from_counts(counts: Mapping[int, int], confidence: float = 0.95) -> Nps:
@@ -222,7 +204,7 @@ def _mean_from_counts(counts: dict[int, int], n: int, confidence: float) -> Mean
     if n == 1:
         return Mean(mean, None, None, 1, confidence)
     variance = sum(c * (s - mean) ** 2 for s, c in counts.items()) / (n - 1)
-    half = float(_stats().t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
+    half = float(scipy_stats().t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
     return Mean(mean, mean - half, mean + half, n, confidence)
 
 
@@ -248,8 +230,3 @@ def _checked(counts: Mapping[int, int], scale: range) -> dict[int, int]:
     if negative:
         raise ValueError(f"count of score {negative[0]} is negative ({counts[negative[0]]})")
     return {s: int(counts.get(s, 0)) for s in scale}
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence {confidence!r} is not between 0 and 1 (e.g. 0.95)")
