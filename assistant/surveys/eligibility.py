@@ -6,13 +6,17 @@ them within its `recontact_days` is skipped, any survey shown in the site's `sur
 (default 7) stops them all, and a pop-up promotion already shown in the visit spends the one attention
 budget they share (promotions.attention). Sampling is a hash of site, survey and visitor, so a reload
 never rolls again.
+
+"After a search with no click" needs nothing from the widget: when it asks on a page view or on exit intent,
+the visit's own events say whether its last search was followed by no product view, add to cart or click of
+ours (and, on a page view, the shopper has moved on to another page since).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -31,6 +35,9 @@ PLACEMENTS = ("page", "purchase", "quiz_finished", "search_no_click", "product_v
 """What the widget asks from: a page view, right after one of the events, or the shopper about to leave."""
 SURVEY_EVENTS = ("survey_shown", "survey_answered", "survey_dismissed")
 DEFAULT_LANGUAGE = "en"
+ENGAGED = ("product_view", "add_to_cart", "rec_click", "promo_click", "quiz_start", "quiz_result_click")
+"""Events after a search that mean the shopper found something to look at."""
+SEARCH_EVENTS = ("search", "page_view", *ENGAGED)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,11 @@ def choose_survey(*, session: Session, site: Site, surveys: Iterable[Survey], sn
                   now: datetime) -> Survey | None:
     """The one survey to offer the visitor of `snapshot` now, or None."""
     found = candidates(surveys, site_key=site.key, ask=ask)
+    if ask.placement in ("page", "exit_intent"):
+        after_search = candidates(surveys, site_key=site.key, ask=replace(ask, placement="search_no_click"))
+        if after_search and searched_without_click(session=session, site=site, snapshot=snapshot,
+                                                   leaving=ask.placement == "exit_intent"):
+            found = after_search + [s for s in found if s not in after_search]
     if not found:
         return None
     settings = get_settings(session=session, site=site)
@@ -121,6 +133,25 @@ def choose_survey(*, session: Session, site: Site, surveys: Iterable[Survey], sn
         if compile_conditions(survey.audience or None)(snapshot):
             return survey
     return None
+
+
+def searched_without_click(*, session: Session, site: Site, snapshot: VisitorSnapshot, leaving: bool) -> bool:
+    """Whether the visit's last search led to nothing: no product view, add to cart or click since, and the
+    shopper `leaving` the page or on another page since (on the search page itself they may still click)."""
+    if snapshot.visit_id is None or not snapshot.visitor_ids:
+        return False
+    events = session.exec(
+        select(Event.type).where(Event.site_id == site.pk, col(Event.visitor_id).in_(snapshot.visitor_ids),
+                                 Event.session_id == snapshot.visit_id, col(Event.type).in_(SEARCH_EVENTS))
+        .order_by(col(Event.occurred_at).desc(), col(Event.id).desc()).limit(50)).all()
+    moved_on = False
+    for kind in events:  # newest first
+        if kind == "search":
+            return leaving or moved_on
+        if kind in ENGAGED:
+            return False
+        moved_on = True  # a page view after the search
+    return False
 
 
 def _budget_left(session: Session, site: Site, snapshot: VisitorSnapshot, settings: PromoSettings) -> bool:

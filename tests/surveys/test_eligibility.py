@@ -156,3 +156,32 @@ def test_the_shop_may_allow_both_in_a_visit(session: Session, site: Site) -> Non
         save_settings(session=session, site=site, data=data)
         session.commit()
         assert offered(session, site, [survey()], Ask("page", "/"), at=T0 + timedelta(minutes=1)) == "nps"
+
+
+def after_search(session: Session, site: Site, ask: Ask, *events: dict[str, Any]) -> str | None:
+    """The survey offered on `ask` after a search page (its page view, then the search) and `events`."""
+    surveys = [survey(id="found-it", placement={"after": "search_no_click"}), survey(id="on-page"),
+               survey(id="leaving", placement={"exit_intent": True})]
+    search_page = "https://shop.example/search?q=boots"
+    track(session, site, ANON, T0, {"type": "page_view", "page": search_page}, {"type": "search", "query": "boots"})
+    if events:
+        track(session, site, ANON, T0 + timedelta(seconds=20), *events)
+    at = T0 + timedelta(seconds=30)
+    snap = snapshot_for(session=session, site=site, anon_id=ANON, now=at)
+    chosen = choose_survey(session=session, site=site, surveys=surveys, snapshot=snap, ask=ask, now=at)
+    return chosen.id if chosen else None
+
+
+def test_a_search_then_another_page_with_no_click_asks_after_search(session: Session, site: Site) -> None:
+    page = {"type": "page_view", "page": "https://shop.example/help"}
+    assert after_search(session, site, Ask("page", "/help"), page) == "found-it"
+
+
+def test_a_search_followed_by_a_product_view_is_not_one_with_no_click(session: Session, site: Site) -> None:
+    product = {"type": "product_view", "sku": "rs-001", "page": "https://shop.example/p/rs-001"}
+    assert after_search(session, site, Ask("page", "/p/rs-001"), product) == "on-page"
+
+
+def test_on_the_search_page_only_leaving_it_counts(session: Session, site: Site) -> None:
+    assert after_search(session, site, Ask("page", "/search")) == "on-page"  # results still to click
+    assert after_search(session, site, Ask("exit_intent", "/search")) == "found-it"
