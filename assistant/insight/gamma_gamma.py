@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 Array = NDArray[np.float64]
 
@@ -44,18 +44,31 @@ def fit(frequency: ArrayLike, mean_spend: ArrayLike) -> GammaGamma:
     if len(x) == 0:
         raise ValueError("Gamma-Gamma needs customers with at least one repeat purchase")
 
-    def loss(log_params: Array) -> float:
+    def loss(log_params: Array) -> tuple[float, Array]:
         with np.errstate(over="ignore", under="ignore"):
             params = np.exp(log_params)
         if not np.all(np.isfinite(params) & (params > 0)):  # a trial step too far: the line search steps back
-            return np.inf
-        return -float(np.sum(log_likelihood(params, x, m))) / len(x)
+            return np.inf, np.zeros(3)
+        return -float(np.sum(log_likelihood(params, x, m))) / len(x), -_gradient(params, x, m) * params / len(x)
 
-    result = minimize(loss, np.zeros(3), method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})
+    # the exact gradient: finite differences of a step too far gave inf - inf (a RuntimeWarning, and no direction)
+    result = minimize(loss, np.zeros(3), jac=True, method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-9})
     if not np.all(np.isfinite(result.x)):
         raise ValueError(f"Gamma-Gamma fit did not converge: {result.message}")
     p, q, gamma = np.exp(result.x)
     return GammaGamma(float(p), float(q), float(gamma), -float(result.fun) * len(x))
+
+
+def _gradient(params: Array, x: Array, m: Array) -> Array:
+    """The summed log-likelihood's gradient in (p, q, gamma)."""
+    p, q, gamma = (float(v) for v in params)
+    px, log_end = p * x, np.log(gamma + x * m)
+    shared = digamma(px + q)
+    return np.array([
+        float(np.sum(x * (shared - digamma(px) + np.log(m) + np.log(x) - log_end))),
+        float(np.sum(shared - digamma(q) + np.log(gamma) - log_end)),
+        float(np.sum(q / gamma - (px + q) / (gamma + x * m))),
+    ])
 
 
 def expected_spend(model: GammaGamma, frequency: ArrayLike, mean_spend: ArrayLike) -> Array:

@@ -144,11 +144,16 @@ def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Pa
 
 @pytest.fixture(scope="session")
 def live_server(chromium: Path, live_folder: Path) -> Iterator[str]:
-    """The app with the demo shop (no shopping history, no trained models); yields its base URL."""
+    """The app with the demo shop (no shopping history, no trained models, no surveys); yields its base URL.
+
+    The shipped surveys would add a survey after a demo purchase to the pages of every other test (and its
+    events to the ones that count them, when it shows in time): the survey tests have their own shop."""
     flows = live_folder / "flows"
     shutil.copytree(resource_dir("flows"), flows)
     (flows / "sock-finder.yaml").write_text(SOCK_FLOW, encoding="utf-8")
-    with demo_shop(live_folder, flows) as base:
+    no_surveys = live_folder / "surveys"
+    no_surveys.mkdir()
+    with demo_shop(live_folder, flows, surveys=no_surveys) as base:
         yield base
 
 
