@@ -14,7 +14,7 @@ from assistant.db import get_session, write_transaction
 from assistant.errors import Invalid, NotFound
 from assistant.numbers import MAX_COUNT, NotANumber, whole_number
 from assistant.promotions.snapshot import page_path, snapshot_for
-from assistant.surveys.eligibility import PLACEMENTS, Ask, candidates, choose_survey
+from assistant.surveys.eligibility import PLACEMENTS, Ask, choose_survey, may_offer
 from assistant.surveys.registry import get_registry
 from assistant.surveys.responses import CLIENT_ID, DEVICES, read_post, save_answers
 from assistant.surveys.schema import Question, Survey
@@ -34,13 +34,13 @@ def surveys() -> Response:
     device = args.get("device", "desktop")
     if device not in DEVICES:
         raise Invalid(f"must be one of: {', '.join(DEVICES)}", field="device")
-    registry = get_registry()
-    if not candidates(registry.surveys(), site_key=site.key, ask=ask):
+    surveys = get_registry().surveys()
+    if not may_offer(surveys, site_key=site.key, ask=ask):
         return jsonify({"survey": None})  # nothing for this page and placement: no query at all
     session, now = get_session(), utcnow()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=args.get("page", ""), device=device,
                             now=now)
-    chosen = choose_survey(session=session, site=site, surveys=registry.surveys(), snapshot=snapshot, ask=ask, now=now)
+    chosen = choose_survey(session=session, site=site, surveys=surveys, snapshot=snapshot, ask=ask, now=now)
     return jsonify({"survey": public_survey(chosen, ask.placement) if chosen else None})
 
 

@@ -83,6 +83,19 @@ def candidates(surveys: Iterable[Survey], *, site_key: str, ask: Ask) -> list[Su
     return sorted(found, key=lambda s: language(s.locale or DEFAULT_LANGUAGE) != wanted)  # stable: file order
 
 
+def may_offer(surveys: Iterable[Survey], *, site_key: str, ask: Ask) -> bool:
+    """Whether any survey could be offered on `ask`, without a query: its own placement's candidates, or on a page
+    view or exit intent those shown after a search with no click (which the visit's events then decide)."""
+    return bool(candidates(surveys, site_key=site_key, ask=ask) or _after_search(surveys, site_key, ask))
+
+
+def _after_search(surveys: Iterable[Survey], site_key: str, ask: Ask) -> list[Survey]:
+    """The search_no_click candidates when `ask` is one that may follow a search (a page view, exit intent)."""
+    if ask.placement not in ("page", "exit_intent"):
+        return []
+    return candidates(surveys, site_key=site_key, ask=replace(ask, placement="search_no_click"))
+
+
 def sampled(survey: Survey, *, site_key: str, anon_id: str) -> bool:
     """Whether this visitor falls in the survey's sample: the same answer on every request."""
     digest = hashlib.sha256(f"{site_key}\0{survey.id}\0{anon_id}".encode()).digest()
@@ -107,12 +120,12 @@ def survey_history(*, session: Session, site: Site, visitor_ids: Iterable[int], 
 def choose_survey(*, session: Session, site: Site, surveys: Iterable[Survey], snapshot: VisitorSnapshot, ask: Ask,
                   now: datetime) -> Survey | None:
     """The one survey to offer the visitor of `snapshot` now, or None."""
+    surveys = list(surveys)
     found = candidates(surveys, site_key=site.key, ask=ask)
-    if ask.placement in ("page", "exit_intent"):
-        after_search = candidates(surveys, site_key=site.key, ask=replace(ask, placement="search_no_click"))
-        if after_search and searched_without_click(session=session, site=site, snapshot=snapshot,
-                                                   leaving=ask.placement == "exit_intent"):
-            found = after_search + [s for s in found if s not in after_search]
+    after_search = _after_search(surveys, site.key, ask)
+    if after_search and searched_without_click(session=session, site=site, snapshot=snapshot,
+                                               leaving=ask.placement == "exit_intent"):
+        found = after_search + [s for s in found if s not in after_search]
     if not found:
         return None
     settings = get_settings(session=session, site=site)

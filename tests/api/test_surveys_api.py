@@ -272,3 +272,17 @@ def test_any_answers_are_saved_or_refused_by_field(client: FlaskClient, site: Si
     if response.status_code == 400:
         field = response.get_json()["error"]["field"]
         assert field == "complete" or field.startswith("answers."), field
+
+
+def test_after_a_search_with_no_click_on_the_next_page(client: FlaskClient, app: Flask, site: Site) -> None:
+    """No survey is placed on pages at all, so only the visit's events can offer this one: the API must ask them."""
+    folder = app.extensions["assistant"]["settings"].surveys_dir
+    (folder / "found.yaml").write_text(textwrap.dedent(NPS).replace("id: nps", "id: found", 1)
+                                       .replace("{after: purchase}", "{after: search_no_click}"))
+    app.extensions["assistant"]["surveys"].refresh(force=True)
+    events = [{"id": "evt-search-1", "type": "page_view", "page": "https://shop.example/search?q=boots"},
+              {"id": "evt-search-2", "type": "search", "query": "boots"},
+              {"id": "evt-search-3", "type": "page_view", "page": "https://shop.example/help"}]
+    client.post("/api/v1/events?site=pk_test", json={"visitor": VISITOR, "events": events},
+                headers={"User-Agent": CHROME})
+    assert get(client, "placement=page&page=/help").get_json()["survey"]["id"] == "found"
