@@ -13,7 +13,7 @@ from assistant.models import metadata
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 DOMAIN = ["sites", "catalog", "merchandising", "flows", "tracking", "recommend", "users", "promotions", "analytics",
-          "insight", "privacy", "surveys"]
+          "insight", "privacy", "surveys", "baskets"]
 BELOW = {"catalog": ("flows", "recommend", "merchandising", "promotions"), "merchandising": ("flows", "recommend"),
          "flows": ("recommend", "promotions"),
          "insight": ("flows", "recommend", "merchandising", "promotions", "analytics"),
