@@ -10,8 +10,8 @@ import struct
 import threading
 import time
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -216,29 +216,43 @@ def write_transaction(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def raw_write_transaction(engine: Engine) -> Iterator[Any]:
+def raw_write_transaction(engine: Engine) -> Iterator[tuple[Any, Callable[[], None]]]:
     """A DBAPI connection of the engine's pool for one short write outside any SQLAlchemy session, committed
-    when the block ends and rolled back on error; SQLite's "database is locked" after the busy timeout is
-    DatabaseBusy (503), as in write_transaction.
+    when the block ends and rolled back on error, and the function to call just before the block's first
+    write; SQLite's "database is locked" after the busy timeout is DatabaseBusy (503), as in write_transaction.
 
     For a request whose whole work is a row or two (a quiz step): a session's set-up, commit and tear-down
-    cost it more than its statements. The writers' queue is not taken: the transaction begins deferred, so
-    SQLite's write lock is held only from the first write to the commit, while the queue's lock would be held
-    from before the step's read, across its Python work. With two busy workers the queued version served
-    fewer requests than this one (benchmarks/README.md, the quiz).
+    cost it more than its statements. On a SQLite file the first write takes the writers' queue and holds it
+    to the commit, so a second worker's write waits on the flock (woken the moment it is free) instead of in
+    SQLite's busy handler, which naps 1, 2, 5 ms between tries. The queue is taken at the write, not at the
+    start: a step's read and its Python work happen outside it (taken from the start, with two busy workers,
+    it served fewer requests: benchmarks/README.md, the quiz).
     """
+    queue = _WRITER_QUEUES.get(engine)
+    deadline = time.monotonic() + (queue.lock_wait if queue is not None else 0.0)
+    turn = ExitStack()
+    waiting = [queue is not None]
+
+    def before_write() -> None:
+        if waiting[0]:  # the first write of the block
+            waiting[0] = False
+            turn.enter_context(queue.held(deadline))  # type: ignore[union-attr]
+
     connection = engine.raw_connection()
     try:
         try:
-            yield connection.dbapi_connection
-            connection.commit()
-        except BaseException:
-            connection.rollback()
+            try:
+                yield connection.dbapi_connection, before_write
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                turn.close()  # after the commit (or the rollback): the next writer's turn
+        except sqlite3.OperationalError as exc:
+            if _locked_text(exc):
+                raise DatabaseBusy(_lock_wait(engine)) from None
             raise
-    except sqlite3.OperationalError as exc:
-        if _locked_text(exc):
-            raise DatabaseBusy(_lock_wait(engine)) from None
-        raise
     finally:
         connection.close()  # back to the pool
 

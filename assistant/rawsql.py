@@ -10,7 +10,7 @@ into `%s` for PostgreSQL. Only the two databases the project supports; their tes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -29,11 +29,14 @@ class RawSQL:
         self.postgres = connection.dialect.name == "postgresql"
         self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
+    before_write: Callable[[], None] | None = None
+    """Called before the first INSERT, UPDATE or DELETE (a write block's turn in SQLite's writers' queue)."""
+
     @classmethod
-    def on(cls, cursor: Any, *, postgres: bool) -> RawSQL:
+    def on(cls, cursor: Any, *, postgres: bool, before_write: Callable[[], None] | None = None) -> RawSQL:
         """A RawSQL on a DBAPI cursor of a connection outside any session."""
         found = cls.__new__(cls)
-        found.postgres, found.cursor = postgres, cursor
+        found.postgres, found.cursor, found.before_write = postgres, cursor, before_write
         return found
 
     def sql(self, statement: str) -> str:
@@ -42,6 +45,9 @@ class RawSQL:
 
     def run(self, statement: str, params: tuple[Any, ...] = ()) -> Any:
         """Execute `statement` (with `?` placeholders); the cursor, to fetch from."""
+        if self.before_write is not None and statement.startswith(("INSERT", "UPDATE", "DELETE")):
+            self.before_write()
+            self.before_write = None
         self.cursor.execute(self.sql(statement), params)
         return self.cursor
 
@@ -76,5 +82,5 @@ def writing(engine: Engine) -> Iterator[RawSQL]:
     """A cursor on a connection of the engine's pool for one short write outside any session, committed when the
     block ends (db.raw_write_transaction; a locked SQLite file is DatabaseBusy): a quiz step's answer is
     stored before it is acknowledged, without a session's set-up, commit and tear-down."""
-    with raw_write_transaction(engine) as connection:
-        yield RawSQL.on(connection.cursor(), postgres=engine.dialect.name == "postgresql")
+    with raw_write_transaction(engine) as (connection, before_write):
+        yield RawSQL.on(connection.cursor(), postgres=engine.dialect.name == "postgresql", before_write=before_write)

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant import migrate
-from assistant.db import make_engine, write_transaction
+from assistant.db import _WRITER_QUEUES, DatabaseBusy, make_engine, write_transaction
+from assistant.rawsql import writing
 from assistant.sites.models import Site
 from tests.factories import make_site
 
@@ -67,4 +68,43 @@ def test_sqlite_writers_wait_their_turn(tmp_path: Path) -> None:
         thread.join()
     assert order == ["first in", "first out", "second in"]
     assert names(engine) == ["First then second"]
+    engine.dispose()
+
+
+def test_a_raw_write_takes_the_writers_queue_at_its_first_write_until_its_commit(tmp_path: Path) -> None:
+    """A quiz step reads and works outside the queue, then queues (on the flock, not SQLite's busy naps) from its
+    write to its commit."""
+    url = f"sqlite:///{tmp_path / 'raw.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        site_id = make_site(session).id
+    free: list[bool] = []
+
+    queue = _WRITER_QUEUES[engine]
+
+    def queue_is_free() -> bool:
+        """Whether another writer (a thread here, like a second worker) gets the queue within 50 ms."""
+        got: list[bool] = []
+
+        def other() -> None:
+            try:
+                with queue.held(time.monotonic() + 0.05):
+                    got.append(True)
+            except DatabaseBusy:
+                got.append(False)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        return got == [True]
+
+    with writing(engine) as sql:
+        sql.run("SELECT name FROM site WHERE id = ?", (site_id,)).fetchone()
+        free.append(queue_is_free())
+        sql.run("UPDATE site SET name = ? WHERE id = ?", ("Raw", site_id))
+        free.append(queue_is_free())
+    free.append(queue_is_free())
+    assert free == [True, False, True]
+    assert names(engine) == ["Raw"]
     engine.dispose()
