@@ -13,6 +13,7 @@ from assistant.users.roles import ROLES
 
 DEV_SECRET = "dev-secret-change-me"  # a default secret that must be overridden in production
 MAX_PROXY_HOPS = 10
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 class ConfigError(RuntimeError):
@@ -63,6 +64,21 @@ class Settings:
     show_emails_to: tuple[str, ...] = ("admin",)
     """Roles shown customers' e-mail addresses in the admin (ASSISTANT_SHOW_EMAILS_TO, comma-separated, or
     `none`); only admins by default: marketers work with segments and ids, not with people's addresses."""
+    public_url: str = "http://127.0.0.1:5000"
+    """Where shoppers reach this assistant (ASSISTANT_PUBLIC_URL): the base of links in reminder e-mails."""
+    smtp_host: str = ""
+    """The SMTP server of basket reminders (ASSISTANT_SMTP_HOST); empty: no SMTP delivery."""
+    smtp_port: int = 587
+    """ASSISTANT_SMTP_PORT: 587 for STARTTLS, 465 for implicit TLS."""
+    smtp_security: str = "starttls"
+    """ASSISTANT_SMTP_SECURITY: starttls, tls (implicit, port 465) or none (a local MTA only)."""
+    smtp_username: str = ""
+    """ASSISTANT_SMTP_USERNAME; the client logs in only when it is set (with ASSISTANT_SMTP_PASSWORD)."""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    """The default sender (ASSISTANT_SMTP_FROM); a site's own from address wins."""
+    smtp_ca_file: str = ""
+    """A PEM file of CA certificates to trust for the SMTP server (ASSISTANT_SMTP_CA_FILE); empty: the system's."""
     testing: bool = False
 
     @classmethod
@@ -88,6 +104,8 @@ class Settings:
             trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
             db_lock_wait=_seconds(env.get("ASSISTANT_DB_LOCK_WAIT"), default=cls.db_lock_wait),
             show_emails_to=_roles(env.get("ASSISTANT_SHOW_EMAILS_TO"), default=cls.show_emails_to),
+            public_url=env.get("ASSISTANT_PUBLIC_URL", cls.public_url).rstrip("/"),
+            **_smtp(env),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:
             raise ConfigError("SECRET_KEY must be set when ASSISTANT_ENV=production")
@@ -132,6 +150,19 @@ def _roles(value: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
         raise ConfigError(f"ASSISTANT_SHOW_EMAILS_TO must be roles from {', '.join(ROLES)} separated by commas, "
                           f"or none, not {value!r}")
     return names
+
+
+def _smtp(env: dict[str, str]) -> dict[str, Any]:
+    """The ASSISTANT_SMTP_* settings, the port and security mode checked."""
+    port, security = env.get("ASSISTANT_SMTP_PORT", "587").strip(), env.get("ASSISTANT_SMTP_SECURITY", "starttls")
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"ASSISTANT_SMTP_PORT must be a port number from 1 to 65535, not {port!r}")
+    if security.strip().lower() not in SMTP_SECURITY:
+        raise ConfigError(f"ASSISTANT_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}")
+    return {"smtp_host": env.get("ASSISTANT_SMTP_HOST", "").strip(), "smtp_port": int(port),
+            "smtp_security": security.strip().lower(), "smtp_username": env.get("ASSISTANT_SMTP_USERNAME", ""),
+            "smtp_password": env.get("ASSISTANT_SMTP_PASSWORD", ""), "smtp_from": env.get("ASSISTANT_SMTP_FROM", ""),
+            "smtp_ca_file": env.get("ASSISTANT_SMTP_CA_FILE", "")}
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

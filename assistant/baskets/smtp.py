@@ -1,0 +1,80 @@
+"""SMTP delivery of basket reminders: one multipart (text + HTML) e-mail per message, over TLS.
+
+The Message-ID is made from the idempotency key, so the same step sent twice (a job that died after
+sending) carries the same id, and a mail system or client that deduplicates by Message-ID shows one.
+List-Unsubscribe with List-Unsubscribe-Post (RFC 8058) gives mail clients their one-click unsubscribe.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Literal
+
+from assistant.baskets.models import BasketMessage
+from assistant.baskets.outbox import DeliveryFailed
+
+Security = Literal["starttls", "tls", "none"]
+TIMEOUT = 20.0
+"""Seconds for connecting and for each SMTP reply; shorter than the outbox's lease."""
+
+
+class SmtpTransport:
+    """Sends messages through one SMTP server (a new connection per message)."""
+
+    def __init__(self, *, host: str, port: int, security: str, username: str, password: str,
+                 from_address: str, site_key: str = "site", timeout: float = TIMEOUT,
+                 ca_file: str | None = None) -> None:
+        if security not in ("starttls", "tls", "none"):
+            raise ValueError(f"security must be starttls, tls or none, not {security!r}")
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password, self.from_address = username, password, from_address
+        self.site_key, self.timeout, self.ca_file = site_key, timeout, ca_file
+
+    def send(self, message: BasketMessage) -> None:
+        """Deliver `message`; DeliveryFailed (permanent when the server refuses the address for good)."""
+        email = self.compose(message)
+        try:
+            with self._connect() as client:
+                if self.username:
+                    client.login(self.username, self.password)
+                client.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _text in exc.recipients.values()]
+            refused = all(code >= 500 for code in codes)
+            raise DeliveryFailed(f"recipient refused: {exc.recipients}", permanent=refused) from None
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from None
+
+    def compose(self, message: BasketMessage) -> EmailMessage:
+        """The e-mail of `message`: text with an HTML alternative, its Message-ID and unsubscribe headers."""
+        email = EmailMessage()
+        email["From"] = self.from_address
+        email["To"] = message.to_address
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(usegmt=True)
+        email["Message-ID"] = f"<{message.idempotency_key}@{self.site_key}.assistant>"
+        unsubscribe = str(message.payload.get("unsubscribe_url") or "")
+        if unsubscribe:
+            email["List-Unsubscribe"] = f"<{unsubscribe}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        email.set_content(message.text_body)
+        email.add_alternative(message.html, subtype="html")
+        return email
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=self.ca_file)
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            try:
+                client.starttls(context=context)
+            except BaseException:
+                client.close()
+                raise
+        return client
