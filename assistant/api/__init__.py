@@ -57,6 +57,7 @@ def _unexpected(exc: Exception) -> tuple[Response, int]:
 
 
 from assistant.api import (  # noqa: E402,F401  (routes register on bp)
+    baskets,
     events,
     flows,
     orders,
