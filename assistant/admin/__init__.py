@@ -26,6 +26,8 @@ def _security_headers(response: Response) -> Response:
 
 from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     auth,
+    basket_settings,
+    baskets,
     campaign_edit,
     campaign_results,
     campaign_settings,
