@@ -39,7 +39,9 @@ class Basket(SQLModel, table=True):
                             sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
                       Index("ix_basket_site_due", "site_id", "next_step_at"),
                       Index("ix_basket_site_customer", "site_id", "customer_id"),
-                      Index("ix_basket_site_opened", "site_id", "opened_at"))
+                      Index("ix_basket_site_opened", "site_id", "opened_at"),
+                      # detection's "has a basket already seen this cart?" per idle cart (migration 0018)
+                      Index("ix_basket_site_visitor", "site_id", "visitor_id", "cart_updated_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="site.id")
