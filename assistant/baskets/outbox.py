@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from assistant.baskets.models import Basket, BasketMessage, BasketSettingsRow
 from assistant.baskets.settings import BasketSettings
+from assistant.db import write_transaction
 from assistant.errors import Conflict, NotFound
 from assistant.sites.models import Site
 
@@ -166,12 +167,11 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 def _claim(session: Session, message_id: int, now: datetime, *, until: datetime) -> BasketMessage | None:
     """Claim the message if it is still due (one statement: the database picks one claimant); committed."""
-    claimed = session.execute(
-        update(BasketMessage).where(col(BasketMessage.id) == message_id, _claimable(now))
-        .values(status="sending", leased_until=until,
-                attempts=col(BasketMessage.attempts) + 1)
-        .execution_options(synchronize_session=False))
-    session.commit()
+    with write_transaction(session):
+        claimed = session.execute(
+            update(BasketMessage).where(col(BasketMessage.id) == message_id, _claimable(now))
+            .values(status="sending", leased_until=until, attempts=col(BasketMessage.attempts) + 1)
+            .execution_options(synchronize_session=False))
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return None
     return session.get(BasketMessage, message_id, populate_existing=True)
@@ -234,8 +234,8 @@ def _record(session: Session, message: BasketMessage, *, status: str, now: datet
         values["sent_at"] = now
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
-    session.execute(
-        update(BasketMessage).where(col(BasketMessage.id) == message.id, col(BasketMessage.status) == "sending",
-                                    col(BasketMessage.attempts) == message.attempts)
-        .values(**values).execution_options(synchronize_session=False))
-    session.commit()
+    with write_transaction(session):
+        session.execute(
+            update(BasketMessage).where(col(BasketMessage.id) == message.id, col(BasketMessage.status) == "sending",
+                                        col(BasketMessage.attempts) == message.attempts)
+            .values(**values).execution_options(synchronize_session=False))
