@@ -16,7 +16,9 @@ room for more lines) and turned into its row by `orders.order_fields`, as `POST 
   known. Every BATCH orders are committed, so a re-run after a crash carries on where it stopped.
 - Customers: a Customer row per customer id, first_seen / last_seen widened to the new orders' dates;
   a mapped e-mail becomes the `email` trait unless the customer already has one (identify's traits
-  are the shop's own and newer than any export).
+  are the shop's own and newer than any export); a mapped marketing consent (Shopify's `Accepts
+  Marketing`) becomes the `email_consent` trait the same way, the customer's latest order's answer
+  within the file (abandoned-basket reminders go only to customers with it true).
 """
 
 from __future__ import annotations
@@ -135,8 +137,12 @@ class _Draft:
     """(reason, line) of the first row that makes the order unusable."""
 
 
-_Ready = tuple[HistoryOrderIn, str | None]
-"""A validated order and its customer's e-mail (not an order field: it goes to the Customer row)."""
+Contact = tuple[str | None, bool | None]
+"""A customer's e-mail and marketing consent as one order gave them (None: not given)."""
+_Ready = tuple[HistoryOrderIn, Contact]
+"""A validated order and its customer's contact (not order fields: they go to the Customer row)."""
+YES = frozenset({"yes", "y", "true", "1", "subscribed", "opted_in"})
+NO = frozenset({"no", "n", "false", "0", "unsubscribed", "not_subscribed", "opted_out"})
 
 
 @dataclass
@@ -144,6 +150,22 @@ class _Customer:
     first: datetime
     last: datetime
     email: str | None
+    consent: bool | None = None
+    consent_at: datetime | None = None
+    """The date of the order `consent` is from: the latest order's answer wins."""
+
+    def add_consent(self, consent: bool | None, when: datetime) -> None:
+        if consent is not None and (self.consent_at is None or when >= self.consent_at):
+            self.consent, self.consent_at = consent, when
+
+    def traits(self, old: dict[str, Any]) -> dict[str, Any]:
+        """`old` with this import's e-mail and consent where the customer has none yet."""
+        traits = dict(old)
+        if self.email and "email" not in traits:
+            traits["email"] = self.email
+        if self.consent is not None and "email_consent" not in traits:
+            traits["email_consent"] = self.consent
+        return traits
 
 
 def import_history(*, session: Session, site: Site, path: Path, mapping: HistoryMapping,
@@ -158,8 +180,8 @@ def import_history(*, session: Session, site: Site, path: Path, mapping: History
     writer = _Writer(session, site, report, now or utcnow())
     grouper = _Grouper(mapping, report)
     rows = read_history_rows(path, encoding=encoding or mapping.encoding or "utf-8", progress=progress)
-    for order, email in grouper.orders(rows):
-        writer.add(order, email)
+    for order, contact in grouper.orders(rows):
+        writer.add(order, contact)
     writer.flush()
     report.seconds = time.perf_counter() - started
     return report
@@ -269,7 +291,7 @@ class _Grouper:
             self.report.orders += 1
             order = self._order(draft)
             if order is not None:
-                yield order, _text(draft.fields.get("email")) or None
+                yield order, (_text(draft.fields.get("email")) or None, consent_of(draft.fields.get("email_consent")))
 
     def _order(self, draft: _Draft) -> HistoryOrderIn | None:
         reason = self._reason(draft)
@@ -337,9 +359,9 @@ class _Writer:
         postgres = session.connection().dialect.name == "postgresql"
         self.insert = (postgres_insert if postgres else sqlite_insert)(ShopOrder.__table__)  # type: ignore[attr-defined]
 
-    def add(self, order: HistoryOrderIn, email: str | None) -> None:
-        """Queue an order (and its customer's e-mail); write the batch when it is full."""
-        self.batch.append((order, email))
+    def add(self, order: HistoryOrderIn, contact: Contact) -> None:
+        """Queue an order (and its customer's e-mail and consent); write the batch when it is full."""
+        self.batch.append((order, contact))
         if len(self.batch) >= BATCH:
             self.flush()
 
@@ -354,13 +376,14 @@ class _Writer:
         if new and not self.report.dry_run:
             rows = [order_fields(site=self.site, order=o, source=SOURCE, now=self.now) for o, _ in new]
             self.session.execute(self.insert.on_conflict_do_nothing(index_elements=["site_id", "order_id"]), rows)
-        for order, email in new:
-            self._stored(order, email)
+        for order, contact in new:
+            self._stored(order, contact)
         self._customers()
         if not self.report.dry_run:
             self.session.commit()  # a batch's orders with their customers: a re-run after a crash misses neither
 
-    def _stored(self, order: HistoryOrderIn, email: str | None) -> None:
+    def _stored(self, order: HistoryOrderIn, contact: Contact) -> None:
+        email, consent = contact
         report, when = self.report, order.ordered_at or self.now
         report.stored += 1
         report.first = min(report.first or when, when)
@@ -372,9 +395,10 @@ class _Writer:
             return
         seen = self.seen.get(order.customer_id)
         if seen is None:
-            self.seen[order.customer_id] = _Customer(when, when, email)
+            seen = self.seen[order.customer_id] = _Customer(when, when, email)
         else:
             seen.first, seen.last, seen.email = min(seen.first, when), max(seen.last, when), seen.email or email
+        seen.add_consent(consent, when)
 
     def _customers(self) -> None:
         """Create or widen the Customer row of every customer of the batch's stored orders."""
@@ -399,12 +423,10 @@ class _Writer:
     def _new_customer(self, customer_id: str) -> dict[str, Any]:
         seen = self.seen[customer_id]
         return {"site_id": self.site.pk, "customer_id": customer_id, "first_seen": seen.first,
-                "last_seen": seen.last, "traits": {"email": seen.email} if seen.email else {}}
+                "last_seen": seen.last, "traits": seen.traits({})}
 
     def _widen(self, customer: Customer, seen: _Customer) -> None:
-        traits = dict(customer.traits)
-        if seen.email and "email" not in traits:
-            traits["email"] = seen.email
+        traits = seen.traits(customer.traits)
         values = {"first_seen": min(as_utc(customer.first_seen), seen.first),
                   "last_seen": max(as_utc(customer.last_seen), seen.last), "traits": traits}
         self.session.execute(update(Customer).where(col(Customer.site_id) == self.site.id,
@@ -443,6 +465,14 @@ def _parse_date(text: str, mapping: HistoryMapping) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=mapping.timezone)
     return value.astimezone(UTC)
+
+
+def consent_of(value: Any) -> bool | None:
+    """A consent cell as true or false: yes/no, true/false, 1/0, Shopify's subscribed states; else None."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower().replace(" ", "_")
+    return True if text in YES else False if text in NO else None
 
 
 def _text(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 A history mapping names, like a catalog mapping (docs/mapping.md), a source for each field: a
 column, `{value: ...}`, `{template: ...}` or a column with steps (catalog/specs.py reads them all).
-Order fields (order_id, ordered_at, customer_id, email, currency, total) are taken from the first
+Order fields (order_id, ordered_at, customer_id, email, email_consent, currency, total) are taken from the first
 row of the order that has them, so an export that writes them on the order's first line only (Shopify)
 reads as well as one that repeats them on every line (Online Retail). docs/history.md has every key.
 """
@@ -23,7 +23,7 @@ from assistant import safe_yaml
 from assistant.catalog.specs import KeyPath, MappingError, MappingProblem, Spec, parse, unknown_key
 
 LINE_FIELDS = ("sku", "quantity", "price")
-ORDER_FIELDS = ("order_id", "ordered_at", "customer_id", "email", "currency", "total")
+ORDER_FIELDS = ("order_id", "ordered_at", "customer_id", "email", "email_consent", "currency", "total")
 OPTIONS = ("date_format", "timezone", "encoding", "skip_order_ids_starting_with", "skip_orders_with")
 REQUIRED = ("order_id", "ordered_at", "sku")
 LAYOUTS = {"online-retail": "online_retail.yaml", "shopify": "shopify_orders.yaml"}

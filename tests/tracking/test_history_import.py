@@ -160,8 +160,10 @@ def test_shopify_orders_take_the_order_fields_of_their_first_row(session: Sessio
                                                                            "price": 30.0}]
     assert _utc(first.ordered_at) == datetime(2023, 1, 5, 15, 20, 30, tzinfo=UTC)
     ada = session.get(Customer, (site.id, "ada@example.com"))
-    assert ada is not None and ada.traits == {"email": "ada@example.com"}
+    assert ada is not None and ada.traits == {"email": "ada@example.com", "email_consent": True}  # the latest order's
     assert _utc(ada.last_seen) == datetime(2023, 6, 1, 16, 0, tzinfo=UTC)
+    bob = session.get(Customer, (site.id, "bob@example.com"))
+    assert bob is not None and bob.traits == {"email": "bob@example.com", "email_consent": False}
 
 
 def test_an_existing_customer_keeps_the_shops_own_traits_and_widens_its_dates(session: Session, site: Site) -> None:
@@ -170,13 +172,14 @@ def test_an_existing_customer_keeps_the_shops_own_traits_and_widens_its_dates(se
     session.flush()
     when = datetime(2023, 2, 15, tzinfo=UTC)
     identify(session=session, site=site, visitor_id=visitor.id or 0, customer_id="ada@example.com",
-             traits={"email": "Ada@Example.com", "name": "Ada"}, now=when)
+             traits={"email": "Ada@Example.com", "name": "Ada", "email_consent": False}, now=when)
     session.commit()
     report = run(session, site, SHOPIFY, "shopify")
     assert (report.customers_created, report.customers_updated) == (1, 1)
     session.expire_all()
     ada = session.get(Customer, (site.id, "ada@example.com"))
-    assert ada is not None and ada.traits == {"email": "Ada@Example.com", "name": "Ada"}
+    # the export's "yes" on her latest order does not overrule the consent the shop sent itself
+    assert ada is not None and ada.traits == {"email": "Ada@Example.com", "name": "Ada", "email_consent": False}
     assert (_utc(ada.first_seen), _utc(ada.last_seen)) == (datetime(2023, 1, 5, 15, 20, 30, tzinfo=UTC),
                                                            datetime(2023, 6, 1, 16, 0, tzinfo=UTC))
 
