@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -212,3 +214,16 @@ def _message():  # type: ignore[no-untyped-def]
 
     return BasketMessage(site_id=1, basket_id=1, step=1, channel="webhook", idempotency_key="basket-1-step-1",
                          to_address="a@example.com", subject="s", html="<p>h</p>", text_body="t", payload={"a": 1})
+
+
+def test_the_documented_receiver_check_accepts_what_the_sender_signs() -> None:
+    text = (ROOT / "docs" / "baskets.md").read_text(encoding="utf-8")
+    [example] = [block for block in text.split("```python\n")[1:] if "def verify_signature(" in block]
+    scope: dict[str, Any] = {}
+    exec(example.split("```", 1)[0], scope)  # noqa: S102 (the docs' own example)
+    body = b'{"type":"basket.reminder","idempotency_key":"basket-1-step-1"}'
+    header = sign(secret=SECRET, body=body, timestamp=int(time.time()))
+    assert scope["verify_signature"](SECRET, header, body)
+    assert not scope["verify_signature"]("other", header, body)
+    assert not scope["verify_signature"](SECRET, header, body + b" ")
+    assert not scope["verify_signature"](SECRET, sign(secret=SECRET, body=body, timestamp=int(time.time()) - 301), body)
