@@ -68,7 +68,7 @@ def compose_step(*, session: Session, site: Site, basket: Basket, step: int, set
         raise ValueError(f"step {step} is not one of the {len(settings.steps)} steps of the sequence")
     config = settings.steps[step - 1]
     base_url = base_url.rstrip("/")
-    catalog = catalog if catalog is not None else catalog_of(session, site.pk)
+    catalog = catalog if catalog is not None else catalog_of(session, site)
     models = models if models is not None else model_store(Settings.from_env().models_dir)
     prices = Prices(basket.currency or site.currency, STYLE_LOCALES[promo_settings(session=session,
                                                                                    site=site).price_style])

@@ -25,6 +25,7 @@ from assistant.catalog.money import MAX_MINOR, format_price, to_minor
 from assistant.recommend.service import PLACEMENTS, recommend_for
 from assistant.recommend.serving import ModelStore
 from assistant.recommend.shopper import Shopper
+from assistant.sites.models import Site
 
 MAX_LINES = 20
 """Cart lines an e-mail lists; more are summed up as 'and N more'."""
@@ -33,7 +34,8 @@ MAX_TEXT = 300
 MAX_URL = 1000
 POPULAR_REASON = "Popular in our shop"
 
-_INDEXES: weakref.WeakKeyDictionary[Engine, CatalogIndexes] = weakref.WeakKeyDictionary()
+MAX_SITES = 256
+_INDEXES: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], CatalogIndexes]] = weakref.WeakKeyDictionary()
 _STORES: dict[Path, ModelStore] = {}
 
 
@@ -57,14 +59,22 @@ class Line:
                 "quantity": self.quantity, "line_total": self.line_total, "reason": self.reason}
 
 
-def catalog_of(session: Session, site_id: int) -> CatalogIndex:
-    """The site's catalog index, kept per engine for this process and refreshed when the catalog changes."""
+def catalog_of(session: Session, site: Site) -> CatalogIndex:
+    """The site's catalog index, kept for this process and refreshed when the catalog changes.
+
+    Kept per engine and per site row (its id, key and creation time), so a site deleted and made again
+    under the same id (SQLite reuses ids) never gets the index of the one before.
+    """
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    indexes = _INDEXES.get(engine)
+    kept = _INDEXES.setdefault(engine, {})
+    key = (site.pk, site.key, site.created_at)
+    indexes = kept.get(key)
     if indexes is None:
-        indexes = _INDEXES[engine] = CatalogIndexes(engine, check_seconds=0.0, background=False)
-    return indexes.get(site_id)
+        if len(kept) >= MAX_SITES:
+            kept.clear()
+        indexes = kept[key] = CatalogIndexes(engine, check_seconds=0.0, background=False)
+    return indexes.get(site.pk)
 
 
 def model_store(models_dir: Path) -> ModelStore:

@@ -112,7 +112,7 @@ def test_restore_gives_the_cart_with_cors_for_the_shop(client: FlaskClient, sess
 def test_unsubscribing_by_the_link_stops_everything_at_once(client: FlaskClient, session: Session,
                                                             site: Site) -> None:
     basket = make_basket(session, site)
-    other_visitor = make_basket(session, site, visitor_id=2)
+    other_visitor = make_basket(session, site)
     sent = make_message(session, basket, step=1, status="sent")
     pending = make_message(session, basket, step=2)
     also_pending = make_message(session, other_visitor, step=1)

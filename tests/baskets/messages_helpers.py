@@ -12,11 +12,13 @@ from assistant.sites.models import Site
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 SECRET = "a test secret"
+_visitors = iter(range(1, 1_000_000))
 
 
 def make_basket(session: Session, site: Site, **overrides: Any) -> Basket:
-    """A committed open basket of customer c-1 (one line of sku-1 unless given `items`)."""
-    values: dict[str, Any] = {"site_id": site.pk, "visitor_id": 1, "customer_id": "c-1", "email": "ann@example.com",
+    """A committed open basket of customer c-1 and a new visitor (one line of sku-1 unless given `items`)."""
+    values: dict[str, Any] = {"site_id": site.pk, "visitor_id": next(_visitors), "customer_id": "c-1",
+                              "email": "ann@example.com",
                               "items": [{"sku": "sku-1", "quantity": 1, "price": 10.0}], "value_minor": 1000,
                               "currency": site.currency, "cart_updated_at": NOW, "opened_at": NOW,
                               "next_step_at": NOW, "updated_at": NOW}
