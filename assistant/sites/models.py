@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Float
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
@@ -20,6 +20,8 @@ class Site(SQLModel, table=True):
     currency: str = Field(default="EUR", max_length=3)
     secret_hash: str | None = Field(default=None, max_length=100)
     """SHA-256 of the secret key the shop's server sends its orders with (sites.secrets); the key itself is not kept."""
+    control_share: float = Field(default=0.05, sa_column=Column(Float, nullable=False, server_default="0.05"))
+    """Share of visitors in the global control group (sites/control.py): they see nothing of the assistant."""
     @property
     def pk(self) -> int:
         """The id of a stored site."""

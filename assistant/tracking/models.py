@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
@@ -34,6 +34,8 @@ class Visitor(SQLModel, table=True):
     sessions: int = 0
     first_seen: datetime = _when()
     last_seen: datetime = _when()
+    in_control: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    """In the site's global control group (sites/control.py): sees nothing of the assistant, is still recorded."""
 
 
 class VisitSession(SQLModel, table=True):
@@ -135,3 +137,5 @@ class Customer(SQLModel, table=True):
     traits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seen: datetime = _when()
     last_seen: datetime = _when()
+    in_control: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    """The person's control group, from their first identified visitor; every later visitor of theirs takes it."""
