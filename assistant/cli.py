@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistant.baskets_cli import baskets
 from assistant.errors import AssistantError
 from assistant.surveys_cli import surveys
 from assistant.users.roles import ROLES
@@ -33,6 +34,7 @@ def main() -> None:
 
 
 main.add_command(surveys)  # `assistant surveys check`, in its own module
+main.add_command(baskets)  # `assistant baskets run`, in its own module
 
 
 @main.group()

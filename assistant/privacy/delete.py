@@ -40,6 +40,8 @@ def held_counts(*, session: Session, site: Site, customer_id: str) -> DeletionRe
     subject = resolve_subject(session=session, site=site, subject_id=customer_id)
     report = DeletionReport(subject)
     for part in parts_of(site.pk, subject):
+        if part.kept:
+            continue
         report.counts[part.name] = int(session.execute(select(func.count()).select_from(part.table)
                                                        .where(part.where)).scalar_one())
     return report
@@ -54,7 +56,7 @@ def delete_customer(*, session: Session, site: Site, customer_id: str, by: str =
     with write_transaction(session):
         subject = resolve_subject(session=session, site=site, subject_id=customer_id)
         report = DeletionReport(subject)
-        for part in parts_of(site.pk, subject):
+        for part in (part for part in parts_of(site.pk, subject) if not part.kept):
             result = session.execute(delete(part.table).where(part.where))
             report.counts[part.name] = report.counts.get(part.name, 0) + int(result.rowcount or 0)  # type: ignore[attr-defined]
     audit.warning("privacy: %s deleted the data of %r on site %s: %s", by, subject.describe(), site.key,

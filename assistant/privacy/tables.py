@@ -3,15 +3,18 @@
 Aggregates that are not personal data stay: product popularity and the trained recommendation bundles
 (their arrays hold items and co-occurrences, never visitor or customer ids; the session kNN keeps past
 visits' item lists without who made them, and the next `assistant train` is built without the deleted
-events), campaigns, experiment results already computed, and the catalog.
+events), campaigns, experiment results already computed, and the catalog. A customer's e-mail opt-out is
+exported but kept (`Part.kept`): the one row that stops reminders, should the same customer id come back with
+its old consent trait (from the shop's own records, say), is the objection the person made, not data to erase.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, false, or_
+from sqlalchemy import ColumnElement, Table, false, or_, select
 
+from assistant.baskets.models import Basket, BasketMessage, EmailOptOut
 from assistant.flows.models import QuizSession
 from assistant.insight.models import CustomerFigure
 from assistant.privacy.subjects import Subject
@@ -42,6 +45,8 @@ class Part:
     name: str
     table: Table
     where: ColumnElement[bool]
+    kept: bool = False
+    """Exported but not deleted: the e-mail opt-out, so that an erased customer who comes back is not mailed."""
 
 
 def _table(model: object) -> Table:
@@ -56,6 +61,9 @@ def parts_of(site_id: int, subject: Subject) -> list[Part]:
     answers = _table(SurveyResponse)
     by_customer = order.c.customer_id == customer if customer is not None else false()
     answered_as = answers.c.customer_id == customer if customer is not None else false()
+    basket, message, opt_out = _table(Basket), _table(BasketMessage), _table(EmailOptOut)
+    theirs = (basket.c.site_id == site_id) & or_(basket.c.visitor_id.in_(visitors),
+                                                 basket.c.customer_id == customer if customer is not None else false())
     parts = [
         Part("events", event, (event.c.site_id == site_id) & event.c.visitor_id.in_(visitors)),
         Part("visits", visit, (visit.c.site_id == site_id) & visit.c.visitor_id.in_(visitors)),
@@ -64,6 +72,10 @@ def parts_of(site_id: int, subject: Subject) -> list[Part]:
         Part("orders", order, (order.c.site_id == site_id) & or_(order.c.visitor_id.in_(visitors), by_customer)),
         Part("survey_responses", answers,
              (answers.c.site_id == site_id) & or_(answers.c.visitor_id.in_(visitors), answered_as)),
+        Part("basket_messages", message, message.c.basket_id.in_(select(basket.c.id).where(theirs))),
+        Part("baskets", basket, theirs),
+        Part("email_opt_out", opt_out, (opt_out.c.site_id == site_id) & (opt_out.c.customer_id == customer)
+             if customer is not None else false(), kept=True),
     ]
     for extra in PER_CUSTOMER_TABLES:
         columns = extra.table.c

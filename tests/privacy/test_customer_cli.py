@@ -40,7 +40,8 @@ def test_delete_asks_first_and_prints_the_counts(database_url: str, session: Ses
     assert lines[0] == "deleted the data of customer 'ada' on site pk_test:"
     assert [line.split() for line in lines[1:]] == [["events", "9"], ["visits", "2"], ["carts", "2"],
                                                     ["quiz_sessions", "2"], ["orders", "2"],
-                                                    ["survey_responses", "0"], ["figures", "0"],
+                                                    ["survey_responses", "0"], ["basket_messages", "0"],
+                                                    ["baskets", "0"], ["figures", "0"],
                                                     ["customer", "1"], ["visitors", "2"], ["total", "20"]]
     session.expire_all()
     assert sum(before.values()) - sum(table_counts(session).values()) == 20

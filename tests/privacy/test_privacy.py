@@ -58,7 +58,7 @@ def test_delete_removes_exactly_that_customers_rows(session: Session, people: Si
     bob_before = export_customer(session=session, site=people, customer_id="bob")
     report = delete_customer(session=session, site=people, customer_id="ada")
     assert report.counts == {"events": 9, "visits": 2, "carts": 2, "quiz_sessions": 2, "orders": 2,
-                             "survey_responses": 0, "figures": 0,
+                             "survey_responses": 0, "basket_messages": 0, "baskets": 0, "figures": 0,
                              "customer": 1, "visitors": 2}
     after = table_counts(session)
     assert {name: before[name] - after[name] for name in before} == {
@@ -89,7 +89,7 @@ def test_an_anonymous_visitor_by_anon_id_and_by_visitor_id(session: Session, peo
     before = table_counts(session)
     report = delete_customer(session=session, site=people, customer_id=f"v:{data['visitors'][0]['id']}")
     assert report.counts == {"events": 2, "visits": 1, "carts": 1, "quiz_sessions": 1, "orders": 0,
-                             "survey_responses": 0, "figures": 0,
+                             "survey_responses": 0, "basket_messages": 0, "baskets": 0, "figures": 0,
                              "customer": 0, "visitors": 1}
     assert sum(before.values()) - sum(table_counts(session).values()) == report.total
 
@@ -174,4 +174,4 @@ def test_delete_is_one_statement_per_table_whatever_the_history(session: Session
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert report.counts["events"] == 309
-    assert statements.count("DELETE") == len(report.counts) == 9
+    assert statements.count("DELETE") == len(report.counts) == 11
