@@ -7,6 +7,7 @@ from sqlmodel import Session
 from assistant.catalog.importers import Row
 from assistant.catalog.service import ImportReport, import_products, list_products
 from assistant.demo.catalog import CURRENCY, SHOP_NAME, demo_popularity, demo_rows
+from assistant.demo.reminders import enable_reminders
 from assistant.errors import NotFound
 from assistant.sites.models import Site
 from assistant.sites.service import create_site, get_site_by_key, normalize_origin
@@ -19,8 +20,11 @@ class DemoBuildError(RuntimeError):
 
 
 def build_demo(*, session: Session, origins: list[str]) -> Site:
-    """Create or update the demo site and import its catalog; the caller commits."""
+    """Create or update the demo site (reminders of abandoned baskets on, at origins[0]) and import its catalog;
+    the caller commits."""
     site = _demo_site(session=session, origins=origins)
+    if origins:
+        enable_reminders(session=session, site=site, shop_url=origins[0])
     report = import_demo_catalog(session=session, site=site)
     if report.errors:
         raise DemoBuildError(f"demo catalog row rejected: {report.errors[0]}")

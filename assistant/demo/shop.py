@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,6 +15,7 @@ from assistant.catalog.models import Product
 from assistant.catalog.money import format_money, from_minor
 from assistant.catalog.service import get_product, list_products
 from assistant.db import get_session
+from assistant.demo import account
 from assistant.demo.build import DEMO_KEY
 from assistant.demo.cart import (
     FREE_SHIPPING,
@@ -28,6 +29,7 @@ from assistant.demo.cart import (
     totals,
 )
 from assistant.demo.illustrations import product_svg
+from assistant.demo.restore import basket_lines, merged
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.site_flows import site_flows
@@ -103,7 +105,7 @@ def _template_helpers() -> dict[str, Any]:
     lang = session.get("lang")
     return {"page_lang": lang if lang in LANGUAGES else "en", "money": money, "categories": list(CATEGORIES),
             "category_slug": slug, "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING,
-            "inline_flows": inline}
+            "inline_flows": inline, "shopper": account.shopper(), "identify": account.identify_once()}
 
 
 def _site() -> Site:
@@ -197,15 +199,50 @@ def image(sku: str) -> Response:
 
 
 @shop.get("/cart")
-def cart() -> str:
-    """The cart with totals and the free-shipping gap."""
+def cart() -> str | BaseResponse:
+    """The cart with totals and the free-shipping gap; `?assistant_basket=<token>` (a reminder's link) restores
+    that basket's items into it first."""
     site = _site()
+    token = request.args.get("assistant_basket")
+    if token is not None:
+        return _restore(site, token)
     lines = cart_lines(_products(site))
     amounts = totals(lines)
     added = request.args.get("added")
     return render_template("demo/cart.html", lines=lines, gap=max(0.0, FREE_SHIPPING - amounts["subtotal"]),
                            added=next((line.product for line in lines if line.product.sku == added), None),
-                           tracked=_basket(lines, amounts["subtotal"], site.currency), **amounts)
+                           tracked=_basket(lines, amounts["subtotal"], site.currency),
+                           restored=request.args.get("restored") == "1", **amounts)
+
+
+def _restore(site: Site, token: str) -> BaseResponse:
+    """Refill the cart from the reminder's basket, then show the cart without the token in the address."""
+    restored = basket_lines(session=get_session(), site=site, secret_key=current_app.config["SECRET_KEY"],
+                            token=token)
+    known = {p.sku for p in _products(site) if p.in_stock}
+    save_cart(merged(read_cart(), restored, known=known, max_quantity=MAX_QUANTITY, max_lines=MAX_LINES))
+    return redirect(url_for("shop.cart", restored=1), code=303)
+
+
+@shop.route("/account", methods=["GET", "POST"])
+def account_page() -> str | BaseResponse | tuple[str, int]:
+    """Sign in with an e-mail address and a marketing-consent choice (no password: a demo); then back to the shop."""
+    if request.method == "GET":
+        return render_template("demo/account.html", form={}, error=None)
+    email, consent = request.form.get("email", "")[:300], request.form.get("consent") == "yes"
+    try:
+        account.sign_in(email, consent)
+    except Invalid as exc:
+        return render_template("demo/account.html", form={"email": email, "consent": consent},
+                               error=exc.message), 400
+    return redirect(url_for("shop.cart") if read_cart() else url_for("shop.home"), code=303)
+
+
+@shop.post("/account/sign-out")
+def sign_out() -> BaseResponse:
+    """Sign out of the demo shop."""
+    account.sign_out()
+    return redirect(url_for("shop.home"), code=303)
 
 
 @shop.post("/cart/add")
@@ -251,7 +288,8 @@ def checkout() -> BaseResponse | str:
     lines = cart_lines(_products(_site()))
     if not lines:
         return redirect(url_for("shop.cart"))
-    return render_template("demo/checkout.html", lines=lines, errors={}, form={},
+    who = account.shopper()
+    return render_template("demo/checkout.html", lines=lines, errors={}, form={"email": who["email"]} if who else {},
                            **totals(lines))
 
 

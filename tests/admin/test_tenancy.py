@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from assistant.baskets.models import Basket, BasketMessage
 from assistant.catalog.models import Product
 from assistant.flows.registry import get_registry
 from assistant.promotions.campaigns import get_campaign
@@ -26,14 +27,16 @@ OUTSIDE = {"admin.login", "admin.logout", "admin.static"}
 """The admin's routes that belong to no site."""
 
 
-def admin_requests(app: Flask, campaign_id: int) -> list[tuple[str, str]]:
-    """(method, path) of every admin route that shows or changes a site's data."""
+def admin_requests(app: Flask, campaign_id: int, ids: dict[str, int] | None = None) -> list[tuple[str, str]]:
+    """(method, path) of every admin route that shows or changes a site's data (`ids`: <int:NAME> values)."""
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.") or rule.endpoint in OUTSIDE:
             continue
         path = rule.rule.replace("<int:campaign_id>", str(campaign_id)).replace("<flow_id>", "shoes")
         path = path.replace("<path:key>", "c001").replace("<survey_id>", "quiz-csat")  # a shipped survey, every site
+        for name, value in (ids or {}).items():
+            path = path.replace(f"<int:{name}>", str(value))
         assert "<" not in path, f"{rule.rule}: teach this test a value for the new argument"
         found += [(method, path) for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     return found
@@ -86,10 +89,19 @@ def test_every_admin_route_refuses_a_site_not_given(app: Flask, client: FlaskCli
                                                    flows_dir: Path) -> None:
     shop_a, shop_b = two_shops(session, flows_dir)
     theirs = make_campaign(session, shop_b, name="B's sale")
+    basket = Basket(site_id=shop_b.pk, visitor_id=1, customer_id="c001", email="c@example.com")
+    session.add(basket)
+    session.flush()
+    dead = BasketMessage(site_id=shop_b.pk, basket_id=basket.id or 0, step=1, channel="smtp", idempotency_key="k",
+                         to_address="c@example.com", subject="s", html="h", text_body="t", status="dead")
+    session.add(dead)
+    session.commit()
+    ids = {"basket_id": basket.id or 0, "message_id": dead.id or 0}
     make_user(session, email="mia@shop-a.example", sites=[shop_a])
     log_in(client, "mia@shop-a.example")
     token = csrf(client, "/admin/")
-    requests = admin_requests(app, theirs.pk)
+    requests = admin_requests(app, theirs.pk, ids)
+    foreign = (f"/{theirs.pk}", f"/baskets/{basket.id}", f"/messages/{dead.id}/")  # shop B's: a 404 in shop A too
     assert len(requests) >= 15 and ("POST", "/admin/catalog/stock") in requests
     nowhere = call(client, "GET", "/admin/?site=pk_nope", token)
     assert nowhere[0] == 404
@@ -97,10 +109,12 @@ def test_every_admin_route_refuses_a_site_not_given(app: Flask, client: FlaskCli
         status, body = call(client, method, f"{path}?site=pk_b", token)
         assert (status, body) == nowhere, f"{method} {path}?site=pk_b: {status}, not the 404 of a site that is not"
         own, _ = call(client, method, f"{path}?site=pk_a", token)
-        assert own != 404 or str(theirs.pk) in path, f"{method} {path}?site=pk_a: {own} (refused for the wrong reason)"
+        refused = f"{method} {path}?site=pk_a: {own} (refused for the wrong reason)"
+        assert own != 404 or any(part in path for part in foreign), refused
     session.expire_all()
     assert get_campaign(session=session, site=shop_b, campaign_id=theirs.pk).status == "live"
     assert [p.in_stock for p in products_of(session, shop_b)] == [True]
+    assert session.get(BasketMessage, dead.id).status == "dead"  # type: ignore[union-attr]
 
 
 def products_of(session: Session, site: Site) -> list[Product]:
