@@ -126,7 +126,9 @@ def cart_lines(items: list[dict[str, Any]], catalog: CatalogIndex, prices: Price
     """The basket's lines with the catalog's title and image (a product gone from it keeps its SKU as title)."""
     lines = []
     for item in items:
-        sku = str(item.get("sku", ""))
+        sku = str(item.get("sku") or "") if isinstance(item, dict) else ""
+        if not sku:
+            continue
         quantity = _quantity(item.get("quantity"))
         unit = prices.minor(item.get("price", 0))
         product = _product(catalog, sku)

@@ -323,3 +323,13 @@ def test_the_shipped_templates_pass_the_merchants_checks() -> None:
 def test_an_unknown_step_is_an_error(session: Session, site: Site) -> None:
     with pytest.raises(ValueError, match="step 3"):
         compose(session, site, make_basket(session, site), step=3)
+
+
+def test_odd_cart_lines_do_not_stop_the_reminder(session: Session, site: Site) -> None:
+    item = make_product(session, site, sku="ok", title="Fine")
+    basket = make_basket(session, site, items=["not a line", {"sku": "ok", "quantity": "many", "price": "x"},
+                                               {"quantity": 2}])
+    mail = compose(session, site, basket)
+    assert [line["sku"] for line in mail.payload["items"]] == ["ok"]
+    assert "Fine" in mail.text and item.sku == "ok"
+    parsed(mail.html)
