@@ -35,7 +35,10 @@ class SmtpTransport:
 
     def send(self, message: BasketMessage) -> None:
         """Deliver `message`; DeliveryFailed (permanent when the server refuses the address for good)."""
-        email = self.compose(message)
+        try:
+            email = self.compose(message)
+        except ValueError as exc:  # an address or header the e-mail cannot carry: no retry will help
+            raise DeliveryFailed(f"cannot write the e-mail: {exc}", permanent=True) from None
         try:
             with self._connect() as client:
                 if self.username:
@@ -55,7 +58,7 @@ class SmtpTransport:
         email = EmailMessage()
         email["From"] = self.from_address
         email["To"] = message.to_address
-        email["Subject"] = message.subject
+        email["Subject"] = " ".join(message.subject.split())  # one line: a line break cannot start a header
         email["Date"] = formatdate(usegmt=True)
         email["Message-ID"] = f"<{message.idempotency_key}@{self.site_key}.assistant>"
         unsubscribe = str(message.payload.get("unsubscribe_url") or "")

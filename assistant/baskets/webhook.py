@@ -13,6 +13,7 @@ import hmac
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,8 @@ class WebhookTransport:
 
     def send(self, message: BasketMessage) -> None:
         """Deliver `message`; DeliveryFailed unless the receiver answers 2xx (permanent on 410 Gone)."""
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
+            raise DeliveryFailed(f"the webhook URL must be http:// or https://, not {self.url[:100]!r}", permanent=True)
         body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/json; charset=utf-8",

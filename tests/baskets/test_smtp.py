@@ -216,3 +216,32 @@ def test_the_transport_fails_cleanly_on_a_closed_port() -> None:
     with pytest.raises(DeliveryFailed, match="ConnectionRefusedError"):
         transport.send(BasketMessage(site_id=1, basket_id=1, step=1, channel="smtp", idempotency_key="k",
                                      to_address="a@example.com", subject="s", html="h", text_body="t"))
+
+
+def test_a_line_break_in_the_subject_cannot_add_a_header(engine: Engine, session: Session, site: Site) -> None:
+    mailbox = Mailbox()
+    [first] = queue(session, site, channel="smtp")
+    row = message(session, first)
+    row.subject = "Your cart\r\nBcc: someone@evil.example"
+    session.add(row)
+    session.commit()
+    with smtp_server(mailbox) as port:
+        _deliver(engine, _settings(port))
+    [email] = mailbox.messages
+    assert email["Subject"] == "Your cart Bcc: someone@evil.example" and email["Bcc"] is None
+    assert mailbox.envelopes[0][1] == [row.to_address]
+
+
+def test_an_address_with_a_line_break_is_dead_without_a_connection(
+        engine: Engine, session: Session, site: Site) -> None:
+    mailbox = Mailbox()
+    [first] = queue(session, site, channel="smtp")
+    row = message(session, first)
+    row.to_address = "c0@example.com\nBcc: someone@evil.example"
+    session.add(row)
+    session.commit()
+    with smtp_server(mailbox) as port:
+        _deliver(engine, _settings(port))
+    stored = message(session, first)
+    assert mailbox.messages == [] and stored.status == "dead"
+    assert (stored.last_error or "").startswith("cannot write the e-mail")

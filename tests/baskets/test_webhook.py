@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.baskets.outbox import DeliveryFailed, DeliverySummary, deliver_due, transport_for
+from assistant.baskets.outbox import LEASE_SECONDS, DeliveryFailed, DeliverySummary, deliver_due, transport_for
 from assistant.baskets.webhook import WebhookTransport, sign, verify_signature
 from assistant.config import Settings
 from assistant.db import make_engine
@@ -172,7 +172,9 @@ def test_a_job_killed_between_sending_and_recording_delivers_once_effectively(
         while_leased = deliver_due(session_factory=_sessions(engine), now=T0 + timedelta(seconds=30),
                                    transport_for=WEBHOOKS)
         assert (while_leased.sent, receiver.hits[first]) == (1, 1)  # only the second message; the first is leased
-        deliver_due(session_factory=_sessions(engine), now=T0 + timedelta(seconds=61), transport_for=WEBHOOKS)
+        # the lease ends LEASE_SECONDS after the claim (plus the moments the killed run took to get there)
+        deliver_due(session_factory=_sessions(engine), now=T0 + timedelta(seconds=LEASE_SECONDS + 30),
+                    transport_for=WEBHOOKS)
         deliver_due(session_factory=_sessions(engine), now=T0 + timedelta(hours=1), transport_for=WEBHOOKS)
 
     assert receiver.hits == {first: 2, second: 1}  # the killed job's message went out again, with the same key
@@ -227,3 +229,10 @@ def test_the_documented_receiver_check_accepts_what_the_sender_signs() -> None:
     assert not scope["verify_signature"]("other", header, body)
     assert not scope["verify_signature"](SECRET, header, body + b" ")
     assert not scope["verify_signature"](SECRET, sign(secret=SECRET, body=body, timestamp=int(time.time()) - 301), body)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "data:,x", "127.0.0.1:8000/hook"])
+def test_only_http_urls_are_posted_to(url: str) -> None:
+    with pytest.raises(DeliveryFailed, match="must be http:// or https://") as failed:
+        WebhookTransport(url=url, secret=SECRET).send(_message())
+    assert failed.value.permanent
