@@ -288,6 +288,7 @@ BROKEN = [
     ("text", "{{ 'x' * 999 }}{{ 'x' * 999 }}" * 60, "characters"),
     ("html", "{{ items[1].title }}", "no element 1"),
     ("html", "{{ shop.upper() }}", "calling a function"),
+    ("html", "<p>\n\n{{ items }}</p>", "cannot be printed; print a text or a number, such as items[0].title or total"),
 ]
 
 
@@ -299,6 +300,7 @@ def test_a_broken_template_is_refused_when_saved_and_the_shipped_one_is_sent(ses
     problems = check_templates(step)
     assert len(problems) == 1 and problems[0].field == kind
     assert reason in problems[0].message, problems[0].format()
+    assert problems[0].line == (None if reason == "characters" else 3 if "\n\n" in text else 1)  # the output's size
     item = make_product(session, site, title="Kept")
     mail = compose(session, site, cart_of(session, site, (item, 1)), settings=BasketSettings(steps=[step]))
     shipped = compose(session, site, cart_of(session, site, (item, 1)))
