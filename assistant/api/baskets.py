@@ -2,7 +2,8 @@
 
 GET  /baskets/r/<token>            the e-mail's button: counts the click, 302 to the shop's cart page with
                                    ?assistant_basket=<token> (no cart page set: the site's first origin + "/")
-GET  /baskets/restore?token=       the shop's page (CORS for the site's origins) or server: {"items", "currency"}
+GET  /baskets/restore?token=       the shop's page (CORS for the site's origins, preflight too) or server:
+                                   {"items", "currency"}
 GET  /baskets/unsubscribe/<token>  one click: unsubscribed at once, a small confirmation page
 POST /baskets/unsubscribe/<token>  RFC 8058 one-click (List-Unsubscribe-Post): 200
 
@@ -48,18 +49,20 @@ def back_to_cart(token: str) -> BaseResponse:
     return redirect(_with_token(_cart_page(site), token), code=302)
 
 
-@bp.get("/baskets/restore")
+@bp.route("/baskets/restore", methods=["GET", "OPTIONS"], provide_automatic_options=False)
 def restore() -> Response:
-    """The reminder's cart, for the shop's page (or server) to fill its cart with."""
+    """The reminder's cart, for the shop's page (or server) to fill its cart with (and its CORS preflight)."""
     token = request.args.get("token", "")
     basket = get_session().get(Basket, _basket_id(token, "restore"))
     if basket is None:
         raise NotFound("the reminder's cart no longer exists", field="token")
     site = _site(basket)
     origin = request.headers.get("Origin")
-    if origin and not origin_allowed(site, origin):
+    if origin and not origin_allowed(site, origin) and request.method != "OPTIONS":
         raise Forbidden(f"origin {origin} is not allowed for this site", field="origin")
     g.site = site  # the API's CORS headers for the site's origins (api/origins.py)
+    if request.method == "OPTIONS":
+        return Response(status=204)
     items = [{"sku": str(line.get("sku", "")), "quantity": _quantity(line.get("quantity"))}
              for line in basket.items if line.get("sku")]
     return jsonify({"items": items, "currency": basket.currency})

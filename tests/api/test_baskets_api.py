@@ -107,6 +107,12 @@ def test_restore_gives_the_cart_with_cors_for_the_shop(client: FlaskClient, sess
     assert refused.status_code == 403
     assert "Access-Control-Allow-Origin" not in refused.headers
     assert client.get(f"/api/v1/baskets/restore?token={token(basket)}").status_code == 200  # the shop's server
+    preflight = client.options(f"/api/v1/baskets/restore?token={token(basket)}", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
 
 def test_unsubscribing_by_the_link_stops_everything_at_once(client: FlaskClient, session: Session,
