@@ -18,6 +18,7 @@ import click
 
 from assistant.baskets_cli import baskets
 from assistant.errors import AssistantError
+from assistant.flows_cli import flows_diff
 from assistant.surveys_cli import surveys
 from assistant.users.roles import ROLES
 
@@ -358,6 +359,9 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
 @main.group()
 def flows() -> None:
     """Flow files."""
+
+
+flows.add_command(flows_diff)  # `assistant flows diff`, in its own module
 
 
 @flows.command("check")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant import safe_yaml
 from assistant.errors import NotFound
 from assistant.flows.checks import run_checks
+from assistant.flows.drafts import flow_files
 from assistant.flows.loader import Loaded, Locator, load_text, yaml_problem
 from assistant.flows.problems import Problem, errors
 from assistant.flows.schema import Flow
@@ -75,7 +76,7 @@ class FlowRegistry:
             return
         with self._lock:
             self._scanned = time.monotonic()
-            present = sorted(self.folder.glob("*.y*ml")) if self.folder.is_dir() else []
+            present = flow_files(self.folder)  # drafts (`*.draft.yaml`) are never served
             for gone in set(self._files) - set(present):
                 del self._files[gone]
             for path in present:
@@ -139,6 +140,11 @@ class FlowRegistry:
         self.refresh()
         known = self._files.get(Path(path))
         return known.flow if known else None
+
+    def path_of(self, flow_id: str) -> Path | None:
+        """The file the live flow `flow_id` is served from, if any."""
+        self.refresh()
+        return next((f.path for f in self._files.values() if f.flow is not None and f.flow.id == flow_id), None)
 
     def problems(self) -> dict[Path, list[Problem]]:
         """Problems of every file, by path."""

@@ -55,6 +55,11 @@ def record(session: Session, site: Site, answers: list[list[object]], times: int
 
 @pytest.fixture
 def shop(session: Session, site: Site) -> Site:
+    return stock_shop(session, site)
+
+
+def stock_shop(session: Session, site: Site) -> Site:
+    """Four shoes and the recorded sessions of flow 'shoes' (9 in the last 30 days), and some to leave out."""
     for sku, terrain, colour, price in [("r1", "road", "black", "50"), ("r2", "road", "red", "80"),
                                         ("m1", "mixed", "black", "120"), ("t1", "trail", "yellow", "60")]:
         make_product(session, site, sku=sku, price=price, attributes={"terrain": terrain, "colour": colour})
