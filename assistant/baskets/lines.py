@@ -151,11 +151,12 @@ def recommended(*, catalog: CatalogIndex, models: ModelStore | None, site_key: s
     if bundle is not None:
         result = recommend_for(bundle=bundle, placement=PLACEMENTS["cart"], shopper=Shopper.on_page(cart=cart,
                                product=None), n=n, sold_out=sold_out, currency=prices.currency)
-        for item, reason in result.items:
+        for item, reason in result.items:  # shown as the catalog has it now (the bundle's copy is from training)
             product = _product(catalog, item.sku)
+            shown = product if product is not None else item
             minor = int(product.price_minor) if product is not None else prices.minor(item.price)
-            picks.append(Line(item.sku, short(item.title), absolute(item.url, base_url),
-                              absolute(item.image, base_url), minor, prices.text(minor), reason=short(reason.text)))
+            picks.append(Line(item.sku, short(shown.title), absolute(shown.url, base_url),
+                              absolute(shown.image, base_url), minor, prices.text(minor), reason=short(reason.text)))
     taken = set(cart) | {line.sku for line in picks}
     for position in _popular(catalog):
         if len(picks) >= n:

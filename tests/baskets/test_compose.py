@@ -184,6 +184,7 @@ def test_recommendations_from_the_bundle_with_reasons_never_the_cart(session: Se
     for sku in ("a", "b", "c", "d"):
         make_product(session, site, sku=sku, title=f"Product {sku.upper()}")
     bundle = together_bundle(session, site, [("a", "b"), ("a", "b"), ("a", "c"), ("b", "d")])
+    make_product(session, site, sku="c", title="Product C, renamed since training", price="7.00")
     basket = make_basket(session, site, items=[{"sku": "a", "quantity": 1, "price": 50}, {"sku": "b", "quantity": 1,
                                                                                         "price": 50}])
     mail = compose(session, site, basket, bundle=bundle)
@@ -191,6 +192,7 @@ def test_recommendations_from_the_bundle_with_reasons_never_the_cart(session: Se
     assert [p["sku"] for p in picks][:2] == ["c", "d"]
     assert {p["sku"] for p in picks}.isdisjoint({"a", "b"})
     assert picks[0]["reason"] == "Often bought with Product A"
+    assert (picks[0]["title"], picks[0]["price_text"]) == ("Product C, renamed since training", "€7.00")
     assert "You might also like" in mail.html and "Often bought with Product A" in mail.html
     assert "Often bought with Product A" in mail.text
 
