@@ -28,7 +28,7 @@ def modules_loaded(*args: str, url: str = "sqlite:///nowhere/none.db") -> set[st
 
 
 @pytest.mark.parametrize("args", [["--help"], ["catalog", "import", "--help"], ["admin", "create-user", "--help"],
-                                  ["flows", "check", "--help"], ["demo", "--help"]])
+                                  ["flows", "check", "--help"], ["demo", "--help"], ["baskets", "run", "--help"]])
 def test_help_imports_none_of_the_stack(args: list[str]) -> None:
     loaded = modules_loaded(*args)
     assert "click" in loaded and "assistant" in loaded  # the probe sees what it should

@@ -9,10 +9,11 @@ it to expire; a node that dies holds it at most LEASE_SECONDS. Even without the 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -75,8 +76,10 @@ def run(*, session_factory: Callable[[], Session], now: datetime, base_url: str,
             return RunSummary(skipped=f"held by {_holder(session)}")
         try:
             summary = RunSummary()
-            for site in _sites(session, sites):
-                leases.acquire(session=session, name=LEASE, holder=holder, now=now, seconds=LEASE_SECONDS)
+            started = time.monotonic()
+            for site in _sites(session, sites):  # renewed as of the real time the run has taken so far
+                leases.acquire(session=session, name=LEASE, holder=holder, seconds=LEASE_SECONDS,
+                               now=now + timedelta(seconds=time.monotonic() - started))
                 summary.sites.append(_run_site(session, site, now, base_url, secret_key))
             if deliver:
                 from assistant.baskets import outbox  # delivery's transports load only when asked for
