@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,10 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from assistant.baskets.compose import compose_step
 from assistant.baskets.links import basket_token
 from assistant.baskets.models import Basket, BasketMessage, EmailOptOut
-from assistant.baskets.settings import save_settings
+from assistant.baskets.settings import BasketSettings, save_settings
+from assistant.catalog.models import Product
 from assistant.config import DEV_SECRET
+from assistant.demo.build import build_demo
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from tests.baskets.messages_helpers import make_basket, make_message
@@ -157,3 +161,22 @@ def test_one_click_post_and_repeats_answer_200(client: FlaskClient, session: Ses
 def test_the_routes_are_registered(app: Flask) -> None:
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert {"/api/v1/baskets/r/<token>", "/api/v1/baskets/restore", "/api/v1/baskets/unsubscribe/<token>"} <= rules
+
+
+def test_the_demo_reminders_images_and_links_all_answer(client: FlaskClient, session: Session) -> None:
+    """No broken images: every <img> of a demo reminder is an absolute URL this app serves, as are its links."""
+    site = build_demo(session=session, origins=["http://localhost"])
+    products = session.exec(select(Product).where(Product.site_id == site.pk).limit(3)).all()
+    basket = make_basket(session, site, items=[{"sku": p.sku, "quantity": 1, "price": p.price} for p in products],
+                         value_minor=sum(p.price_minor for p in products))
+    mail = compose_step(session=session, site=site, basket=basket, step=1, settings=BasketSettings(),
+                        base_url="http://localhost/", secret_key=DEV_SECRET, now=utcnow())
+    sources = re.findall(r'<img src="([^"]+)"', mail.html)
+    assert len(sources) == 3 + 3  # the cart's lines and three recommended products
+    for url in sources + [item["url"] for item in mail.payload["items"]]:
+        assert url.startswith("http://localhost/demo/"), url
+        answer = client.get(url.removeprefix("http://localhost"))
+        assert answer.status_code == 200, url
+    assert all(client.get(src.removeprefix("http://localhost")).content_type.startswith("image/svg+xml")
+               for src in sources)
+    assert client.get(mail.payload["restore_url"].removeprefix("http://localhost")).status_code == 302
