@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 from assistant.baskets.models import Basket, BasketMessage, BasketSettingsRow, EmailOptOut
 from assistant.catalog.models import Product
 from assistant.catalog.versions import CatalogState
-from assistant.flows.models import QuizSession
+from assistant.flows.models import FlowDraft, FlowPublication, QuizSession
 from assistant.insight.models import CustomerFigure, InsightState
 from assistant.leases import JobLease
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
@@ -17,6 +17,7 @@ from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor,
 from assistant.users.models import User, UserSite
 
 metadata = SQLModel.metadata
-__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "CatalogState", "Cart", "Customer", "CustomerFigure", "Event", "EmailOptOut", "InsightState", "JobLease", "Product",
-           "PromotionSettings", "QuizSession", "ShopOrder",
-           "Site", "SurveyResponse", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]
+__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "CatalogState", "Cart", "Customer",
+           "CustomerFigure", "Event", "EmailOptOut", "FlowDraft", "FlowPublication", "InsightState", "JobLease",
+           "Product", "PromotionSettings", "QuizSession", "ShopOrder", "Site", "SurveyResponse", "User", "UserSite",
+           "Variant", "VisitSession", "Visitor", "metadata"]

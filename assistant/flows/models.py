@@ -1,4 +1,5 @@
-"""QuizSession: one shopper's run through one flow."""
+"""QuizSession: one shopper's run through one flow; FlowDraft and FlowPublication: a flow's next version and its
+published versions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from assistant.timeutil import utcnow
@@ -31,3 +32,42 @@ class QuizSession(SQLModel, table=True):
     finished: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class FlowDraft(SQLModel, table=True):
+    """The next version of a flow being edited in the admin (one per flow), not served until published."""
+
+    __tablename__ = "flow_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=64, unique=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    base_digest: str = Field(default="", max_length=64)
+    """The sha256 of the live file's text the draft started from: publishing over a file changed since is refused."""
+    updated_by: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("admin_user.id", ondelete="SET NULL"), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class FlowPublication(SQLModel, table=True):
+    """One publication of a flow file from the admin: who, when, the text published and the text it replaced."""
+
+    __tablename__ = "flow_publication"
+    __table_args__ = (Index("ix_flow_publication_flow_published", "flow_id", "published_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=64)
+    file_name: str = Field(max_length=255)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    digest: str = Field(max_length=64)
+    previous_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    published_by: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("admin_user.id", ondelete="SET NULL"), nullable=True))
+    published_by_email: str = Field(max_length=254)
+    """Kept as it was when published, so the history still names the person after their account is gone."""
+    site_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("site.id", ondelete="SET NULL"),
+                                                              nullable=True))
+    """The site whose sessions the publisher replayed (flow files are shared by the folder)."""
+    replay: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The replay's headline numbers when the draft was replayed before publishing."""
+    published_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
