@@ -420,11 +420,15 @@ def _catalog_index(site_key: str | None) -> tuple[str, CatalogIndex] | None:
 @click.option("--site", "site_key", default=None, help="Train one site (default: every site).")
 @click.option("--days", default=90, show_default=True, help="Events of the last N days.")
 @click.option("--horizon-days", default=365, show_default=True, help="Customer lifetime value over the next N days.")
-def train(site_key: str | None, days: int, horizon_days: int) -> None:
+@click.option("--earnings-days", default=3, show_default=True,
+              help="Recompute the dashboard's earnings aggregates of the last N days.")
+def train(site_key: str | None, days: int, horizon_days: int, earnings_days: int) -> None:
     """Fit every recommendation strategy from events and catalog, then compute every customer's figures
-    (RFM segment, lifetime value, P(alive), churn risk); the server picks both up live."""
+    (RFM segment, lifetime value, P(alive), churn risk) and the last days' earnings aggregates (the dashboard);
+    the server picks them up live."""
     from sqlmodel import select
 
+    from assistant.analytics.aggregates import compute_earnings
     from assistant.config import Settings
     from assistant.insight.nightly import churn_scorer, compute_site_figures
     from assistant.recommend.training import train_site
@@ -445,6 +449,9 @@ def train(site_key: str | None, days: int, horizon_days: int) -> None:
             click.echo(figures.line())
             if figures.churn_scored:
                 click.echo(figures.churn_evaluation)
+            earnings = compute_earnings(session=session, site=target, now=utcnow(), days=earnings_days)
+            session.commit()
+            click.echo(earnings.line())
 
 
 @main.command()

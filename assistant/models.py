@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from assistant.analytics.models import (
+    EarningsGroupDay,
+    EarningsPathDay,
+    EarningsPromoDay,
+    EarningsQuizDay,
+    EarningsState,
+    EarningsStripDay,
+    EarningsSurveyDay,
+)
 from assistant.baskets.models import Basket, BasketMessage, BasketSettingsRow, EmailOptOut
 from assistant.catalog.models import Product
 from assistant.catalog.versions import CatalogState
-from assistant.flows.models import FlowDraft, FlowPublication, QuizSession
+from assistant.flows.models import QuizSession
 from assistant.insight.models import CustomerFigure, InsightState
 from assistant.leases import JobLease
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
@@ -17,7 +26,8 @@ from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor,
 from assistant.users.models import User, UserSite
 
 metadata = SQLModel.metadata
-__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "CatalogState", "Cart", "Customer",
-           "CustomerFigure", "Event", "EmailOptOut", "FlowDraft", "FlowPublication", "InsightState", "JobLease",
-           "Product", "PromotionSettings", "QuizSession", "ShopOrder", "Site", "SurveyResponse", "User", "UserSite",
-           "Variant", "VisitSession", "Visitor", "metadata"]
+__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "CatalogState", "Cart", "Customer", "CustomerFigure", "Event", "EmailOptOut", "InsightState", "JobLease", "Product",
+           "EarningsGroupDay", "EarningsPathDay", "EarningsPromoDay", "EarningsQuizDay", "EarningsState",
+           "EarningsStripDay", "EarningsSurveyDay",
+           "PromotionSettings", "QuizSession", "ShopOrder",
+           "Site", "SurveyResponse", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]

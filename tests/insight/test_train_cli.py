@@ -27,7 +27,8 @@ def test_train_prints_and_stores_the_customer_figures(tmp_path: Path) -> None:
     assert run("orders", "import", str(orders), "--site", "pk_cli", tmp_path=tmp_path).returncode == 0
     trained = run("train", "--horizon-days", "90", tmp_path=tmp_path, env={"ASSISTANT_MODELS": str(tmp_path / "m")})
     assert trained.returncode == 0, trained.stderr
-    line = trained.stdout.splitlines()[-1]
+    *_, line, earnings = trained.stdout.splitlines()
+    assert earnings.startswith("pk_cli: earnings ") and "earnings_group_day 0" in earnings
     assert line.startswith("pk_cli: 3 customers, 9 orders;") and "too few customers to fit BG/NBD" in line
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     with engine.connect() as connection:
