@@ -62,7 +62,8 @@ def write_shop(session: Session, carts: int, events: int, seed: int = 0) -> dict
                   raw.time(NOW), raw.time(NOW)) for i in range(visitors) if identified[i]]
     _many(raw, "INSERT INTO customer (site_id, customer_id, traits, first_seen, last_seen)"
                f" VALUES (?, ?, {cast}, ?, ?)", customers)
-    opted = [(site.pk, f"cust-{i}", raw.time(NOW)) for i in range(visitors) if identified[i] and rng.random() < 0.02]
+    out = {i for i in range(visitors) if identified[i] and rng.random() < 0.02}
+    opted = [(site.pk, f"cust-{i}", raw.time(NOW)) for i in sorted(out)]
     _many(raw, "INSERT INTO email_opt_out (site_id, customer_id, created_at) VALUES (?, ?, ?)", opted)
     ages = rng.random(carts) * 30 * 24 * 60
     items = raw.json_param([{"sku": "sku-1", "quantity": 1, "price": 20.0},
@@ -72,8 +73,11 @@ def write_shop(session: Session, carts: int, events: int, seed: int = 0) -> dict
     _many(raw, f"INSERT INTO cart (site_id, visitor_id, items, value_minor, currency, updated_at)"
                f" VALUES (?, ?, {cast}, ?, ?, ?)", cart_rows)
     _events(raw, site.pk, rng, first, visitors, events)
+    span = (SETTINGS.idle_minutes, SETTINGS.steps[-1].after_minutes)
+    expected = sum(1 for i in range(carts) if identified[i] and consent[i] and i not in out
+                   and span[0] <= ages[i] <= span[1])
     return {"visitors": visitors, "customers": len(customers), "opted_out": len(opted), "carts": carts,
-            "events": events}
+            "events": events, "expected": expected}
 
 
 def _events(raw: RawSQL, site_id: int, rng: np.random.Generator, first: int, visitors: int, events: int) -> None:
@@ -142,6 +146,8 @@ def measure(url: str, carts: int, events: int, repeat: int) -> dict[str, Any]:
             return len(found)
 
         scanned_s, scanned = best(repeat, scan)
+        if first_run().opened != counts["expected"]:  # the data's own count of reachable idle carts
+            raise SystemExit(f"detection opened {first_run().opened} baskets, the data has {counts['expected']}")
         window_s, windowed = best(repeat, window)
         first_s, opened = best(repeat, first_run)
         detect(session=session, site=site, settings=SETTINGS, now=NOW)
