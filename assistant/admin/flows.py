@@ -11,10 +11,13 @@ from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.catalog.index import CatalogIndex, index_of_rows
 from assistant.catalog.indexes import get_indexes
+from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
+from assistant.flows.drafts import flow_files
+from assistant.flows.publish import get_draft, publications
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow
@@ -33,7 +36,7 @@ def flows() -> str:
     index = _catalog(site)
     rows = []
     served = registry.problems()
-    for path in sorted(registry.folder.glob("*.y*ml")):
+    for path in flow_files(registry.folder):  # a draft file shows on its flow's draft page
         loaded, problems = read_flow(path)
         if loaded.checkable is not None and not loaded.checkable.offered_to(_key(site)):
             continue  # another shop's flow
@@ -62,7 +65,9 @@ def flow_preview(flow_id: str) -> str:
     rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, _key(admin_site()))
     result = ranking.rank(flow, answers, _catalog(admin_site()), rules) if answers else None  # as the live quiz
     return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
-                           current=next_question(flow, answers), result=result)
+                           current=next_question(flow, answers), result=result,
+                           drafted=get_draft(session=get_session(), flow_id=flow.id) is not None,
+                           history=publications(session=get_session(), flow_id=flow.id))
 
 
 def _key(site: Site | None) -> str:
