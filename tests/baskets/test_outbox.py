@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.baskets.models import Basket, BasketSettingsRow
-from assistant.baskets.outbox import DeliveryFailed, deliver_due, retry_dead, transport_for
+from assistant.baskets.models import Basket, BasketMessage, BasketSettingsRow
+from assistant.baskets.outbox import LEASE_SECONDS, DeliveryFailed, deliver_due, retry_dead, transport_for
 from assistant.baskets.settings import BasketSettings
 from assistant.config import Settings
 from assistant.errors import Conflict
@@ -127,3 +127,22 @@ def test_now_must_be_aware(engine: Engine) -> None:
 
 def test_delivery_failed_keeps_its_reason() -> None:
     assert DeliveryFailed("x", permanent=True).permanent
+
+
+def test_a_run_whose_lease_ran_out_does_not_overwrite_the_next_claim(
+        engine: Engine, session: Session, site: Site) -> None:
+    [first] = queue(session, site)
+    other = Recorder()
+
+    class Stalls:
+        def send(self, message: BasketMessage) -> None:
+            # while this run hangs, its lease runs out and a later run claims and delivers the message
+            deliver_due(session_factory=_factory(engine), now=T0 + timedelta(seconds=LEASE_SECONDS + 30),
+                        transport_for=other.factory)
+            raise DeliveryFailed("timed out at last")
+
+    deliver_due(session_factory=_factory(engine), now=T0, transport_for=lambda *_args: Stalls())
+    stored = message(session, first)
+    assert (stored.status, stored.attempts, stored.last_error) == ("sent", 2, None)
+    deliver_due(session_factory=_factory(engine), now=T0 + timedelta(days=1), transport_for=other.factory)
+    assert other.sent == [stored.idempotency_key]

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.baskets.models import BasketMessage
 from assistant.baskets.outbox import LEASE_SECONDS, DeliveryFailed, DeliverySummary, deliver_due, transport_for
 from assistant.baskets.webhook import WebhookTransport, sign, verify_signature
 from assistant.config import Settings
@@ -187,11 +188,24 @@ def test_two_runs_at_once_never_send_one_message_twice(database_url: str, sessio
     receiver = Receiver(secret=SECRET, delay=0.002)
     engines = [make_engine(database_url), make_engine(database_url)]
     summaries: list[DeliverySummary] = []
-    start = threading.Barrier(2)
+    start, both_hold_a_claim = threading.Barrier(2), threading.Barrier(2, timeout=30)
+
+    class MeetsTheOtherRun:
+        """Each run's first send waits until the other run holds a claim too: the runs overlap, whatever the load."""
+
+        def __init__(self, real: Any) -> None:
+            self.real, self.first = real, True
+
+        def send(self, message: BasketMessage) -> None:
+            if self.first:
+                self.first = False
+                both_hold_a_claim.wait()
+            self.real.send(message)
 
     def run(engine: Engine) -> None:
         start.wait()
-        summaries.append(deliver_due(session_factory=_sessions(engine), now=T0, transport_for=WEBHOOKS))
+        summaries.append(deliver_due(session_factory=_sessions(engine), now=T0,
+                                     transport_for=lambda *args: MeetsTheOtherRun(WEBHOOKS(*args))))
 
     try:
         with serve_webhook(receiver) as url:
@@ -206,14 +220,12 @@ def test_two_runs_at_once_never_send_one_message_twice(database_url: str, sessio
             engine.dispose()
     assert len(summaries) == 2
     assert sum(s.sent for s in summaries) == 60
-    assert all(s.sent > 0 for s in summaries), summaries  # both runs really competed for the same messages
+    assert all(s.sent > 0 for s in summaries), summaries  # both runs competed for the same messages
     assert len(receiver.hits) == 60 and set(receiver.hits.values()) == {1}
     assert {message(session, i).status for i in ids} == {"sent"}
 
 
-def _message():  # type: ignore[no-untyped-def]
-    from assistant.baskets.models import BasketMessage
-
+def _message() -> BasketMessage:
     return BasketMessage(site_id=1, basket_id=1, step=1, channel="webhook", idempotency_key="basket-1-step-1",
                          to_address="a@example.com", subject="s", html="<p>h</p>", text_body="t", payload={"a": 1})
 
