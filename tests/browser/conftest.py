@@ -105,12 +105,16 @@ def buffered(app: Any) -> Callable[[dict[str, Any], Any], list[bytes]]:
 
 @contextmanager
 def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Path], object] | None = None,
-              database_url: str | None = None, surveys: Path | None = None) -> Iterator[str]:
+              database_url: str | None = None, surveys: Path | None = None,
+              control_share: float | None = 0.0) -> Iterator[str]:
     """The app with the demo shop on a SQLite database in `folder`, on a free port of 127.0.0.1; yields its base URL.
 
     Its recommendation models live in `folder`/models (none unless `prepare(session, site, models)` trains
     some), so an instance/models of the working copy never leaks in. `database_url` (an empty database)
     replaces the SQLite file, for the tests that are about storage; `surveys` replaces the shipped survey folder.
+    The demo holds out 5 % of its visitors (the control group sees nothing of the assistant); the browsers of
+    these tests have random visitor ids, so the shop holds out none (`control_share`) unless a test asks, and
+    None keeps the demo's own share.
     """
     url = database_url or f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
@@ -119,10 +123,14 @@ def demo_shop(folder: Path, flows: Path, *, prepare: Callable[[Session, Site, Pa
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
+    extensions = app.extensions["assistant"]
+    extensions["settings"] = replace(extensions["settings"], public_url=base)  # reminders' links and images
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
             site = build_demo(session=session, origins=[base])
+            if control_share is not None:
+                site.control_share = control_share
             if prepare is not None:
                 prepare(session, site, folder / "models")
     except BaseException:  # the socket closed here, or its ResourceWarning fails whichever test comes next
