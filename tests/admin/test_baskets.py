@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.analytics.stats import newcombe_interval
+from assistant.baskets import report
+from assistant.baskets.detect import status_of
 from assistant.baskets.links import read_token
 from assistant.baskets.models import Basket, BasketMessage
 from assistant.baskets.settings import get_settings
@@ -255,3 +257,12 @@ def test_try_again_revives_a_dead_letter(client: FlaskClient, session: Session, 
     assert again is not None and (again.status, again.attempts) == ("pending", 0)
     assert "goes out again" in html(client.get("/admin/baskets"))
     assert client.post(f"/admin/baskets/messages/{dead.id}/retry").status_code == 400  # no CSRF token
+
+
+def test_the_sql_status_is_detects_status_of(session: Session, site: Site, baskets: dict[str, Basket]) -> None:
+    page = report.basket_page(session=session, site_id=site.pk, window=report.Window(), size=100)
+    by_id = {row["id"]: row["status"] for row in page.rows}
+    dead = {m.basket_id for m in session.exec(select(BasketMessage).where(BasketMessage.status == "dead"))}
+    assert len(by_id) == len(baskets)
+    for basket in baskets.values():
+        assert by_id[basket.id] == status_of(basket, basket.id in dead), basket.customer_id
