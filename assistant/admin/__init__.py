@@ -36,6 +36,7 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     customer_privacy,
     customers,
     dashboard,
+    earnings,
     flow_drafts,
     flows,
     surveys,

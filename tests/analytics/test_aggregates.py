@@ -93,8 +93,9 @@ def test_a_second_run_writes_the_same_rows_and_old_days_stay(session: Session, s
 
 def test_the_quiz_funnel_and_answer_paths(session: Session, site: Site) -> None:
     day = NOW - timedelta(hours=3)
-    for number, (answers, shown) in enumerate([([["terrain", "road"]], ["B1"]), ([["terrain", "road"]], []),
-                                               ([["terrain", "trail"], ["budget", [40, 90]]], ["B2"])]):
+    runs: list[tuple[list[Any], list[str]]] = [([["terrain", "road"]], ["B1"]), ([["terrain", "road"]], []),
+                                              ([["terrain", "trail"], ["budget", [40, 90]]], ["B2"])]
+    for number, (answers, shown) in enumerate(runs):
         quiz = f"quiz-{number}"
         session.add(QuizSession(id=quiz, site_id=site.pk, flow_id="shoes", answers=answers, finished=True))
         session.flush()
