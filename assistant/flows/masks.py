@@ -3,7 +3,6 @@ every product (or over the positions `at`), with attribute tests worked out once
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
@@ -15,18 +14,12 @@ from assistant.flows.schema import Flow
 from assistant.merchandising import criteria
 from assistant.merchandising.criteria import Criterion
 
-RANGES_KEPT = 32
-"""Range masks over every product kept per index, the most recently used: a flow's answers give a handful
-of ranges (budget bands), each two comparisons over every product (a millisecond at 1,000,000 products, a
-fifth of a results request there); a free number input could give any number of them, so the count is capped
-(32 MB at 1,000,000 products)."""
-
 
 def criterion_mask(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
     """Which products (of positions `at`, when given) pass `crit`; attribute tests are remembered per
-    index (read-only: every caller shares them), and the last RANGES_KEPT ranges over every product."""
+    index (read-only: every caller shares them), ranges are cheap to redo."""
     if crit.kind == "range":
-        return _in_range(index, crit, at) if at is not None else _kept_range(index, crit)
+        return _in_range(index, crit, at)
     mask = index.cached(("criterion", crit), lambda: _read_only(_test_each_value(index, crit)))
     return mask if at is None else mask[at]
 
@@ -52,19 +45,6 @@ def _test_each_value(index: CatalogIndex, crit: Criterion) -> np.ndarray:
     if column is None:
         return np.full(index.size, crit.test({}), dtype=bool)
     return column.where(lambda value: crit.test({crit.attribute: value}))
-
-
-def _kept_range(index: CatalogIndex, crit: Criterion) -> np.ndarray:
-    kept: OrderedDict[tuple[str, float | None, float | None], np.ndarray] = index.cached(("ranges",), OrderedDict)
-    key = (crit.attribute, crit.lo, crit.hi)
-    mask = kept.get(key)
-    if mask is None:
-        mask = kept[key] = _read_only(_in_range(index, crit))
-        if len(kept) > RANGES_KEPT:
-            kept.popitem(last=False)
-    else:
-        kept.move_to_end(key)
-    return mask
 
 
 def _in_range(index: CatalogIndex, crit: Criterion, at: np.ndarray | None = None) -> np.ndarray:
