@@ -105,3 +105,42 @@ def test_the_command_refuses_a_bad_time(database_url: str, monkeypatch: pytest.M
     result = CliRunner().invoke(main, ["baskets", "run", "--now", "yesterday"])
     assert result.exit_code == 2
     assert "'yesterday' is not an ISO 8601 time" in result.output
+
+
+def test_two_nodes_at_once_one_runs_and_the_other_skips(
+        session: Session, site: Site, engine: Engine, composer: FakeComposer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from assistant.db import make_engine
+
+    enable(session, site)
+    shopper(session, site)
+    inside, release = threading.Event(), threading.Event()
+    real = job.advance
+
+    def held_advance(**kwargs: Any) -> Any:  # between transactions: SQLite's write lock is free meanwhile
+        inside.set()
+        assert release.wait(20)
+        return real(**kwargs)
+
+    monkeypatch.setattr(job, "advance", held_advance)
+    results: dict[str, job.RunSummary] = {}
+
+    def node(name: str) -> None:
+        own = make_engine(engine.url.render_as_string(hide_password=False))
+        try:
+            results[name] = job.run(session_factory=lambda: Session(own, expire_on_commit=False),
+                                    now=T0 + minutes(60), base_url="https://a.example", secret_key="k",
+                                    deliver=False, holder=f"{name}:1")
+        finally:
+            own.dispose()
+
+    first = threading.Thread(target=node, args=("node-a",))
+    first.start()
+    assert inside.wait(20)
+    node("node-b")  # node-a is inside its run, holding the lease
+    release.set()
+    first.join(30)
+    assert results["node-b"].skipped == "held by node-a:1"
+    assert results["node-a"].skipped is None and results["node-a"].sites[0].queued == 1
+    assert len(messages(session, site)) == 1
