@@ -245,3 +245,15 @@ def test_an_address_with_a_line_break_is_dead_without_a_connection(
     stored = message(session, first)
     assert mailbox.messages == [] and stored.status == "dead"
     assert (stored.last_error or "").startswith("cannot write the e-mail")
+
+
+def test_a_second_copy_of_a_step_carries_the_same_message_id() -> None:
+    mailbox = Mailbox()
+    row = BasketMessage(site_id=1, basket_id=7, step=2, channel="smtp", idempotency_key="basket-7-step-2",
+                        to_address="a@example.com", subject="s", html="<p>h</p>", text_body="t")
+    with smtp_server(mailbox) as port:
+        transport = SmtpTransport(host="127.0.0.1", port=port, security="none", username="", password="",
+                                  from_address=SENDER, site_key="pk_live")
+        transport.send(row)
+        transport.send(row)
+    assert [email["Message-ID"] for email in mailbox.messages] == ["<basket-7-step-2@pk_live.assistant>"] * 2
