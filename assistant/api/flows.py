@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from assistant.api import bp
+from assistant.api.control import CONTROL, VISITOR_ID, held_out
 from assistant.api.origins import current_site
 from assistant.api.shapes import flow_public, flow_summary
 from assistant.errors import Invalid
@@ -14,11 +15,17 @@ from assistant.flows.site_flows import site_flow, site_flows
 
 @bp.get("/flows")
 def list_flows() -> Response:
-    """The site's flows whose entry pages match `page` (a URL path; default: all)."""
+    """The site's flows whose entry pages match `page` (a URL path; default: all); none for `visitor` (the widget's
+    id, when tracking is allowed) in the control group, so the widget shows no launcher."""
     site = current_site()
     page = request.args.get("page")
     if page is not None and (not page.startswith("/") or len(page) > 2000):
         raise Invalid("must be a URL path starting with '/'", field="page")
+    visitor = request.args.get("visitor")
+    if visitor is not None and not VISITOR_ID.match(visitor):
+        raise Invalid("must be the widget's visitor id (8-64 letters, digits or _.:-)", field="visitor")
+    if held_out(site, visitor):
+        return jsonify({"flows": [], **CONTROL})
     flows = site_flows(get_registry(), site.key, page=page or None)
     return jsonify({"flows": [flow_summary(f) for f in flows]})
 

@@ -8,6 +8,7 @@ from flask import Response, jsonify, request
 from sqlmodel import Session, col, select
 
 from assistant.api import bp
+from assistant.api.control import CONTROL, held_out
 from assistant.api.origins import current_site
 from assistant.catalog.indexes import get_indexes
 from assistant.catalog.models import Product
@@ -20,11 +21,14 @@ from assistant.promotions.snapshot import VisitorSnapshot, snapshot_for
 from assistant.timeutil import utcnow
 
 DEVICES = {"desktop", "mobile", "tablet"}
+UNTRACKED = "anonymous-"
+"""How promos.js names a shopper it may not track (no consent): never stored, so never held out either."""
 
 
 @bp.get("/promotions")
 def promotions() -> Response:
-    """?placement=&visitor=&page=URL&device=&cart=SKU:QTY,...&cart_value=12.50 (the page's cart wins)."""
+    """?placement=&visitor=&page=URL&device=&cart=SKU:QTY,...&cart_value=12.50 (the page's cart wins); no messages
+    for a visitor in the control group."""
     site = current_site()
     placement = request.args.get("placement", "")
     visitor = request.args.get("visitor", "")
@@ -33,6 +37,8 @@ def promotions() -> Response:
     device = request.args.get("device", "desktop")
     if device not in DEVICES:
         raise Invalid(f"must be one of: {', '.join(sorted(DEVICES))}", field="device")
+    if held_out(site, None if visitor.startswith(UNTRACKED) else visitor):
+        return jsonify({"messages": [], **CONTROL})
     session = get_session()
     now = utcnow()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],

@@ -27,11 +27,13 @@ from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow
 from assistant.merchandising.rules import rules_for_site
 from assistant.rawsql import RawSQL, writing
+from assistant.sites.control import InControlGroup, visitor_in_control
 
 
 @bp.post("/quiz")
 def start() -> tuple[Response, int]:
-    """Start a quiz session: body {flow, visitor?, page?, fresh?} (fresh: carry no answers over from an earlier run)."""
+    """Start a quiz session: body {flow, visitor?, page?, fresh?} (fresh: carry no answers over from an earlier run);
+    403 (code "control") for a visitor in the site's control group."""
     site = current_site()
     data = json_body()
     flow = site_flow(get_registry(), site.key, text_field(data, "flow", max_length=64) or "")
@@ -41,6 +43,8 @@ def start() -> tuple[Response, int]:
     if not isinstance(fresh, bool):
         raise Invalid("must be true or false", field="fresh")
     with writing(get_engine()) as sql:
+        if visitor_in_control(session=sql, site=site, anon_id=visitor):  # its /flows listed none: no launcher to press
+            raise InControlGroup("is in the site's control group, which is shown no quiz", field="visitor")
         state = quizzes.start_quiz(db=sql, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh)
     return jsonify(state_public(state)), 201
 

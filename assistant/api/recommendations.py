@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from assistant.api import bp
+from assistant.api.control import CONTROL, held_out
 from assistant.api.origins import current_site
 from assistant.api.shapes import strip_json
 from assistant.catalog.indexes import get_indexes
@@ -26,7 +27,7 @@ MAX_ITEMS = 24
 
 @bp.get("/recommendations")
 def recommendations() -> Response:
-    """?placement=home|product|cart|checkout&visitor=&product=SKU&cart=SKU,SKU&n=8"""
+    """?placement=home|product|cart|checkout&visitor=&product=SKU&cart=SKU,SKU&n=8 (no items for the control group)"""
     site = current_site()
     args = request.args  # once: every `request.` goes through a context-local proxy
     placement = placement_named(args.get("placement", ""))
@@ -36,6 +37,8 @@ def recommendations() -> Response:
     cart = args.get("cart")
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
     visitor, product = _short(args, "visitor"), _short(args, "product")
+    if held_out(site, visitor):
+        return jsonify({"items": [], "placement": placement.name, "rec": None, "title": "", **CONTROL})
     state = current_app.extensions["assistant"]
     segmented = targets_segments(state["settings"].merch_rules, site.key, placement.name)
     if skus is not None and not segmented:  # cart and checkout: with the site and stock cached, no database session

@@ -8,6 +8,7 @@ from flask import Response, jsonify, request
 
 from assistant.api import bp
 from assistant.api.body import json_body
+from assistant.api.control import CONTROL, held_out
 from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
@@ -37,6 +38,8 @@ def surveys() -> Response:
     surveys = get_registry().surveys()
     if not may_offer(surveys, site_key=site.key, ask=ask):
         return jsonify({"survey": None})  # nothing for this page and placement: no query at all
+    if held_out(site, visitor):
+        return jsonify({"survey": None, **CONTROL})
     session, now = get_session(), utcnow()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=args.get("page", ""), device=device,
                             now=now)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from assistant.errors import Invalid, NotFound
+from assistant.sites.control import DEFAULT_SHARE, checked_share
 from assistant.sites.models import Site
 
 
@@ -26,8 +27,10 @@ def create_site(
     origins: list[str],
     currency: str = "EUR",
     key: str | None = None,
+    control_share: float = DEFAULT_SHARE,
 ) -> Site:
-    """Create a site with a new public key (or the given one)."""
+    """Create a site with a new public key (or the given one), holding out `control_share` of its visitors."""
+    control_share = checked_share(control_share)
     key = key or "pk_" + secrets.token_urlsafe(12)
     if session.exec(select(Site).where(Site.key == key)).first():
         raise Invalid(f"a site with key '{key}' already exists", field="key")
@@ -36,6 +39,7 @@ def create_site(
         name=name,
         allowed_origins=sorted({normalize_origin(o) for o in origins}),
         currency=currency.upper(),
+        control_share=control_share,
     )
     session.add(site)
     session.flush()

@@ -14,7 +14,11 @@ from assistant.tracking.models import Customer, Visitor
 
 def identify(*, session: Session, site: Site, visitor_id: int, customer_id: str, traits: dict[str, Any],
              now: datetime) -> Customer:
-    """Attach the visitor to `customer_id`; every visitor of that customer then reads as one person."""
+    """Attach the visitor to `customer_id`; every visitor of that customer then reads as one person.
+
+    The person's control group (sites/control.py) is the one of their first identified visitor; every later
+    visitor of theirs takes it, so a shopper sees the same on each device from the moment they are known.
+    """
     customer = session.get(Customer, (site.id, customer_id))
     if customer is None:
         customer = Customer(site_id=site.pk, customer_id=customer_id, traits=dict(traits), first_seen=now,
@@ -22,8 +26,11 @@ def identify(*, session: Session, site: Site, visitor_id: int, customer_id: str,
     else:
         customer.traits = {**customer.traits, **traits}
         customer.last_seen = now
+    if customer.in_control is None:
+        customer.in_control = session.exec(select(Visitor.in_control).where(Visitor.id == visitor_id)).one()
     session.add(customer)
-    session.execute(update(Visitor).where(Visitor.id == visitor_id).values(customer_id=customer_id))  # type: ignore[arg-type]
+    session.execute(update(Visitor).where(Visitor.id == visitor_id)  # type: ignore[arg-type]
+                    .values(customer_id=customer_id, in_control=customer.in_control))
     return customer
 
 

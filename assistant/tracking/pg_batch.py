@@ -29,8 +29,8 @@ WITH up AS (
     RETURNING id, session_id),
 fresh AS (SELECT nextval(pg_get_serial_sequence('visit_session', 'id')) AS visit WHERE NOT EXISTS (SELECT FROM up)),
 nv AS (
-    INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions, session_id)
-    SELECT %(site)s, %(anon)s, %(first)s, %(last)s, 1, visit FROM fresh
+    INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions, session_id, in_control)
+    SELECT %(site)s, %(anon)s, %(first)s, %(last)s, 1, visit, %(control)s FROM fresh
     ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id, session_id),
 ns AS (
     INSERT INTO visit_session (id, site_id, visitor_id, started_at, landing_page, referrer, utm_source, utm_medium,
@@ -48,11 +48,14 @@ SELECT who.id, ev.client_id FROM who LEFT JOIN ev ON true
 
 
 def store_one_visit(engine: Engine, *, site_id: int, anon_id: str, since: datetime, first: datetime, last: datetime,
-                    attrs: dict[str, str], rows: list[tuple[Any, ...]]) -> tuple[int, set[str]] | None:
-    """(visitor id, client ids stored) of rows in EVENT_COLUMNS order (their visitor, visit unused); None: not here."""
+                    attrs: dict[str, str], rows: list[tuple[Any, ...]], in_control: bool = False,
+                    ) -> tuple[int, set[str]] | None:
+    """(visitor id, client ids stored) of rows in EVENT_COLUMNS order (their visitor, visit unused); None: not here.
+
+    `in_control`: the control group a visitor created here is stored in (sites/control.py)."""
     columns, data = _pg_rows_json(rows)
     params = {"site": site_id, "anon": anon_id, "since": since, "first": first, "last": last, "rows": columns,
-              "data": data, **attrs}
+              "data": data, "control": in_control, **attrs}
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(_ONE_VISIT, params)

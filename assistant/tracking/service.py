@@ -29,7 +29,7 @@ from assistant.tracking.schemas import (
     occurred_times,
 )
 from assistant.tracking.store import Store
-from assistant.tracking.visitors import SESSION_GAP, Context, one_visit, touch_visitor
+from assistant.tracking.visitors import SESSION_GAP, Context, control_of, one_visit, touch_visitor
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _COLUMNS = {"id", "type", "ts", "page", "sku"}  # stored in columns of their own, not in the event's data
@@ -109,7 +109,8 @@ def store_batch(*, session: Session, site: Site, parsed: ParsedBatch) -> BatchRe
         rows = [(site_id, columns[0], None, None, *columns[1:], when, received)
                 for columns, when in zip(parsed.columns, times, strict=True)]
         done = store_one_visit(engine, site_id=site.pk, anon_id=parsed.anon_id, since=times[0] - SESSION_GAP,
-                               first=times[0], last=times[-1], attrs=context.visit_attributes(), rows=rows)
+                               first=times[0], last=times[-1], attrs=context.visit_attributes(), rows=rows,
+                               in_control=control_of(site, parsed.anon_id))
         if done is not None:
             result.accepted, result.duplicates = len(done[1]), len(rows) - len(done[1])
             return result

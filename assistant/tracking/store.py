@@ -41,11 +41,11 @@ class Store(RawSQL):
                         (self.time(last), self.time(last), site_id, anon_id, self.time(since))).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def create_visitor(self, site_id: int, anon_id: str, when: datetime) -> int | None:
-        """Insert a visitor; its id, or None when it exists already."""
-        created = self.run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions) "
-                            "VALUES (?, ?, ?, ?, 0) ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id",
-                            (site_id, anon_id, self.time(when), self.time(when))).fetchone()
+    def create_visitor(self, site_id: int, anon_id: str, when: datetime, in_control: bool = False) -> int | None:
+        """Insert a visitor (in the control group or not: sites/control.py); its id, or None when it exists already."""
+        created = self.run("INSERT INTO visitor (site_id, anon_id, first_seen, last_seen, sessions, in_control) "
+                            "VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (site_id, anon_id) DO NOTHING RETURNING id",
+                            (site_id, anon_id, self.time(when), self.time(when), in_control)).fetchone()
         return None if created is None else int(created[0])
 
     def open_visit(self, site_id: int, visitor_id: int, when: datetime, attrs: dict[str, str]) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
+from assistant.sites.control import in_control_bucket
 from assistant.sites.models import Site
 from assistant.tracking.store import Store
 
@@ -53,13 +54,18 @@ def one_visit(times: list[datetime]) -> bool:
     return all(later - earlier <= SESSION_GAP for earlier, later in pairwise(times))
 
 
+def control_of(site: Site, anon_id: str) -> bool:
+    """The control group a new visitor of `site` is stored in (sites/control.py: a hash, no query)."""
+    return in_control_bucket(site_key=site.key, key=anon_id, share=site.control_share)
+
+
 def touch_visitor(*, store: Store, site: Site, anon_id: str, times: list[datetime], context: Context) -> Touched:
     """Find or create the visitor, assign each time (ascending) to a visit, record the latest activity."""
     if one_visit(times):
         known = store.continue_visit(site.pk, anon_id, times[0] - SESSION_GAP, times[-1])
         if known is not None:
             return Touched(known[0], [known[1]] * len(times))
-    visitor_id = store.create_visitor(site.pk, anon_id, times[0])
+    visitor_id = store.create_visitor(site.pk, anon_id, times[0], in_control=control_of(site, anon_id))
     found = None if visitor_id is not None else store.find_visitor(site.pk, anon_id)
     visit: int | None = None
     last: datetime | None = None
