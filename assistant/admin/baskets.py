@@ -148,8 +148,7 @@ def _items(session: Session, site: Site, basket: Basket) -> list[dict[str, Any]]
 
 def _status_of(session: Session, basket: Basket) -> str:
     """The basket's status, by the same SQL CASE as the list."""
-    query = select(report.status_of_row()).where(Basket.id == basket.id)
-    return str(session.exec(query).one())
+    return report.status_of_basket(session=session, basket=basket)
 
 
 def money_of(site: Site) -> Any:
