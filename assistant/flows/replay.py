@@ -151,13 +151,15 @@ def replay_sessions(live: Flow, draft: Flow, recorded: Iterable[tuple[list[Any],
     befores = _outcomes(live, [stored for stored, _ in recorded], apart, rules)
     afters = _outcomes(_apart(draft, live), [stored for stored, _ in recorded], apart, rules)
     report.ranked_before, report.ranked_after = befores.ranked, afters.ranked
-    for (stored, count), before, after in zip(recorded, befores.outcomes, afters.outcomes, strict=True):
-        _add(report, path_label(live, replay(live, stored)), count, before, after)
+    for (_, count), given, before, after in zip(recorded, befores.answers, befores.outcomes, afters.outcomes,
+                                                strict=True):
+        _add(report, path_label(live, given), count, before, after)
     return report
 
 
 @dataclass
 class _Ranked:
+    answers: list[Answers]
     outcomes: list[Outcome]
     ranked: int
 
@@ -165,15 +167,17 @@ class _Ranked:
 def _outcomes(flow: Flow, stored: list[list[Any]], index: CatalogIndex, rules: Sequence[Rule]) -> _Ranked:
     """Each stored answer list's outcome under `flow`, ranking each distinct replayed answer set once."""
     known: dict[str, Outcome] = {}
-    outcomes = []
+    found = _Ranked([], [], 0)
     for answers in stored:
         given = replay(flow, answers)
         key = json.dumps(given)
         outcome = known.get(key)
         if outcome is None:
             outcome = known[key] = outcome_of(flow, given, index, rules)
-        outcomes.append(outcome)
-    return _Ranked(outcomes, len(known))
+        found.answers.append(given)
+        found.outcomes.append(outcome)
+    found.ranked = len(known)
+    return found
 
 
 def outcome_of(flow: Flow, answers: Answers, index: CatalogIndex, rules: Sequence[Rule] = ()) -> Outcome:
