@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from assistant.admin import bp
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
-from assistant.baskets.compose import check_templates
+from assistant.baskets.compose import check_templates, shipped_template
 from assistant.baskets.models import BasketSettingsRow
 from assistant.baskets.settings import BasketSettings, Step, get_settings, save_settings
 from assistant.db import get_session
@@ -59,7 +59,8 @@ def basket_settings() -> str | BaseResponse | tuple[str, int]:
     row = session.get(BasketSettingsRow, site.id)
     page = render_template("admin/baskets_settings.html", site=site, values=values, errors=errors,
                            max_steps=MAX_STEPS, webhook_secret=row.webhook_secret if row else None,
-                           open_steps={int(k.split("-")[1]) for k in errors if k.startswith("steps-")})
+                           open_steps={int(k.split("-")[1]) for k in errors if k.startswith("steps-")},
+                           shipped={kind: shipped_template(kind) for kind in ("subject", "html", "text")})
     return (page, 422) if errors else page
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlmodel import Session, select
 
 from assistant.analytics.stats import newcombe_interval
 from assistant.baskets import report
+from assistant.baskets.compose import shipped_template
 from assistant.baskets.detect import status_of
 from assistant.baskets.links import read_token
 from assistant.baskets.models import Basket, BasketMessage
@@ -266,3 +268,9 @@ def test_the_sql_status_is_detects_status_of(session: Session, site: Site, baske
     assert len(by_id) == len(baskets)
     for basket in baskets.values():
         assert by_id[basket.id] == status_of(basket, basket.id in dead), basket.customer_id
+
+
+def test_the_settings_page_shows_the_shipped_templates(client: FlaskClient, session: Session, site: Site) -> None:
+    as_role(client, session, "marketer")
+    page = html(client.get("/admin/baskets/settings"))
+    assert escape(shipped_template("html"))[:200] in page and escape(shipped_template("subject")) in page
