@@ -27,8 +27,10 @@ CUSTOMERS = 600
 DAYS = 730
 SHIPPING = 4.95
 FREE_SHIPPING = 75.0
-HEADER = ["Name", "Email", "Currency", "Subtotal", "Shipping", "Total", "Created at", "Lineitem quantity",
-          "Lineitem name", "Lineitem price", "Lineitem sku", "Cancelled at"]
+HEADER = ["Name", "Email", "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Total", "Created at",
+          "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem sku", "Cancelled at"]
+CONSENT_EVERY = 3
+"""Two customers in three accepted marketing e-mail (Shopify's Accepts Marketing; the basket reminders' consent)."""
 FIRST_NAMES = ["ada", "ben", "cara", "dev", "elin", "finn", "gita", "hugo", "ines", "jon", "kaia", "leo", "mara",
                "nils", "olga", "pia", "quinn", "rosa", "sven", "tara", "ugo", "vera", "wim", "xena", "yara", "zoe"]
 LAST_NAMES = ["moss", "reed", "fjell", "brook", "stone", "heath", "lind", "marsh", "dale", "crag", "fern", "tarn"]
@@ -76,7 +78,8 @@ def demo_customers_file(folder: Path, *, now: datetime, customers: int = CUSTOME
             for when in _order_days(rng, kind):
                 number += 1
                 basket = _basket(rng, pools[kind.name], kind.lines)
-                writer.writerows(_rows(f"#TH{number}", email, now - timedelta(days=when), basket))
+                consent = "yes" if index % CONSENT_EVERY else "no"
+                writer.writerows(_rows(f"#TH{number}", email, consent, now - timedelta(days=when), basket))
     return path
 
 
@@ -108,14 +111,16 @@ def _basket(rng: random.Random, products: list[DemoProduct], lines: int) -> list
     return [(p, 2 if p.categories[0] == "Socks" and rng.random() < 0.4 else 1) for p in chosen]
 
 
-def _rows(name: str, email: str, when: datetime, basket: list[tuple[DemoProduct, int]]) -> list[list[str]]:
+def _rows(name: str, email: str, consent: str, when: datetime, basket: list[tuple[DemoProduct, int]]
+          ) -> list[list[str]]:
     """An order's rows: its own fields on the first one only, as Shopify exports them."""
     subtotal = round(sum(p.price * q for p, q in basket), 2)
     shipping = 0.0 if subtotal >= FREE_SHIPPING else SHIPPING
     stamp = when.strftime("%Y-%m-%d %H:%M:%S %z")
     rows = []
     for line, (product, quantity) in enumerate(basket):
-        own = [name, email, CURRENCY, f"{subtotal:.2f}", f"{shipping:.2f}", f"{subtotal + shipping:.2f}", stamp]
-        rows.append((own if line == 0 else [name] + [""] * 6) +
+        own = [name, email, consent, CURRENCY, f"{subtotal:.2f}", f"{shipping:.2f}", f"{subtotal + shipping:.2f}",
+               stamp]
+        rows.append((own if line == 0 else [name] + [""] * 7) +
                     [str(quantity), product.title, f"{product.price:.2f}", product.sku, ""])
     return rows

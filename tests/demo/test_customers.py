@@ -46,6 +46,8 @@ def _check_the_demo_history(session: Session) -> None:
     assert all(c.traits["email"] == c.customer_id and c.customer_id.endswith("@example.com") for c in demo_people)
     rows = {f.customer_id: f for f in session.exec(select(CustomerFigure).where(CustomerFigure.site_id == site.id))}
     assert all(c.customer_id in rows for c in demo_people)
+    consenting = sum(c.traits.get("email_consent") is True for c in demo_people)
+    assert consenting == sum(1 for index in range(CUSTOMERS) if index % 3)  # reminders may go to two in three
     risk = {segment: _mean([f.churn_risk for f in rows.values() if f.segment == segment])
             for segment in ("champions", "at_risk", "lost")}
     assert risk["champions"] < 0.5 < risk["at_risk"] <= risk["lost"]
@@ -62,7 +64,7 @@ def test_the_demo_history_file_is_always_the_same(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     first = demo_customers_file(tmp_path / "a", now=now).read_bytes()
     assert first == demo_customers_file(tmp_path / "b", now=now).read_bytes()
-    assert first.startswith(b"Name,Email,Currency,")
+    assert first.startswith(b"Name,Email,Accepts Marketing,Currency,")
 
 
 def _mean(values: list[float | None]) -> float:
