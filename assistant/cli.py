@@ -19,6 +19,7 @@ import click
 from assistant.baskets_cli import baskets
 from assistant.errors import AssistantError
 from assistant.flows_cli import flows_diff
+from assistant.sites_cli import CONTROL_SHARE_HELP, site_set
 from assistant.surveys_cli import surveys
 from assistant.users.roles import ROLES
 
@@ -59,18 +60,23 @@ def site() -> None:
     """Shops that embed the widget."""
 
 
+site.add_command(site_set)  # `assistant site set`, in its own module
+
+
 @site.command("create")
 @click.option("--name", required=True)
 @click.option("--origin", "origins", multiple=True, help="An origin allowed to call the API (repeatable).")
 @click.option("--currency", default="EUR", show_default=True)
 @click.option("--key", default=None, help="Public key to use (default: a new random one).")
-def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | None) -> None:
+@click.option("--control-share", type=float, default=0.05, show_default=True, help=CONTROL_SHARE_HELP)
+def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | None, control_share: float) -> None:
     """Create a site and print its public key."""
     from assistant.sites.secrets import issue_secret
     from assistant.sites.service import create_site
 
     with _session() as session:
-        created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key)
+        created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key,
+                              control_share=control_share)
         secret = issue_secret(created)
         click.echo(created.key)
     _show_secret(secret)
