@@ -435,6 +435,7 @@ def train(site_key: str | None, days: int, horizon_days: int, earnings_days: int
     from sqlmodel import select
 
     from assistant.analytics.aggregates import compute_earnings
+    from assistant.analytics.path_outcomes import site_judge
     from assistant.config import Settings
     from assistant.insight.nightly import churn_scorer, compute_site_figures
     from assistant.recommend.training import train_site
@@ -455,7 +456,8 @@ def train(site_key: str | None, days: int, horizon_days: int, earnings_days: int
             click.echo(figures.line())
             if figures.churn_scored:
                 click.echo(figures.churn_evaluation)
-            earnings = compute_earnings(session=session, site=target, now=utcnow(), days=earnings_days)
+            judge = site_judge(session=session, site=target, flows_dir=settings.flows_dir)
+            earnings = compute_earnings(session=session, site=target, now=utcnow(), days=earnings_days, judge=judge)
             session.commit()
             click.echo(earnings.line())
 
@@ -479,6 +481,8 @@ def serve(host: str, port: int, workers: int) -> None:
 def demo(host: str, port: int) -> None:
     """Build the demo shop (Trailhead Outfitters) into the database, train its models and serve it."""
     from assistant import migrate, server
+    from assistant.analytics.aggregates import compute_earnings
+    from assistant.analytics.path_outcomes import site_judge
     from assistant.app import create_app
     from assistant.catalog.service import list_products
     from assistant.config import Settings
@@ -486,6 +490,8 @@ def demo(host: str, port: int) -> None:
     from assistant.demo.build import build_demo
     from assistant.demo.campaigns import seed_campaigns
     from assistant.demo.customers import seed_customers
+    from assistant.demo.earnings_history import DAYS as EARNINGS_DAYS
+    from assistant.demo.earnings_history import seed_demo_earnings
     from assistant.demo.history import seed_history
     from assistant.insight.nightly import churn_scorer, compute_site_figures
     from assistant.recommend.training import train_site
@@ -500,15 +506,21 @@ def demo(host: str, port: int) -> None:
         events = seed_history(session=session, site=site, now=utcnow())
         seed_campaigns(session=session, site=site)
         history = seed_customers(session=session, site=site, now=utcnow())
+    with session_scope(engine) as session:  # after the catalog's commit: the quizzes rank over its index
+        earnings_events = seed_demo_earnings(session=session, site=site, now=utcnow(), flows_dir=settings.flows_dir)
     with session_scope(engine) as session:
         report = train_site(session=session, site=site, root=settings.models_dir, now=utcnow())
         figures = compute_site_figures(session=session, site=site, now=utcnow(), churn_scores=churn_scorer())
+        judge = site_judge(session=session, site=site, flows_dir=settings.flows_dir)
+        earnings = compute_earnings(session=session, site=site, now=utcnow(), days=EARNINGS_DAYS + 1, judge=judge)
     engine.dispose()
     click.echo(f"demo shop ready: {products} products, {events or 'existing'} events, models trained in "
                f"{report.seconds:.1f} s, site key {site.key} ({_safe_url(settings.database_url)})")
     click.echo(f"customers: {figures.customers} with figures ({history.stored or 'existing'} orders of history "
                f"imported), {len(figures.segments)} segments: "
                + ", ".join(f"{name} {n}" for name, n in sorted(figures.segments.items(), key=lambda s: -s[1])))
+    click.echo(f"earnings: {earnings_events or 'existing'} events of {EARNINGS_DAYS} days with a control group; "
+               + earnings.line())
     click.echo(f"open http://{_display_host(host)}:{port}/demo/ (Ctrl+C to stop)")
     click.echo(f"admin: http://{_display_host(host)}:{port}/admin/ (make an account first: "
                f"{command_name()} admin create-user --email you@example.com --site {site.key})")

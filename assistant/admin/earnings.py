@@ -18,7 +18,7 @@ from assistant.admin import bp
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
-from assistant.analytics.earnings import Overview, earnings_overview, weekly
+from assistant.analytics.earnings import Asked, Overview, earnings_overview, weekly
 from assistant.analytics.lift import Estimate
 from assistant.catalog.money import exponent, format_price
 from assistant.db import get_session
@@ -27,7 +27,7 @@ from assistant.flows.site_flows import site_flows
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
-DEFAULT_DAYS = 30
+DEFAULT_DAYS = 90
 MAX_DAYS = 731
 TABLES: dict[str, tuple[str, ...]] = {
     "comparison": ("metric", "exposed", "exposed_low", "exposed_high", "control", "control_low", "control_high",
@@ -37,8 +37,8 @@ TABLES: dict[str, tuple[str, ...]] = {
               "control_visitors", "control_revenue_minor", "control_revenue_per_visitor_minor"),
     "days": ("day", "exposed_visitors", "exposed_orders", "exposed_revenue_minor", "control_visitors",
              "control_orders", "control_revenue_minor"),
-    "funnel": ("flow", "step", "quizzes", "of_started", "drop_off"),
-    "paths": ("flow", "path", "finished", "zero_results", "zero_rate"),
+    "funnel": ("flow", "step", "question", "quizzes", "of_started", "drop_off", "conditional"),
+    "paths": ("flow", "path", "finished", "zero_results", "zero_rate", "relaxed", "relaxed_rate"),
     "strips": ("placement", "strategy", "impressions", "clicks", "ctr", "adds", "orders", "revenue_minor",
                "view_through_minor"),
     "promotions": ("campaign", "variant", "impressions", "clicks", "ctr", "dismisses", "orders", "revenue_minor"),
@@ -51,7 +51,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 @bp.get("/earnings")
 @login_required("marketer")
 def earnings() -> str | BaseResponse:
-    """The earnings of the chosen site from ?from= to ?to= (default: the last 30 days), or ?month=YYYY-MM."""
+    """The earnings of the chosen site from ?from= to ?to= (default: the last 90 days), or ?month=YYYY-MM."""
     site = admin_site()
     first, last, chosen = _range()
     if site is None:
@@ -78,7 +78,8 @@ def earnings_report() -> str:
 
 
 def _overview(site: Site, first: date, last: date) -> Overview:
-    order = {flow.id: [q.id for q in flow.questions] for flow in site_flows(get_registry(), site.key)}
+    order = {flow.id: [Asked(q.id, q.text, bool(q.when)) for q in flow.questions]
+             for flow in site_flows(get_registry(), site.key)}
     return earnings_overview(session=get_session(), site=site, first=first, last=last, question_order=order)
 
 
@@ -170,7 +171,7 @@ def _csv(site: Site, o: Overview, chosen: dict[str, str]) -> BaseResponse:
 
 
 def _range() -> tuple[date, date, dict[str, str]]:
-    """?month=YYYY-MM, else ?from=&to= (both days included), else the last 30 days; at most two years."""
+    """?month=YYYY-MM, else ?from=&to= (both days included), else the last 90 days; at most two years."""
     month = request.args.get("month")
     if month:
         first, last = _month(month)

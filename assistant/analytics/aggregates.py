@@ -36,6 +36,7 @@ from assistant.analytics.models import (
     EarningsStripDay,
     EarningsSurveyDay,
 )
+from assistant.analytics.path_outcomes import Judge
 from assistant.catalog.money import to_minor
 from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
@@ -69,8 +70,13 @@ class EarningsReport:
                 f"{self.credited_orders} orders with attributed lines ({self.seconds:.1f} s)")
 
 
-def compute_earnings(*, session: Session, site: Site, now: datetime, days: int = DAYS) -> EarningsReport:
-    """Recompute the aggregates of `site` for the `days` UTC days up to `now`'s; the caller commits."""
+def compute_earnings(*, session: Session, site: Site, now: datetime, days: int = DAYS,
+                     judge: Judge | None = None) -> EarningsReport:
+    """Recompute the aggregates of `site` for the `days` UTC days up to `now`'s; the caller commits.
+
+    `judge` (analytics.path_outcomes) tells which answer paths find no match or relax an answer; without one,
+    a path found nothing when the quiz showed no product, and none counts as relaxed.
+    """
     started = time.perf_counter()
     last = now.astimezone(UTC).date()
     first = last - timedelta(days=max(days, 1) - 1)
@@ -82,7 +88,7 @@ def compute_earnings(*, session: Session, site: Site, now: datetime, days: int =
     rows = {
         EarningsGroupDay: _groups(q, credit),
         EarningsQuizDay: _quiz(q, credit),
-        EarningsPathDay: _paths(q),
+        EarningsPathDay: _paths(q, judge),
         EarningsStripDay: _strips(q, credit),
         EarningsPromoDay: _promos(q, credit),
         EarningsSurveyDay: _surveys(q),
@@ -327,7 +333,7 @@ def _quiz(q: _Sql, credit: _Credit) -> list[dict[str, Any]]:
     return rows
 
 
-def _paths(q: _Sql) -> list[dict[str, Any]]:
+def _paths(q: _Sql, judge: Judge | None) -> list[dict[str, Any]]:
     """Finished quizzes per flow and answer path (quiz_session's answers) and those whose results were empty."""
     day = q.day("f.occurred_at")
     answers = "CAST(s.answers AS TEXT)"
@@ -338,14 +344,16 @@ def _paths(q: _Sql) -> list[dict[str, Any]]:
            "JOIN quiz_session s ON s.id = f.ref AND s.site_id = f.site_id "
            "WHERE f.site_id = ? AND f.type = 'quiz_finish' AND f.occurred_at >= ? AND f.occurred_at < ? "
            f"GROUP BY {day}, s.flow_id, {answers}")
-    merged: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    merged: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for found_day, flow, stored, finished, zero in q.fetch(sql, (q.site.pk, *q.window)):
         answers = json.loads(stored) if isinstance(stored, str) else stored
+        outcome = judge(flow, answers) if judge is not None else None
         row = merged[(date.fromisoformat(found_day), flow, answer_path(answers))]
         row[0] += finished
-        row[1] += int(zero or 0)
-    return [{"day": d, "flow_id": f, "path": p, "finished": n, "zero_results": z, "relaxed": 0}
-            for (d, f, p), (n, z) in merged.items()]
+        row[1] += finished if outcome is not None and outcome[0] else int(zero or 0)
+        row[2] += finished if outcome is not None and outcome[1] else 0
+    return [{"day": d, "flow_id": f, "path": p, "finished": n, "zero_results": z, "relaxed": r}
+            for (d, f, p), (n, z, r) in merged.items()]
 
 
 def answer_path(stored: Any) -> str:

@@ -27,6 +27,15 @@ from assistant.analytics.models import (
 from assistant.sites.models import Site
 
 FUNNEL = ("started", "answered", "results", "clicked", "added", "bought")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A flow's question for the funnel: its id, its text, and whether only some answers lead to it."""
+
+    id: str
+    text: str = ""
+    conditional: bool = False
 PATHS_SHOWN = 12
 
 
@@ -69,7 +78,7 @@ class Overview:
 
 
 def earnings_overview(*, session: Session, site: Site, first: date, last: date,
-                      question_order: dict[str, list[str]] | None = None) -> Overview:
+                      question_order: dict[str, list[Asked]] | None = None) -> Overview:
     """The figures of `site` from `first` to `last` (both included); question_order: per flow, its questions."""
     state = session.get(EarningsState, site.pk)
     found = Overview(first, last, state.computed_at if state else None)
@@ -200,7 +209,7 @@ def promotions(*, session: Session, site: Site, first: date, last: date) -> list
 
 
 def funnels(*, session: Session, site: Site, first: date, last: date,
-            question_order: dict[str, list[str]]) -> list[dict[str, Any]]:
+            question_order: dict[str, list[Asked]]) -> list[dict[str, Any]]:
     """Per flow: quizzes started, each question answered, results shown, clicked, added, bought; with drop-off."""
     t = EarningsQuizDay
     query = (select(col(t.flow_id), col(t.stage), col(t.question), func.sum(t.quizzes), func.sum(t.revenue_minor))
@@ -211,32 +220,39 @@ def funnels(*, session: Session, site: Site, first: date, last: date,
     return [_funnel(flow, counts, question_order.get(flow, [])) for flow, counts in sorted(by_flow.items())]
 
 
-def _funnel(flow: str, counts: dict[tuple[str, str], tuple[int, int]], order: list[str]) -> dict[str, Any]:
+def _funnel(flow: str, counts: dict[tuple[str, str], tuple[int, int]], order: list[Asked]) -> dict[str, Any]:
+    """The steps in the flow's order; a question asked only after some answers (`when:`) is shown with its
+    share of the started, but loses nobody: the drop-off compares each step with the last step every quiz met."""
     answered = [q for stage, q in counts if stage == "answered"]
-    known = [q for q in order if q in answered]
-    questions = known + sorted((q for q in answered if q not in known), key=lambda q: -counts[("answered", q)][0])
-    steps = [("Started", counts.get(("started", ""), (0, 0))[0])]
-    steps += [(f"Answered “{q}”", counts[("answered", q)][0]) for q in questions]
-    steps += [(label, counts.get((stage, ""), (0, 0))[0]) for stage, label in
+    known = [a for a in order if a.id in answered]
+    rest = sorted((q for q in answered if q not in {a.id for a in known}), key=lambda q: -counts[("answered", q)][0])
+    questions = known + [Asked(q, "", False) for q in rest]
+    steps = [("Started", "", counts.get(("started", ""), (0, 0))[0], False)]
+    steps += [(a.text or f"Answered “{a.id}”", a.id, counts[("answered", a.id)][0], a.conditional) for a in questions]
+    steps += [(label, "", counts.get((stage, ""), (0, 0))[0], False) for stage, label in
               (("results", "Saw results"), ("clicked", "Clicked a result"), ("added", "Added to cart"),
                ("bought", "Bought"))]
-    start = steps[0][1] or max((n for _, n in steps), default=0)
+    start = steps[0][2] or max((n for _, _, n, _ in steps), default=0)
     rows, previous = [], None
-    for label, n in steps:
-        rows.append({"step": label, "quizzes": n, "of_started": n / start if start else None,
-                     "drop_off": 1 - n / previous if previous else None})
-        previous = n
+    for label, question, n, conditional in steps:
+        rows.append({"step": label, "question": question, "quizzes": n, "conditional": conditional,
+                     "of_started": n / start if start else None,
+                     "drop_off": 1 - n / previous if previous and not conditional else None})
+        if not conditional:
+            previous = n
     return {"flow": flow, "steps": rows, "revenue_minor": counts.get(("bought", ""), (0, 0))[1]}
 
 
 def paths(*, session: Session, site: Site, first: date, last: date) -> list[dict[str, Any]]:
-    """The answer paths finished most often, with their zero-result rate (empty results), worst first on ties."""
+    """The answer paths that most often found nothing, then relaxed an answer, then were finished, with the rates."""
     t = EarningsPathDay
     query = (select(col(t.flow_id), col(t.path), func.sum(t.finished), func.sum(t.zero_results), func.sum(t.relaxed))
              .where(_between(t, site, first, last)).group_by(col(t.flow_id), col(t.path))
-             .order_by(func.sum(t.zero_results).desc(), func.sum(t.finished).desc()).limit(PATHS_SHOWN))
+             .order_by(func.sum(t.zero_results).desc(), func.sum(t.relaxed).desc(), func.sum(t.finished).desc())
+             .limit(PATHS_SHOWN))
     return [{"flow": flow, "path": path, "finished": int(n), "zero_results": int(z or 0),
-             "zero_rate": int(z or 0) / n if n else None, "relaxed": int(r or 0)}
+             "zero_rate": int(z or 0) / n if n else None, "relaxed": int(r or 0),
+             "relaxed_rate": int(r or 0) / n if n else None}
             for flow, path, n, z, r in session.execute(query)]
 
 

@@ -35,7 +35,12 @@
     var line = data.type === 'line';
     var format = formatter(data.currency);
     var valueAxis = { beginAtZero: !line, grid: { color: '#eef1ef' }, ticks: { callback: function (v) { return format(v); } } };
-    var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !data.horizontal, maxRotation: 0 } };
+    var longest = window.innerWidth < 600 ? 18 : 34;
+    var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !data.horizontal, maxRotation: 0,
+      callback: function (value) {
+        var label = String(this.getLabelForValue(value));
+        return label.length > longest ? label.slice(0, longest - 1) + '\u2026' : label;
+      } } };
     return {
       type: line ? 'line' : 'bar',
       data: {
