@@ -274,3 +274,14 @@ def test_the_settings_page_shows_the_shipped_templates(client: FlaskClient, sess
     as_role(client, session, "marketer")
     page = html(client.get("/admin/baskets/settings"))
     assert escape(shipped_template("html"))[:200] in page and escape(shipped_template("subject")) in page
+
+
+def test_values_in_the_sites_currency(client: FlaskClient, session: Session) -> None:
+    shop = make_site(session, key="pk_yen", name="Yen shop", currency="JPY")
+    basket = make_basket(session, shop, value_minor=12800, items=[{"sku": "tea", "quantity": 2, "price": 6400}])
+    as_role(client, session, "marketer")
+    assert "¥12,800" in html(client.get("/admin/baskets?site=pk_yen"))
+    response = client.get(f"/admin/baskets/{basket.id}?site=pk_yen")
+    assert "¥6,400" in html(response) and "¥12,800" in html(response)
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src" not in policy and "default-src 'self'" in policy  # scripts: 'self' only, as every admin page
