@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,6 +30,7 @@ from assistant.baskets import job
 from assistant.baskets.models import Basket, BasketMessage
 from assistant.baskets.settings import get_settings, save_settings
 from assistant.catalog.service import get_product
+from assistant.cli import main
 from assistant.config import Settings
 from assistant.db import make_engine
 from assistant.demo.account import customer_id_of
@@ -175,7 +177,7 @@ def test_a_left_cart_is_reminded_restored_and_recovered(browser: Any, basket_sho
     assert "your cart is as you left it" in page.locator("[role=status]").first.inner_text()
     assert page.locator(".cart-line-title").all_inner_texts() == [title]
 
-    # 4. buys: the next run counts the basket recovered (and after the click)
+    # 4. buys: the next run (the command, as cron runs it) counts the basket recovered, and after the click
     page.get_by_role("link", name="Go to checkout").click()
     for field, value in (("#f-name", "Ana Shopper"), ("#f-email", email), ("#f-address", "Trail 1"),
                          ("#f-city", "1000 Hilltown")):
@@ -188,8 +190,9 @@ def test_a_left_cart_is_reminded_restored_and_recovered(browser: Any, basket_sho
                                               col(Event.visitor_id) == visitor.id), "the purchase event")
     problems.assert_none()
     later.close()
-    summary = run_job(db, base)
-    assert [s.recovered for s in summary.sites] == [1], summary.lines()
+    command = CliRunner().invoke(main, ["baskets", "run", "--site", "pk_demo", "--now", utcnow().isoformat()],
+                                 env={"DATABASE_URL": str(db.url), "ASSISTANT_PUBLIC_URL": base})
+    assert command.exit_code == 0 and "; 1 recovered;" in command.output, command.output
     with Session(db) as session:
         done = session.get(Basket, basket.id)
         assert done is not None and done.recovered_at is not None and done.clicked_at is not None
