@@ -39,5 +39,6 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     earnings,
     flow_drafts,
     flows,
+    site_settings,
     surveys,
 )
