@@ -24,6 +24,8 @@ from assistant.catalog.money import exponent, format_price
 from assistant.db import get_session
 from assistant.flows.registry import get_registry
 from assistant.flows.site_flows import site_flows
+from assistant.promotions.campaigns import list_campaigns
+from assistant.promotions.events import ref_for
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
@@ -61,7 +63,7 @@ def earnings() -> str | BaseResponse:
         return _csv(site, overview, chosen)
     return render_template("admin/earnings.html", site=site, chosen=chosen, o=overview, money=money_of(site),
                            charts=_charts(site, overview), comparison=comparison_rows(overview),
-                           months=_months(), weeks=weekly(overview.daily))
+                           months=_months(), weeks=weekly(overview.daily), campaigns=_campaign_names(site))
 
 
 @bp.get("/earnings/report")
@@ -74,7 +76,13 @@ def earnings_report() -> str:
     first, last = _month(request.args.get("month") or _last_month())
     overview = _overview(site, first, last)
     return render_template("admin/earnings_report.html", site=site, o=overview, money=money_of(site),
-                           comparison=comparison_rows(overview), month=first, weeks=weekly(overview.daily))
+                           comparison=comparison_rows(overview), month=first, weeks=weekly(overview.daily),
+                           campaigns=_campaign_names(site))
+
+
+def _campaign_names(site: Site) -> dict[str, str]:
+    """The site's campaigns by the `ref` their events carry (the id as text)."""
+    return {ref_for(c.pk): c.name for c in list_campaigns(session=get_session(), site=site)}
 
 
 def _overview(site: Site, first: date, last: date) -> Overview:

@@ -21,10 +21,12 @@
     try { return node ? JSON.parse(node.textContent) : null; } catch (e) { return null; }
   }
 
-  function formatter(currency) {
+  function formatter(currency, compact) {
     if (!currency) return function (value) { return value.toLocaleString(); };
     try {
-      var format = new Intl.NumberFormat(document.documentElement.lang || 'en', { style: 'currency', currency: currency });
+      var format = new Intl.NumberFormat(document.documentElement.lang || 'en', compact
+        ? { style: 'currency', currency: currency, notation: 'compact', maximumFractionDigits: 1 }
+        : { style: 'currency', currency: currency });
       return function (value) { return format.format(value); };
     } catch (e) {
       return function (value) { return value.toLocaleString() + ' ' + currency; };
@@ -33,8 +35,9 @@
 
   function config(data) {
     var line = data.type === 'line';
-    var format = formatter(data.currency);
-    var valueAxis = { beginAtZero: !line, grid: { color: '#eef1ef' }, ticks: { callback: function (v) { return format(v); } } };
+    var format = formatter(data.currency, false);
+    var axis = formatter(data.currency, true);
+    var valueAxis = { beginAtZero: !line, grid: { color: '#eef1ef' }, ticks: { maxRotation: 0, callback: function (v) { return axis(v); } } };
     var longest = window.innerWidth < 600 ? 18 : 34;
     var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !data.horizontal, maxRotation: 0,
       callback: function (value) {
