@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import g
+from sqlmodel import Session
 
 from assistant.db import get_engine
 from assistant.rawsql import pooled
@@ -22,11 +23,12 @@ CONTROL = {"control": True}
 """Added to an empty answer given because the visitor is in the control group, so a client can tell why."""
 
 
-def held_out(site: Site, anon_id: str | None) -> bool:
-    """Whether the visitor `anon_id` of `site` is in its control group: one indexed read (none at a share of 0)."""
+def held_out(site: Site, anon_id: str | None, session: Session | None = None) -> bool:
+    """Whether the visitor `anon_id` of `site` is in its control group: one indexed read (none at a share of 0), on
+    `session` or the request's (a view that needs one anyway passes it), else on a pooled connection."""
     if not anon_id or site.control_share <= 0:
         return False
-    session = g.get("db_session")  # the request's, when it has one already; else a pooled connection's cursor
+    session = session or g.get("db_session")
     if session is not None:
         return visitor_in_control(session=session, site=site, anon_id=anon_id)
     with pooled(get_engine()) as sql:

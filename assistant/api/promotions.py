@@ -37,9 +37,9 @@ def promotions() -> Response:
     device = request.args.get("device", "desktop")
     if device not in DEVICES:
         raise Invalid(f"must be one of: {', '.join(sorted(DEVICES))}", field="device")
-    if held_out(site, None if visitor.startswith(UNTRACKED) else visitor):
-        return jsonify({"messages": [], **CONTROL})
     session = get_session()
+    if held_out(site, None if visitor.startswith(UNTRACKED) else visitor, session):
+        return jsonify({"messages": [], **CONTROL})
     now = utcnow()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],
                             device=device, now=now)

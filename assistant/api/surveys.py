@@ -38,9 +38,9 @@ def surveys() -> Response:
     surveys = get_registry().surveys()
     if not may_offer(surveys, site_key=site.key, ask=ask):
         return jsonify({"survey": None})  # nothing for this page and placement: no query at all
-    if held_out(site, visitor):
-        return jsonify({"survey": None, **CONTROL})
     session, now = get_session(), utcnow()
+    if held_out(site, visitor, session):
+        return jsonify({"survey": None, **CONTROL})
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=args.get("page", ""), device=device,
                             now=now)
     chosen = choose_survey(session=session, site=site, surveys=surveys, snapshot=snapshot, ask=ask, now=now)
