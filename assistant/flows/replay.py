@@ -97,6 +97,8 @@ class ReplayReport:
     exposure_before: Counter[str] = field(default_factory=Counter)
     exposure_after: Counter[str] = field(default_factory=Counter)
     paths: dict[str, PathReport] = field(default_factory=dict)
+    left_out: int = 0
+    """Sessions of the period not replayed (the admin replays the most common answer lists only)."""
 
     def rate(self, count: int) -> float:
         """`count` as a share of the sessions replayed."""

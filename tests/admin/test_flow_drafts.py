@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
+from assistant.admin import flow_drafts
 from assistant.flows.models import FlowDraft, FlowPublication
 from assistant.flows.registry import get_registry
 from assistant.sites.models import Site
@@ -96,3 +98,12 @@ def test_the_draft_file_is_the_starting_text(client: FlaskClient, session: Sessi
     assert client.get("/admin/flows/nope/draft").status_code == 404
     assert post(client, "publish", NARROWED)[0] == 302
     assert not (flows_dir / "shoes.draft.yaml").exists()
+
+
+def test_the_admin_replays_the_most_common_answers_and_says_how_many_it_left_out(
+        client: FlaskClient, session: Session, site: Site, flows_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flow_drafts, "ADMIN_SETS", 2)
+    setup(client, session, site, flows_dir)
+    status, page = post(client, "replay", NARROWED)
+    assert status == 200 and "7 recorded sessions" in page  # the two commonest lists: 4 road + 3 trail, dark
+    assert "2 more session(s) with rarer answers were not replayed here" in page
