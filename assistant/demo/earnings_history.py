@@ -1,7 +1,7 @@
 """Ninety days of the demo shop's shoppers with and without the assistant, so the earnings dashboard has a story.
 
-A share of the shoppers (the demo's control_share) is in the control group, chosen by the same hash as
-live visitors (sites/control.py): they browse, add to cart and buy, and see nothing of the assistant.
+A share of the shoppers (the demo's control_share) is in the control group, chosen as live visitors are
+(sites/control.py's in_control_bucket): they browse, add to cart and buy, and see nothing of the assistant.
 The others see strips, some take a quiz (its answers given to the real flow and its results ranked over
 the demo catalog's index, so answer paths that need relaxing are the real ones), meet the free-shipping
 promotion in the cart, answer a survey now and then. With the assistant a shopper adds to cart and buys a
@@ -12,7 +12,6 @@ record_events, so 90 days take seconds.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from assistant.flows.ranking import results
 from assistant.flows.registry import FlowRegistry
 from assistant.flows.schema import Flow, Question
 from assistant.promotions.campaigns import list_campaigns
+from assistant.sites.control import in_control_bucket
 from assistant.sites.models import Site
 from assistant.surveys.models import SurveyResponse
 from assistant.tracking.models import Event, Visitor, VisitSession
@@ -51,9 +51,8 @@ CAMPAIGN_VARIANTS = ("product", "plain")
 
 
 def in_control(site_key: str, anon_id: str, share: float) -> bool:
-    """sites/control.py's in_control_bucket: sha256 of "<site>:control:<visitor>", its first 8 bytes as a share."""
-    digest = hashlib.sha256(f"{site_key}:control:{anon_id}".encode()).digest()
-    return share > 0 and int.from_bytes(digest[:8], "big") / float(1 << 64) < share
+    """The group a live visitor with this browser id would be put in (sites/control.py)."""
+    return in_control_bucket(site_key=site_key, key=anon_id, share=share)
 
 
 @dataclass
