@@ -27,8 +27,11 @@ def minutes(n: float) -> timedelta:
 
 
 def enable(session: Session, site: Site, **overrides: Any) -> BasketSettings:
-    """Turn reminders on for `site` (defaults: 60 idle minutes, steps at 60 minutes and 24 hours), committed."""
-    settings = save_settings(session=session, site=site, data={"enabled": True, **overrides})
+    """Turn reminders on for `site` (defaults: 60 idle minutes, steps at 60 minutes and 24 hours), committed.
+
+    No holdout unless asked for: which basket the hash puts in it depends on the visitor ids a database gives.
+    """
+    settings = save_settings(session=session, site=site, data={"enabled": True, "holdout_share": 0, **overrides})
     session.commit()
     return settings
 

@@ -165,7 +165,7 @@ def test_the_holdout_share_is_stable_and_near_the_setting(session: Session, site
     summary = run(session, site, T0 + minutes(90))
     assert summary.opened == 1500
     share = summary.holdout / summary.opened
-    assert 0.17 < share < 0.23, share  # binomial sd at 1,500 is about 0.010
+    assert 0.16 < share < 0.24, share  # four binomial sds at 1,500 baskets (0.010 each)
     assert sum(b.holdout for b in baskets(session, site)) == summary.holdout
     for basket in baskets(session, site)[:50]:
         assert in_holdout(site_key=site.key, visitor_id=basket.visitor_id, opened_at=T0 + minutes(90),
