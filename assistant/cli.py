@@ -1,5 +1,5 @@
 """The `assistant` command: demo, serve, db upgrade, site, catalog import, flows check, surveys check, customer
-export | delete.
+export | delete, baskets run.
 
 Each command imports what it needs inside its function: `assistant --help` loads click and nothing
 of the stack (tests/test_cli_startup.py keeps it so). Only `db upgrade` and `demo` migrate; every
