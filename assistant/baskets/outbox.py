@@ -152,7 +152,11 @@ def _utc(value: datetime) -> datetime:
 
 
 def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    rows = session.execute(select(col(BasketMessage.id)).where(_claimable(now))
+    """Due messages of the sites with reminders on: a shop that turns them off holds its queued messages (sent if
+    it turns them on again, cancelled when their baskets close)."""
+    on = [row.site_id for row in session.execute(select(BasketSettingsRow)).scalars()
+          if BasketSettings.model_validate(row.settings).enabled]
+    rows = session.execute(select(col(BasketMessage.id)).where(_claimable(now), col(BasketMessage.site_id).in_(on))
                            .order_by(col(BasketMessage.next_attempt_at), col(BasketMessage.id)).limit(limit))
     ids = [int(message_id) for message_id in rows.scalars()]
     session.rollback()

@@ -40,6 +40,23 @@ def test_a_message_not_yet_due_waits(engine: Engine, session: Session, site: Sit
     assert transport.sent == []
 
 
+def test_a_shop_that_turns_reminders_off_holds_its_queued_messages(engine: Engine, session: Session,
+                                                                   site: Site) -> None:
+    [first] = queue(session, site)
+    row = session.get_one(BasketSettingsRow, site.id)
+    row.settings = {**row.settings, "enabled": False}
+    session.add(row)
+    session.commit()
+    transport = Recorder()
+    held = deliver_due(session_factory=_factory(engine), now=T0, transport_for=transport.factory)
+    assert (held.sent, transport.sent, message(session, first).status) == (0, [], "pending")
+    row.settings = {**row.settings, "enabled": True}
+    session.add(row)
+    session.commit()
+    deliver_due(session_factory=_factory(engine), now=T0 + timedelta(hours=1), transport_for=transport.factory)
+    assert transport.sent == [message(session, first).idempotency_key]
+
+
 def test_backoff_doubles_then_the_message_is_dead_and_retry_dead_revives_it(
         engine: Engine, session: Session, site: Site) -> None:
     [first] = queue(session, site, max_attempts=4, retry_seconds=30)
