@@ -14,13 +14,12 @@
   var seen = {};
   var kept = {}; // dismissed refs -> when
 
-  function icon(name) {
-    var ns = 'http://www.w3.org/2000/svg';
-    var svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('aria-hidden', 'true');
-    svg.appendChild(document.createElementNS(ns, 'path')).setAttribute('d', ICONS[name]);
-    return svg;
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+    } catch (err) {
+      return amount + ' ' + currency;
+    }
   }
 
   function query(kit, placement) {
@@ -109,8 +108,8 @@
       return el('li', {}, [el('a', { class: 'item', href: kit.safeUrl(item.url), onclick: clicked(kit, msg, item.sku) }, [
         el('span', { class: 'media' }, [image && el('img', { src: image, alt: '', width: '160', height: '120' })]),
         el('span', { class: 'name', text: item.title }),
-        el('span', { class: 'price', text: kit.money(item.price, item.currency || 'EUR') }),
-        el('span', { class: 'go' }, [el('span', { text: msg.cta.text || 'View' }), icon('go')])
+        el('span', { class: 'price', text: money(item.price, item.currency || 'EUR') }),
+        el('span', { class: 'go' }, [el('span', { text: msg.cta.text || 'View' }), kit.icon(ICONS.go)])
       ])]);
     }));
   }
@@ -120,16 +119,16 @@
     var cta = msg.cta;
     var url = cta.kind === 'link' && kit.safeUrl(cta.url);
     return [
-      el('span', { class: 'badge' }, [icon('tag')]),
+      el('span', { class: 'badge' }, [kit.icon(ICONS.tag)]),
       el('p', { class: 'text', text: msg.text }),
-      url ? el('a', { class: 'btn', href: url, onclick: clicked(kit, msg) }, [el('span', { text: cta.text || 'Shop now' }), icon('go')])
+      url ? el('a', { class: 'btn', href: url, onclick: clicked(kit, msg) }, [el('span', { text: cta.text || 'Shop now' }), kit.icon(ICONS.go)])
         : cta.kind === 'coupon' && cta.coupon ? coupon(kit, msg, el)
           : cta.kind === 'products' && products(kit, msg, el),
       el('button', { type: 'button', class: 'x', 'aria-label': 'Dismiss', onclick: function () {
         note(kit, 'promo_dismiss', msg);
         dismissed(kit, msg.ref);
         onDismiss();
-      } }, [icon('x')])
+      } }, [kit.icon(ICONS.x)])
     ];
   }
 

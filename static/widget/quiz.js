@@ -1,7 +1,7 @@
 /*! Assistant quiz: widget.js loads this when a launcher is pointed at, focused or pressed, when an inline flow's
  * element comes near the viewport, or on Assistant('open', flowId), then calls Assistant._quiz(jobs, kit) with jobs
  * ['open', flow, launcher or element], ['inline', flow, element] or ['close'] and the widget internals it uses (kit:
- * call, record, read, write, visitorId, el, icon, guard, log, money, safeUrl, mount, trap, focusables, src).
+ * call, record, read, write, visitorId, el, icon, guard, log, safeUrl, mount, trap, focusables, src).
  * No global of its own; styles: quiz.css. */
 (function (window, document) {
   'use strict';
@@ -13,6 +13,15 @@
   var kit, el, guard; // from the first Assistant._quiz call
   var stage = null; // the dialogs' shadow root, made at the first open
   var inline = new Map(); // the shop's element -> its quiz
+
+  /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+    } catch (err) {
+      return amount + ' ' + currency;
+    }
+  }
 
   /** A shadow root for quiz.css under `parent`, and a promise that settles once it shows. */
   function mount(parent) {
@@ -276,7 +285,7 @@
       el('div', { class: 'info' }, [
         best && el('span', { class: 'badge', text: 'Best match' }),
         el('h4', { class: 'name' }, [el('a', { href: kit.safeUrl(product.url), text: product.title, onclick: onpick })]),
-        el('p', { class: 'meta' }, [el('span', { class: 'price', text: kit.money(product.price, product.currency) }), rating]),
+        el('p', { class: 'meta' }, [el('span', { class: 'price', text: money(product.price, product.currency) }), rating]),
         reasons.length && chips,
         misses.length && el('p', { class: 'miss', text: 'Not quite: ' + misses.map(function (m) { return labels[m] || m; }).join(', ') })
       ])

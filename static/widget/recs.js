@@ -1,7 +1,7 @@
 /*! Assistant recommendation strips. widget.js loads this file only when a data-recs selector of its script
  * tag matches an element of the page, then calls Assistant._recs(matches, kit) with the matches
  * ([placement, element] pairs) and the widget internals the strips use (kit: call, record, leave, el,
- * guard, log, money, safeUrl, mount, src, product, cart, visitor). No global of its own; styles: recs.css. */
+ * guard, log, safeUrl, mount, src, product, cart, visitor). No global of its own; styles: recs.css. */
 (function (window) {
   'use strict';
 
@@ -21,6 +21,15 @@
       }
     }), { rootMargin: margin, threshold: share });
     watcher.observe(node);
+  }
+
+  /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+    } catch (err) {
+      return amount + ' ' + currency;
+    }
   }
 
   /** A placement's query: the page's product and cart, and the visitor (only when tracking is allowed). */
@@ -63,7 +72,7 @@
         })]),
         el('span', { class: 'name', 'aria-hidden': image ? 'true' : null, text: product.title }),
         el('span', { class: 'meta' }, [
-          el('span', { class: 'price', text: kit.money(product.price, product.currency) }),
+          el('span', { class: 'price', text: money(product.price, product.currency) }),
           rating && el('span', { class: 'rating' }, [
             el('span', { class: 'star', 'aria-hidden': 'true', text: '\u2605' }),
             el('span', { 'aria-hidden': 'true', text: ' ' + rating }),

@@ -41,6 +41,7 @@
     var exited = false;
     var touch = false;
     var deep = 0; // when the page was last scrolled far down
+    var held; // in the control group (/flows says, by the visitor id): no module loads; tracking goes on
 
     /* helpers --------------------------------------------------------------- */
 
@@ -171,15 +172,6 @@
         write('localStorage', 'assistant:visitor', id);
       }
       return id;
-    }
-
-    function money(amount, currency) {
-      try {
-        var lang = document.documentElement.lang || undefined;
-        return new Intl.NumberFormat(lang, { style: 'currency', currency: currency }).format(amount);
-      } catch (err) {
-        return amount + ' ' + currency;
-      }
     }
 
     /** An http(s) URL, or null: catalog data never becomes a javascript: link. */
@@ -555,6 +547,7 @@
     /* start ----------------------------------------------------------------- */
 
     function setup(data) {
+      held = data.control;
       if (!ours()) return; // a launcher that could not open
       var buttons = [];
       var targets = document.querySelectorAll('[data-assistant-flow]');
@@ -603,10 +596,10 @@
     /** Load a module when something matched, then hand Assistant._quiz / _recs / _promos the matches (or jobs) and
      * the internals they need (they stay off the global). */
     function lazy(name, found) {
-      if (!found.length || !ours()) return;
+      if (!found.length || !ours() || held) return;
       then.call(load(name), guard(function () {
         shared()['_' + name](found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log,
-          money: money, safeUrl: safeUrl, mount: mountHost, trap: trap, focusables: focusables, icon: icon, read: read,
+          safeUrl: safeUrl, mount: mountHost, trap: trap, focusables: focusables, icon: icon, read: read,
           write: write, visitorId: visitorId, src: src, base: base, product: (pageProducts()[0] || {}).sku,
           cart: shopCart || pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
       }), log);
@@ -658,7 +651,8 @@
           else if (touch && scrollY < 50 && Date.now() - deep < 800) exit();
         }), { passive: true });
       }
-      request('GET', '/flows?page=' + encodeURIComponent(location.pathname), undefined, false, function (err, data) {
+      var who = allowed() ? '&visitor=' + visitorId() : '';
+      request('GET', '/flows?page=' + encodeURIComponent(location.pathname) + who, undefined, false, function (err, data) {
         if (err) log(err);
         else guard(setup)(data);
         replay();

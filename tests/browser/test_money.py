@@ -4,6 +4,7 @@ shop's own amount, the promotion message the server wrote and the prices the wid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from assistant.catalog.money import format_money
+from assistant.paths import resource_dir
 from tests.browser.helpers import watch
 from tests.browser.test_promotions import (  # noqa: F401  (fixtures: the shop with the demo campaigns)
     CARD,
@@ -33,18 +35,28 @@ AMOUNTS = sorted({key for key in SHOWN} | {(Decimal("0.5"), "EUR"), (Decimal("99
                                            (Decimal("12.345"), "BHD"), (Decimal("7"), "CLP"), (Decimal("8"), "CHF")})
 
 
+def money_function() -> str:
+    """The money function of the modules that show prices (quiz, strips, promotions): one text, copied in each."""
+    found = {name: re.findall(r"\n  function money\(amount, currency\) \{\n.*?\n  \}\n",
+                              (resource_dir("static") / "widget" / name).read_text(), re.S)
+             for name in ("quiz.js", "recs.js", "promos.js")}
+    assert all(len(copies) == 1 for copies in found.values()), found
+    texts = {copies[0] for copies in found.values()}
+    assert len(texts) == 1, texts
+    return texts.pop()
+
+
 def test_the_widget_formats_as_the_server_does(new_page: Callable[..., Any]) -> None:
-    """The widget's own money function (handed to its modules), for each locale as the page's lang, against Babel."""
+    """The widget's own money function (in each module that shows a price), for each locale as the page's lang,
+    against Babel."""
     page = new_page()
     problems = watch(page)
-    page.route("**/static/widget/recs.js", lambda route: route.fulfill(
-        content_type="text/javascript", body="Assistant._recs = function (found, kit) { window.money = kit.money; };"))
     page.goto("/demo/")
-    page.wait_for_function("() => typeof window.money === 'function'")
+    formatting = ("([lang, rows]) => { " + money_function() + " document.documentElement.lang = lang;"
+                  " return rows.map(([amount, currency]) => money(amount, currency)); }")
     for locale in LOCALES:
         shown = page.evaluate(
-            """([lang, rows]) => { document.documentElement.lang = lang;
-                return rows.map(([amount, currency]) => window.money(amount, currency)); }""",
+            formatting,
             [locale.replace("_", "-"), [[float(amount), currency] for amount, currency in AMOUNTS]])
         expected = [format_money(amount, currency, locale) for amount, currency in AMOUNTS]
         assert list(zip(AMOUNTS, shown, strict=True)) == list(zip(AMOUNTS, expected, strict=True)), locale
