@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.admin import bp
@@ -20,6 +20,7 @@ from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
 from assistant.analytics.earnings import Asked, Overview, earnings_overview, weekly
 from assistant.analytics.lift import Estimate
+from assistant.analytics.models import EarningsState
 from assistant.catalog.money import exponent, format_price
 from assistant.db import get_session
 from assistant.flows.registry import get_registry
@@ -31,6 +32,7 @@ from assistant.timeutil import utcnow
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 731
+CACHED = 32
 TABLES: dict[str, tuple[str, ...]] = {
     "comparison": ("metric", "exposed", "exposed_low", "exposed_high", "control", "control_low", "control_high",
                    "difference", "difference_low", "difference_high", "lift", "lift_low", "lift_high", "p_value",
@@ -86,9 +88,19 @@ def _campaign_names(site: Site) -> dict[str, str]:
 
 
 def _overview(site: Site, first: date, last: date) -> Overview:
-    order = {flow.id: [Asked(q.id, q.text, bool(q.when)) for q in flow.questions]
-             for flow in site_flows(get_registry(), site.key)}
-    return earnings_overview(session=get_session(), site=site, first=first, last=last, question_order=order)
+    """The figures, kept per process while the nightly job has not written new ones (earnings_state.version) and the
+    flows are the same objects: a repeated view (another tab, the CSVs, the report) reads one row, not the sums."""
+    session = get_session()
+    state = session.get(EarningsState, site.pk)
+    flows = site_flows(get_registry(), site.key)
+    key = (site.pk, state.version if state else -1, first, last, tuple(id(flow) for flow in flows))
+    cache: dict[Any, Overview] = current_app.extensions["assistant"].setdefault("earnings_overviews", {})
+    if key not in cache:
+        order = {flow.id: [Asked(q.id, q.text, bool(q.when)) for q in flow.questions] for flow in flows}
+        if len(cache) >= CACHED:
+            cache.pop(next(iter(cache)))
+        cache[key] = earnings_overview(session=session, site=site, first=first, last=last, question_order=order)
+    return cache[key]
 
 
 def money_of(site: Site) -> Any:

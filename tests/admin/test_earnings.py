@@ -7,7 +7,7 @@ import io
 from datetime import date, timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session
 
 from assistant.analytics.lift import Moments, mean_lift
@@ -101,3 +101,16 @@ def test_bad_ranges_are_400s_and_merchandisers_are_not_shown_it(client: FlaskCli
     client.post("/admin/logout")
     as_role(client, session, "merchandiser")
     assert client.get("/admin/earnings").status_code == 403
+
+
+def test_a_new_nightly_run_shows_at_once_though_the_figures_are_kept(client: FlaskClient, session: Session,
+                                                                     site: Site) -> None:
+    seed(session, site)
+    as_role(client, session, "marketer")
+    assert "1,900 and 100 visitor-days" in html(client.get("/admin/earnings"))
+    session.execute(text("UPDATE earnings_group_day SET visitors = visitors + 1 WHERE site_id = :s"), {"s": site.pk})
+    session.commit()
+    assert "1,900 and 100 visitor-days" in html(client.get("/admin/earnings"))  # kept: the job has not run
+    session.execute(text("UPDATE earnings_state SET version = version + 1 WHERE site_id = :s"), {"s": site.pk})
+    session.commit()
+    assert "1,910 and 110 visitor-days" in html(client.get("/admin/earnings"))
