@@ -2,8 +2,9 @@
 
 A cart becomes a basket when it has items, no purchase since its last change, has waited `idle_minutes`,
 and belongs to a reachable customer: a visitor identified as a customer whose `email` trait looks like an
-address, whose consent trait is truthy (true, "true", "yes", 1) and who has not opted out. Only carts
-changed within the reminder sequence's span are looked at (a cart older than its last step would get no
+address, whose consent trait is truthy (true, "true", "yes", 1) and who has not opted out, and who is not in
+the site's global control group (docs/control-group.md: it gets nothing from the assistant, reminders neither).
+Only carts changed within the reminder sequence's span are looked at (a cart older than its last step would get no
 reminder anyway), through cart's `updated_at` index, so a run reads the recent carts, not every cart ever
 left. A cart a basket has already seen (open, or closed at that same cart state) gets no second one.
 
@@ -195,7 +196,7 @@ class _Sql:
             " FROM cart c JOIN visitor v ON v.id = c.visitor_id"
             " JOIN customer cu ON cu.site_id = c.site_id AND cu.customer_id = v.customer_id"
             " LEFT JOIN email_opt_out o ON o.site_id = c.site_id AND o.customer_id = v.customer_id"
-            " WHERE c.site_id = ? AND c.updated_at <= ? AND c.updated_at >= ?"
+            " WHERE c.site_id = ? AND c.updated_at <= ? AND c.updated_at >= ? AND NOT v.in_control"
             " AND (c.purchased_at IS NULL OR c.purchased_at < c.updated_at) AND json_array_length(c.items) > 0"
             f" AND o.customer_id IS NULL AND {reachable}"
             " AND NOT EXISTS (SELECT 1 FROM basket b WHERE b.site_id = c.site_id AND b.visitor_id = c.visitor_id"

@@ -51,6 +51,17 @@ def test_only_reachable_customers_with_items_get_a_basket(session: Session, site
     assert run(session, site, T0 + minutes(90)).opened == int(opened)
 
 
+def test_a_visitor_in_the_global_control_group_gets_no_basket(session: Session, site: Site) -> None:
+    enable(session, site)
+    held_out, reminded = shopper(session, site), shopper(session, site)
+    visitor = session.get_one(Visitor, held_out)
+    visitor.in_control = True
+    session.add(visitor)
+    session.commit()
+    assert run(session, site, T0 + minutes(60)).opened == 1
+    assert [b.visitor_id for b in baskets(session, site)] == [reminded]
+
+
 def test_the_consent_trait_is_the_sites_setting(session: Session, site: Site) -> None:
     enable(session, site, consent_trait="accepts_marketing")
     shopper(session, site, consent=True)  # email_consent, not the trait the site asks for
