@@ -26,9 +26,10 @@ from assistant.sites.models import Site
 DAYS = (7, 30, 90)
 """The replay windows offered."""
 ACTIONS = ("save", "replay", "publish", "discard")
-ADMIN_SETS = 20_000
-"""At most this many distinct answer lists are replayed in a request (about 20-40 s at 100,000 products, by
-benchmarks/replay.py); the command line replays them all."""
+ADMIN_SETS = 10_000
+"""At most this many distinct answer lists are replayed in a request: about 11 s of CPU at 100,000 products
+(1.1 ms a list for both flows, benchmarks/replay.py), inside gunicorn's default 30 s timeout on a busy machine;
+the command line replays them all."""
 
 
 @bp.get("/flows/<flow_id>/draft")
