@@ -16,7 +16,7 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
-from assistant.flows.drafts import flow_files
+from assistant.flows.drafts import draft_path, flow_files
 from assistant.flows.publish import get_draft, publications
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
@@ -46,8 +46,11 @@ def flows() -> str:
         problems = sorted(set(problems + [p for p in served.get(path, []) if "(catalog of site " in p.message]))
         live = _live(loaded.flow)
         kept = registry.live_from(path) if not live else None
-        rows.append({"file": path.name, "flow": loaded.flow or kept, "problems": problems, "live": live,
-                     "kept": kept})
+        flow = loaded.flow or kept
+        drafted = draft_path(path).is_file() or (flow is not None and get_draft(session=get_session(),
+                                                                                flow_id=flow.id) is not None)
+        rows.append({"file": path.name, "flow": flow, "problems": problems, "live": live, "kept": kept,
+                     "drafted": drafted})
     return render_template("admin/flows.html", rows=rows, site=site)
 
 

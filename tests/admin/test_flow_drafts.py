@@ -59,6 +59,7 @@ def test_replay_then_publish_records_who_and_the_registry_serves_it(app: Flask, 
     status, _ = post(client, "publish", NARROWED)
     assert status == 302
     assert (flows_dir / "shoes.yaml").read_text() == NARROWED
+    assert "draft waiting" not in client.get("/admin/flows").get_data(as_text=True)
     with app.app_context():
         assert get_registry(app).get("shoes").questions[0].answers[1].filter == {"terrain": ["trail"]}
     publication = session.exec(select(FlowPublication)).one()
@@ -93,6 +94,7 @@ def test_the_draft_file_is_the_starting_text(client: FlaskClient, session: Sessi
                                              flows_dir: Path) -> None:
     setup(client, session, site, flows_dir)
     (flows_dir / "shoes.draft.yaml").write_text(NARROWED)
+    assert "draft waiting" in client.get("/admin/flows").get_data(as_text=True)
     page = client.get("/admin/flows/shoes/draft").get_data(as_text=True)
     assert "comes from the draft file" in page and "filter: {terrain: [trail]}" in page
     assert client.get("/admin/flows/nope/draft").status_code == 404
