@@ -4,8 +4,8 @@ The stored answers of the last N days are read grouped by their text (one row pe
 with how many sessions gave it), given to each flow with `quiz.replay` (a draft that drops a question or
 an answer cuts a session's answers there, as the live quiz would) and ranked over the site's catalog
 index with `ranking.rank`, the request path's own ranking: never the product table, and each distinct
-answer set once per flow version, however many sessions share it. The draft is ranked on a copy of the
-index with its own per-answers memory, so replaying never pushes the live quiz's remembered masks out.
+answer set once per flow version, however many sessions share it. Both are ranked on a copy of the
+index with memory of its own, so replaying never fills and clears the live quiz's remembered work.
 """
 
 from __future__ import annotations
@@ -231,6 +231,6 @@ def _apart(draft: Flow, live: Flow) -> Flow:
 
 
 def _own_memory(index: CatalogIndex) -> CatalogIndex:
-    """The same index with empty per-answers memory: thousands of replayed answer sets must not clear the live
-    quiz's (its memo of per-value work is shared: it is bounded and keyed by what it was worked out for)."""
-    return replace(index, answered={}, shown={})
+    """The same index with memory of its own: thousands of replayed answer sets must not fill and clear the live
+    quiz's memos (what they hold already is reused: a copy of the dict, not of the arrays)."""
+    return replace(index, memo=dict(index.memo), answered={}, shown={})
