@@ -104,13 +104,14 @@ def _page(flow: Flow, live: Any, text: str, *, source: str, days: int, replayed:
     report = _replay(flow, checked, site, days) if replayed and checked is not None and site is not None else None
     if report is not None:
         session[f"replay:{flow.id}"] = _summary(report, text)
+    history = drafts.publications(session=get_session(), flow_id=flow.id)
     if replayed and checked is None:
         error = error or "Fix the errors before replaying: a draft with errors cannot be replayed."
     return render_template("admin/flow_draft.html", flow=flow, file=live.name, text=text, source=source,
                            problems=problems, changes=diff_flows(flow, checked) if checked else [],
                            ready=checked is not None and checked.id == flow.id, report=report, days=days,
                            day_choices=DAYS, error=error, site=site, titles=_titles(site, report),
-                           history=drafts.publications(session=get_session(), flow_id=flow.id))
+                           history=history, outside=drafts.changed_outside(history, live))
 
 
 def _titles(site: Site | None, report: ReplayReport | None) -> dict[str, str]:

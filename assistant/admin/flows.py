@@ -17,7 +17,7 @@ from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.drafts import draft_path, flow_files
-from assistant.flows.publish import get_draft, publications
+from assistant.flows.publish import changed_outside, get_draft, publications
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow
@@ -67,10 +67,11 @@ def flow_preview(flow_id: str) -> str:
     answers, error = _answers_from(flow, request.args)
     rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, _key(admin_site()))
     result = ranking.rank(flow, answers, _catalog(admin_site()), rules) if answers else None  # as the live quiz
+    history, path = publications(session=get_session(), flow_id=flow.id), registry.path_of(flow.id)
     return render_template("admin/flow.html", flow=flow, answers=dict(answers), error=error,
                            current=next_question(flow, answers), result=result,
                            drafted=get_draft(session=get_session(), flow_id=flow.id) is not None,
-                           history=publications(session=get_session(), flow_id=flow.id))
+                           history=history, outside=changed_outside(history, path) if path else False)
 
 
 def _key(site: Site | None) -> str:

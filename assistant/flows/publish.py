@@ -110,3 +110,8 @@ def publications(*, session: Session, flow_id: str, limit: int = HISTORY) -> lis
     query = select(FlowPublication).where(FlowPublication.flow_id == flow_id)
     return list(session.exec(query.order_by(col(FlowPublication.published_at).desc(),
                                             col(FlowPublication.id).desc()).limit(limit)))
+
+
+def changed_outside(history: list[FlowPublication], live: Path) -> bool:
+    """Whether the live file differs from the latest publication's text (saved by hand since; not recorded)."""
+    return bool(history) and live.is_file() and digest(live.read_text(encoding="utf-8")) != history[0].digest

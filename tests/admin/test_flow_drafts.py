@@ -70,6 +70,9 @@ def test_replay_then_publish_records_who_and_the_registry_serves_it(app: Flask, 
     assert session.exec(select(FlowDraft)).all() == []
     page = client.get("/admin/flows/shoes").get_data(as_text=True)
     assert "<td>merch@shop.example</td>" in page and "3 of 9 sessions changed over 30 days" in page
+    assert "changed outside the admin" not in page
+    (flows_dir / "shoes.yaml").write_text(LIVE)  # saved by hand
+    assert "changed outside the admin" in client.get("/admin/flows/shoes").get_data(as_text=True)
 
 
 def test_publishing_over_a_file_changed_by_hand_is_refused(client: FlaskClient, session: Session, site: Site,
