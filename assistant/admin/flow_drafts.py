@@ -46,7 +46,8 @@ def flow_draft(flow_id: str) -> str:
 def flow_draft_act(flow_id: str) -> str | Response:
     """Save, replay, publish or discard the draft posted."""
     flow, live = _live(flow_id)
-    action, text = request.form.get("action", "save"), request.form.get("text", "")
+    action = request.form.get("action", "save")
+    text = request.form.get("text", "").replace("\r\n", "\n")  # a textarea posts CRLF; flow files use LF
     days = int(request.form.get("days", "30")) if request.form.get("days") in {str(d) for d in DAYS} else 30
     if action not in ACTIONS:
         abort(400)

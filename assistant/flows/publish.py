@@ -82,6 +82,7 @@ def publish(*, session: Session, flow_id: str, text: str, live: Path, index: Cat
             user_id: int | None, email: str, site_id: int | None,
             replay: dict[str, Any] | None = None) -> FlowPublication:
     """Write `text` over the live file of `flow_id` and record the publication; the saved draft is removed."""
+    text = text.replace("\r\n", "\n")
     flow, problems = check_draft(text, live, index)
     if flow is None:
         raise Invalid(f"the draft has {len(errors(problems))} error(s): fix them before publishing", field="text")

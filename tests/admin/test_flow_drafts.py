@@ -112,3 +112,11 @@ def test_the_admin_replays_the_most_common_answers_and_says_how_many_it_left_out
     status, page = post(client, "replay", NARROWED)
     assert status == 200 and "7 recorded sessions" in page  # the two commonest lists: 4 road + 3 trail, dark
     assert "2 more session(s) with rarer answers were not replayed here" in page
+
+
+def test_a_browsers_crlf_text_is_published_with_the_files_lf(client: FlaskClient, session: Session, site: Site,
+                                                             flows_dir: Path) -> None:
+    setup(client, session, site, flows_dir)
+    assert post(client, "publish", NARROWED.replace("\n", "\r\n"))[0] == 302
+    assert (flows_dir / "shoes.yaml").read_bytes() == NARROWED.encode()
+    assert "changed outside the admin" not in client.get("/admin/flows/shoes").get_data(as_text=True)

@@ -140,7 +140,8 @@ def test_draft_replay_publish(browser: Any, draft_shop: tuple[str, Path], shots:
     assert "Published running-shoes.yaml" in page.locator(".flash").inner_text()
     history = page.locator("#history table tbody tr").first.inner_text()
     assert EMAIL in history and f"{changed} of {sessions} sessions changed over 30 days" in history
-    assert (flows / "running-shoes.yaml").read_text() == draft
+    assert (flows / "running-shoes.yaml").read_bytes() == draft.encode()  # LF, as the file was, not the form's CRLF
+    assert "changed outside the admin" not in page.locator("#history").inner_text()
     assert page.evaluate(WIDER_THAN_SCREEN) <= 0, "the page is wider than the screen"
     assert problems == []
     context.close()
