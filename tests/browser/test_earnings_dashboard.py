@@ -25,6 +25,7 @@ from assistant.db import make_engine
 from assistant.demo.campaigns import seed_campaigns
 from assistant.demo.earnings_history import DAYS, seed_demo_earnings
 from assistant.flows.registry import FlowRegistry
+from assistant.insight.nightly import compute_site_figures
 from assistant.paths import resource_dir
 from assistant.sites.models import Site
 from assistant.sites.service import get_site_by_key
@@ -56,6 +57,8 @@ def earnings_shop(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         with Session(engine, expire_on_commit=False) as session:
             site = get_site_by_key(session=session, key="pk_demo")
             seed_demo_earnings(session=session, site=site, now=now, flows_dir=flows)
+            session.commit()
+            compute_site_figures(session=session, site=site, now=now)  # the segments, as `assistant demo` has them
             session.commit()
             compute_earnings(session=session, site=site, now=now, days=DAYS + 1,
                              judge=site_judge(session=session, site=site, flows_dir=flows))
@@ -94,6 +97,7 @@ def test_the_dashboard_reads_the_lift_and_the_funnel(browser: Any, earnings_shop
     assert f"{100 * rpv.relative.low:+.1f} to {100 * (rpv.relative.high or 0):+.1f} %" in lift
     assert rpv.relative.low > 0 and "Higher with the assistant" in row.inner_text()  # the demo's modest lift shows
     assert "only honest measure" in page.locator(".honest").inner_text()
+    assert page.locator("#segments tbody tr").count() == len(expected.segments) > 0
 
     shoes = next(f for f in expected.funnels if f["flow"] == "running-shoes")
     table = page.locator("table.funnel[data-flow=running-shoes] tbody tr")
