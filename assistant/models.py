@@ -16,7 +16,7 @@ from assistant.analytics.models import (
 from assistant.baskets.models import Basket, BasketMessage, BasketSettingsRow, EmailOptOut
 from assistant.catalog.models import Product
 from assistant.catalog.versions import CatalogState
-from assistant.flows.models import QuizSession
+from assistant.flows.models import FlowDraft, FlowPublication, QuizSession
 from assistant.insight.models import CustomerFigure, InsightState
 from assistant.leases import JobLease
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
@@ -26,8 +26,8 @@ from assistant.tracking.models import Cart, Customer, Event, ShopOrder, Visitor,
 from assistant.users.models import User, UserSite
 
 metadata = SQLModel.metadata
-__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "CatalogState", "Cart", "Customer", "CustomerFigure", "Event", "EmailOptOut", "InsightState", "JobLease", "Product",
-           "EarningsGroupDay", "EarningsPathDay", "EarningsPromoDay", "EarningsQuizDay", "EarningsState",
-           "EarningsStripDay", "EarningsSurveyDay",
-           "PromotionSettings", "QuizSession", "ShopOrder",
+__all__ = ["Basket", "BasketMessage", "BasketSettingsRow", "Campaign", "Cart", "CatalogState", "Customer",
+           "CustomerFigure", "EarningsGroupDay", "EarningsPathDay", "EarningsPromoDay", "EarningsQuizDay",
+           "EarningsState", "EarningsStripDay", "EarningsSurveyDay", "EmailOptOut", "Event", "FlowDraft",
+           "FlowPublication", "InsightState", "JobLease", "Product", "PromotionSettings", "QuizSession", "ShopOrder",
            "Site", "SurveyResponse", "User", "UserSite", "Variant", "VisitSession", "Visitor", "metadata"]
