@@ -147,7 +147,16 @@ class _Sql:
                f"FROM event e {join}WHERE e.site_id = ? AND e.type = 'purchase' AND e.ref IS NOT NULL "
                "AND e.occurred_at >= ? AND e.occurred_at < ? AND (e.currency IS NULL OR e.currency = ?) "
                f"AND e.ref NOT IN ({conflicted})")
-        return sql, (self.site.pk, *self.window, self.site.currency, self.site.pk)
+        params: tuple[Any, ...] = (self.site.pk, *self.window, self.site.currency, self.site.pk)
+        if not self.verified:
+            return sql, params
+        # an order the shop sent for a named visitor whose browser sent no claim of it (tracking.purchases' rules)
+        data = "json_build_object('items', o.items)" if self.raw.postgres else "json_object('items', json(o.items))"
+        unclaimed = ("SELECT o.visitor_id, NULL, o.order_id, o.ordered_at, o.value_minor, " + data + " "
+                     "FROM shop_order o WHERE o.site_id = ? AND o.source <> 'history' AND o.visitor_id IS NOT NULL "
+                     "AND o.ordered_at >= ? AND o.ordered_at < ? AND o.currency = ? AND NOT EXISTS (SELECT 1 FROM "
+                     "event e WHERE e.site_id = o.site_id AND e.type = 'purchase' AND e.ref = o.order_id)")
+        return f"{sql} UNION ALL {unclaimed}", (*params, self.site.pk, *self.window, self.site.currency)
 
     def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         """The rows of a read."""

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from assistant.analytics.aggregates import answer_path, compute_earnings
 from assistant.flows.models import QuizSession
 from assistant.sites.models import Site
+from assistant.tracking.orders import parse_order, record_order
 from assistant.tracking.service import record_events
 
 NOW = datetime(2026, 11, 30, 18, tzinfo=UTC)
@@ -73,6 +74,25 @@ def test_visitor_days_orders_revenue_and_attribution_per_group(session: Session,
     assert [(r["campaign"], r["variant"], r["impressions"], r["clicks"], r["orders"], r["revenue_minor"])
             for r in promo] == [("7", "A", 1, 1, 1, 1400)]
     assert report.credited_orders == 1
+
+
+def test_a_shop_that_sends_orders_counts_them_with_or_without_a_browser_claim(session: Session, site: Site) -> None:
+    """tracking.purchases' rules: the shop's value for a claimed order, and its named visitor's order counts even
+    when the browser sent no purchase event (a checkout on another domain, a blocked script)."""
+    shop(session, site)
+    yesterday = NOW - timedelta(days=1)
+    for order_id, value, visitor in (("o-1", 80, None), ("o-3", 45, "looker-01")):
+        record_order(session=session, site=site, source="api", now=yesterday + timedelta(minutes=30), order=parse_order(
+            {"order_id": order_id, "value": value, "visitor": visitor, "ordered_at": yesterday + timedelta(minutes=9),
+             "items": [{"sku": "J1", "price": value}]}))
+    session.commit()
+    compute_earnings(session=session, site=site, now=NOW, days=3)
+    session.commit()
+    groups = {r["in_control"]: r for r in rows(session, "earnings_group_day", site)}
+    # exposed: o-1 at the shop's 80.00 (the browser said 74.00) and the looker's o-3 (45.00) that no browser claimed;
+    # control: its claim o-2 was never sent by the shop, so it no longer counts
+    assert (groups[False]["buyers"], groups[False]["orders"], groups[False]["revenue_minor"]) == (2, 2, 12500)
+    assert (groups[True]["orders"], groups[True]["revenue_minor"]) == (0, 0)
 
 
 def test_a_second_run_writes_the_same_rows_and_old_days_stay(session: Session, site: Site) -> None:
