@@ -93,13 +93,15 @@
     }).slice(0, 50);
     if (!items.length || target.querySelector('[data-assistant=recs]')) return;
     var skus = items.map(function (item) { return String(item.product.sku).slice(0, 128); });
+    // the strategy of each item (its reason's kind): the earnings dashboard splits strips by it
+    var kinds = items.map(function (item) { return String((item.reason || {}).kind || '').slice(0, 64); });
     var title = String(data.title || 'Recommended for you');
     var row = el('ul', { class: 'row', role: 'list' });
     var arrows = el('div', { class: 'arrows', hidden: true });
     items.forEach(function (item, i) {
       row.appendChild(card(kit, item, function () {
         if (!ref) return;
-        kit.record('rec_click', { ref: ref, placement: placement, sku: skus[i] });
+        kit.record('rec_click', { ref: ref, placement: placement, sku: skus[i], variant: kinds[i] });
         kit.leave(); // the page is about to go: send it now, with the beacon
       }));
     });
@@ -132,7 +134,7 @@
     else window.addEventListener('resize', update);
     update();
     when(kit, root.host, '0px', 0.5, function () {
-      if (ref) kit.record('rec_impression', { ref: ref, placement: placement, skus: skus });
+      if (ref) kit.record('rec_impression', { ref: ref, placement: placement, skus: skus, variant: kinds[0] });
     });
   }
 

@@ -328,6 +328,9 @@ def test_one_impression_when_seen_and_a_click_before_leaving(new_page: Callable[
         "rec_impression", answer("product")["rec"], "product", skus)
     assert (click.type, click.ref, click.sku, click.data["placement"]) == ("rec_click", answer("product")["rec"],
                                                                          skus[2], "product")
+    # the strategy of the strip's first item and of the clicked one (their reasons' kinds), for the earnings page
+    kinds = [item["reason"]["kind"] for item in answer("product")["items"]]
+    assert (impression.data.get("variant"), click.data.get("variant")) == (kinds[0], kinds[2])
     problems.assert_none()
 
 
