@@ -261,7 +261,7 @@ def generate_catalog(url: str, size: int, *, seed: int = 11) -> None:
 
 
 def prepare(url: str) -> str:
-    """Migrate `url`, add the site pk_bench (allowing ORIGIN) unless it exists."""
+    """Migrate `url`, add the site pk_bench (allowing ORIGIN, no control group) unless it exists."""
     migrate.upgrade(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -269,7 +269,8 @@ def prepare(url: str) -> str:
         site = site or create_site(session=session, name="Bench shop", origins=[ORIGIN], key=SITE)
         if ORIGIN not in site.allowed_origins:
             site.allowed_origins = [*site.allowed_origins, ORIGIN]
-            session.add(site)
+        site.control_share = 0.0  # nobody held out (a kept catalog may predate the setting): every start is a quiz
+        session.add(site)
     engine.dispose()
     return url
 
