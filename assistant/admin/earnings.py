@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from assistant.admin import bp
+from assistant.admin import bp, dates
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
@@ -197,25 +197,13 @@ def _range() -> tuple[date, date, dict[str, str]]:
         first, last = _month(month)
     else:
         today = utcnow().date()
-        last = _day("to", request.args.get("to")) or today
-        first = _day("from", request.args.get("from")) or last - timedelta(days=DEFAULT_DAYS - 1)
+        last = dates.day("to", request.args.get("to")) or today
+        first = dates.day("from", request.args.get("from")) or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         abort(400, "The range's first day (from) must not be after its last day (to).")
     if (last - first).days >= MAX_DAYS:
         abort(400, f"A range spans at most {MAX_DAYS} days.")
     return first, last, {"from": first.isoformat(), "to": last.isoformat(), "month": month or ""}
-
-
-def _day(name: str, text: str | None) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, f"{name} must be a date written YYYY-MM-DD, such as 2026-11-30.")
 
 
 def _month(text: str) -> tuple[date, date]:

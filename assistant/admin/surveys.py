@@ -11,7 +11,6 @@ found once per survey, date range and newest response.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any, TypeVar, cast
 
@@ -19,7 +18,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from assistant.admin import bp
+from assistant.admin import bp, dates
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
@@ -33,7 +32,6 @@ from assistant.surveys.editing import save_survey
 from assistant.surveys.registry import get_registry
 from assistant.surveys.scales import GROUPS
 from assistant.surveys.schema import Survey
-from assistant.timeutil import utcnow
 
 DEFAULT_DAYS = 90
 COMMENTS_PAGE = 20
@@ -117,28 +115,8 @@ def _survey(survey_id: str) -> tuple[Site, Survey]:
 
 def _window() -> tuple[results.Window, dict[str, str]]:
     """The date range of ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included; empty: open); default the last 90 days."""
-    today = utcnow().date()
-    given = {"from": request.args.get("from"), "to": request.args.get("to")}
-    if given["from"] is None and given["to"] is None:
-        given = {"from": (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), "to": today.isoformat()}
-    days = {name: _day(name, text or "") for name, text in given.items()}
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        abort(400, "The range's first day (from) must not be after its last day (to).")
-    start = datetime.combine(days["from"], time.min, tzinfo=UTC) if days["from"] else None  # UTC days, as weeks
-    end = datetime.combine(days["to"] + timedelta(days=1), time.min, tzinfo=UTC) if days["to"] else None
-    return results.Window(start, end), {k: v.isoformat() if v else "" for k, v in days.items()}
-
-
-def _day(name: str, text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        abort(400, f"{name} must be a date written YYYY-MM-DD, such as 2026-11-30.")
+    start, end, chosen = dates.utc_range(DEFAULT_DAYS)
+    return results.Window(start, end), chosen
 
 
 def _group(kind: str | None) -> str | None:
