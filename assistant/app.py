@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from assistant import admin, api, db, request_text, wsgi_input
+from assistant import admin, api, db, health, request_text, wsgi_input
 from assistant.api.limits import RateLimiter
 from assistant.api.sessions import PageSessions
 from assistant.catalog import indexes
@@ -45,6 +45,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(shop)
+    health.init_app(app)
     request_text.init_app(app)
     app.wsgi_app = wsgi_input.readable_input(app.wsgi_app)  # type: ignore[method-assign]
     return app

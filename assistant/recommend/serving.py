@@ -53,6 +53,18 @@ class ModelStore:
                     _settle()
         return self._bundles.get(site_key)
 
+    def trained(self, site_key: str) -> bool:
+        """Whether the site has a trained bundle on disk (its CURRENT pointer)."""
+        return (self.root / site_key / "CURRENT").is_file()
+
+    def loaded(self, site_key: str) -> bool:
+        """Whether this process holds the site's current bundle (what /readyz asks; it loads nothing)."""
+        bundle = self._bundles.get(site_key)
+        try:
+            return bundle is not None and bundle.version == (self.root / site_key / "CURRENT").read_text().strip()
+        except OSError:
+            return bundle is not None
+
     def _swap(self, site_key: str, now: float) -> bool:
         """Make the site's current bundle the live one; whether it changed (the old one is no longer held here)."""
         loaded = self._bundles.get(site_key)
