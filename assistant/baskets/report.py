@@ -11,7 +11,7 @@ holdout, sent (a step done), waiting (open, no step yet), closed (closed before 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,16 +22,9 @@ from sqlmodel import Session, col
 from assistant.analytics.stats import newcombe_interval
 from assistant.baskets.models import Basket, BasketMessage
 from assistant.intervals import wilson_interval
+from assistant.report_window import Page, Window
 
 STATUSES = ("waiting", "holdout", "sent", "clicked", "recovered", "unsubscribed", "failed", "closed")
-
-
-@dataclass(frozen=True)
-class Window:
-    """The dates a report covers: start included, end excluded; None leaves that side open."""
-
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -73,25 +66,6 @@ class Recovery:
     lift: float | None
     lift_low: float | None
     lift_high: float | None
-
-
-@dataclass
-class Page:
-    """A page of baskets (newest first) and how many match."""
-
-    rows: list[dict[str, Any]]
-    total: int
-    number: int
-    size: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.size))
-
-    @property
-    def first(self) -> int:
-        """The position of the page's first row among all matching (1-based)."""
-        return (self.number - 1) * self.size + 1
 
 
 def dead_baskets(site_id: int) -> Any:

@@ -11,7 +11,7 @@ range over the `survey_shown` events of the range whose `ref` is the survey's id
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,8 @@ from sqlalchemy import ColumnElement, String, cast, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from assistant.report_window import Page as CommentPage
+from assistant.report_window import Window
 from assistant.surveys import stats
 from assistant.surveys.models import SurveyResponse
 from assistant.surveys.scales import GROUPS, SCALES
@@ -31,14 +33,6 @@ THEME_COMMENTS = 5_000
 """The newest comments of a range the themes are found in: NMF over 5,000 short comments takes about 2 s."""
 THEME_LIMITS: dict[str, tuple[int, int]] = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}
 """Per kind, the highest low score and the lowest high score (NPS detractors and promoters)."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """The dates a report covers: start included, end excluded; None leaves that side open."""
-
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -66,25 +60,6 @@ class Overview:
     rate: stats.Proportion | None
     """None when nothing was shown, or fewer `survey_shown` events than responses were recorded."""
     figures: Figures
-
-
-@dataclass
-class CommentPage:
-    """A page of comments (newest first) and how many match the filter."""
-
-    rows: list[dict[str, Any]]
-    total: int
-    number: int
-    size: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.size))
-
-    @property
-    def first(self) -> int:
-        """The position of the page's first row among all matching (1-based)."""
-        return (self.number - 1) * self.size + 1
 
 
 def kind_of(survey: Survey) -> str | None:
