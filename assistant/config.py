@@ -14,6 +14,7 @@ from assistant.users.roles import ROLES
 DEV_SECRET = "dev-secret-change-me"  # a default secret that must be overridden in production
 MAX_PROXY_HOPS = 10
 SMTP_SECURITY = ("starttls", "tls", "none")
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigError(RuntimeError):
@@ -50,7 +51,17 @@ class Settings:
     event_limit_client: str = "300/minute"
     """Event batches one client address may send (ASSISTANT_EVENT_LIMIT_CLIENT)."""
     rate_limit_storage: str = "memory://"
-    """Where counters live (ASSISTANT_RATE_LIMIT_STORAGE); per process in memory, redis://... when scaled out."""
+    """Where counters live (ASSISTANT_RATE_LIMIT_STORAGE); per process in memory, redis://... when scaled out.
+    Without it, ASSISTANT_REDIS_URL when that is set."""
+    redis_url: str = ""
+    """The Redis server that several nodes share (ASSISTANT_REDIS_URL, redis://host:6379/0): rate-limit
+    counters and shared caches. Empty: everything per process (one node)."""
+    demo_shop: bool = True
+    """Serve the demo shop under /demo and redirect / to it (ASSISTANT_DEMO_SHOP); off by default in production."""
+    log_format: str = "text"
+    """ASSISTANT_LOG_FORMAT: `json` (one object per line with the request id; the default in production) or `text`."""
+    db_connect_timeout: float = 1.0
+    """Seconds to wait for a PostgreSQL connection before the request answers 503 (ASSISTANT_DB_CONNECT_TIMEOUT)."""
     db_lock_wait: float = 5.0
     """Seconds a request waits for another SQLite writer before answering 503 with Retry-After
     (ASSISTANT_DB_LOCK_WAIT, 0.1 to 60)."""
@@ -100,9 +111,17 @@ class Settings:
             rate_limits=_flag(env.get("ASSISTANT_RATE_LIMITS"), default=True),
             event_limit_site=env.get("ASSISTANT_EVENT_LIMIT_SITE", cls.event_limit_site),
             event_limit_client=env.get("ASSISTANT_EVENT_LIMIT_CLIENT", cls.event_limit_client),
-            rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE", cls.rate_limit_storage),
+            rate_limit_storage=env.get("ASSISTANT_RATE_LIMIT_STORAGE") or env.get("ASSISTANT_REDIS_URL")
+            or cls.rate_limit_storage,
+            redis_url=_redis(env.get("ASSISTANT_REDIS_URL", "")),
+            demo_shop=_flag(env.get("ASSISTANT_DEMO_SHOP"), default=mode != "production"),
+            log_format=_choice("ASSISTANT_LOG_FORMAT", env.get("ASSISTANT_LOG_FORMAT"), LOG_FORMATS,
+                               default="json" if mode == "production" else "text"),
+            db_connect_timeout=_seconds(env.get("ASSISTANT_DB_CONNECT_TIMEOUT"), default=cls.db_connect_timeout,
+                                        name="ASSISTANT_DB_CONNECT_TIMEOUT"),
             trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
-            db_lock_wait=_seconds(env.get("ASSISTANT_DB_LOCK_WAIT"), default=cls.db_lock_wait),
+            db_lock_wait=_seconds(env.get("ASSISTANT_DB_LOCK_WAIT"), default=cls.db_lock_wait,
+                                  name="ASSISTANT_DB_LOCK_WAIT"),
             show_emails_to=_roles(env.get("ASSISTANT_SHOW_EMAILS_TO"), default=cls.show_emails_to),
             public_url=env.get("ASSISTANT_PUBLIC_URL", cls.public_url).rstrip("/"),
             **_smtp(env),
@@ -127,15 +146,30 @@ def _hops(value: str | None) -> int:
     return int(text)
 
 
-def _seconds(value: str | None, *, default: float) -> float:
-    """ASSISTANT_DB_LOCK_WAIT: seconds as plain ASCII decimal, 0.1 to 60."""
+def _seconds(value: str | None, *, default: float, name: str) -> float:
+    """A wait in seconds (ASSISTANT_DB_LOCK_WAIT, ASSISTANT_DB_CONNECT_TIMEOUT): plain ASCII decimal, 0.1 to 60."""
     if value is None:
         return default
     text = value.strip()
     number = float(text) if re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,3})?", text) else -1.0
     if not 0.1 <= number <= 60:
-        raise ConfigError(f"ASSISTANT_DB_LOCK_WAIT must be seconds from 0.1 to 60, not {value!r}")
+        raise ConfigError(f"{name} must be seconds from 0.1 to 60, not {value!r}")
     return number
+
+
+def _redis(value: str) -> str:
+    """ASSISTANT_REDIS_URL: empty, or a redis:// (rediss:// for TLS, unix:// for a socket) URL."""
+    text = value.strip()
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"ASSISTANT_REDIS_URL must be a redis://, rediss:// or unix:// URL, not {value!r}")
+    return text
+
+
+def _choice(name: str, value: str | None, choices: tuple[str, ...], *, default: str) -> str:
+    text = (value or default).strip().lower()
+    if text not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return text
 
 
 def _roles(value: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
