@@ -44,7 +44,8 @@ def create_app(config: Settings | None = None) -> Flask:
     admin.csrf.init_app(app)  # csrf_token() for the admin's templates
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(shop)
+    if config.demo_shop:  # off in production: a shop's own pages are its site; / and /demo are not the assistant's
+        app.register_blueprint(shop)
     health.init_app(app)
     request_text.init_app(app)
     app.wsgi_app = wsgi_input.readable_input(app.wsgi_app)  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ other command refuses a database whose schema is not this version's (`migrate.re
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -497,7 +498,7 @@ def demo(host: str, port: int) -> None:
     from assistant.recommend.training import train_site
     from assistant.timeutil import utcnow
 
-    settings = Settings.from_env()
+    settings = dataclasses.replace(Settings.from_env(), demo_shop=True)  # the command's purpose, whatever the env says
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
