@@ -60,6 +60,9 @@ class Settings:
     """Serve the demo shop under /demo and redirect / to it (ASSISTANT_DEMO_SHOP); off by default in production."""
     log_format: str = "text"
     """ASSISTANT_LOG_FORMAT: `json` (one object per line with the request id; the default in production) or `text`."""
+    metrics_token: str = ""
+    """A bearer token Prometheus sends to read /metrics from anywhere (ASSISTANT_METRICS_TOKEN); empty: /metrics
+    answers only requests from loopback that no proxy forwarded (docs/operations.md)."""
     db_connect_timeout: float = 1.0
     """Seconds to wait for a PostgreSQL connection before the request answers 503 (ASSISTANT_DB_CONNECT_TIMEOUT)."""
     db_lock_wait: float = 5.0
@@ -117,6 +120,7 @@ class Settings:
             demo_shop=_flag(env.get("ASSISTANT_DEMO_SHOP"), default=mode != "production"),
             log_format=_choice("ASSISTANT_LOG_FORMAT", env.get("ASSISTANT_LOG_FORMAT"), LOG_FORMATS,
                                default="json" if mode == "production" else "text"),
+            metrics_token=env.get("ASSISTANT_METRICS_TOKEN", "").strip(),
             db_connect_timeout=_seconds(env.get("ASSISTANT_DB_CONNECT_TIMEOUT"), default=cls.db_connect_timeout,
                                         name="ASSISTANT_DB_CONNECT_TIMEOUT"),
             trusted_proxies=_hops(env.get("ASSISTANT_TRUSTED_PROXIES")),
