@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint constraints
+.PHONY: demo test lint constraints cluster
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ test: $(BIN)/.installed  ## install, then run the whole test suite
 	$(BIN)/ruff check assistant tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+cluster: $(BIN)/.installed  ## PostgreSQL, Redis, two app nodes and nginx on 127.0.0.1:8080 (stop: scripts/cluster.py stop)
+	$(BIN)/python scripts/cluster.py start
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check assistant tests benchmarks
