@@ -60,6 +60,7 @@ from assistant.api import (  # noqa: E402,F401  (routes register on bp)
     baskets,
     events,
     flows,
+    openapi,
     orders,
     origins,
     promotions,

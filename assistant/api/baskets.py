@@ -20,6 +20,8 @@ from flask import Response, current_app, g, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.api import bp
+from assistant.api.contract import Answer, Operation, documented
+from assistant.api.documents import RestoredCart, TokenQuery, Unsubscribed
 from assistant.baskets.links import Purpose, read_token, record_click, unsubscribe
 from assistant.baskets.models import Basket
 from assistant.baskets.settings import get_settings
@@ -33,7 +35,16 @@ PARAMETER = "assistant_basket"
 """The query parameter the shop's cart page finds the restore token in."""
 
 
+TOKEN = {"token": "The signed token of the reminder's link"}
+LINK_ERRORS = (400, 404, 503)
+"""A bad, changed or expired token (400, field "token"), a basket or shop gone (404), the database busy (503)."""
+
+
 @bp.get("/baskets/r/<token>")
+@documented(Operation("The reminder's button: count the click, then on to the shop's cart page", tag="baskets",
+                      path=TOKEN, errors=LINK_ERRORS,
+                      answers={302: Answer("To the cart page, with ?assistant_basket=<token>", None, media="",
+                                           headers={"Location": "The shop's cart page"})}))
 def back_to_cart(token: str) -> BaseResponse:
     """Count the reminder's click and send the shopper on to the shop's cart page, token in hand."""
     basket_id = _basket_id(token, "restore")
@@ -50,6 +61,11 @@ def back_to_cart(token: str) -> BaseResponse:
 
 
 @bp.route("/baskets/restore", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+@documented(Operation("The reminder's cart, for the shop's page to fill its cart with", tag="baskets", methods=("GET",),
+                      query=TokenQuery, errors=(*LINK_ERRORS, 403),
+                      answers={200: Answer("The cart's lines and currency", RestoredCart)}),
+            Operation("CORS preflight of the restore call", tag="baskets", methods=("OPTIONS",), query=TokenQuery,
+                      errors=LINK_ERRORS, answers={204: Answer("Allowed for the site's origins (CORS headers)")}))
 def restore() -> Response:
     """The reminder's cart, for the shop's page (or server) to fill its cart with (and its CORS preflight)."""
     token = request.args.get("token", "")
@@ -69,6 +85,11 @@ def restore() -> Response:
 
 
 @bp.route("/baskets/unsubscribe/<token>", methods=["GET", "POST"])
+@documented(Operation("The e-mail's unsubscribe link: unsubscribed at once, a confirmation page", tag="baskets",
+                      methods=("GET",), path=TOKEN, errors=LINK_ERRORS,
+                      answers={200: Answer("A small confirmation page", None, media="text/html")}),
+            Operation("One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)", tag="baskets", methods=("POST",),
+                      path=TOKEN, errors=LINK_ERRORS, answers={200: Answer("Unsubscribed", Unsubscribed)}))
 def unsubscribe_link(token: str) -> Response:
     """Unsubscribe the basket's customer from the site's reminders at once (GET from the e-mail, POST one-click)."""
     basket_id = _basket_id(token, "unsubscribe")

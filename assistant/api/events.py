@@ -6,6 +6,8 @@ from flask import Response, jsonify, request
 
 from assistant.api import bp
 from assistant.api.body import json_body
+from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
+from assistant.api.documents import ErrorBody, EventBatch, EventsStored, SiteQuery
 from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
@@ -15,6 +17,17 @@ from assistant.tracking.service import parse_batch, store_batch
 
 
 @bp.post("/events")
+@documented(Operation(
+    "Store a batch of behaviour events", tag="tracking", query=SiteQuery, body=EventBatch,
+    body_example={"visitor": "v-0123456789", "events": [
+        {"id": "e-0123456789", "type": "page_view", "page": "/running/", "ts": 1767225600000},
+        {"id": "e-0123456790", "type": "product_view", "sku": "SHOE-1", "price": 89.9, "currency": "EUR"}]},
+    answers={200: Answer("Stored (valid events), known again (duplicates), or dropped as a bot's; each rejected "
+                         "event with its index, field and reason", EventsStored,
+                         example={"accepted": 2, "duplicates": 0, "bot": False, "rejected": []}),
+             400: Answer("The envelope is bad, or no event was valid (then also accepted, duplicates, bot and "
+                         "rejected, as for 200)", ErrorBody)},
+    errors=(*SITE_ERRORS, 413, 429)))
 @limit_events
 def events() -> tuple[Response, int]:
     """Store a batch {visitor, events: [...]}; answers which events were rejected and why."""

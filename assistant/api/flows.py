@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from assistant.api import bp
+from assistant.api.contract import Answer, Operation, documented
 from assistant.api.control import CONTROL, VISITOR_ID, held_out
+from assistant.api.documents import FlowDetail, FlowList, FlowsQuery, SiteQuery
 from assistant.api.origins import current_site
 from assistant.api.shapes import flow_public, flow_summary
 from assistant.errors import Invalid
@@ -14,6 +16,8 @@ from assistant.flows.site_flows import site_flow, site_flows
 
 
 @bp.get("/flows")
+@documented(Operation("The flows offered on a page", tag="quiz", query=FlowsQuery,
+                      answers={200: Answer("The site's flows for the page (none for a held-out visitor)", FlowList)}))
 def list_flows() -> Response:
     """The site's flows whose entry pages match `page` (a URL path; default: all); none for `visitor` (the widget's
     id, when tracking is allowed) in the control group, so the widget shows no launcher."""
@@ -31,6 +35,8 @@ def list_flows() -> Response:
 
 
 @bp.get("/flows/<flow_id>")
+@documented(Operation("One flow with its questions", tag="quiz", query=SiteQuery, path={"flow_id": "The flow's id"},
+                      answers={200: Answer("The flow", FlowDetail)}))
 def show_flow(flow_id: str) -> Response:
     """One flow of the site with its questions."""
     return jsonify({"flow": flow_public(site_flow(get_registry(), current_site().key, flow_id))})

@@ -6,15 +6,23 @@ from flask import Response, jsonify, request
 
 from assistant.api import bp
 from assistant.api.body import json_body
+from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
+from assistant.api.documents import OrderStored, SiteQuery
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
 from assistant.errors import Unauthorized
 from assistant.sites.secrets import secret_matches
 from assistant.timeutil import utcnow
-from assistant.tracking.orders import parse_order, record_order
+from assistant.tracking.orders import OrderIn, parse_order, record_order
 
 
 @bp.post("/orders")
+@documented(Operation(
+    "Store one verified order (the shop's server, with the secret key)", tag="orders", query=SiteQuery, body=OrderIn,
+    secret=True, body_example={"order_id": "1001", "value": 129.9, "currency": "EUR",
+                               "items": [{"sku": "SHOE-1", "quantity": 1, "price": 129.9}], "visitor": "v-0123456789"},
+    answers={201: Answer("Stored", OrderStored), 200: Answer("Known already (a retry): nothing changed", OrderStored)},
+    errors=(*SITE_ERRORS, 401, 413)))
 def orders() -> tuple[Response, int]:
     """Store one verified order {order_id, value, currency?, items?, visitor?, customer_id?, ordered_at?}."""
     site = current_site()

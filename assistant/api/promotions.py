@@ -8,7 +8,9 @@ from flask import Response, jsonify, request
 from sqlmodel import Session, col, select
 
 from assistant.api import bp
+from assistant.api.contract import Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
+from assistant.api.documents import Messages, PromotionsQuery
 from assistant.api.origins import current_site
 from assistant.catalog.indexes import get_indexes
 from assistant.catalog.models import Product
@@ -26,6 +28,9 @@ UNTRACKED = "anonymous-"
 
 
 @bp.get("/promotions")
+@documented(Operation("The promotion messages to show this visitor on a placement", tag="promotions",
+                      query=PromotionsQuery,
+                      answers={200: Answer("The messages, rendered (none for a held-out visitor)", Messages)}))
 def promotions() -> Response:
     """?placement=&visitor=&page=URL&device=&cart=SKU:QTY,...&cart_value=12.50 (the page's cart wins); no messages
     for a visitor in the control group."""

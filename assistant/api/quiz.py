@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 
 from assistant.api import bp
 from assistant.api.body import json_body, text_field
+from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
+from assistant.api.documents import QuizAnswer, QuizResults, QuizStart, QuizState, SiteQuery
 from assistant.api.origins import current_site
 from assistant.api.results_cache import answers_key, get_results_cache
 from assistant.api.shapes import results_parts, state_public
@@ -29,8 +31,16 @@ from assistant.merchandising.rules import rules_for_site
 from assistant.rawsql import RawSQL, writing
 from assistant.sites.control import InControlGroup, visitor_in_control
 
+QUIZ = {"quiz_id": "The quiz id `POST /quiz` answered"}
+STATE = {200: Answer("Where the quiz stands: the next question (null when done), answers so far, progress", QuizState)}
+LINKS = {name: {"operationId": op, "parameters": {"quiz_id": "$response.body#/quiz", "site": "$request.query.site"}}
+         for name, op in (("state", "show"), ("answer", "answer"), ("back", "back"), ("results", "results"))}
+
 
 @bp.post("/quiz")
+@documented(Operation(
+    "Start a quiz", tag="quiz", query=SiteQuery, body=QuizStart, body_example={"flow": "running-shoes"},
+    answers={201: Answer("Started: its first question", QuizState)}, errors=(*SITE_ERRORS, 413), links={201: LINKS}))
 def start() -> tuple[Response, int]:
     """Start a quiz session: body {flow, visitor?, page?, fresh?} (fresh: carry no answers over from an earlier run);
     403 (code "control") for a visitor in the site's control group."""
@@ -50,6 +60,7 @@ def start() -> tuple[Response, int]:
 
 
 @bp.get("/quiz/<quiz_id>")
+@documented(Operation("Where the quiz stands", tag="quiz", query=SiteQuery, path=QUIZ, answers=STATE))
 def show(quiz_id: str) -> Response:
     """The current question and progress."""
     quiz, flow = _load(quiz_id, get_engine())
@@ -57,6 +68,9 @@ def show(quiz_id: str) -> Response:
 
 
 @bp.post("/quiz/<quiz_id>/answers")
+@documented(Operation("Answer the current question, or change an earlier one", tag="quiz", query=SiteQuery, path=QUIZ,
+                      body=QuizAnswer, body_example={"question": "terrain", "value": "road"}, answers=STATE,
+                      errors=(*SITE_ERRORS, 413)))
 def answer(quiz_id: str) -> Response:
     """Answer the current question (or change an earlier one): body {question, value}."""
     data = json_body()
@@ -69,6 +83,7 @@ def answer(quiz_id: str) -> Response:
 
 
 @bp.post("/quiz/<quiz_id>/back")
+@documented(Operation("Go back one question", tag="quiz", query=SiteQuery, path=QUIZ, answers=STATE))
 def back(quiz_id: str) -> Response:
     """Go back one question."""
     with writing(get_engine()) as sql:
@@ -78,6 +93,8 @@ def back(quiz_id: str) -> Response:
 
 
 @bp.get("/quiz/<quiz_id>/results")
+@documented(Operation("Ranked products for the answers so far, with reasons", tag="quiz", query=SiteQuery, path=QUIZ,
+                      answers={200: Answer("The products, best first; which answers were relaxed", QuizResults)}))
 def results(quiz_id: str) -> Response:
     """Ranked products for the answers so far, with reasons."""
     quiz, flow = _load(quiz_id, get_engine())

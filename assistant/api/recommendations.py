@@ -6,7 +6,9 @@ from flask import Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from assistant.api import bp
+from assistant.api.contract import Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
+from assistant.api.documents import RecommendationsQuery, Strip
 from assistant.api.origins import current_site
 from assistant.api.shapes import strip_json
 from assistant.catalog.indexes import get_indexes
@@ -26,6 +28,9 @@ MAX_ITEMS = 24
 
 
 @bp.get("/recommendations")
+@documented(Operation("A strip of products for a placement, each with its reason", tag="recommendations",
+                      query=RecommendationsQuery,
+                      answers={200: Answer("The strip (no items for a held-out visitor)", Strip)}))
 def recommendations() -> Response:
     """?placement=home|product|cart|checkout&visitor=&product=SKU&cart=SKU,SKU&n=8 (no items for the control group)"""
     site = current_site()

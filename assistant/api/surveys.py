@@ -8,7 +8,9 @@ from flask import Response, jsonify, request
 
 from assistant.api import bp
 from assistant.api.body import json_body
+from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
+from assistant.api.documents import SiteQuery, SurveyOffer, SurveyPost, SurveySaved, SurveysQuery
 from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
@@ -23,6 +25,8 @@ from assistant.timeutil import utcnow
 
 
 @bp.get("/surveys")
+@documented(Operation("The survey (at most one) to offer this visitor now", tag="surveys", query=SurveysQuery,
+                      answers={200: Answer("The survey, or null", SurveyOffer)}, errors=(*SITE_ERRORS, 429)))
 @limit_events
 def surveys() -> Response:
     """?visitor=&page=URL&placement=&device=&lang=&views=N: {"survey": null} or the survey to show."""
@@ -48,6 +52,12 @@ def surveys() -> Response:
 
 
 @bp.post("/surveys/<survey_id>/responses")
+@documented(Operation(
+    "Answers to a survey (posted again with the same response_id, merged)", tag="surveys", query=SiteQuery,
+    path={"survey_id": "The survey's id"}, body=SurveyPost,
+    body_example={"response_id": "r-0123456789", "visitor": "v-0123456789", "answers": {"nps": 9}, "complete": True},
+    answers={201: Answer("Created", SurveySaved), 200: Answer("Merged into the earlier post", SurveySaved)},
+    errors=(*SITE_ERRORS, 409, 413, 429)))
 @limit_events
 def responses(survey_id: str) -> tuple[Response, int]:
     """{response_id, visitor, answers, complete, page, placement, device, lang}: 201 created, 200 merged."""
