@@ -1,4 +1,8 @@
-"""A campaign's experiment results per variant, formatted for reading, with the sample ratio check."""
+"""A campaign's experiment results per variant, formatted for reading, with the sample ratio check.
+
+The always-valid (sequential) comparisons come first: a marketer reads this page whenever they like,
+and only those hold at any look. The fixed-horizon ones stay below, labelled with what they promise.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +51,8 @@ def campaign_results(campaign_id: int) -> str:
     total_weight = sum(a.weight for a in result.arms) or 1
     return render_template("admin/campaign_results.html", site=site, campaign=campaign, result=result,
                            settings=settings, money=money, percent=percent, total_weight=total_weight,
-                           differences=differences(result, money), too_small=TOO_SMALL)
+                           differences=differences(result, money, sequential=True),
+                           fixed_differences=differences(result, money), too_small=TOO_SMALL)
 
 
 @dataclass(frozen=True)
@@ -81,17 +86,18 @@ def p_text(p: float | None) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def differences(result: ExperimentResult, money: Money) -> list[Difference]:
-    """Each non-baseline variant's comparisons: conversion rate, then revenue per visitor."""
+def differences(result: ExperimentResult, money: Money, *, sequential: bool = False) -> list[Difference]:
+    """Each non-baseline variant's comparisons (always-valid or fixed-horizon): conversion rate, then revenue."""
     rows = []
     for arm in result.arms:
-        for comparison in _comparisons(arm):
+        for comparison in _comparisons(arm, sequential):
             rows.append(_difference(arm.key, comparison, money))
     return rows
 
 
-def _comparisons(arm: Arm) -> list[Comparison]:
-    return [c for c in (arm.conversion, arm.revenue_change) if c is not None]
+def _comparisons(arm: Arm, sequential: bool) -> list[Comparison]:
+    pair = (arm.conversion_sequential, arm.revenue_sequential) if sequential else (arm.conversion, arm.revenue_change)
+    return [c for c in pair if c is not None]
 
 
 def _difference(key: str, c: Comparison, money: Money) -> Difference:

@@ -6,7 +6,8 @@ Exposure: a visitor's first `promo_impression` of the campaign puts them in that
 in a visit where they were exposed or within `window_days` after the first exposure (None: the
 visit only). Purchases are those tracking.purchases counts: the shop's verified orders when it sends
 them, else browser claims without conflicts. Rates are per exposed visitor; the statistics are
-described in `stats`.
+described in `stats`: each comparison twice, always-valid (`sequential`, valid at any look) and
+fixed-horizon (valid at one look at a size fixed in advance).
 """
 
 from __future__ import annotations
@@ -27,7 +28,20 @@ from assistant.timeutil import as_utc
 from assistant.tracking.models import Event
 from assistant.tracking.purchases import counted_purchases
 
-from .stats import MEAN_METHOD, RATE_METHOD, SRM_METHOD, Comparison, Srm, compare_means, compare_rates, srm_check
+from .sequential import DEFAULT_TUNING
+from .stats import (
+    MEAN_METHOD,
+    RATE_METHOD,
+    SEQUENTIAL_METHOD,
+    SRM_METHOD,
+    Comparison,
+    Srm,
+    compare_means,
+    compare_means_sequential,
+    compare_rates,
+    compare_rates_sequential,
+    srm_check,
+)
 
 CHUNK = 500
 
@@ -40,6 +54,8 @@ class Settings:
     confidence: float = 0.95
     min_visitors: int = 100
     """Fewer exposed visitors than this in an arm: too small to tell."""
+    sequential_tuning: int = DEFAULT_TUNING
+    """N* of the always-valid test: the visitors (both arms) at which its interval is narrowest."""
 
 
 @dataclass
@@ -61,7 +77,11 @@ class Arm:
     revenue_per_visitor: float | None = None
     average_order_value: float | None = None
     conversion: Comparison | None = None
+    """Fixed-horizon comparisons with the baseline (valid at one look at a size fixed in advance)."""
     revenue_change: Comparison | None = None
+    conversion_sequential: Comparison | None = None
+    """Always-valid comparisons with the baseline (valid whenever one looks)."""
+    revenue_sequential: Comparison | None = None
 
 
 @dataclass
@@ -77,7 +97,8 @@ class ExperimentResult:
     mixed_visitors: int
     attribution: str
     methods: dict[str, str] = field(default_factory=lambda: {"conversion_rate": RATE_METHOD,
-                                                             "revenue_per_visitor": MEAN_METHOD, "srm": SRM_METHOD})
+                                                             "revenue_per_visitor": MEAN_METHOD, "srm": SRM_METHOD,
+                                                             "sequential": SEQUENTIAL_METHOD})
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON object."""
@@ -115,9 +136,11 @@ def experiment_results(*, session: Session, site: Site, campaign: Campaign, sett
     _finish(arms, visitors, baseline, site.currency, settings)
     srm = srm_check([a.visitors for a in arms.values()], [a.weight for a in arms.values()])
     window = f"within {settings.window_days} days of" if settings.window_days is not None else "in the visit of"
-    return ExperimentResult(campaign.pk, site.currency, baseline.key if baseline else None,
-                            bool(baseline and baseline.control), list(arms.values()), srm, mixed,
-                            f"a purchase by the same visitor in an exposed visit or {window} first exposure")
+    result = ExperimentResult(campaign.pk, site.currency, baseline.key if baseline else None,
+                              bool(baseline and baseline.control), list(arms.values()), srm, mixed,
+                              f"a purchase by the same visitor in an exposed visit or {window} first exposure")
+    result.methods["sequential"] = SEQUENTIAL_METHOD.format(tuning=settings.sequential_tuning)
+    return result
 
 
 def _exposures(session: Session, site: Site, campaign: Campaign, arms: dict[str, Arm], since: datetime | None,
@@ -182,6 +205,12 @@ def _finish(arms: dict[str, Arm], visitors: dict[int, _Visitor], baseline: Arm |
                                        confidence=settings.confidence, min_visitors=settings.min_visitors)
         arm.revenue_change = compare_means(revenue[arm.key], revenue[baseline.key], confidence=settings.confidence,
                                            min_visitors=settings.min_visitors)
+        arm.conversion_sequential = compare_rates_sequential(
+            (arm.conversions, arm.visitors), (baseline.conversions, baseline.visitors), confidence=settings.confidence,
+            tuning=settings.sequential_tuning, min_visitors=settings.min_visitors)
+        arm.revenue_sequential = compare_means_sequential(
+            revenue[arm.key], revenue[baseline.key], confidence=settings.confidence, tuning=settings.sequential_tuning,
+            min_visitors=settings.min_visitors)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

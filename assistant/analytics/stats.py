@@ -6,6 +6,9 @@
 - Revenue per visitor: Welch's unequal-variances t-test and its interval (scipy's ttest_ind).
 - Sample ratio mismatch: chi-square goodness of fit of visitors per arm against the configured
   weights, flagged at p < 0.001 as Microsoft's ExP and Optimizely do.
+- Both metrics again with the always-valid sequential test (`sequential`), which the results page
+  shows first: its p-values and intervals hold at whatever time one looks; the tests above hold only
+  at one look at a sample size fixed in advance.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from typing import Any
 
 from assistant.intervals import scipy_stats, wilson_interval
 
+from .sequential import DEFAULT_TUNING, Sequential, sequential_means, sequential_rates
+
 RATE_METHOD = "two-proportion z-test (pooled SE); CI: Newcombe hybrid score interval (Wilson)"
 MEAN_METHOD = "Welch's t-test (unequal variances)"
 SRM_METHOD = "chi-square goodness of fit against the configured weights"
+SEQUENTIAL_METHOD = ("always valid: normal-mixture sequential test (Optimizely's mSPRT, GrowthBook's confidence "
+                     "sequence), tuned to be narrowest at {tuning:,} visitors")
 SRM_THRESHOLD = 0.001
 TOO_SMALL = "too small to tell"
 
@@ -116,6 +123,38 @@ def compare_means(variant: Sequence[float], baseline: Sequence[float], *, confid
     small = min(len(variant), len(baseline)) < min_visitors
     return Comparison("revenue_per_visitor", MEAN_METHOD, mb, mv, difference, low, high, p,
                       float(result.statistic), confidence, TOO_SMALL if small else _verdict(p, low, high, confidence))
+
+
+def compare_rates_sequential(variant: tuple[int, int], baseline: tuple[int, int], *, confidence: float = 0.95,
+                             tuning: float = DEFAULT_TUNING, min_visitors: int = 100,
+                             min_expected: float = 5) -> Comparison:
+    """Compare conversions/visitors with the always-valid test (the same 'too small' rule as compare_rates)."""
+    (xv, nv), (xb, nb) = variant, baseline
+    result = sequential_rates(variant, baseline, alpha=1 - confidence, tuning=tuning) if nv and nb else None
+    method = SEQUENTIAL_METHOD.format(tuning=int(tuning))
+    pooled = (xv + xb) / (nv + nb) if nv + nb else 0.0
+    small = min(nv, nb) < min_visitors or min(n * q for n in (nv, nb) for q in (pooled, 1 - pooled)) < min_expected
+    return _sequential("conversion_rate", method, _rate(xb, nb), _rate(xv, nv), result, confidence, small)
+
+
+def compare_means_sequential(variant: Sequence[float], baseline: Sequence[float], *, confidence: float = 0.95,
+                             tuning: float = DEFAULT_TUNING, min_visitors: int = 100) -> Comparison:
+    """Compare per-visitor values with the always-valid test (the same 'too small' rule as compare_means)."""
+    result = sequential_means(variant, baseline, alpha=1 - confidence, tuning=tuning)
+    small = min(len(variant), len(baseline)) < min_visitors
+    return _sequential("revenue_per_visitor", SEQUENTIAL_METHOD.format(tuning=int(tuning)), _mean(baseline),
+                       _mean(variant), result, confidence, small)
+
+
+def _sequential(metric: str, method: str, baseline: float | None, variant: float | None, result: Sequential | None,
+                confidence: float, small: bool) -> Comparison:
+    difference = variant - baseline if variant is not None and baseline is not None else None
+    if result is None:
+        return Comparison(metric, method, baseline, variant, difference, None, None, None, None, confidence,
+                          TOO_SMALL)
+    verdict = TOO_SMALL if small else _verdict(result.p_value, result.ci_low, result.ci_high, confidence)
+    return Comparison(metric, method, baseline, variant, result.difference, result.ci_low, result.ci_high,
+                      result.p_value, result.difference / result.standard_error, confidence, verdict)
 
 
 def srm_check(observed: Sequence[int], weights: Sequence[float], threshold: float = SRM_THRESHOLD) -> Srm | None:

@@ -387,8 +387,10 @@ def test_results_per_variant_with_the_methods(client: FlaskClient, session: Sess
     assert cells[10:20] == ["50 %", "2", "2", "0", "–", "1", "50.0 %", "€40.00", "€40.00", "€20.00"]
     assert "<td>Conversion rate</td>" in html and "<strong>+16.7 pp</strong>" in html
     assert "<td>Revenue per visitor</td>" in html and "<strong>+€6.67</strong>" in html
-    assert html.count('<span class="verdict too-small-to-tell">too small to tell</span>') == 2
+    assert html.count('<span class="verdict too-small-to-tell">too small to tell</span>') == 4  # both tests
     assert "Newcombe hybrid score interval" in html and "Welch&#39;s t-test" in html and "chi-square" in html
+    assert html.index("Valid at any time you look.") < html.index("Valid only at one look")
+    assert "normal-mixture sequential test" in html and "narrowest at 5,000 visitors" in html
     assert "Sample ratio mismatch" not in html
 
 

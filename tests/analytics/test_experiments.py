@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from assistant.analytics.experiments import Settings, experiment_results
+from assistant.analytics.sequential import sequential_rates
 from assistant.analytics.stats import TOO_SMALL
 from assistant.promotions.models import Campaign
 from assistant.sites.models import Site
@@ -107,3 +108,17 @@ def test_a_large_enough_experiment_gets_a_verdict_and_an_srm_check(session: Sess
     assert not result.srm.mismatch  # but not below 0.001: not flagged
     revenue = result.arms[0].revenue_change
     assert revenue is not None and revenue.difference == pytest.approx(10 - 2) and revenue.verdict == "better"
+
+
+def test_each_comparison_also_always_valid(session: Session, site: Site, campaign: Campaign) -> None:
+    result = experiment_results(session=session, site=site, campaign=campaign,
+                                settings=Settings(min_visitors=1, sequential_tuning=1000))
+    a = result.arms[0]
+    expected = sequential_rates((a.conversions, a.visitors), (2, 3), tuning=1000)
+    assert a.conversion_sequential is not None and expected is not None
+    assert (a.conversion_sequential.ci_low, a.conversion_sequential.p_value) == pytest.approx(
+        (expected.ci_low, expected.p_value))
+    assert a.conversion is not None and a.conversion.p_value is not None
+    assert expected.p_value > a.conversion.p_value  # the always-valid p-value is the more cautious
+    assert a.revenue_sequential is not None and a.revenue_sequential.verdict == "no clear difference"
+    assert "narrowest at 1,000 visitors" in result.methods["sequential"]
