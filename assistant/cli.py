@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from assistant.catalog.index import CatalogIndex
 
 
+TRAIN_LEASE_SECONDS = 1800
+"""How long a node that died mid-training keeps others from training (renewed before each site)."""
+
+
 @click.group()
 def main() -> None:
     """On-site guided-selling assistant."""
@@ -439,15 +443,21 @@ def train(site_key: str | None, days: int, horizon_days: int, earnings_days: int
     from assistant.analytics.path_outcomes import site_judge
     from assistant.config import Settings
     from assistant.insight.nightly import churn_scorer, compute_site_figures
+    from assistant.leases import job_lease
     from assistant.recommend.training import train_site
     from assistant.sites.models import Site
     from assistant.sites.service import get_site_by_key
     from assistant.timeutil import utcnow
 
     settings = Settings.from_env()
-    with _session() as session:
+    with _session() as session, job_lease(session=session, name="train", seconds=TRAIN_LEASE_SECONDS,
+                                          clock=utcnow) as hold:
+        if not hold.won:  # another node's cron started it first: one trains, every node picks the bundle up
+            click.echo(f"skipped: `assistant train` is running on {hold.holder}")
+            return
         targets = [get_site_by_key(session=session, key=site_key)] if site_key else list(session.exec(select(Site)))
         for target in targets:
+            hold.renew()
             report = train_site(session=session, site=target, root=settings.models_dir, now=utcnow(), days=days)
             click.echo(f"{target.key}: {report.products} products, {report.events} events in {report.sessions} "
                        f"visits, {report.baskets} baskets -> {report.path} ({report.seconds:.1f} s)")

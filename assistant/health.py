@@ -39,10 +39,11 @@ def readyz() -> tuple[Response, int] | Response:
         checks["database"] = "ok"
         checks["schema"] = _schema()
         checks["bundles"] = _bundles(current_app, keys)
+        served = _served(current_app, keys)
     except SQLAlchemyError as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     ready = all(value == "ok" for value in checks.values()) and len(checks) == 3
-    answer = jsonify({"ready": ready, "checks": checks})
+    answer = jsonify({"ready": ready, "checks": checks, **(served if "bundles" in checks else {})})
     if ready:
         return answer
     answer.headers["Retry-After"] = str(RETRY_SECONDS)
@@ -64,10 +65,21 @@ def _schema() -> str:
 
 
 def _bundles(app: Flask, keys: list[str]) -> str:
-    """ok when every site with a trained bundle (a CURRENT pointer) has it loaded in this process."""
+    """ok when every site with a trained bundle (a CURRENT pointer) has it loaded in this process, or has
+    a current bundle that cannot be loaded: every node reads the same one, so failing readiness for it
+    would take them all out of the load balancer; the node serves the bundle it kept (see `_served`)."""
     store = app.extensions["assistant"]["models"]
-    missing = [key for key in keys if store.trained(key) and not store.loaded(key)]
+    missing = [key for key in keys if store.trained(key) and not store.loaded(key) and not store.problem(key)]
     return "ok" if not missing else f"not loaded yet for {', '.join(missing[:10])}"
+
+
+def _served(app: Flask, keys: list[str]) -> dict[str, Any]:
+    """The bundle version each site is served from here, and why a current bundle was refused (first 100 sites)."""
+    store = app.extensions["assistant"]["models"]
+    problems = {key: f"current bundle not loaded ({reason}); serving the one kept"
+                for key in keys[:100] if (reason := store.problem(key))}
+    return {"bundles": {key: store.version(key) for key in keys[:100]}, **({"bundle_problems": problems}
+                                                                         if problems else {})}
 
 
 def init_app(app: Flask) -> None:

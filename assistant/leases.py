@@ -7,8 +7,12 @@ by the same cron minute never both run; a node that dies keeps the lease only un
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, bindparam, text
@@ -60,3 +64,33 @@ def release(*, session: Session, name: str, holder: str) -> None:
     session.execute(text("DELETE FROM job_lease WHERE name = :name AND holder = :holder"),
                     {"name": name, "holder": holder})
     session.commit()
+
+
+@dataclass
+class Hold:
+    """The outcome of asking for a lease: whether this run holds it, and who does."""
+
+    won: bool
+    holder: str
+    renew: Callable[[], None]
+    """Extend our lease by its length from now (a long job calls it between its steps)."""
+
+
+@contextlib.contextmanager
+def job_lease(*, session: Session, name: str, seconds: float, clock: Callable[[], datetime]) -> Iterator[Hold]:
+    """Hold the lease `name` for the block when no other run does (`won`), releasing it afterwards; else
+    `won` is False and `holder` names the run that has it (the caller says so and exits 0)."""
+    mine = f"{holder_name()}:{uuid.uuid4().hex[:6]}"
+
+    def renew() -> None:
+        acquire(session=session, name=name, holder=mine, now=clock(), seconds=seconds)
+
+    if not acquire(session=session, name=name, holder=mine, now=clock(), seconds=seconds):
+        row = session.get(JobLease, name)
+        yield Hold(False, row.holder if row else "another run", renew)
+        return
+    try:
+        yield Hold(True, mine, renew)
+    finally:
+        session.rollback()
+        release(session=session, name=name, holder=mine)

@@ -57,7 +57,7 @@ def save(model: Strategy, path: Path) -> None:
 
 def load(path: Path) -> Strategy:
     """Read a strategy written by :func:`save`, ready to recommend."""
-    with np.load(path, allow_pickle=False) as data:
+    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:  # closed even when not a zip
         header = _header(data, path)
         model = _strategy(header, path)
         for name in header["arrays"]:

@@ -1,4 +1,11 @@
-"""Serve the newest trained bundle of each site from memory, swapping in a newer one without a restart."""
+"""Serve the newest trained bundle of each site from memory, swapping in a newer one without a restart.
+
+Bundles live on a volume every node mounts (ASSISTANT_MODELS): `assistant train` runs once, on one
+node, and every process follows the site's CURRENT pointer within CHECK_SECONDS. A bundle that
+cannot be read (a truncated .npz, a missing file, CURRENT naming a half-copied folder) is never
+served: the process keeps the bundle it has, logs why once per version, tries again on later
+checks (a copy may still be completing), and reports it (`problem`, shown by /readyz).
+"""
 
 from __future__ import annotations
 
@@ -42,6 +49,8 @@ class ModelStore:
         self.check_seconds = check_seconds
         self._bundles: dict[str, Bundle | None] = {}
         self._checked: dict[str, float] = {}
+        self._broken: dict[str, tuple[str, str]] = {}
+        """Per site: the current version that failed to load, and why."""
         self._lock = threading.Lock()
 
     def bundle(self, site_key: str) -> Bundle | None:
@@ -65,6 +74,20 @@ class ModelStore:
         except OSError:
             return bundle is not None
 
+    def version(self, site_key: str) -> str | None:
+        """The version of the bundle this process serves for the site (None: none yet)."""
+        bundle = self._bundles.get(site_key)
+        return bundle.version if bundle is not None else None
+
+    def problem(self, site_key: str) -> str | None:
+        """Why the site's current bundle is not served here, when it failed to load (None: no such failure)."""
+        broken = self._broken.get(site_key)
+        try:
+            current = (self.root / site_key / "CURRENT").read_text().strip()
+        except OSError:
+            return None
+        return broken[1] if broken and broken[0] == current and not self.loaded(site_key) else None
+
     def _swap(self, site_key: str, now: float) -> bool:
         """Make the site's current bundle the live one; whether it changed (the old one is no longer held here)."""
         loaded = self._bundles.get(site_key)
@@ -81,10 +104,16 @@ class ModelStore:
         if loaded is not None and loaded.version == version:
             return loaded
         try:
-            return _load(folder / version)
-        except (OSError, ValueError, KeyError) as exc:  # a broken bundle: keep serving the one we have
-            log.error("cannot load recommendation bundle %s/%s: %s", site_key, version, exc)
+            bundle = _load(folder / version)
+        except Exception as exc:  # noqa: BLE001 (BadZipFile, EOFError, zlib, JSON, OSError...: never serve it)
+            reason = f"{type(exc).__name__}: {exc}"
+            if self._broken.get(site_key) != (version, reason):
+                kept = f"keeping {loaded.version}" if loaded is not None else "no bundle to keep"
+                log.error("cannot load recommendation bundle %s/%s (%s): %s", site_key, version, kept, reason)
+            self._broken[site_key] = (version, reason)
             return loaded
+        self._broken.pop(site_key, None)
+        return bundle
 
 
 def _settle() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -171,19 +172,38 @@ def _seconds(value: datetime | str) -> float:
 
 
 def _write_bundle(folder: Path, models: dict[str, Strategy], rows: list[dict], now: datetime) -> Path:
-    version = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    target = folder / version
-    target.mkdir(parents=True, exist_ok=True)
+    """Write the bundle under a hidden name, flush it to disk, rename it into place, then point CURRENT at it.
+
+    On a volume every node mounts, a reader that follows CURRENT finds a complete folder: the files are
+    synced before the rename, and the pointer is replaced (one rename) only after the folder is whole.
+    """
+    version = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(2)}"  # unique on a shared volume
+    target, partial = folder / version, folder / f".{version}.partial"
+    partial.mkdir(parents=True, exist_ok=True)
     for name, model in models.items():
-        artifacts.save(model, target / f"{name}.npz")
-    write_snapshot(target / "catalog.json", rows)
+        artifacts.save(model, partial / f"{name}.npz")
+    write_snapshot(partial / "catalog.json", rows)
     manifest = {"version": version, "trained_at": now.isoformat(), "models": sorted(models)}
-    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    pointer = folder / "CURRENT.tmp"
+    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    for file in partial.iterdir():
+        _sync(file)
+    partial.replace(target)
+    pointer = folder / f"CURRENT.{os.getpid()}.tmp"
     pointer.write_text(version)
+    _sync(pointer)
     pointer.replace(folder / "CURRENT")  # atomic: readers see the old or the new version, never neither
+    _sync(folder)
     for old in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != version)[:-KEEP_BUNDLES + 1 or None]:
         for file in old.iterdir():
             file.unlink()
-        old.rmdir()
+        old.rmdir()  # a hidden .partial of a crashed run sorts first and goes first
     return target
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or folder, so a rename that follows never publishes data still in this machine's cache."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
