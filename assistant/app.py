@@ -30,7 +30,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.config.from_mapping(config.flask_mapping(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES, WTF_CSRF_CHECK_DEFAULT=False)
     app.session_interface = PageSessions()
     app.extensions.setdefault("assistant", {})["settings"] = config
-    db.init_app(app, config.database_url, lock_wait=config.db_lock_wait)
+    db.init_app(app, config.database_url, lock_wait=config.db_lock_wait, connect_timeout=config.db_connect_timeout)
     indexes.init_app(app, db.get_engine(app), testing=config.testing)
     registry.init_app(app, config.flows_dir, reload=config.reload_flows,  # checks flows against the indexes
                       catalog_check=config.flows_catalog_check)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -38,19 +38,39 @@ class DatabaseBusy(ServiceUnavailable):
                          retry_after=max(1, math.ceil(waited)))
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """PostgreSQL refused, did not answer within the connect timeout, or dropped the connection: a 503."""
+
+    def __init__(self) -> None:
+        super().__init__("the database is unavailable (unreachable or restarting); try again shortly",
+                         retry_after=UNAVAILABLE_RETRY)
+
+
+UNAVAILABLE_RETRY = 2
+"""Seconds a client is asked to wait after DatabaseUnavailable: a restart takes a few; the widget keeps its events."""
+
+
 def is_locked(exc: OperationalError) -> bool:
     """Whether `exc` is SQLite's "database is locked" (or busy), rather than a real fault."""
     return _locked_text(exc.orig)
 
 
-def make_engine(url: str, *, lock_wait: float = CLI_LOCK_WAIT) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout of `lock_wait` s and a writers' queue."""
+def make_engine(url: str, *, lock_wait: float = CLI_LOCK_WAIT, connect_timeout: float | None = None) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout of `lock_wait` s and a writers' queue;
+    PostgreSQL gives up connecting after `connect_timeout` s (None: libpq's own rules, for the CLI)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping: it is a round trip on every checkout, a sixth of an event batch's. A connection
-        # the server dropped fails its request once and SQLAlchemy then replaces the whole pool; the
+        # the server dropped fails its request once (503) and SQLAlchemy then replaces the whole pool; the
         # widget retries event batches. Recycling keeps connections younger than server idle timeouts.
-        return create_engine(url, pool_recycle=1800)
+        if connect_timeout is None:
+            return create_engine(url, pool_recycle=1800)
+        engine = create_engine(url, pool_recycle=1800, pool_timeout=connect_timeout)
+        if parsed.get_driver_name() == "psycopg":
+            from assistant.db_connect import bound_connections  # here: SQLite commands never load psycopg
+
+            bound_connections(engine, connect_timeout)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_wait})
@@ -68,19 +88,55 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask, url: str, *, lock_wait: float = CLI_LOCK_WAIT) -> None:
-    """Create the app's engine, close the request session on teardown, answer a locked database with 503."""
+def init_app(app: Flask, url: str, *, lock_wait: float = CLI_LOCK_WAIT, connect_timeout: float | None = None) -> None:
+    """Create the app's engine, close the request session on teardown, answer a locked or unreachable database
+    with 503."""
     state = app.extensions.setdefault("assistant", {})
-    state["engine"] = make_engine(url, lock_wait=lock_wait)
+    state["engine"] = make_engine(url, lock_wait=lock_wait, connect_timeout=connect_timeout)
     app.teardown_appcontext(_close_session)
-    app.register_error_handler(OperationalError, _busy_or_fault)
+    errors: tuple[type[Exception], ...] = (OperationalError, InterfaceError, *driver_errors())
+    for error in errors:
+        app.register_error_handler(error, _busy_or_fault)
 
 
-def busy_answer(exc: OperationalError) -> DatabaseBusy | None:
-    """The 503 for a SQLite "database is locked" error (the busy timeout ran out), else None."""
-    if not is_locked(exc):
-        return None
-    return DatabaseBusy(_lock_wait(get_engine()))
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The PostgreSQL driver's own errors, which code on a raw connection (engine.raw_connection()) sees unwrapped."""
+    import psycopg  # here: only a web app registers handlers, and SQLite commands never load the driver
+
+    return psycopg.OperationalError, psycopg.InterfaceError
+
+
+def busy_answer(exc: Exception) -> DatabaseBusy | DatabaseUnavailable | None:
+    """The 503 for a database that is busy (SQLite locked past the busy timeout) or unavailable (PostgreSQL down,
+    unreachable, or its connection lost), else None: any other error is a fault, a 500."""
+    if isinstance(exc, OperationalError) and is_locked(exc):
+        return DatabaseBusy(_lock_wait(get_engine()))
+    if is_unavailable(exc):
+        return DatabaseUnavailable()
+    return None
+
+
+def is_unavailable(exc: Exception) -> bool:
+    """Whether `exc` (SQLAlchemy's or the driver's own) says PostgreSQL cannot be reached or dropped the connection,
+    rather than that a statement failed.
+
+    psycopg raises OperationalError without an SQLSTATE for a refused, timed-out or lost connection, with class 08
+    (connection exception) or 57P (admin shutdown, crash shutdown, cannot connect now) from the server, and
+    InterfaceError for a connection already closed; SQLAlchemy marks a disconnect it saw as invalidated.
+    A deadlock, a serialization failure or a cancelled statement stays a fault of its request.
+    """
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig  # type: ignore[assignment]
+    if not type(exc).__module__.startswith("psycopg"):
+        return False
+    import psycopg
+
+    if isinstance(exc, psycopg.InterfaceError):
+        return True
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(exc, psycopg.OperationalError) and (sqlstate is None or sqlstate.startswith(("08", "57P")))
 
 
 def _lock_wait(engine: Engine) -> float:
@@ -88,7 +144,7 @@ def _lock_wait(engine: Engine) -> float:
     return queue.lock_wait if queue is not None else CLI_LOCK_WAIT
 
 
-def _busy_or_fault(exc: OperationalError) -> DatabaseBusy:
+def _busy_or_fault(exc: Exception) -> DatabaseBusy | DatabaseUnavailable:
     busy = busy_answer(exc)
     if busy is None:
         raise exc

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
+import psycopg
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from assistant.db import busy_answer
@@ -40,9 +41,11 @@ def _http_json(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]
     return jsonify(body), exc.code or 500, headers
 
 
-@bp.errorhandler(OperationalError)
-def _database_error(exc: OperationalError) -> tuple[Response, int, list[tuple[str, str]]] | tuple[Response, int]:
-    """SQLite locked by another writer past the wait: 503 with Retry-After, like any overload."""
+@bp.errorhandler(DBAPIError)
+@bp.errorhandler(psycopg.OperationalError)  # code on a raw connection sees the driver's errors unwrapped
+@bp.errorhandler(psycopg.InterfaceError)
+def _database_error(exc: Exception) -> tuple[Response, int, list[tuple[str, str]]] | tuple[Response, int]:
+    """SQLite locked by another writer past the wait, PostgreSQL down or unreachable: 503 with Retry-After."""
     busy = busy_answer(exc)
     return _http_json(busy) if busy is not None else _unexpected(exc)
 
