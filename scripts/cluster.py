@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -376,7 +375,8 @@ def _summary(cluster: Cluster) -> str:
                       f"{cluster.node_dir(p) / 'access.log'})" for p in cluster.node_ports)
     return (f"The assistant: {cluster.url}/api/v1/flows?site={cluster.site_key}  (admin: {cluster.url}/admin)\n"
             f"  site key  {cluster.site_key}  (secret key: `assistant site secret --site {cluster.site_key}`)\n"
-            f"  nginx     {cluster.url}  (config {state / 'nginx' / 'nginx.conf'}, log {state / 'nginx' / 'access.log'})\n"
+            f"  nginx     {cluster.url}  (config {state / 'nginx' / 'nginx.conf'}, "
+            f"log {state / 'nginx' / 'access.log'})\n"
             f"{nodes}\n"
             f"  postgres  {cluster.database_url}  (data {state / 'pg'})\n"
             f"  redis     {cluster.redis_url}\n"
