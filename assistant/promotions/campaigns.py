@@ -8,7 +8,17 @@ from sqlmodel import Session, col, select
 
 from assistant.errors import Invalid, NotFound
 from assistant.promotions.checks import campaign_problems, normalized_schedule, parse_campaign
-from assistant.promotions.models import STATUSES, Campaign, CampaignIn, CapsIn, CtaIn, ScheduleIn, Variant, VariantIn
+from assistant.promotions.models import (
+    STATUSES,
+    AllocationIn,
+    Campaign,
+    CampaignIn,
+    CapsIn,
+    CtaIn,
+    ScheduleIn,
+    Variant,
+    VariantIn,
+)
 from assistant.promotions.problems import InvalidFields
 from assistant.promotions.yamlio import export_yaml, import_yaml
 from assistant.sites.models import Site
@@ -90,7 +100,9 @@ def campaign_in(campaign: Campaign, variants: list[Variant]) -> CampaignIn:
         caps=CapsIn(per_session=campaign.cap_per_session, per_day=campaign.cap_per_day, total=campaign.cap_total),
         variants=[VariantIn(key=v.key, weight=v.weight, control=v.is_control, message=v.message,
                             cta=CtaIn(kind=v.cta_kind, text=v.cta_text, url=v.cta_url,  # type: ignore[arg-type]
-                                      coupon=v.coupon_code)) for v in variants])
+                                      coupon=v.coupon_code)) for v in variants],
+        allocation=AllocationIn(mode=campaign.allocation, metric=campaign.bandit_metric,  # type: ignore[arg-type]
+                                min_share=campaign.min_share))
 
 
 def _store(session: Session, campaign: Campaign, data: CampaignIn) -> Campaign:
@@ -100,7 +112,8 @@ def _store(session: Session, campaign: Campaign, data: CampaignIn) -> Campaign:
         "conditions": data.conditions, "timezone": schedule.timezone,
         "starts_at": schedule.start, "ends_at": schedule.end,
         "cap_per_session": data.caps.per_session, "cap_per_day": data.caps.per_day, "cap_total": data.caps.total,
-        "updated_at": utcnow()})
+        "allocation": data.allocation.mode, "bandit_metric": data.allocation.metric,
+        "min_share": data.allocation.min_share, "updated_at": utcnow()})
     session.add(campaign)
     session.flush()
     existing = {v.key: v for v in variants_of(session=session, campaign_ids=[campaign.pk])[campaign.pk]}

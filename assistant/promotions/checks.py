@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from assistant.promotions.models import CampaignIn, CtaIn, ScheduleIn, VariantIn
+from assistant.promotions.bandit import Arm, control_share
+from assistant.promotions.models import AllocationIn, CampaignIn, CtaIn, ScheduleIn, VariantIn
 from assistant.promotions.problems import FieldProblem, InvalidFields, problems_of
 from assistant.promotions.render import check_template
 from assistant.promotions.rules import validate_conditions
@@ -41,6 +42,7 @@ def campaign_problems(campaign: CampaignIn, prefix: str = "") -> Iterable[FieldP
     yield from _schedule_problems(campaign.schedule, f"{at}schedule")
     yield from validate_conditions(campaign.conditions, f"{at}conditions")
     yield from _variants_problems(campaign.variants, f"{at}variants")
+    yield from _allocation_problems(campaign.allocation, campaign.variants, f"{at}allocation")
 
 
 def zone(name: str) -> ZoneInfo | None:
@@ -98,6 +100,20 @@ def _variants_problems(variants: list[VariantIn], path: str) -> Iterable[FieldPr
         yield FieldProblem(path, "at least one variant needs a weight above 0")
     for index, variant in enumerate(variants):
         yield from _variant_problems(variant, f"{path}[{index}]")
+
+
+def _allocation_problems(allocation: AllocationIn, variants: list[VariantIn], path: str) -> Iterable[FieldProblem]:
+    if allocation.mode != "bandit":
+        return
+    playing = [v for v in variants if not v.control and v.weight > 0]
+    if len(playing) < 2:
+        yield FieldProblem(f"{path}.mode", "a bandit chooses between two or more message variants with a weight "
+                                           "above 0: add one, or split traffic by weight (fixed)")
+        return
+    room = 1 - control_share([Arm(v.key, v.weight, v.control) for v in variants])
+    if allocation.min_share * len(playing) > room + 1e-9:
+        yield FieldProblem(f"{path}.min_share", f"{len(playing)} variants at {allocation.min_share:.0%} each need more "
+                                                f"than the {room:.0%} of traffic the control leaves them")
 
 
 def _variant_problems(variant: VariantIn, path: str) -> Iterable[FieldProblem]:

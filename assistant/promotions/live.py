@@ -1,9 +1,9 @@
 """LiveCampaign: a live campaign compiled for serving, and CampaignCache, which keeps them per site.
 
 The cache reloads a site's campaigns and settings only when they changed: each call runs one small
-aggregate query (campaign count, latest update, highest id, settings update time) and compares it
-with what was loaded, so an edit in the admin shows on the next request on every app node, and
-unchanged campaigns are never re-read or recompiled.
+aggregate query (campaign count, latest update, latest bandit shares, highest id, settings update
+time) and compares it with what was loaded, so an edit in the admin (or new bandit shares) shows on
+the next request on every app node, and unchanged campaigns are never re-read or recompiled.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from assistant.promotions.bandit import Arm, serving_shares
 from assistant.promotions.campaigns import variants_of
 from assistant.promotions.caps import Caps
 from assistant.promotions.models import Campaign, PromotionSettings, Variant
@@ -62,6 +63,9 @@ class LiveCampaign:
     caps: Caps
     matches: Predicate
     variants: tuple[LiveVariant, ...]
+    allocation: str = "fixed"
+    shares: tuple[float, ...] = ()
+    """Each variant's share of new visitors (by weight, or the bandit's latest shares)."""
 
     def shows_on(self, placement: str) -> bool:
         """Whether the campaign competes for `placement`."""
@@ -93,7 +97,10 @@ def compile_campaign(campaign: Campaign, variants: list[Variant]) -> LiveCampaig
         matches=compile_conditions(campaign.conditions),
         variants=tuple(LiveVariant(v.key, v.weight, v.is_control, v.message, v.cta_kind, v.cta_text, v.cta_url,
                                    v.coupon_code, v.cta_kind == "products" or uses_items(v.message))
-                       for v in variants))
+                       for v in variants),
+        allocation=campaign.allocation,
+        shares=serving_shares([Arm(v.key, v.weight, v.is_control) for v in variants],
+                              bandit=campaign.allocation == "bandit", stored=campaign.serving_weights))
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,7 @@ def load_live(*, session: Session, site: Site) -> list[LiveCampaign]:
 def _fingerprint(session: Session, site: Site) -> tuple[object, ...]:
     settings = (select(PromotionSettings.updated_at).where(PromotionSettings.site_id == site.id)
                 .scalar_subquery())
-    query = sql_select(func.count(col(Campaign.id)), func.max(col(Campaign.updated_at)), func.max(col(Campaign.id)),
-                   settings).where(col(Campaign.site_id) == site.id)
+    query = sql_select(func.count(col(Campaign.id)), func.max(col(Campaign.updated_at)),
+                       func.max(col(Campaign.weights_updated_at)), func.max(col(Campaign.id)),
+                       settings).where(col(Campaign.site_id) == site.id)
     return tuple(session.execute(query).one())

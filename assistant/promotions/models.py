@@ -16,6 +16,8 @@ from assistant.timeutil import utcnow
 Placement = Literal["cart", "checkout", "product", "any", "quiz_results", "exit_intent"]
 Status = Literal["draft", "live", "paused", "ended"]
 CtaKind = Literal["none", "link", "coupon", "products"]
+AllocationMode = Literal["fixed", "bandit"]
+BanditMetric = Literal["conversion", "click"]
 PLACEMENTS: tuple[str, ...] = Placement.__args__  # type: ignore[attr-defined]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 MAX_MESSAGE = 2000
@@ -46,6 +48,16 @@ class Campaign(SQLModel, table=True):
     cap_per_session: int | None = None
     cap_per_day: int | None = None
     cap_total: int | None = None
+    allocation: str = Field(default="fixed", max_length=8)
+    """'fixed': traffic split by the variants' weights; 'bandit': Thompson sampling moves it (promotions.bandit)."""
+    bandit_metric: str = Field(default="conversion", max_length=16)
+    """What the bandit maximizes: 'conversion' (a purchase, as the results count it) or 'click'."""
+    min_share: float = 0.05
+    """The bandit's floor: every message variant keeps at least this share of all traffic."""
+    serving_weights: dict[str, float] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The bandit's current share of traffic per variant key (None: not updated yet, the weights serve)."""
+    weights_updated_at: datetime | None = _when(nullable=True)
+    """When `serving_weights` last changed (the live cache reloads on it)."""
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -130,6 +142,19 @@ class CapsIn(_Shape):
     total: int | None = Pydantic(default=None, ge=1, le=100_000)
 
 
+class AllocationIn(_Shape):
+    """How traffic is split: by the variants' weights, or by a Thompson-sampling bandit with a floor per variant.
+
+    Under a bandit the control variant keeps its weight's share of traffic all along (so the lift over
+    showing nothing stays measurable); the message variants share the rest, each at least `min_share`
+    of all traffic, the better ones more.
+    """
+
+    mode: AllocationMode = "fixed"
+    metric: BanditMetric = "conversion"
+    min_share: float = Pydantic(default=0.05, ge=0, le=0.5)
+
+
 class CampaignIn(_Shape):
     """A campaign as created, edited, exported and imported (structure only; see checks.parse_campaign)."""
 
@@ -141,3 +166,4 @@ class CampaignIn(_Shape):
     schedule: ScheduleIn = ScheduleIn()
     caps: CapsIn = CapsIn()
     variants: list[VariantIn] = Pydantic(min_length=1, max_length=10)
+    allocation: AllocationIn = AllocationIn()

@@ -24,7 +24,7 @@ from assistant.promotions.money import from_minor
 from assistant.promotions.render import MessageContext, Rendered, TemplateProblem, check_template, render_message
 from assistant.promotions.settings import PromoSettings, get_settings
 from assistant.promotions.snapshot import VisitorSnapshot
-from assistant.promotions.variants import assign
+from assistant.promotions.variants import assign, bucket, kept, pick_share
 from assistant.sites.models import Site
 
 if TYPE_CHECKING:
@@ -87,13 +87,22 @@ def choose(*, session: Session, site: Site, placement: str, snapshot: VisitorSna
             break
         if _held_back(campaign, history, snapshot, now, settings):
             continue
-        variant = assign(campaign.variants, site_id=site.pk, campaign_id=campaign.id, visitor=snapshot.anon_id)
+        variant = _assigned(campaign, history, site.pk, snapshot.anon_id)
         if variant is None:
             continue
         shown = _show(campaign, variant, placement, context)
         if shown is not None:
             chosen.append(shown)
     return chosen
+
+
+def _assigned(campaign: LiveCampaign, history: History, site_id: int, visitor: str) -> LiveVariant | None:
+    """The visitor's variant: by the weights' hash; under a bandit, the first one shown, else by the current shares."""
+    if campaign.allocation != "bandit":
+        return assign(campaign.variants, site_id=site_id, campaign_id=campaign.id, visitor=visitor)
+    shown = history.of(campaign.id)
+    first = kept(campaign.variants, campaign.shares, shown[0].variant if shown else None)
+    return first or pick_share(campaign.variants, campaign.shares, bucket(site_id, campaign.id, visitor))
 
 
 def _held_back(campaign: LiveCampaign, history: History, snapshot: VisitorSnapshot, now: datetime,

@@ -4,6 +4,10 @@ BLAKE2b of "site:campaign:visitor" gives a number in [0, 1) that is the same on 
 every app node (sticky without storage), and unrelated between campaigns because the campaign id is
 part of the hashed text. The visitor is the browser's anonymous id, so a shopper keeps their arm
 when they log in. Changing the weights of a running campaign moves some visitors to another arm.
+
+A bandit campaign's shares change as it learns, so there a visitor keeps the variant of their first
+impression (`kept`, from the promotion history `choose` reads anyway) and only new visitors follow
+the current shares (`pick_share`): no storage and no extra query either.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ class Weighted(Protocol):
 W = TypeVar("W", bound=Weighted)
 
 
+class Keyed(Protocol):
+    """Anything with a variant key."""
+
+    @property
+    def key(self) -> str:
+        """The variant's key."""
+        ...
+
+
+V = TypeVar("V", bound=Keyed)
+
+
 def bucket(site_id: int, campaign_id: int, visitor: str) -> float:
     """The visitor's position in [0, 1) for one campaign."""
     digest = hashlib.blake2b(f"{site_id}:{campaign_id}:{visitor}".encode(), digest_size=8).digest()
@@ -44,6 +60,27 @@ def pick(variants: Sequence[W], position: float) -> W | None:
         if point < running:
             return variant
     return next(v for v in reversed(variants) if v.weight > 0)
+
+
+def pick_share(variants: Sequence[V], shares: Sequence[float], position: float) -> V | None:
+    """The variant whose cumulative share contains `position` (None if every share is 0)."""
+    total = sum(shares)
+    if total <= 0:
+        return None
+    point, running = position * total, 0.0
+    for variant, share in zip(variants, shares, strict=True):
+        running += share
+        if point < running:
+            return variant
+    return next(v for v, s in zip(reversed(variants), reversed(shares), strict=True) if s > 0)
+
+
+def kept(variants: Sequence[V], shares: Sequence[float], key: str | None) -> V | None:
+    """The variant `key` a visitor was first shown, while it still takes traffic (None: assign afresh)."""
+    for variant, share in zip(variants, shares, strict=True):
+        if variant.key == key and share > 0:
+            return variant
+    return None
 
 
 def assign(variants: Sequence[W], *, site_id: int, campaign_id: int, visitor: str) -> W | None:
