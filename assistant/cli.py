@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.baskets_cli import baskets
+from assistant.campaigns_cli import allocate_site, campaigns
 from assistant.errors import AssistantError
 from assistant.flows_cli import flows_diff
 from assistant.sites_cli import CONTROL_SHARE_HELP, site_set
@@ -42,6 +43,7 @@ def main() -> None:
 
 main.add_command(surveys)  # `assistant surveys check`, in its own module
 main.add_command(baskets)  # `assistant baskets run`, in its own module
+main.add_command(campaigns)  # `assistant campaigns allocate`, in its own module
 
 
 @main.group()
@@ -471,6 +473,8 @@ def train(site_key: str | None, days: int, horizon_days: int, earnings_days: int
             earnings = compute_earnings(session=session, site=target, now=utcnow(), days=earnings_days, judge=judge)
             session.commit()
             click.echo(earnings.line())
+            for line in allocate_site(session=session, site=target):  # bandit campaigns' new shares
+                click.echo(line)
 
 
 @main.command()

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import event
 from sqlmodel import Session
 
 from assistant.analytics.allocation import update_allocations
+from assistant.cli import main
 from assistant.promotions.bandit import Arm, ArmCounts, bandit_weights, best_probabilities, floored, serving_shares
 from assistant.promotions.campaigns import export_campaigns, get_campaign, import_campaigns, update_campaign
 from assistant.promotions.live import CampaignCache
@@ -192,3 +194,14 @@ def test_allocations_update_from_results_and_reach_the_cache(session: Session, s
     after = next(c for c in cache.live(session=session, site=site).campaigns if c.id == campaign.pk)
     assert after.shares == pytest.approx((weights["a"], weights["b"], weights["control"]))
     assert get_campaign(session=session, site=site, campaign_id=fixed.pk).serving_weights is None
+
+
+def test_the_command_updates_the_bandit_campaigns(session: Session, site: Site, database_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    campaign = make_campaign(session, site, name="Nudge", variants=BANDIT_VARIANTS, allocation=bandit())
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["campaigns", "allocate", "--site", site.key])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{site.key}: bandit campaign {campaign.pk} (Nudge): a ")
+    session.expire_all()
+    assert get_campaign(session=session, site=site, campaign_id=campaign.pk).serving_weights is not None
