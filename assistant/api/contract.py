@@ -32,7 +32,7 @@ class Answer:
     shape: Shape | None = None
     media: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
-    """Response header name -> description."""
+    """Response header name -> description (Retry-After is a number of seconds, any other a string)."""
     example: Any = None
 
 

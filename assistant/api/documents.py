@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.numbers import MAX_COUNT
+from assistant.promotions.models import Placement as PromotionPlacement
 from assistant.recommend.service import PLACEMENTS as STRIP_PLACEMENTS
 from assistant.surveys.eligibility import PLACEMENTS as SURVEY_PLACEMENTS
 from assistant.surveys.responses import DEVICES
@@ -72,7 +74,7 @@ class RecommendationsQuery(SiteQuery):
 
 class PromotionsQuery(SiteQuery):
     visitor: Annotated[str, Field(min_length=8, max_length=64)]
-    placement: str = Field("", description="cart, checkout, exit_intent, ... (an unknown one shows nothing)")
+    placement: PromotionPlacement
     page: str = Field("", description="The page's URL (the first 2,000 characters count)")
     device: Device = "desktop"
     cart: str | None = Field(None, description="The page's cart as SKU:QTY,SKU:QTY (wins over the stored cart)")
@@ -87,7 +89,7 @@ class SurveysQuery(SiteQuery):
     page: str = Field("", max_length=2000)
     device: Device = "desktop"
     lang: str = Field("", max_length=35)
-    views: int | None = Field(None, ge=0, le=1_000_000_000,
+    views: int | None = Field(None, ge=0, le=MAX_COUNT,
                               description="Product views in the visit (required with placement=product_views)")
 
 
@@ -268,7 +270,7 @@ class Messages(Control):
 class SurveyPublic(_Answer):
     id: str
     title: str
-    locale: str
+    locale: str | None
     placement: str
     thanks: str
     questions: list[dict[str, Any]]

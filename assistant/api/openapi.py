@@ -41,6 +41,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     503: ("The database is busy or unreachable: try again after `Retry-After` seconds", "service_unavailable"),
 }
 RETRY = {"Retry-After": "Seconds to wait before trying again"}
+TOO_LONG = Answer("The URL is longer than the server reads (gunicorn's request line limit, 4,094 bytes): "
+                  "answered by the server, not the API, as an HTML page", None, media="text/html")
 DESCRIPTION = """\
 The JSON API the widget calls from a shop's pages, and the shop's server calls for orders.
 
@@ -145,6 +147,7 @@ def _responses(op: Operation) -> dict[str, Any]:
         error = Answer(description, ErrorBody, headers=RETRY if status in (429, 503) else {},
                        example={"error": {"code": code, "field": None, "message": description}})
         responses.setdefault(str(status), _answer(error))
+    responses["414"] = _answer(TOO_LONG)
     for status, links in op.links.items():
         responses[str(status)]["links"] = dict(links)
     return responses
@@ -160,9 +163,13 @@ def _answer(answer: Answer) -> dict[str, Any]:
     elif answer.media and answer.media != "application/json":
         out["content"] = {answer.media: {"schema": {"type": "string"}}}
     if answer.headers:
-        out["headers"] = {name: {"description": text, "schema": {"type": "integer", "minimum": 0}}
+        out["headers"] = {name: {"description": text, "required": True, "schema": _header(name)}
                           for name, text in answer.headers.items()}
     return out
+
+
+def _header(name: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0} if name == "Retry-After" else {"type": "string"}
 
 
 def _schemas(ops: Iterable[Operation]) -> dict[str, Any]:

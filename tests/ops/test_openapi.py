@@ -48,7 +48,7 @@ def test_every_operation_documents_its_errors_in_the_api_error_shape(spec: dict[
             if code in responses:
                 assert "Retry-After" in responses[code]["headers"], (method, path, code)
         for code, response in responses.items():
-            if code >= "400":
+            if code >= "400" and code != "414":  # the server's own answer to a request line it does not read
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, code)
 
