@@ -6,6 +6,7 @@ promotions package's: parse_campaign reports every problem at once, message temp
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,25 @@ def campaign_data(form: CampaignForm) -> tuple[dict[str, Any], list[FieldProblem
     problems += [problem] if problem else []
     rows = [row for row in range(form.rows) if not blank_row(form, row)]
     data["variants"] = [_variant(form, row, problems) for row in rows]
+    data["allocation"] = _allocation(form, problems)
     return data, problems, rows
+
+
+def _allocation(form: CampaignForm, problems: list[FieldProblem]) -> dict[str, Any]:
+    """The allocation of the form; its floor is typed in percent (5 means 0.05 of all traffic)."""
+    allocation: dict[str, Any] = {"mode": form.value("allocation.mode") or "fixed",
+                                  "metric": form.value("allocation.metric") or "conversion"}
+    text = form.value("allocation.min_share").strip().rstrip("%").strip()
+    if text:
+        try:
+            percent = float(text)
+        except ValueError:
+            percent = math.nan
+        if not 0 <= percent <= 50:
+            problems.append(FieldProblem("allocation.min_share", f"must be a percentage from 0 to 50 (not '{text}')"))
+        else:
+            allocation["min_share"] = percent / 100
+    return allocation
 
 
 def read_conditions(text: str) -> tuple[Any, FieldProblem | None]:

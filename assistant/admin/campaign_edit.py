@@ -52,7 +52,11 @@ CHOICES = {"placements": [(p, PLACEMENT_NAMES.get(p, p)) for p in PLACEMENTS],
            "status_options": [(s, s.capitalize()) for s in STATUSES],
            "cta_options": [(k, CTA_NAMES.get(k, k)) for k in CTA_KINDS], "sample_fields": SAMPLE_FIELDS,
            "devices": DEVICES, "conditions": CONDITIONS, "names": sorted(NAMES), "max_rows": MAX_ROWS,
-           "row_name": row_name, "field_id": field_id, "field_label": field_label}
+           "row_name": row_name, "field_id": field_id, "field_label": field_label,
+           "allocation_modes": [("fixed", "Fixed split by weight"),
+                                ("bandit", "Bandit: more traffic to what works (Thompson sampling)")],
+           "bandit_metrics": [("conversion", "Conversion (a purchase after the message)"),
+                              ("click", "Click on the message")]}
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

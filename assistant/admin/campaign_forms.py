@@ -20,8 +20,9 @@ from assistant.promotions.problems import FieldProblem
 MIN_ROWS = 2
 MAX_ROWS = 10
 TEXTS = ("name", "placement", "status", "priority", "schedule.start", "schedule.end", "schedule.timezone",
-         "caps.per_session", "caps.per_day", "caps.total", "conditions")
-SECTIONS = ("schedule", "caps", "variants")
+         "caps.per_session", "caps.per_day", "caps.total", "conditions", "allocation.mode", "allocation.metric",
+         "allocation.min_share")
+SECTIONS = ("schedule", "caps", "variants", "allocation")
 VARIANT_TEXTS = ("key", "weight", "message", "cta.kind", "cta.text", "cta.url", "cta.coupon")
 ROW = re.compile(r"^variants\[([0-9]{1,6})\]")
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -91,7 +92,8 @@ def place(problem: FieldProblem, known: set[str]) -> tuple[str, str]:
 def blank_form(timezone: str = "UTC") -> CampaignForm:
     """A new campaign: on the cart, a draft, one variant to write and a spare row."""
     return CampaignForm({"placement": "cart", "status": "draft", "priority": "0", "schedule.timezone": timezone,
-                         row_name(0, "key"): "a", row_name(0, "weight"): "1"})
+                         row_name(0, "key"): "a", row_name(0, "weight"): "1", "allocation.mode": "fixed",
+                         "allocation.metric": "conversion", "allocation.min_share": "5"})
 
 
 def form_of(campaign: CampaignIn) -> CampaignForm:
@@ -99,7 +101,9 @@ def form_of(campaign: CampaignIn) -> CampaignForm:
     tz = ZoneInfo(campaign.schedule.timezone)
     values = {"name": campaign.name, "placement": campaign.placement, "status": campaign.status,
               "priority": str(campaign.priority), "schedule.timezone": campaign.schedule.timezone,
-              "conditions": conditions_text(campaign.conditions)}
+              "conditions": conditions_text(campaign.conditions), "allocation.mode": campaign.allocation.mode,
+              "allocation.metric": campaign.allocation.metric,
+              "allocation.min_share": percent_text(campaign.allocation.min_share)}
     for end in ("start", "end"):
         when = getattr(campaign.schedule, end)
         values[f"schedule.{end}"] = when.astimezone(tz).strftime(LOCAL) if when else ""
@@ -114,6 +118,11 @@ def form_of(campaign: CampaignIn) -> CampaignForm:
         if variant.control:
             values[row_name(row, "control")] = "on"
     return CampaignForm(values, rows=max(MIN_ROWS, len(campaign.variants)))
+
+
+def percent_text(share: float) -> str:
+    """A share as the form shows it, in percent: 0.05 -> '5', 0.125 -> '12.5'."""
+    return f"{100 * share:.4g}"
 
 
 def conditions_text(conditions: dict[str, Any]) -> str:

@@ -48,9 +48,8 @@ def campaign_results(campaign_id: int) -> str:
     result = experiment_results(session=get_session(), site=site, campaign=campaign, settings=settings)
     style = get_settings(session=get_session(), site=site).price_style
     money = Money(result.currency, style)
-    total_weight = sum(a.weight for a in result.arms) or 1
     return render_template("admin/campaign_results.html", site=site, campaign=campaign, result=result,
-                           settings=settings, money=money, percent=percent, total_weight=total_weight,
+                           settings=settings, money=money, percent=percent,
                            differences=differences(result, money, sequential=True),
                            fixed_differences=differences(result, money), too_small=TOO_SMALL)
 

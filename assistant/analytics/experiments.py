@@ -21,6 +21,8 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from assistant.catalog.money import to_major
+from assistant.promotions.bandit import Arm as Allocated
+from assistant.promotions.bandit import serving_shares
 from assistant.promotions.events import CLICK, IMPRESSION, parse_ref, ref_for
 from assistant.promotions.models import Campaign, Variant
 from assistant.sites.models import Site
@@ -65,6 +67,8 @@ class Arm:
     key: str
     control: bool
     weight: int
+    share: float = 0.0
+    """The share of new visitors the arm gets now (by weight, or the bandit's latest share)."""
     visitors: int = 0
     impressions: int = 0
     clicks: int = 0
@@ -96,6 +100,8 @@ class ExperimentResult:
     srm: Srm | None
     mixed_visitors: int
     attribution: str
+    allocation: str = "fixed"
+    """'fixed' or 'bandit' (shares move; the sample ratio check is then the control's fixed share alone)."""
     methods: dict[str, str] = field(default_factory=lambda: {"conversion_rate": RATE_METHOD,
                                                              "revenue_per_visitor": MEAN_METHOD, "srm": SRM_METHOD,
                                                              "sequential": SEQUENTIAL_METHOD})
@@ -134,13 +140,29 @@ def experiment_results(*, session: Session, site: Site, campaign: Campaign, sett
         arm.revenue += to_major(person.revenue_minor, site.currency)
     baseline = next((a for a in arms.values() if a.control), next(iter(arms.values()), None))
     _finish(arms, visitors, baseline, site.currency, settings)
-    srm = srm_check([a.visitors for a in arms.values()], [a.weight for a in arms.values()])
+    bandit = campaign.allocation == "bandit"
+    shares = serving_shares([Allocated(v.key, v.weight, v.is_control) for v in variants], bandit=bandit,
+                            stored=campaign.serving_weights)
+    for arm, share in zip(arms.values(), shares, strict=True):
+        arm.share = share
+    srm = _control_srm(list(arms.values())) if bandit else srm_check([a.visitors for a in arms.values()],
+                                                                     [a.weight for a in arms.values()])
     window = f"within {settings.window_days} days of" if settings.window_days is not None else "in the visit of"
     result = ExperimentResult(campaign.pk, site.currency, baseline.key if baseline else None,
                               bool(baseline and baseline.control), list(arms.values()), srm, mixed,
                               f"a purchase by the same visitor in an exposed visit or {window} first exposure")
     result.methods["sequential"] = SEQUENTIAL_METHOD.format(tuning=settings.sequential_tuning)
+    result.allocation = campaign.allocation
     return result
+
+
+def _control_srm(arms: list[Arm]) -> Srm | None:
+    """Under a bandit only the control's share is fixed: its visitors against everyone else's."""
+    control = next((a for a in arms if a.control), None)
+    if control is None or control.share <= 0 or control.share >= 1:
+        return None
+    others = sum(a.visitors for a in arms if a is not control)
+    return srm_check([control.visitors, others], [control.share, 1 - control.share])
 
 
 def _exposures(session: Session, site: Site, campaign: Campaign, arms: dict[str, Arm], since: datetime | None,

@@ -306,6 +306,27 @@ def test_an_import_with_problems_changes_nothing_and_says_where(client: FlaskCli
     assert "choose a file or paste the YAML" in page(post(client, "/admin/campaigns/import", {"yaml": " "}))
 
 
+def test_a_bandit_is_chosen_on_the_form_its_floor_in_percent(client: FlaskClient, session: Session,
+                                                              site: Site) -> None:
+    marketer(client, session)
+    bandit = {**VALID_FORM, "allocation.mode": "bandit", "allocation.metric": "click", "allocation.min_share": "45"}
+    html = page(post(client, "/admin/campaigns/new", bandit))
+    assert error_of(html, "f-allocation-mode") == ["a bandit chooses between two or more message variants with a "
+                                                   "weight above 0: add one, or split traffic by weight (fixed)"]
+    two = {**bandit, "variants[2].key": "b", "variants[2].weight": "1", "variants[2].message": "Free shipping soon",
+           "variants[2].cta.kind": "none"}
+    html = page(post(client, "/admin/campaigns/new", two))
+    assert error_of(html, "f-allocation-min-share") == ["2 variants at 45% each need more than the 80% of traffic "
+                                                        "the control leaves them"]
+    assert error_of(page(post(client, "/admin/campaigns/new", {**two, "allocation.min_share": "lots"})),
+                    "f-allocation-min-share") == ["must be a percentage from 0 to 50 (not &#39;lots&#39;)"]
+    assert post(client, "/admin/campaigns/new", {**two, "allocation.min_share": "12.5"}).status_code == 302
+    (stored,) = campaigns(session, site)
+    assert (stored.allocation, stored.bandit_metric, stored.min_share) == ("bandit", "click", 0.125)
+    html = page(client.get(f"/admin/campaigns/{stored.pk}/edit"))
+    assert '<option value="bandit" selected>' in html and 'value="12.5"' in html
+
+
 # preview, audience, results
 
 def test_preview_renders_the_gap_amount_for_a_sample_cart(client: FlaskClient, session: Session, site: Site) -> None:
@@ -407,6 +428,31 @@ def test_a_sample_ratio_mismatch_is_flagged(client: FlaskClient, session: Sessio
     assert '<section class="srm-alert" role="alert">' in html
     assert "Sample ratio mismatch: do not trust these results yet" in html
     assert "observed 40 / 8, expected\n    24 / 24" in html and "p &lt; 0.001" in html
+
+
+
+def test_bandit_results_show_the_current_shares_and_check_the_control_share(client: FlaskClient, session: Session,
+                                                                           site: Site) -> None:
+    campaign = make_campaign(session, site, variants=[{"key": "a", "message": "Hi"}, {"key": "b", "message": "Yo"},
+                                                      {"key": "control", "control": True, "weight": 2}],
+                             allocation={"mode": "bandit"})
+    campaign.serving_weights = {"a": 0.4, "b": 0.1, "control": 0.5}
+    session.add(campaign)
+    session.commit()
+    at = utcnow() - timedelta(days=1)
+    for number in range(40):  # the control's share is 50 %: 40 of 50 is fine under a bandit, whatever a and b got
+        track(session, site, f"visitor-band-a{number:02d}", at, shown(campaign, "a" if number < 30 else "b"))
+    for number in range(40):
+        track(session, site, f"visitor-band-c{number:02d}", at, shown(campaign, "control"))
+    marketer(client, session)
+    html = page(client.get(f"/admin/campaigns/{campaign.pk}/results"))
+    cells = re.findall(r'<td class="n">(.*?)</td>', html)
+    assert [cells[0], cells[10], cells[20]] == ["40 %", "10 %", "50 %"]
+    assert "Bandit allocation." in html and "Sample ratio mismatch" not in html
+    for number in range(40, 80):
+        track(session, site, f"visitor-band-c{number:02d}", at, shown(campaign, "control"))
+    html = page(client.get(f"/admin/campaigns/{campaign.pk}/results"))
+    assert "Sample ratio mismatch" in html and "control / the rest: observed 80 / 40" in html
 
 
 # settings
