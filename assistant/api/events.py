@@ -12,6 +12,7 @@ from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
 from assistant.faults import point
+from assistant.metrics import count_events
 from assistant.timeutil import utcnow
 from assistant.tracking.service import parse_batch, store_batch
 
@@ -39,6 +40,7 @@ def events() -> tuple[Response, int]:
         result = store_batch(session=session, site=site, parsed=parsed)
         point("events.before_commit")
     point("events.after_commit")  # committed, not yet answered
+    count_events(stored=result.accepted, duplicates=result.duplicates, rejected=len(result.rejected))
     body = {"accepted": result.accepted, "duplicates": result.duplicates, "bot": result.bot,
             "rejected": [{"index": r.index, "field": r.field, "reason": r.reason} for r in result.rejected]}
     status = 400 if result.rejected and not (result.accepted or result.duplicates) else 200

@@ -78,7 +78,8 @@ def _cors_options(origins: tuple[str, ...]) -> Any:  # flask-cors names its type
     return get_cors_options(None, {"origins": list(origins), "always_send": False,
                                    "max_age": 600, "methods": ["GET", "POST", "OPTIONS"],
                                    "allow_headers": ["Content-Type"],
-                                   "expose_headers": ["Retry-After"]})  # the widget backs off by it
+                                   # the widget backs off by Retry-After; X-Request-Id ties its call to the logs
+                                   "expose_headers": ["Retry-After", "X-Request-Id"]})
 
 
 def _vary_on_origin(response: Response) -> None:
