@@ -24,7 +24,7 @@ from assistant import __version__
 from assistant.api import bp
 from assistant.api.contract import Answer, Operation, Shape, operations_of
 from assistant.api.documents import ErrorBody
-from assistant.api.reference import endpoints_by_tag, schema_tables
+from assistant.api.reference import endpoints_by_tag, inline, schema_tables
 
 OWN = frozenset({"api.openapi_json", "api.reference"})
 """This module's own routes: the document does not describe itself."""
@@ -220,4 +220,5 @@ def openapi_json() -> Response:
 def reference() -> str:
     """The API reference, rendered from the document on the server."""
     doc = json.loads(cached_document())
-    return render_template("api/reference.html", doc=doc, groups=endpoints_by_tag(doc), schemas=schema_tables(doc))
+    return render_template("api/reference.html", doc=doc, groups=endpoints_by_tag(doc), schemas=schema_tables(doc),
+                           inline=inline)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
 
 REF = "#/components/schemas/"
+TAGS = ("tracking", "quiz", "recommendations", "promotions", "surveys", "orders", "baskets")
+"""The order the page shows the groups in: the widget's calls first, as a shop's developer meets them."""
+CODE = re.compile(r"`([^`]+)`")
+
+
+def inline(text: str) -> Markup:
+    """`text` escaped, with its `backquoted` parts as code."""
+    return Markup(CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
 
 
 @dataclass
@@ -44,7 +53,8 @@ def endpoints_by_tag(doc: dict[str, Any]) -> dict[str, list[Endpoint]]:
     for path, item in doc["paths"].items():
         for method, op in item.items():
             groups.setdefault(op["tags"][0], []).append(_endpoint(path, method, op))
-    return groups
+    rank = {tag: n for n, tag in enumerate(TAGS)}
+    return dict(sorted(groups.items(), key=lambda group: rank.get(group[0], len(TAGS))))
 
 
 def schema_tables(doc: dict[str, Any]) -> list[tuple[str, str, list[Field], Markup | None]]:
@@ -111,9 +121,10 @@ def _endpoint(path: str, method: str, op: dict[str, Any]) -> Endpoint:
                         type_of(body["schema"]) if body else None,
                         _pretty(body["example"]) if body and "example" in body else None,
                         secret=bool(op.get("security")))
-    for status, response in op["responses"].items():
+    for status, response in sorted(op["responses"].items()):
         media = next(iter(response.get("content", {}).items()), None)
-        shape = type_of(media[1]["schema"]) if media else None
+        shape = None if not media else type_of(media[1]["schema"]) if media[0] == "application/json" \
+            else Markup("<code>{}</code>").format(media[0])
         example = _pretty(media[1]["example"]) if media and "example" in media[1] and status < "400" else None
         endpoint.responses.append((status, response["description"], shape, example, list(response.get("headers", {}))))
     return endpoint

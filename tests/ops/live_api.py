@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from sqlmodel import Session
 
 from assistant.baskets.links import basket_token
@@ -39,6 +40,9 @@ class LiveShop:
     tokens: tuple[str, ...]
     flows: tuple[str, ...]
     surveys: tuple[str, ...]
+    questions: tuple[str, ...]
+    """The started quiz's questions, and their answer ids (so answers and back get past "no such question")."""
+    choices: tuple[str, ...]
 
     @property
     def document(self) -> str:
@@ -63,8 +67,11 @@ def live_shop(database_url: str, folder: Path, *gunicorn_options: str) -> Iterat
     tokens = _basket_tokens(database_url, key)
     flows = tuple(sorted(p.stem for p in (folder / "flows").glob("*.yaml")))
     surveys = tuple(sorted(p.stem for p in resource_dir("surveys").glob("*.yaml")))
+    flow = yaml.safe_load((folder / "flows" / f"{flows[0]}.yaml").read_text(encoding="utf-8"))
+    questions = tuple(q["id"] for q in flow["questions"])
+    choices = tuple(a["id"] for q in flow["questions"] for a in q.get("answers", []))
     with gunicorn(env, folder, *gunicorn_options) as base:
-        yield LiveShop(base, key, secret, _start_quiz(base, key, flows[0]), tokens, flows, surveys)
+        yield LiveShop(base, key, secret, _start_quiz(base, key, flows[0]), tokens, flows, surveys, questions, choices)
 
 
 def _start_quiz(base: str, key: str, flow: str) -> str:
@@ -106,10 +113,12 @@ def write_config(shop: LiveShop, path: Path, *, examples: int, seed: int | None 
              '"body.flow" = { dictionary = "flows", probability = 0.8 }',
              '"path.survey_id" = { dictionary = "surveys", probability = 0.8 }',
              '"path.quiz_id" = { dictionary = "quizzes", probability = 0.8 }',
+             '"body.question" = { dictionary = "questions", probability = 0.8 }',
+             '"body.value" = { dictionary = "choices", probability = 0.6 }',
              '"path.token" = { dictionary = "tokens", probability = 0.8 }',
              '"query.token" = { dictionary = "tokens", probability = 0.8 }', "",
              values("flows", shop.flows), values("surveys", shop.surveys), values("quizzes", (shop.quiz,)),
-             values("tokens", shop.tokens)]
+             values("tokens", shop.tokens), values("questions", shop.questions), values("choices", shop.choices)]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 

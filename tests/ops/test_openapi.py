@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from assistant.api.contract import documented, operations_of
 from assistant.api.openapi import api_routes, document, route_methods
 
 
@@ -109,3 +110,12 @@ def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]
         for prop, sub in schema.get("properties", {}).items():
             for example in sub.get("examples", []):
                 yield f"{name}.{prop}", sub, example
+
+
+def test_documenting_a_view_costs_its_requests_nothing(app: Flask) -> None:
+    """`documented` records the operations on the view and returns the view itself: Flask calls the same function."""
+    from assistant.api import events, quiz
+
+    assert app.view_functions["api.events"] is events.events and events.events.__wrapped__.__name__ == "events"
+    assert app.view_functions["api.answer"] is quiz.answer and not hasattr(quiz.answer, "__wrapped__")
+    assert documented(*operations_of(quiz.answer))(quiz.answer) is quiz.answer
