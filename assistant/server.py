@@ -30,5 +30,8 @@ def run(factory: Callable[[], Flask], *, host: str, port: int, workers: int, thr
     (assistant.gunicorn_conf), then forked into the workers."""
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": None,
                "errorlog": "-", "loglevel": "warning", "graceful_timeout": 5, "preload_app": gunicorn_conf.preload_app,
-               "when_ready": gunicorn_conf.when_ready, "post_fork": gunicorn_conf.post_fork}
+               "when_ready": gunicorn_conf.when_ready, "post_fork": gunicorn_conf.post_fork,
+               "child_exit": gunicorn_conf.child_exit, "on_exit": gunicorn_conf.on_exit}  # metrics' folder
+    if gunicorn_conf.LOG_FORMAT == "json":
+        options["logger_class"] = gunicorn_conf.JsonLinesLogger
     _Gunicorn(factory, options).run()
