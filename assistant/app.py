@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from assistant import admin, api, db, health, logs, metrics, request_text, wsgi_input
+from assistant import admin, api, db, health, logs, metrics, request_text, security_headers, wsgi_input
 from assistant.api.limits import RateLimiter
 from assistant.api.sessions import PageSessions
 from assistant.catalog import indexes
@@ -47,6 +47,7 @@ def create_app(config: Settings | None = None) -> Flask:
     if config.demo_shop:  # off in production: a shop's own pages are its site; / and /demo are not the assistant's
         app.register_blueprint(shop)
     health.init_app(app)
+    security_headers.init_app(app, config)  # nosniff, no framing, referrer, permissions; HSTS over https
     metrics.init_app(app)  # request latency per endpoint, /metrics
     logs.init_app(app, config.log_format)  # X-Request-Id on every answer; JSON lines when asked
     request_text.init_app(app)

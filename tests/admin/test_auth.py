@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from assistant.admin import ADMIN_CSP
 from assistant.errors import Invalid
 from assistant.users.service import create_user, set_active, set_password
 from tests.factories import make_user
@@ -147,7 +148,7 @@ def test_duplicate_email(session: Session) -> None:
 
 def test_admin_pages_send_security_headers(client: FlaskClient) -> None:
     headers = client.get("/admin/login").headers
-    assert headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
+    assert headers["Content-Security-Policy"] == ADMIN_CSP
     assert headers["Cache-Control"] == "no-store"
 
 
