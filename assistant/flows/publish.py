@@ -2,7 +2,8 @@
 
 A draft is a row (one per flow) until it is published; publishing writes the live flow file in one rename
 (`drafts.write_atomically`), and every worker's registry picks the new text up on its next rescan (at
-most a second), keeping its last good version if the file were somehow refused. A publication is refused
+most a second with reload on; in production, on every node within published.CHECK_SECONDS, through the
+recorded publication), keeping its last good version if the file were somehow refused. A publication is refused
 when the draft has errors, names another flow, or when the live file changed since the draft was started
 from it (someone saved the file by hand): the merchandiser reloads, rather than overwriting that edit.
 """

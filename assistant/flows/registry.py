@@ -1,4 +1,9 @@
-"""FlowRegistry: the flows of a folder, reloaded on change, keeping the last good version."""
+"""FlowRegistry: the flows of a folder, reloaded on change, keeping the last good version.
+
+With reload on, the folder is rescanned (mtime, then digest) at most once a second; with it off (production's
+default), only when told to or when `watch` says the admin published a flow (published.py): every node mounts
+the same folder, so a publication on one node is served by all of them within a few seconds.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from assistant.safe_yaml import YamlProblem
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from assistant.flows.published import PublicationWatch
 
 log = logging.getLogger(__name__)
 RESCAN_SECONDS = 1.0
@@ -60,9 +67,12 @@ class FlowRegistry:
     """Flows keyed by id, from `*.yaml` files in a folder."""
 
     def __init__(self, folder: Path, *, reload: bool = True,
-                 catalog_check: Callable[[Flow, Locator, str], list[Problem]] | None = None) -> None:
+                 catalog_check: Callable[[Flow, Locator, str], list[Problem]] | None = None,
+                 watch: PublicationWatch | None = None) -> None:
         self.folder = Path(folder)
         self.reload = reload
+        self.watch = watch
+        """With reload off: rescan when a publication was recorded (by any node)."""
         self.catalog_check = catalog_check
         """Catalog errors of a flow about to be served (flows.live_check); a file with one is not served."""
         self._files: dict[Path, FlowFile] = {}
@@ -71,8 +81,12 @@ class FlowRegistry:
         self.refresh(force=True)  # the first scan happens whether or not the folder is watched
 
     def refresh(self, *, force: bool = False) -> None:
-        """Re-read files changed since the last scan: at most once a second with reload on, else only when forced."""
-        if not force and (not self.reload or time.monotonic() - self._scanned < RESCAN_SECONDS):
+        """Re-read files changed since the last scan: at most once a second with reload on, else only when forced
+        or when a flow was published (asked at most every published.CHECK_SECONDS)."""
+        if not force and not self.reload:
+            if self.watch is None or not self.watch.moved():
+                return
+        elif not force and time.monotonic() - self._scanned < RESCAN_SECONDS:
             return
         with self._lock:
             self._scanned = time.monotonic()
@@ -154,10 +168,14 @@ class FlowRegistry:
 
 def init_app(app: Flask, folder: Path, *, reload: bool, catalog_check: bool = True) -> None:
     """Load the flow folder into the app; with `catalog_check`, a file with a catalog error is not served."""
+    from assistant.db import get_engine
     from assistant.flows import live_check  # Flask and the database: not for `flows check`
+    from assistant.flows.published import PublicationWatch, publication_mark
 
     check = live_check.catalog_check(app) if catalog_check else None
-    app.extensions.setdefault("assistant", {})["flows"] = FlowRegistry(folder, reload=reload, catalog_check=check)
+    watch = None if reload else PublicationWatch(publication_mark(get_engine(app)))
+    app.extensions.setdefault("assistant", {})["flows"] = FlowRegistry(folder, reload=reload, catalog_check=check,
+                                                                       watch=watch)
 
 
 def get_registry(app: Flask | None = None) -> FlowRegistry:
