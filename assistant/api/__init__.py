@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 import psycopg
 from flask import Blueprint, Response, jsonify, request
@@ -12,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from assistant.db import busy_answer
 from assistant.errors import AssistantError
+from assistant.logs import request_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -52,10 +52,9 @@ def _database_error(exc: Exception) -> tuple[Response, int, list[tuple[str, str]
 
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> tuple[Response, int]:
-    request_id = uuid.uuid4().hex[:12]
-    log.exception("unexpected error, request id %s", request_id)
+    log.exception("unexpected error, request id %s", request_id())  # the id of the answer and of the access line
     body = {"error": {"code": "internal", "field": None,
-                      "message": f"something went wrong on our side (request id {request_id})"}}
+                      "message": f"something went wrong on our side (request id {request_id()})"}}
     return jsonify(body), 500
 
 

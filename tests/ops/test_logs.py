@@ -106,3 +106,16 @@ def test_a_json_line_carries_the_request_and_the_exception(app: Flask) -> None:
         "method": "POST", "path": "/api/v1/events"}
     assert "ValueError: boom" in inside["exception"]
     assert set(outside) == {"time", "level", "logger", "message"}
+
+
+def test_an_unexpected_error_names_the_request_id_of_its_answer_and_log_line(
+        client: FlaskClient, site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("assistant.api.flows.site_flows", fail)
+    answer = client.get(f"/api/v1/flows?site={site.key}", headers={"X-Request-Id": "bug-report-1"})
+    assert answer.status_code == 500 and answer.headers["X-Request-Id"] == "bug-report-1"
+    assert "(request id bug-report-1)" in answer.get_json()["error"]["message"]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "unexpected error, request id bug-report-1"]
