@@ -3,6 +3,7 @@ bundle age and outbox depth read at scrape time, and who may read it."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 from datetime import timedelta
@@ -119,7 +120,7 @@ def test_metrics_answer_loopback_only_without_a_token(client: FlaskClient) -> No
 
 def test_metrics_ask_for_the_token_when_one_is_set(app: Flask) -> None:
     settings = app.extensions["assistant"]["settings"]
-    app.extensions["assistant"]["settings"] = type(settings)(**{**settings.__dict__, "metrics_token": "s3cret"})
+    app.extensions["assistant"]["settings"] = dataclasses.replace(settings, metrics_token="s3cret")
     client = app.test_client()
     away = {"REMOTE_ADDR": "203.0.113.7"}
     assert client.get("/metrics").status_code == 401  # loopback too: the token is the rule then
