@@ -123,6 +123,7 @@ def _thread_loop(kind: str, port: int, key: str, deadline: float, tag: str, skus
         if kind == "ingest" and 200 <= response.status < 300:
             rejected = {ids[r["index"]] for r in json.loads(answer)["rejected"]}
             out.acked.extend(i for i in ids if i not in rejected)
+    connection.close()
 
 
 def drive_process(kind: str, port: int, key: str, seconds: float, threads: int, tag: str,
@@ -218,9 +219,10 @@ def _ready_everywhere(port: int, asks: int = 8) -> bool:
     for _ in range(asks):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/readyz")
-        if connection.getresponse().status != 200:
-            return False
+        status = connection.getresponse().status
         connection.close()
+        if status != 200:
+            return False
     return True
 
 

@@ -68,6 +68,8 @@ class Cluster:
     node_ports: tuple[int, ...] = (8101, 8102)
     workers: int = 2
     ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    """The nodes this object started, reaped when stopped or killed."""
 
     @property
     def url(self) -> str:
@@ -108,6 +110,7 @@ class Cluster:
         _stop_pid(self.state / "nginx" / "nginx.pid", signal.SIGQUIT)
         for port in self.node_ports:
             _stop_pid(self.node_dir(port) / "gunicorn.pid", signal.SIGTERM)
+            self._reap(port)
         _stop_pid(self.state / "redis" / "redis.pid", signal.SIGTERM)
         if (self.state / "pg" / "postmaster.pid").exists():
             self._as_postgres(self._pg_bin("pg_ctl"), "-D", str(self.state / "pg"), "-m", "fast", "-w", "stop")
@@ -230,8 +233,8 @@ class Cluster:
                    "--access-logfile", str(folder / "access.log"), "--control-socket", str(folder / "gunicorn.ctl"),
                    "assistant.app:create_app()"]
         with self.node_log(port).open("a") as log:
-            subprocess.Popen(command, cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+            self.processes[port] = subprocess.Popen(command, cwd=self.state, env=env, stdout=log,
+                                                    stderr=subprocess.STDOUT, start_new_session=True)
         _wait_for(lambda: _live_pid(folder / "gunicorn.pid") is not None, f"node {port}", self.node_log(port))
 
     def kill_node(self, port: int) -> None:
@@ -240,6 +243,12 @@ class Cluster:
         if pid:
             os.killpg(pid, signal.SIGKILL)
             (self.node_dir(port) / "gunicorn.pid").unlink(missing_ok=True)
+        self._reap(port)
+
+    def _reap(self, port: int) -> None:
+        process = self.processes.pop(port, None)
+        if process is not None:
+            process.wait(timeout=30)
 
     # -- nginx ----------------------------------------------------------------------------------------------
 
@@ -323,10 +332,18 @@ def _live_pid(path: Path) -> int | None:
     """The pid in `path` when that process is alive."""
     try:
         pid = int(path.read_text().split()[0])
-        os.kill(pid, 0)
     except (OSError, ValueError, IndexError):
         return None
-    return pid
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (an exited child not yet reaped, a zombie, does not)."""
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _stop_pid(path: Path, sig: signal.Signals, timeout: float = 30) -> None:
@@ -336,9 +353,7 @@ def _stop_pid(path: Path, sig: signal.Signals, timeout: float = 30) -> None:
     os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except OSError:
+        if not _alive(pid):
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
