@@ -87,6 +87,7 @@ class JsonLinesLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hin
 
 if LOG_FORMAT == "json":
     logger_class = JsonLinesLogger
+    logging.getLogger("assistant").setLevel(logging.INFO)  # the app's own lines (warm-up, bundle loads) from INFO
 
 
 def when_ready(server: Any) -> None:

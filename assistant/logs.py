@@ -62,16 +62,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def use_json_lines() -> None:
-    """Send every logger's records to stderr as JSON lines (once per process; the app's own at INFO and up)."""
+    """Send every logger's records to stderr as JSON lines (once per process). Levels stay as they are: the
+    server (assistant.gunicorn_conf) lets the app's own INFO lines through, an app built in a test does not."""
     root = logging.getLogger()
     if any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
-    if root.level > logging.WARNING or root.level == logging.NOTSET:
-        root.setLevel(logging.WARNING)
-    logging.getLogger("assistant").setLevel(logging.INFO)
 
 
 def init_app(app: Flask, log_format: str) -> None:
