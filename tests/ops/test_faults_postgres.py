@@ -133,3 +133,17 @@ def test_only_connection_errors_count_as_unavailable() -> None:
     assert not is_unavailable(psycopg.errors.DeadlockDetected("deadlock detected"))
     assert not is_unavailable(psycopg.errors.UndefinedTable("relation \"event\" does not exist"))
     assert not is_unavailable(OperationalError("SELECT 1", {}, Exception("no such table: event")))
+
+
+def test_engine_connections_carry_the_bounds(cluster: Cluster) -> None:
+    """The web app's engine: every connection has tcp_user_timeout (a partition fails a pooled connection's query
+    instead of leaving it to the kernel's retransmissions); the pool waits no longer than the connect timeout."""
+    engine = make_engine(cluster.url, connect_timeout=0.5)
+    try:
+        with engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            assert "tcp_user_timeout=500" in raw.info.dsn  # type: ignore[union-attr]
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+        assert engine.pool.timeout() == 0.5  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
