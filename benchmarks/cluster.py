@@ -197,6 +197,15 @@ def start_cluster(state: Path, workers: int) -> Cluster:
     return cluster
 
 
+def set_synchronous_commit(cluster: Cluster, value: str) -> None:
+    """ALTER SYSTEM SET synchronous_commit, reloaded: every new transaction of every node follows it."""
+    import psycopg
+
+    with psycopg.connect(cluster.database_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f"ALTER SYSTEM SET synchronous_commit = {value}")
+        connection.execute("SELECT pg_reload_conf()")
+
+
 def catalog_skus(cluster: Cluster) -> list[str]:
     """The SKUs the cluster's site holds (the demo catalog it imported)."""
     with (cluster.state / "products.csv").open(encoding="utf-8", newline="") as file:
@@ -233,12 +242,16 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="load driver processes")
     parser.add_argument("--threads", type=int, default=8, help="clients (keep-alive connections) per process")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per node")
+    parser.add_argument("--synchronous-commit", choices=["on", "off"], default="on",
+                        help="PostgreSQL's: off shows how much of an ingest request waits for the WAL flush")
     args = parser.parse_args()
     opts = {"seconds": args.seconds, "processes": args.processes, "threads": args.threads}
     with tempfile.TemporaryDirectory(prefix="assistant-cluster-") as tmp:
         Path(tmp).chmod(0o755)  # PostgreSQL runs as its own user under root
         cluster = start_cluster(Path(tmp) / "state", args.workers)
         try:
+            if args.synchronous_commit == "off":
+                set_synchronous_commit(cluster, "off")
             first, second = cluster.node_ports
             skus = catalog_skus(cluster)
             runs: list[Run] = []
@@ -264,7 +277,8 @@ def main() -> None:
 
 def report(args: argparse.Namespace, runs: list[Run], counts: dict[str, int], trained: float) -> None:
     """The table, the two-to-one ratios and the durability check."""
-    print(f"nginx -> gunicorn nodes ({args.workers} sync workers each) -> PostgreSQL; Redis for rate limits; "
+    print(f"nginx -> gunicorn nodes ({args.workers} sync workers each) -> PostgreSQL (synchronous_commit "
+          f"{args.synchronous_commit}); Redis for rate limits; "
           f"{args.processes} x {args.threads} keep-alive clients, {args.seconds:.0f} s a run, batches of {BATCH}\n")
     print(f"{'':<28} {'req/s':>8} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7}")
     for run in runs:
