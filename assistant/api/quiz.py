@@ -17,8 +17,9 @@ from assistant.api.body import json_body, text_field
 from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
 from assistant.api.documents import QuizAnswer, QuizResults, QuizStart, QuizState, SiteQuery
 from assistant.api.origins import current_site
-from assistant.api.results_cache import answers_key, get_results_cache
+from assistant.api.results_cache import answers_key, get_results_cache, get_shared_results
 from assistant.api.shapes import results_parts, state_public
+from assistant.api.shared_results import shared_key
 from assistant.catalog.indexes import get_indexes
 from assistant.db import get_engine
 from assistant.errors import Invalid
@@ -103,8 +104,13 @@ def results(quiz_id: str) -> Response:
     cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)
     parts = cache.find(key, inputs)
     if parts is None:
-        result = quizzes.quiz_results(index=index, quiz=quiz, flow=flow, rules=rules)
-        parts = cache.keep(key, inputs, results_parts(result, explain=flow.results.explain))
+        def compute() -> tuple[str, str]:
+            result = quizzes.quiz_results(index=index, quiz=quiz, flow=flow, rules=rules)
+            return results_parts(result, explain=flow.results.explain)
+
+        shared = get_shared_results()
+        parts = cache.keep(key, inputs, compute() if shared is None else
+                           shared.get_or_compute(shared_key(quiz.site_id, index, flow, rules, key[2]), compute))
     return Response(parts[0] + _quoted(quiz.id) + parts[1], content_type="application/json")
 
 

@@ -7,6 +7,7 @@ So the JSON of a results answer is kept, apart from the quiz id, under the site,
 answers, for as long as the same index, flow and rules objects are live: a catalog or stock change
 (a new index), an edited flow (a new Flow) or edited rules (a new list) miss at once, with nothing
 to invalidate. The cache is bounded by the bytes of text it holds and starts again when full.
+With several nodes a miss here asks the shared tier (shared_results.py, Redis) before computing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import json
 from typing import Any
 
 from flask import current_app
+
+from assistant.api.shared_results import SharedResults
+from assistant.shared_state import redis_client
 
 LIMIT_BYTES = 16 * 2**20
 """Text kept per process: about 5,000 answer sets of six products with reasons."""
@@ -59,3 +63,13 @@ def get_results_cache() -> ResultsCache:
     if cache is None:
         cache = extensions["results_cache"] = ResultsCache()
     return cache
+
+
+def get_shared_results() -> SharedResults | None:
+    """The shared (Redis) tier of the current app, None without ASSISTANT_REDIS_URL."""
+    extensions = current_app.extensions["assistant"]
+    if "shared_results" not in extensions:
+        client = redis_client(current_app)
+        extensions["shared_results"] = SharedResults(client) if client is not None else None
+    shared: SharedResults | None = extensions["shared_results"]
+    return shared
