@@ -288,7 +288,8 @@ def report(args: argparse.Namespace, runs: list[Run], counts: dict[str, int], tr
         one, two = by[f"{what}, 1 node"], by[f"{what}, 2 nodes"]
         print(f"{what}: 2 nodes / 1 node = {two.rps / one.rps:.2f}x req/s, p99 {two.percentile(0.99):.1f} ms "
               f"vs {one.percentile(0.99):.1f} ms")
-    print(f"train + bundles loaded on both nodes: {trained:.1f} s")
+    print(f"train + bundles loaded on both nodes: {trained:.1f} s; load average at the end "
+          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) on {os.cpu_count()} cores")
     print(f"events acknowledged {counts['acknowledged']:,}, of them stored {counts['acknowledged_stored']:,} "
           f"(missing {counts['acknowledged_missing']}); rows stored for the runs' ids {counts['stored_rows']:,} "
           f"(sent, answered or not); client event ids stored twice: {counts['duplicates']}")
