@@ -15,13 +15,13 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -39,11 +39,13 @@ MULTIPROCESS = values.ValueClass is not values.MutexValue
 """Whether prometheus_client chose files (PROMETHEUS_MULTIPROC_DIR was set when it was imported): its own choice."""
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
+STARTED = "assistant.started"
+"""The WSGI environ key of the request's start (time.perf_counter())."""
 OUTBOX_STATES = ("pending", "sending", "dead")
 """The outbox's messages still to deliver (pending, sending) and given up (dead); sent and cancelled are done."""
 
-REQUEST_SECONDS = Histogram("assistant_request_seconds", "Time from the first before-request hook to the last "
-                            "after-request hook, per Flask endpoint", ["endpoint", "method"], buckets=LATENCY_BUCKETS)
+REQUEST_SECONDS = Histogram("assistant_request_seconds", "Time from the app's WSGI call to its last after-request "
+                            "hook, per Flask endpoint", ["endpoint", "method"], buckets=LATENCY_BUCKETS)
 RESPONSES = Counter("assistant_responses", "Answers per Flask endpoint and status class (2xx, 4xx, ...)",
                     ["endpoint", "method", "status"])
 EVENTS_STORED = Counter("assistant_events_stored", "Events stored by POST /api/v1/events (new, not retries)")
@@ -83,15 +85,19 @@ def count_events(*, stored: int, duplicates: int, rejected: int) -> None:
         EVENTS_REJECTED.inc(rejected)
 
 
-def _start() -> None:
-    g._metrics_started = time.perf_counter()
+def _timed(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """Note when the request reached the app, in its WSGI environ (no context lookup needed)."""
+    def timed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ[STARTED] = time.perf_counter()
+        return wsgi_app(environ, start_response)
+    return timed
 
 
 def _observe(response: Response) -> Response:
-    started = getattr(g._get_current_object(), "_metrics_started", None)  # type: ignore[attr-defined]
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup
+    started = req.environ.get(STARTED)
     if started is None:
         return response
-    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup
     method = req.method
     key = (req.endpoint or "unmatched", method if method in METHODS else "other")  # bounded: a method from a list
     children = _CHILDREN.get(key) or _children(*key)
@@ -195,7 +201,7 @@ def _trained_at(root: Path, key: str, version: str | None) -> float | None:
 
 
 def init_app(app: Flask) -> None:
-    """Time every request (the first before-request hook, the last after-request one) and serve /metrics."""
-    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    """Time every request (from the WSGI call to the last after-request hook) and serve /metrics."""
+    app.wsgi_app = _timed(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request_funcs.setdefault(None, []).insert(0, _observe)  # after-request hooks run last-added first
     app.register_blueprint(metrics)
