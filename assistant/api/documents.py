@@ -21,8 +21,8 @@ from assistant.tracking.schemas import MAX_BATCH, EventIn
 
 ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                 description="The widget's visitor id (localStorage), 8-64 letters, digits or _.:-")]
-Line = r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"
-"""One line of text that is not blank (what api.body.text_field takes)."""
+Line = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""Text that is not blank and has no NUL (what api.body.text_field takes)."""
 Named = Annotated[str, Field(min_length=1, max_length=64, pattern=Line)]
 SiteKey = Annotated[str, Field(min_length=1, max_length=64, description="The site's public key (pk_...)",
                                examples=["pk_live_example"])]
