@@ -33,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+DEFAULT_STATE = ROOT / "instance" / "cluster"
 BIN = Path(sys.executable).parent
 DATABASE = "assistant"
 NODE_SETTINGS = ("ASSISTANT_ENV", "SECRET_KEY", "DATABASE_URL", "ASSISTANT_REDIS_URL", "ASSISTANT_TRUSTED_PROXIES",
@@ -52,6 +53,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _port_again(port: int | None) -> int:
+    """The port used last time when it is still free (the printed URLs stay the same), else a new free one."""
+    if port:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                pass
+    return free_port()
 
 
 def as_root() -> bool:
@@ -112,7 +125,7 @@ class Cluster:
             _stop_pid(self.node_dir(port) / "gunicorn.pid", signal.SIGTERM)
             self._reap(port)
         _stop_pid(self.state / "redis" / "redis.pid", signal.SIGTERM)
-        if (self.state / "pg" / "postmaster.pid").exists():
+        if _live_pid(self.state / "pg" / "postmaster.pid"):
             self._as_postgres(self._pg_bin("pg_ctl"), "-D", str(self.state / "pg"), "-m", "fast", "-w", "stop")
 
     def status(self) -> dict[str, str]:
@@ -149,7 +162,7 @@ class Cluster:
             self._as_postgres(self._pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         if _live_pid(data / "postmaster.pid"):
             return
-        self.ports["postgres"] = self.ports.get("postgres") or free_port()
+        self.ports["postgres"] = _port_again(self.ports.get("postgres"))
         options = f"-p {self.ports['postgres']} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         self._as_postgres(self._pg_bin("pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w",
                           "-o", options, "start")
@@ -162,7 +175,7 @@ class Cluster:
             return
         if shutil.which("redis-server") is None:
             raise ClusterError("redis-server is not installed: apt-get install redis-server")
-        self.ports["redis"] = self.ports.get("redis") or free_port()
+        self.ports["redis"] = _port_again(self.ports.get("redis"))
         subprocess.run(["redis-server", "--bind", "127.0.0.1", "--port", str(self.ports["redis"]), "--save", "",
                         "--appendonly", "no", "--daemonize", "yes", "--dir", str(folder),
                         "--pidfile", str(folder / "redis.pid"), "--logfile", str(folder / "redis.log")], check=True)
@@ -395,15 +408,22 @@ def _summary(cluster: Cluster) -> str:
             f"{nodes}\n"
             f"  postgres  {cluster.database_url}  (data {state / 'pg'})\n"
             f"  redis     {cluster.redis_url}\n"
-            f"  settings  the nodes' environment: `{sys.executable} scripts/cluster.py env`\n"
-            f"Stop it: {sys.executable} scripts/cluster.py stop --state {state}")
+            f"  settings  the nodes' environment: `{_command()} env`\n"
+            f"Stop it: {_command()} stop" + ("" if state == DEFAULT_STATE else f" --state {state}"))
+
+
+def _command() -> str:
+    """How to run this script again from the repository's root."""
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    return f"{shown} scripts/cluster.py"
 
 
 def main(argv: list[str] | None = None) -> int:
     """start | stop | status | env (the nodes' settings, for running `assistant` commands against the cluster)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["start", "stop", "status", "env"])
-    parser.add_argument("--state", type=Path, default=ROOT / "instance" / "cluster", help="the cluster's folder")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the cluster's folder")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
     args = parser.parse_args(argv)
     cluster = Cluster(args.state.resolve(), workers=args.workers)
