@@ -57,6 +57,7 @@ class PublicationWatch:
         now = time.monotonic()
         if now < self._next:
             return False
+        self._next = now + BACKOFF_SECONDS  # other threads do not ask while this one waits for an answer
         mark = self.probe()
         self._next = now + (self.check_seconds if mark is not None else BACKOFF_SECONDS)
         if mark is None or mark == self._mark:
