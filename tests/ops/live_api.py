@@ -38,6 +38,7 @@ class LiveShop:
     secret: str
     quiz: str
     tokens: tuple[str, ...]
+    """The reminder basket's restore token, then its unsubscribe token."""
     flows: tuple[str, ...]
     surveys: tuple[str, ...]
     questions: tuple[str, ...]
@@ -115,10 +116,13 @@ def write_config(shop: LiveShop, path: Path, *, examples: int, seed: int | None 
              '"path.quiz_id" = { dictionary = "quizzes", probability = 0.8 }',
              '"body.question" = { dictionary = "questions", probability = 0.8 }',
              '"body.value" = { dictionary = "choices", probability = 0.6 }',
-             '"path.token" = { dictionary = "tokens", probability = 0.8 }',
-             '"query.token" = { dictionary = "tokens", probability = 0.8 }', "",
+             '"path.token" = { dictionary = "restore", probability = 0.8 }',
+             '"query.token" = { dictionary = "restore", probability = 0.8 }', "",
              values("flows", shop.flows), values("surveys", shop.surveys), values("quizzes", (shop.quiz,)),
-             values("tokens", shop.tokens), values("questions", shop.questions), values("choices", shop.choices)]
+             values("restore", shop.tokens[:1]), values("unsubscribe", shop.tokens[1:]),
+             values("questions", shop.questions), values("choices", shop.choices),
+             "[[operations]]", 'include-path-regex = "/baskets/unsubscribe/"',  # its own kind of token
+             "[operations.parameters]", '"path.token" = { dictionary = "unsubscribe", probability = 0.8 }']
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
