@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,13 @@ from flask import Flask, jsonify
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from assistant.api import flows as flows_api
 from assistant.api.contract import documented, operations_of
 from assistant.api.openapi import api_routes, document, route_methods
+from assistant.app import create_app
+from assistant.config import Settings
+from assistant.db import DatabaseBusy
+from assistant.sites.models import Site
 
 
 @pytest.fixture
@@ -119,3 +125,39 @@ def test_documenting_a_view_costs_its_requests_nothing(app: Flask) -> None:
     assert app.view_functions["api.events"] is events.events and events.events.__wrapped__.__name__ == "events"
     assert app.view_functions["api.answer"] is quiz.answer and not hasattr(quiz.answer, "__wrapped__")
     assert documented(*operations_of(quiz.answer))(quiz.answer) is quiz.answer
+
+
+def test_the_errors_the_api_gives_are_the_documented_ones(database_url: str, site: Site, flows_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(Settings(database_url=database_url, flows_dir=flows_dir, testing=True, flows_catalog_check=False,
+                              event_limit_client="2/minute"))
+    with app.app_context():
+        spec = document(app)
+    client = app.test_client()
+    answers = {
+        400: client.get("/api/v1/flows?site=pk_test&page=nope"),
+        403: client.get("/api/v1/flows?site=pk_test", headers={"Origin": "https://elsewhere.example"}),
+        404: client.get("/api/v1/flows?site=pk_unknown"),
+        413: client.post("/api/v1/events?site=pk_test", data=b"[" + b" " * 600_000 + b"]", content_type="text/plain"),
+    }
+    for _ in range(2):
+        client.post("/api/v1/events?site=pk_test", json={})
+    answers[429] = client.post("/api/v1/events?site=pk_test", json={})
+    monkeypatch.setattr(flows_api, "site_flows", _busy)
+    answers[503] = client.get("/api/v1/flows?site=pk_test")
+    app.extensions["assistant"]["engine"].dispose()
+    for status, answer in answers.items():
+        path = "/api/v1/events" if status in (413, 429) else "/api/v1/flows"
+        operation = spec["paths"][path]["post" if path.endswith("events") else "get"]
+        documented_answer = operation["responses"][str(status)]
+        assert answer.status_code == status and answer.content_type == "application/json", (status, answer.data)
+        schema = {**documented_answer["content"]["application/json"]["schema"], "components": spec["components"]}
+        assert Draft202012Validator(schema).is_valid(answer.get_json()), (status, answer.get_json())
+        assert answer.get_json()["error"]["message"], status
+        for header in documented_answer.get("headers", {}):
+            assert int(answer.headers[header]) >= 1, (status, header)
+    assert answers[400].get_json()["error"]["field"] == "page"
+
+
+def _busy(*_args: Any, **_kwargs: Any) -> Any:
+    raise DatabaseBusy(1.0)
