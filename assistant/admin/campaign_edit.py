@@ -53,10 +53,8 @@ CHOICES = {"placements": [(p, PLACEMENT_NAMES.get(p, p)) for p in PLACEMENTS],
            "cta_options": [(k, CTA_NAMES.get(k, k)) for k in CTA_KINDS], "sample_fields": SAMPLE_FIELDS,
            "devices": DEVICES, "conditions": CONDITIONS, "names": sorted(NAMES), "max_rows": MAX_ROWS,
            "row_name": row_name, "field_id": field_id, "field_label": field_label,
-           "allocation_modes": [("fixed", "Fixed split by weight"),
-                                ("bandit", "Bandit: more traffic to what works (Thompson sampling)")],
-           "bandit_metrics": [("conversion", "Conversion (a purchase after the message)"),
-                              ("click", "Click on the message")]}
+           "allocation_modes": [("fixed", "Fixed, by weight"), ("bandit", "Bandit (Thompson)")],
+           "bandit_metrics": [("conversion", "Conversion"), ("click", "Click")]}
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

@@ -449,6 +449,7 @@ def test_bandit_results_show_the_current_shares_and_check_the_control_share(clie
     cells = re.findall(r'<td class="n">(.*?)</td>', html)
     assert [cells[0], cells[10], cells[20]] == ["40 %", "10 %", "50 %"]
     assert "Bandit allocation." in html and "Sample ratio mismatch" not in html
+    assert "goodness of fit against the control&#39;s fixed share" in html
     for number in range(40, 80):
         track(session, site, f"visitor-band-c{number:02d}", at, shown(campaign, "control"))
     html = page(client.get(f"/admin/campaigns/{campaign.pk}/results"))
