@@ -24,6 +24,7 @@ from assistant.promotions.problems import InvalidFields
 from assistant.promotions.service import choose
 from assistant.promotions.snapshot import snapshot_for
 from assistant.promotions.variants import bucket, kept, pick_share
+from assistant.promotions.yamlio import import_yaml
 from assistant.sites.models import Site
 from tests.promotions.helpers import campaign_data, make_campaign, shown, track
 
@@ -205,3 +206,12 @@ def test_the_command_updates_the_bandit_campaigns(session: Session, site: Site, 
     assert result.output.startswith(f"{site.key}: bandit campaign {campaign.pk} (Nudge): a ")
     session.expire_all()
     assert get_campaign(session=session, site=site, campaign_id=campaign.pk).serving_weights is not None
+
+
+def test_a_bad_allocation_in_yaml_is_named_with_its_line() -> None:
+    text = ("campaigns:\n  - name: Nudge\n    placement: cart\n    variants:\n      - {key: a, message: A}\n"
+            "      - {key: b, message: B}\n    allocation:\n      mode: greedy\n      min_share: 0.9\n")
+    with pytest.raises(InvalidFields) as caught:
+        import_yaml(text)
+    found = {(p.field, p.line) for p in caught.value.problems}
+    assert ("campaigns[0].allocation.mode", 8) in found and ("campaigns[0].allocation.min_share", 9) in found
