@@ -141,4 +141,5 @@ def schemathesis(shop: LiveShop, config: Path, report: Path, *options: str,
     command = [SCHEMATHESIS, "--config-file", str(config), "--no-color", "run", shop.document,
                "--checks", ",".join(CHECKS),
                "--workers", "2", "--report", "ndjson", "--report-ndjson-path", str(report), *options]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    # run in the config's folder: Schemathesis keeps its cache (.schemathesis/) in the working directory
+    return subprocess.run(command, cwd=config.parent, capture_output=True, text=True, timeout=timeout, check=False)
