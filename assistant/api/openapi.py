@@ -49,7 +49,8 @@ The JSON API the widget calls from a shop's pages, and the shop's server calls f
 Every call from a page names its site with `?site=<public key>`; a browser's `Origin` must be one of the
 site's origins (else 403). Bodies are JSON, sent as `application/json` or as `text/plain` (which needs no
 CORS preflight). Every error answers `{"error": {"code", "field", "message"}}`, with `Retry-After` on 429
-and 503.
+and 503. Every answer carries `X-Request-Id` (the caller's, when well formed, else a new one): quote it when
+reporting a problem.
 """
 
 
