@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from assistant.admin import bp, dates
+from assistant.admin import admin_csp, bp, dates
 from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.admin.csv_export import csv_response
@@ -33,8 +33,7 @@ from assistant.timeutil import utcnow
 
 DEFAULT_DAYS = 90
 PAGE_SIZE = 25
-PREVIEW_CSP = ("default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; frame-src 'self'; "
-               "frame-ancestors 'none'")
+PREVIEW_CSP = admin_csp(img_src="* data:", style_src="'self' 'unsafe-inline'", frame_src="'self'")
 """The basket page's policy: the preview's e-mail (a sandboxed srcdoc frame, which inherits the page's policy) loads
 the shop's product images and keeps its inline styles, as a mail client shows it; scripts stay 'self' only."""
 PREVIEW_KEY_SUFFIX = ":admin-preview"

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from assistant.admin import bp
+from assistant.admin import admin_csp, bp
 from assistant.admin.auth import login_required
 from assistant.admin.campaigns import site_or_404
 from assistant.admin.context import admin_site
@@ -18,7 +18,7 @@ from assistant.db import get_session, write_transaction
 from assistant.errors import NotFound
 
 STOCK_FILTERS: dict[str, StockFilter] = {"all": "all", "in": "in", "out": "out"}
-CSP = "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'"
+CSP = admin_csp(img_src="'self' https: data:")
 """The admin's policy, but product images may come from the shop's own image host."""
 
 
