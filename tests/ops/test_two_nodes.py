@@ -173,9 +173,14 @@ def test_a_new_bundle_reaches_both_nodes(cluster: dict[str, Any]) -> None:
 
 
 def served(base: str) -> dict[str, Any]:
-    """The bundle versions a node's /readyz says it serves."""
-    with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
-        return dict(json.load(response)["bundles"])
+    """The bundle versions a node's /readyz says it serves (503 while a new current bundle is not loaded yet)."""
+    try:
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
+            return dict(json.load(response)["bundles"])
+    except urllib.error.HTTPError as exc:
+        body = json.load(exc)
+        assert exc.code == 503 and body["checks"]["bundles"].startswith("not loaded yet"), body
+        return dict(body["bundles"])
 
 
 def test_rate_limits_are_counted_across_both_nodes(cluster: dict[str, Any]) -> None:
