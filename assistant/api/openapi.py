@@ -132,7 +132,7 @@ def _query_parameters(model: type[BaseModel] | None) -> list[dict[str, Any]]:
 
 def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
     """A query parameter is absent, never null: drop the null branch pydantic writes for an optional field."""
-    prop = {k: v for k, v in prop.items() if k not in ("title", "default") or k == "default" and v is not None}
+    prop = {k: v for k, v in prop.items() if k != "title" and not (k == "default" and v is None)}
     options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
     if len(options) == 1:
         prop.update(options[0])
