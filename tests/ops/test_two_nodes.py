@@ -2,19 +2,22 @@
 Redis server, and flow, rules and model folders both mount. What one node (or the nightly job) changes is
 served by both within the delays docs/operations.md gives, and rate limits are counted across both.
 
-Node A's admin is stood in for by this process: it publishes a flow with the admin's own `publish` (the file
-and the publication row, as the admin's route does), edits a campaign with the admin's `update_campaign`, and
-saves the rules file. The nightly job runs as cron would, `assistant train` in its own process.
+A merchandiser publishes a flow in node A's admin over HTTP (login, the draft page, Publish); a campaign is
+edited with the admin's own `update_campaign` and the rules file saved by hand, from this process. The nightly
+job runs as cron would, `assistant train` in its own process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import re
 import shutil
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,7 +28,6 @@ from sqlmodel import Session
 from assistant.db import make_engine
 from assistant.demo.catalog import demo_rows
 from assistant.flows import published
-from assistant.flows.publish import publish
 from assistant.merchandising.rules import CHECK_SECONDS as RULES_SECONDS
 from assistant.promotions.campaigns import update_campaign
 from assistant.recommend.serving import CHECK_SECONDS as BUNDLE_SECONDS
@@ -40,6 +42,47 @@ SLACK = 4.0
 """Room for a loaded machine on top of each documented delay."""
 LIMIT = 6
 """Event batches a client may send per minute, across the nodes."""
+PASSWORD = "a-long-test-passphrase-1"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Admin:
+    """A browser on one node's admin: the session cookie carried by hand (production marks it Secure, and this
+    is plain HTTP on loopback), the CSRF token read from each form."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookie = ""
+
+    def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(f"{self.base}{path}", data=data, headers={"Cookie": self.cookie})
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            response = opener.open(request, timeout=30)
+        except urllib.error.HTTPError as exc:
+            response = exc
+        cookie = response.headers.get("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, response.read().decode()
+
+    def token(self, path: str) -> str:
+        status, page = self.request(path)
+        assert status == 200, (path, status, page[:500])
+        found = TOKEN.search(page)
+        assert found, page[:500]
+        return html.unescape(found.group(1))
+
+    def log_in(self, email: str) -> None:
+        form = {"csrf_token": self.token("/admin/login"), "email": email, "password": PASSWORD}
+        status, page = self.request("/admin/login", form)
+        assert status == 302, (status, page[:500])
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +109,8 @@ def cluster(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         key = run(env, shared, "assistant", "site", "create", "--name", "My shop", "--origin", ORIGIN).strip()
         run(env, shared, "assistant", "catalog", "import", "products.csv", "--site", key)
         run(env, shared, "assistant", "train", "--site", key)
+        run(env, shared, "assistant", "admin", "create-user", "--email", "merch@myshop.example", "--role",
+            "merchandiser", "--site", key, "--password", PASSWORD)
         bases = []
         for name in ("node-a", "node-b"):
             home = shared / name
@@ -97,15 +142,13 @@ def test_a_published_flow_reaches_both_nodes_and_a_broken_file_keeps_its_last_go
     shoes, packs = folder / "running-shoes.yaml", folder / "backpacks.yaml"
     good_packs = titles(calls[0])["backpacks"]
     packs.write_text(packs.read_text().replace("questions:", "questions: [", 1))  # saved by hand, broken
-    engine = make_engine(cluster["url"])
-    try:
-        with Session(engine) as session:
-            publish(session=session, flow_id="running-shoes", live=shoes, index=None, user_id=None,
-                    email="merch@myshop.example", site_id=None,
-                    text=shoes.read_text().replace("title: My shop - ", "title: Published - ", 1))
-            session.commit()
-    finally:
-        engine.dispose()
+    admin = Admin(cluster["bases"][0])  # node A
+    admin.log_in("merch@myshop.example")
+    draft = f"/admin/flows/running-shoes/draft?site={cluster['key']}"
+    status, page = admin.request(draft, {"csrf_token": admin.token(draft), "action": "publish",
+                                         "text": shoes.read_text().replace("title: My shop - ", "title: Published - ",
+                                                                           1)})
+    assert status == 302, (status, page[:1000])
     took = within(published.CHECK_SECONDS, lambda: all(
         titles(c)["running-shoes"].startswith("Published - ") for c in calls), "the publication on both nodes")
     assert all(titles(c)["backpacks"] == good_packs for c in calls)  # rescanned with it, refused, last good kept
