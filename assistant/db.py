@@ -112,6 +112,9 @@ def busy_answer(exc: Exception) -> DatabaseBusy | DatabaseUnavailable | None:
     if isinstance(exc, OperationalError) and is_locked(exc):
         return DatabaseBusy(_lock_wait(get_engine()))
     if is_unavailable(exc):
+        # The pool's other connections went with the server (a restart, a failover): drop them all now, or each
+        # would fail one more request after the database is back. Connections in use are left to their requests.
+        get_engine().dispose()
         return DatabaseUnavailable()
     return None
 
