@@ -57,19 +57,35 @@ def _needed() -> frozenset[str]:
 
 
 def _schema() -> str:
+    """ok at this version's heads, and at revisions this version does not know: a newer version migrated
+    the database first, as an upgrade does (docs/deploy.md: migrations are additive within a release), and
+    this node still serves it well until it is rolled. A revision it knows but is not its head is behind."""
     current = database_revisions(get_engine())
-    if current == _needed():
+    if current == _needed() or (current and not current & _known()):
         return "ok"
     at = ", ".join(sorted(current)) or "none"
     return f"the database is at revision {at}, this version needs {', '.join(sorted(_needed()))}: run `db upgrade`"
 
 
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(revision_files()[0])
+
+
 def _bundles(app: Flask, keys: list[str]) -> str:
-    """ok when every site with a trained bundle (a CURRENT pointer) has it loaded in this process, or has
-    a current bundle that cannot be loaded: every node reads the same one, so failing readiness for it
-    would take them all out of the load balancer; the node serves the bundle it kept (see `_served`)."""
+    """ok when every site with a trained bundle (a CURRENT pointer) has a bundle loaded in this process.
+
+    A newer bundle than the one loaded is no reason to leave the load balancer: the loaded one serves
+    until the next recommendation request swaps it in. A trained site with nothing loaded yet (trained for
+    the first time since this process warmed up) is loaded here, as the warm-up would have: otherwise a
+    site without recommendation traffic would keep every node unready. A current bundle that cannot be
+    loaded is no reason either: every node reads the same one; the node serves what it kept (`_served`).
+    """
     store = app.extensions["assistant"]["models"]
-    missing = [key for key in keys if store.trained(key) and not store.loaded(key) and not store.problem(key)]
+    for key in keys:
+        if store.trained(key) and store.version(key) is None:
+            store.bundle(key)
+    missing = [key for key in keys if store.trained(key) and store.version(key) is None and not store.problem(key)]
     return "ok" if not missing else f"not loaded yet for {', '.join(missing[:10])}"
 
 

@@ -85,6 +85,18 @@ def test_a_node_starting_on_a_broken_bundle_is_ready_without_one(trained: ModelS
     assert "BadZipFile" in ready.json["bundle_problems"][site.key]
 
 
+def test_readiness_loads_a_bundle_trained_since_the_node_warmed_up(trained: ModelStore, site: Site,  # noqa: F811
+                                                                  app: Flask) -> None:
+    """A site trained for the first time after start-up, with no recommendation traffic yet: /readyz loads it
+    (as the warm-up would have) instead of answering 503 until a shopper asks, on every node at once."""
+    fresh = ModelStore(trained.root)
+    app.extensions["assistant"]["models"] = fresh
+    assert fresh.version(site.key) is None
+    ready = app.test_client().get("/readyz")
+    current = (trained.root / site.key / "CURRENT").read_text().strip()
+    assert ready.status_code == 200 and ready.json["bundles"] == {site.key: current}, ready.json
+
+
 def test_training_that_fails_midway_publishes_nothing(trained: ModelStore, site: Site, session: Session,  # noqa: F811
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     good = trained.bundle(site.key)
