@@ -213,8 +213,9 @@ def catalog_skus(cluster: Cluster) -> list[str]:
 
 
 def warm_bundles(cluster: Cluster, skus: list[str], processes: int, threads: int) -> None:
-    """Until every worker of both nodes serves the new bundle: a worker loads it on its first recommendation
-    request at least CHECK_SECONDS after its last look (recommend/serving.py), and /readyz only reports."""
+    """Until every worker of both nodes serves the site's first bundle: a worker loads it on its first
+    recommendation request at least CHECK_SECONDS after its last look (recommend/serving.py), or when /readyz
+    finds it holds none."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         load(cluster, "recs", "warm-up", seconds=2, processes=processes, threads=threads, skus=skus)
