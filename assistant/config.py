@@ -91,6 +91,10 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = ""
     """The default sender (ASSISTANT_SMTP_FROM); a site's own from address wins."""
+    webhook_private_addresses: bool = True
+    """Let basket webhooks reach loopback and private addresses (ASSISTANT_WEBHOOK_PRIVATE_ADDRESSES); off by
+    default in production, so a URL a shop's admin types cannot reach what only the server can
+    (baskets/public_address)."""
     smtp_ca_file: str = ""
     """A PEM file of CA certificates to trust for the SMTP server (ASSISTANT_SMTP_CA_FILE); empty: the system's."""
     testing: bool = False
@@ -128,6 +132,8 @@ class Settings:
                                   name="ASSISTANT_DB_LOCK_WAIT"),
             show_emails_to=_roles(env.get("ASSISTANT_SHOW_EMAILS_TO"), default=cls.show_emails_to),
             public_url=env.get("ASSISTANT_PUBLIC_URL", cls.public_url).rstrip("/"),
+            webhook_private_addresses=_flag(env.get("ASSISTANT_WEBHOOK_PRIVATE_ADDRESSES"),
+                                            default=mode != "production"),
             **_smtp(env),
         )
         if mode == "production" and settings.secret_key == DEV_SECRET:

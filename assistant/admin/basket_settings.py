@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import urllib.parse
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
@@ -18,6 +19,7 @@ from assistant.admin.auth import login_required
 from assistant.admin.context import admin_site
 from assistant.baskets.compose import check_templates, shipped_template
 from assistant.baskets.models import BasketSettingsRow
+from assistant.baskets.public_address import literal_problem
 from assistant.baskets.settings import BasketSettings, Step, get_settings, save_settings
 from assistant.db import get_session
 from assistant.promotions.problems import FieldProblem, InvalidFields
@@ -40,7 +42,7 @@ def basket_settings() -> str | BaseResponse | tuple[str, int]:
     if request.method == "POST":
         values = posted_values(request.form)
         data = settings_data(values)
-        problems = template_problems(data)
+        problems = [*template_problems(data), *webhook_problems(data)]
         try:
             save_settings(session=session, site=site, data=data)
         except InvalidFields as exc:
@@ -117,6 +119,19 @@ def template_problems(data: dict[str, Any]) -> list[FieldProblem]:
             where = f"line {problem.line}: " if problem.line else ""
             problems.append(FieldProblem(f"settings.steps[{number}].{problem.field}", where + problem.message))
     return problems
+
+
+def webhook_problems(data: dict[str, Any]) -> list[FieldProblem]:
+    """A webhook URL naming loopback or a private address, where the deployment refuses those (production): said
+    when saved; a name is resolved and checked again at every send (baskets/public_address)."""
+    if current_app.extensions["assistant"]["settings"].webhook_private_addresses:
+        return []
+    try:
+        host = urllib.parse.urlsplit(str(data.get("webhook_url") or "")).hostname or ""
+    except ValueError:
+        return []  # save_settings names a malformed URL
+    problem = literal_problem(host) if host else None
+    return [FieldProblem("settings.webhook_url", problem + ": the webhook must be a public address")] if problem else []
 
 
 def _webhook_secret(session: Any, site_id: int, data: dict[str, Any]) -> None:

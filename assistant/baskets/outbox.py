@@ -114,7 +114,8 @@ def transport_for(site: Site, settings: BasketSettings, row: BasketSettingsRow, 
     if settings.channel == "webhook":
         if not settings.webhook_url or not row.webhook_secret:
             raise DeliveryFailed("the site's webhook URL or secret is not set (admin: abandoned baskets)")
-        return WebhookTransport(url=settings.webhook_url, secret=row.webhook_secret)
+        return WebhookTransport(url=settings.webhook_url, secret=row.webhook_secret,
+                                private_addresses=app_settings.webhook_private_addresses)
     if not app_settings.smtp_host:
         raise DeliveryFailed("no SMTP server is configured (ASSISTANT_SMTP_HOST)")
     sender = settings.from_address or app_settings.smtp_from

@@ -21,6 +21,7 @@ from typing import Any
 from assistant import __version__
 from assistant.baskets.models import BasketMessage
 from assistant.baskets.outbox import DeliveryFailed
+from assistant.baskets.public_address import PrivateAddress, PublicHTTPHandler, PublicHTTPSHandler
 
 TIMEOUT = 10.0
 """Seconds for the receiver to answer; shorter than the outbox's lease."""
@@ -53,11 +54,12 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class WebhookTransport:
-    """POSTs each message's payload to the site's webhook URL."""
+    """POSTs each message's payload to the site's webhook URL (public addresses only unless `private_addresses`)."""
 
-    def __init__(self, *, url: str, secret: str, timeout: float = TIMEOUT) -> None:
+    def __init__(self, *, url: str, secret: str, timeout: float = TIMEOUT, private_addresses: bool = False) -> None:
         self.url, self.secret, self.timeout = url, secret, timeout
-        self._opener = urllib.request.build_opener(_NoRedirects())
+        handlers = [] if private_addresses else [PublicHTTPHandler(), PublicHTTPSHandler()]
+        self._opener = urllib.request.build_opener(_NoRedirects(), *handlers)
 
     def send(self, message: BasketMessage) -> None:
         """Deliver `message`; DeliveryFailed unless the receiver answers 2xx (permanent on 410 Gone)."""
@@ -76,4 +78,6 @@ class WebhookTransport:
             raise DeliveryFailed(f"webhook answered {exc.code} {exc.reason}", permanent=exc.code == 410) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, PrivateAddress):  # the shop's setting must change: no retry reaches it
+                raise DeliveryFailed(f"webhook {self.url}: {reason}", permanent=True) from None
             raise DeliveryFailed(f"webhook {self.url}: {type(exc).__name__}: {reason}") from None
