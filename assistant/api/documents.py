@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.catalog.models import ProductPublic
 from assistant.numbers import MAX_COUNT
 from assistant.promotions.models import Placement as PromotionPlacement
 from assistant.recommend.service import PLACEMENTS as STRIP_PLACEMENTS
@@ -202,15 +203,7 @@ class QuizState(_Answer):
     carried: list[str] = Field(description="Questions answered from the visitor's earlier run")
 
 
-class Product(_Answer):
-    sku: str
-    title: str
-    url: str
-    image: str
-    price: float
-    currency: str
-    categories: list[str]
-    rating: float | None
+Product = ProductPublic  # the shape the catalog index encodes for the widget (catalog/index.py)
 
 
 class Reason(_Answer):
