@@ -81,15 +81,21 @@ def deliver_due(*, session_factory: Callable[[], Session], now: datetime,
     clock = _Clock(now)
     summary = DeliverySummary()
     sites: dict[int, _Site] = {}
-    with session_factory() as session:
-        for message_id in _due_ids(session, clock.start, limit):
-            message = _claim(session, message_id, clock.start, until=clock() + timedelta(seconds=LEASE_SECONDS))
-            if message is None:
-                summary.skipped += 1
-                continue
-            target = sites.get(message.site_id) or sites.setdefault(message.site_id,
-                                                                    _site(session, message.site_id, factory))
-            _deliver(session, message, target, clock, summary)
+    try:
+        with session_factory() as session:
+            for message_id in _due_ids(session, clock.start, limit):
+                message = _claim(session, message_id, clock.start, until=clock() + timedelta(seconds=LEASE_SECONDS))
+                if message is None:
+                    summary.skipped += 1
+                    continue
+                target = sites.get(message.site_id) or sites.setdefault(message.site_id,
+                                                                        _site(session, message.site_id, factory))
+                _deliver(session, message, target, clock, summary)
+    finally:
+        for target in sites.values():  # a transport that keeps a connection for the run (SMTP) ends it
+            close = getattr(target.transport, "close", None)
+            if callable(close):
+                close()
     return summary
 
 

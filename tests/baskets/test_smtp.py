@@ -256,4 +256,49 @@ def test_a_second_copy_of_a_step_carries_the_same_message_id() -> None:
                                   from_address=SENDER, site_key="pk_live")
         transport.send(row)
         transport.send(row)
+        transport.close()
     assert [email["Message-ID"] for email in mailbox.messages] == ["<basket-7-step-2@pk_live.assistant>"] * 2
+
+
+class _Sessions(Mailbox):
+    """A mailbox that also keeps which SMTP session (connection) brought each message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.sessions.append(session)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_one_connection_serves_every_message_of_a_run(engine: Engine, session: Session, site: Site) -> None:
+    mailbox = _Sessions()
+    ids = queue(session, site, channel="smtp", messages=4)
+    with smtp_server(mailbox) as port:
+        summary = _deliver(engine, _settings(port))
+    assert summary.sent == 4 and len(mailbox.messages) == 4
+    assert len({id(s) for s in mailbox.sessions}) == 1  # one TLS handshake and login for the run, not four
+    assert {message(session, i).status for i in ids} == {"sent"}
+
+
+def test_a_connection_the_server_closed_is_opened_again_before_the_next_message() -> None:
+    port, first, second = free_port(), _Sessions(), _Sessions()
+    transport = SmtpTransport(host="127.0.0.1", port=port, security="none", username="", password="",
+                              from_address=SENDER)
+    one = BasketMessage(site_id=1, basket_id=1, step=1, channel="smtp", idempotency_key="basket-1-step-1",
+                        to_address="a@example.com", subject="s", html="<p>h</p>", text_body="t", payload={})
+    two = one.model_copy(update={"idempotency_key": "basket-2-step-1", "to_address": "b@example.com"})
+    controller = Controller(first, hostname="127.0.0.1", port=port)
+    controller.start()
+    transport.send(one)
+    controller.stop()  # the server goes away with the kept connection (a restart, an idle timeout)
+    controller = Controller(second, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        transport.send(two)
+        transport.close()
+    finally:
+        controller.stop()
+    assert [m["To"] for m in first.messages] == ["a@example.com"]
+    assert [m["To"] for m in second.messages] == ["b@example.com"]  # sent once, on a new connection
