@@ -386,6 +386,7 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     """Validate flow files (default: every file in the flows folder); exit 1 on errors."""
     from assistant.config import Settings
     from assistant.flows.catalog_checks import check_against_catalog
+    from assistant.flows.experiment_checks import experiment_problems
     from assistant.flows.problems import errors
     from assistant.flows.registry import read_flow
 
@@ -393,6 +394,7 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
     target = None if no_catalog else _catalog_index(site_key)
     failed = False
+    across = experiment_problems(paths, settings.flows_dir)  # an experiment's variants are other files
     for path in paths:
         loaded, problems = read_flow(path)
         flow = loaded.checkable  # every question that parsed, errors or not
@@ -400,6 +402,7 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
             click.echo(f"{path}: for {', '.join(flow.sites)}, not {target[0]}: catalog checks skipped", err=True)
         elif flow is not None and target is not None:
             problems = sorted(problems + check_against_catalog(flow, loaded.locator, target[1], str(path)))
+        problems = sorted(problems + across.get(str(path), []))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))

@@ -55,6 +55,7 @@ from assistant.admin import (  # noqa: E402,F401  (views register on bp)
     dashboard,
     earnings,
     flow_drafts,
+    flow_experiments,
     flows,
     site_settings,
     surveys,

@@ -17,6 +17,7 @@ from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question
 from assistant.flows.catalog_checks import check_against_catalog
 from assistant.flows.drafts import draft_path, flow_files
+from assistant.flows.experiment_checks import experiment_problems
 from assistant.flows.publish import changed_outside, get_draft, publications
 from assistant.flows.registry import get_registry, read_flow
 from assistant.flows.schema import Flow
@@ -36,8 +37,11 @@ def flows() -> str:
     index = _catalog(site)
     rows = []
     served = registry.problems()
-    for path in flow_files(registry.folder):  # a draft file shows on its flow's draft page
+    files = flow_files(registry.folder)
+    across = experiment_problems(files, registry.folder)  # an experiment and its variants, file against file
+    for path in files:  # a draft file shows on its flow's draft page
         loaded, problems = read_flow(path)
+        problems = problems + across.get(str(path), [])
         if loaded.checkable is not None and not loaded.checkable.offered_to(_key(site)):
             continue  # another shop's flow
         if loaded.checkable is not None:  # every question that parsed, errors or not, as `flows check`

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, request
 
 from assistant.api import bp
@@ -11,7 +13,9 @@ from assistant.api.documents import FlowDetail, FlowList, FlowsQuery, SiteQuery
 from assistant.api.origins import current_site
 from assistant.api.shapes import flow_public, flow_summary
 from assistant.errors import Invalid
-from assistant.flows.registry import get_registry
+from assistant.flows.experiments import serve
+from assistant.flows.registry import FlowRegistry, get_registry
+from assistant.flows.schema import Flow
 from assistant.flows.site_flows import site_flow, site_flows
 
 
@@ -30,8 +34,17 @@ def list_flows() -> Response:
         raise Invalid("must be the widget's visitor id (8-64 letters, digits or _.:-)", field="visitor")
     if held_out(site, visitor):
         return jsonify({"flows": [], **CONTROL})
-    flows = site_flows(get_registry(), site.key, page=page or None)
-    return jsonify({"flows": [flow_summary(f) for f in flows]})
+    registry = get_registry()
+    flows = site_flows(registry, site.key, page=page or None)
+    return jsonify({"flows": [_summary(registry, site.key, f, visitor) for f in flows]})
+
+
+def _summary(registry: FlowRegistry, site_key: str, flow: Flow, visitor: str | None) -> dict[str, Any]:
+    """The flow as offered; in an experiment, the visitor's variant's words under the flow's id and entry."""
+    served = serve(registry, site_key, flow, visitor).flow
+    if served is flow:
+        return flow_summary(flow)
+    return {**flow_summary(served), "id": flow.id, "trigger": flow.entry.trigger}
 
 
 @bp.get("/flows/<flow_id>")

@@ -22,8 +22,9 @@ from assistant.api.shapes import results_parts, state_public
 from assistant.api.shared_results import shared_key
 from assistant.catalog.indexes import get_indexes
 from assistant.db import get_engine
-from assistant.errors import Invalid
+from assistant.errors import Invalid, NotFound
 from assistant.flows import quiz as quizzes
+from assistant.flows.experiments import serve
 from assistant.flows.quiz_store import StoredQuiz
 from assistant.flows.registry import get_registry
 from assistant.flows.schema import Flow
@@ -47,7 +48,8 @@ def start() -> tuple[Response, int]:
     403 (code "control") for a visitor in the site's control group."""
     site = current_site()
     data = json_body()
-    flow = site_flow(get_registry(), site.key, text_field(data, "flow", max_length=64) or "")
+    registry = get_registry()
+    flow = site_flow(registry, site.key, text_field(data, "flow", max_length=64) or "")
     visitor = text_field(data, "visitor", required=False, max_length=64)
     page = text_field(data, "page", required=False, max_length=2000) or ""
     fresh = data.get("fresh", False)
@@ -56,7 +58,9 @@ def start() -> tuple[Response, int]:
     with writing(get_engine()) as sql:
         if visitor_in_control(session=sql, site=site, anon_id=visitor):  # its /flows listed none: no launcher to press
             raise InControlGroup("is in the site's control group, which is shown no quiz", field="visitor")
-        state = quizzes.start_quiz(db=sql, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh)
+        served = serve(registry, site.key, flow, visitor)  # in memory: the flow's experiment, if it runs one
+        state = quizzes.start_quiz(db=sql, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh,
+                                   served=served)
     return jsonify(state_public(state)), 201
 
 
@@ -119,4 +123,9 @@ def _load(quiz_id: str, source: RawSQL | Engine) -> tuple[StoredQuiz, Flow]:
     pooled connection of its own."""
     site = current_site()
     quiz = quizzes.get_quiz(db=source, site=site, quiz_id=quiz_id)
+    if quiz.variant is not None:  # an experiment's variant; if it has ended since, the flow itself carries on
+        try:
+            return quiz, site_flow(get_registry(), site.key, quiz.variant)
+        except NotFound:
+            pass
     return quiz, site_flow(get_registry(), site.key, quiz.flow_id)

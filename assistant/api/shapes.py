@@ -41,7 +41,7 @@ def state_public(state: QuizState) -> dict[str, Any]:
     """Where the quiz stands."""
     return {
         "quiz": state.quiz.id,
-        "flow": {"id": state.flow.id, "title": state.flow.title},
+        "flow": {"id": state.quiz.flow_id, "title": state.flow.title},  # an experiment's variant: the id asked for
         "question": question_public(state.question) if state.question else None,
         "answers": [{"question": qid, "value": value} for qid, value in state.quiz.answers],
         "progress": {"answered": state.answered, "total": state.total},

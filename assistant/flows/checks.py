@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from assistant.flows.experiment_checks import check_experiment
 from assistant.flows.loader import Locator
 from assistant.flows.paths import MAX_PATHS, walk
 from assistant.flows.problems import Problem
@@ -181,7 +182,7 @@ ALL_CHECKS: list[Check] = [check_not_empty, check_duplicate_ids, check_question_
 
 def run_checks(flow: Flow, loc: Locator, path: str) -> list[Problem]:
     """Every file-level problem of `flow`, each stamped with `path`."""
-    problems = [p for check in [*ALL_CHECKS, check_reachable] for p in check(flow, loc)]
+    problems = [p for check in [*ALL_CHECKS, check_reachable, check_experiment] for p in check(flow, loc)]
     return [Problem(p.line, p.column, p.message, p.hint, p.level, path) for p in problems]
 
 

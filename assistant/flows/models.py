@@ -21,7 +21,8 @@ class QuizSession(SQLModel, table=True):
     """Answers given so far, in order, as [[question id, value], ...]."""
 
     __tablename__ = "quiz_session"
-    __table_args__ = (Index("ix_quiz_session_site_visitor_flow", "site_id", "visitor_id", "flow_id", "updated_at"),)
+    __table_args__ = (Index("ix_quiz_session_site_visitor_flow", "site_id", "visitor_id", "flow_id", "updated_at"),
+                      Index("ix_quiz_session_site_experiment", "site_id", "experiment"))
 
     id: str = Field(default_factory=_new_id, primary_key=True, max_length=32)
     site_id: int = Field(foreign_key="site.id", index=True)
@@ -32,6 +33,10 @@ class QuizSession(SQLModel, table=True):
     finished: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    experiment: str | None = Field(default=None, max_length=64)
+    """The flow experiment the run was assigned in (flows/experiments.py); None: none."""
+    variant: str | None = Field(default=None, max_length=64)
+    """The variant flow served instead of `flow_id` in that experiment; None: the flow itself."""
 
 
 class FlowDraft(SQLModel, table=True):

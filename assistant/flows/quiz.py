@@ -15,6 +15,7 @@ from assistant.errors import Invalid, NotFound
 from assistant.flows import ranking
 from assistant.flows.answers import Answers, give_answer, next_question, progress
 from assistant.flows.engine import ResultSet
+from assistant.flows.experiments import Served
 from assistant.flows.quiz_store import StoredQuiz, earlier_answers, find_quiz, insert_quiz, save_answers
 from assistant.flows.schema import Flow, Question
 from assistant.merchandising.rules import Rule
@@ -44,24 +45,30 @@ class QuizState:
 
 
 def start_quiz(*, db: Session | RawSQL, site: Site, flow: Flow, visitor_id: str | None, page: str = "",
-               fresh: bool = False) -> QuizState:
+               fresh: bool = False, served: Served | None = None) -> QuizState:
     """Open a quiz session for `flow`; for a flow that remembers (and unless `fresh`), pre-answered with what the
-    same person (browser, or identified customer) answered in their latest earlier run."""
-    carried = [] if fresh else carried_answers(db=db, site=site, flow=flow, visitor_id=visitor_id)
+    same person (browser, or identified customer) answered in their latest earlier run. `served`: the variant
+    the visitor was assigned in the flow's experiment (flows/experiments.py), run and recorded instead."""
+    shown = served.flow if served is not None else flow
+    experiment = served.experiment if served is not None else None
+    carried = [] if fresh else carried_answers(db=db, site=site, flow=shown, visitor_id=visitor_id, flow_id=flow.id)
     quiz = insert_quiz(db, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id, page=page,
                        answers=[[qid, value] for qid, value in carried],
-                       finished=bool(carried) and next_question(flow, carried) is None)
-    state = _state(quiz, flow, carried)
+                       finished=bool(carried) and next_question(shown, carried) is None, experiment=experiment,
+                       variant=shown.id if experiment is not None and shown.id != flow.id else None)
+    state = _state(quiz, shown, carried)
     state.carried = tuple(qid for qid, _ in carried)
     return state
 
 
-def carried_answers(*, db: Session | RawSQL, site: Site, flow: Flow, visitor_id: str | None) -> Answers:
+def carried_answers(*, db: Session | RawSQL, site: Site, flow: Flow, visitor_id: str | None,
+                    flow_id: str | None = None) -> Answers:
     """The answers a new run of `flow` starts with: the newest earlier run's that the live flow still takes
-    (replayed through give_answer), up to the first question the flow does not remember."""
+    (replayed through give_answer), up to the first question the flow does not remember. `flow_id`: the runs
+    recorded under it (an experiment's variant is recorded under its control flow's id)."""
     if not visitor_id or not flow.remembers_any:
         return []
-    for stored in earlier_answers(db, site_id=site.pk, flow_id=flow.id, visitor_id=visitor_id):
+    for stored in earlier_answers(db, site_id=site.pk, flow_id=flow_id or flow.id, visitor_id=visitor_id):
         if kept := _remembered(flow, replay(flow, stored)):
             return kept
     return []

@@ -28,18 +28,22 @@ class StoredQuiz:
     site_id: int
     flow_id: str
     answers: list[Any]
+    variant: str | None = None
+    """The flow served in the flow's experiment (flows/experiments.py), when not the flow itself; None: none."""
 
 
 def insert_quiz(db: Session | RawSQL, *, site_id: int, flow_id: str, visitor_id: str | None, page: str,
-                answers: list[Any] | None = None, finished: bool = False) -> StoredQuiz:
-    """Store a new quiz session, with no answers or with `answers` carried over from an earlier run."""
-    quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, answers or [])
+                answers: list[Any] | None = None, finished: bool = False, experiment: str | None = None,
+                variant: str | None = None) -> StoredQuiz:
+    """Store a new quiz session, with no answers or with `answers` carried over from an earlier run; in an
+    experiment, with its id and the variant served (None: the flow itself)."""
+    quiz = StoredQuiz(uuid.uuid4().hex, site_id, flow_id, answers or [], variant)
     sql, now = _sql(db), utcnow()
     cast = "::json" if sql.postgres else ""
     sql.run("INSERT INTO quiz_session (id, site_id, flow_id, visitor_id, page, answers, finished, created_at, "
-            f"updated_at) VALUES (?, ?, ?, ?, ?, ?{cast}, ?, ?, ?)",
+            f"updated_at, experiment, variant) VALUES (?, ?, ?, ?, ?, ?{cast}, ?, ?, ?, ?, ?)",
             (quiz.id, site_id, flow_id, visitor_id, page[:2000], sql.json_param(quiz.answers), finished,
-             sql.time(now), sql.time(now)))
+             sql.time(now), sql.time(now), experiment, variant))
     return quiz
 
 
@@ -68,8 +72,8 @@ def find_quiz(source: Session | RawSQL | Engine, quiz_id: str) -> StoredQuiz | N
     """The stored quiz session `quiz_id`, if there is one: in the session's (or cursor's) transaction, or (an
     engine) on a pooled connection of its own, for a step that only reads."""
     with _cursor(source) as sql:
-        row = sql.run("SELECT site_id, flow_id, answers FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
-        return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2])) if row else None
+        row = sql.run("SELECT site_id, flow_id, answers, variant FROM quiz_session WHERE id = ?", (quiz_id,)).fetchone()
+        return StoredQuiz(quiz_id, row[0], row[1], sql.json_value(row[2]), row[3]) if row else None
 
 
 def _cursor(source: Session | RawSQL | Engine) -> AbstractContextManager[RawSQL]:

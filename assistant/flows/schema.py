@@ -13,6 +13,10 @@ def _ident() -> Any:
     return Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
+def _ident_or_none() -> Any:
+    return Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +75,20 @@ class Results(_Strict):
     explain: bool = True
 
 
+class ExperimentVariant(_Strict):
+    """One arm of a flow experiment: the flow served to it and its share of the visitors (in %)."""
+
+    flow: str = _ident()
+    share: float = Field(gt=0, le=100)
+
+
+class Experiment(_Strict):
+    """Variants of this flow served to sticky shares of visitors; the flow itself is the control arm."""
+
+    id: str = _ident()
+    variants: list[ExperimentVariant] = Field(min_length=2)
+
+
 class Flow(_Strict):
     """A product finder: questions whose answers filter and boost products."""
 
@@ -85,6 +103,10 @@ class Flow(_Strict):
     results: Results = Results()
     remember: bool = False
     """When the same customer (or browser) starts the flow again, pre-answer the questions answered last time."""
+    experiment: Experiment | None = None
+    """Serve other flows (`variant_of:` this one) to shares of this one's visitors (flows/experiments.py)."""
+    variant_of: str | None = _ident_or_none()
+    """This flow is a variant in the experiment of that flow: never listed on its own."""
 
     def offered_to(self, site_key: str) -> bool:
         """Whether the site with public key `site_key` offers this flow."""
@@ -105,7 +127,8 @@ class Flow(_Strict):
 
 
 _MODELS: dict[str, type[BaseModel]] = {"": Flow, "entry": Entry, "results": Results,
-                                       "questions": Question, "answers": Answer}
+                                       "questions": Question, "answers": Answer, "experiment": Experiment,
+                                       "variants": ExperimentVariant}
 
 
 def known_keys(parent: tuple[str | int, ...], _data: Any) -> list[str]:

@@ -12,9 +12,10 @@ from assistant.flows.schema import Flow
 
 
 def site_flows(registry: FlowRegistry, site_key: str, *, page: str | None = None) -> list[Flow]:
-    """The live flows the site offers (on the URL path `page`, when given), in file-name order."""
+    """The live flows the site offers (on the URL path `page`, when given), in file-name order; an experiment's
+    variants (`variant_of:`) are offered only through their flow (flows/experiments.py)."""
     flows = registry.for_page(page) if page else registry.flows()
-    return [f for f in flows if f.offered_to(site_key)]
+    return [f for f in flows if f.offered_to(site_key) and f.variant_of is None]
 
 
 def site_flow(registry: FlowRegistry, site_key: str, flow_id: str) -> Flow:
