@@ -20,6 +20,7 @@ import click
 from assistant.baskets_cli import baskets
 from assistant.campaigns_cli import allocate_site, campaigns
 from assistant.errors import AssistantError
+from assistant.flow_experiments_cli import experiment as flow_experiment
 from assistant.flows_cli import flows_diff
 from assistant.sites_cli import CONTROL_SHARE_HELP, site_set
 from assistant.surveys_cli import surveys
@@ -375,6 +376,7 @@ def flows() -> None:
 
 
 flows.add_command(flows_diff)  # `assistant flows diff`, in its own module
+flows.add_command(flow_experiment)  # `assistant flows experiment results`, in its own module
 
 
 @flows.command("check")

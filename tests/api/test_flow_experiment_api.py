@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from assistant.analytics.flow_experiments import flow_experiment_results
+from assistant.flow_experiments_cli import experiment
 from assistant.flows.experiments import assign
 from assistant.flows.models import QuizSession
 from assistant.flows.registry import get_registry
@@ -107,8 +109,8 @@ def _events(session: Session, site: Site, visitor: str, events: list[dict[str, A
     session.commit()
 
 
-def test_results_count_completion_click_and_purchase_per_variant(client: FlaskClient, session: Session,
-                                                                 site: Site) -> None:
+def test_results_count_completion_click_and_purchase_per_variant(client: FlaskClient, session: Session, site: Site,
+                                                                 database_url: str, flows_dir: Path) -> None:
     # worked example: 3 control visitors (2 complete, 1 clicks, 1 buys); 2 quick visitors (2 complete, 2 click)
     plan = {visitor_in("shoes", 0): (True, True, True), visitor_in("shoes", 1000): (True, False, False),
             visitor_in("shoes", 2000): (False, False, False), visitor_in("quick", 0): (True, True, False),
@@ -131,6 +133,14 @@ def test_results_count_completion_click_and_purchase_per_variant(client: FlaskCl
     result = flow_experiment_results(session=session, site=site, flow=get_registry(client.application).get("shoes"))
     arms = {a.flow: (a.visitors, a.completed, a.clicked, a.purchased, a.share) for a in result.arms}
     assert arms == {"shoes": (3, 2, 1, 1, 50), "quick": (2, 2, 2, 0, 50)}
+    cli = CliRunner().invoke(experiment, ["results", "shoes"],
+                             env={"DATABASE_URL": database_url, "ASSISTANT_FLOWS": str(flows_dir)})
+    assert cli.exit_code == 0, cli.output
+    table = [line.split() for line in cli.output.splitlines()]
+    assert ["shoes", "(control)", "50%", "3", "66.7%", "33.3%", "33.3%"] in table, cli.output
+    assert ["quick", "50%", "2", "100.0%", "100.0%", "0.0%"] in table, cli.output
+    assert cli.output.index("Always-valid") < cli.output.index("quick completion: +33.3 pp") \
+        < cli.output.index("Fixed-horizon")
     quick = next(a for a in result.arms if a.flow == "quick")
     completion = quick.sequential["completion"]
     assert completion.difference == pytest.approx(1 - 2 / 3) and completion.verdict == "too small to tell"
