@@ -10,6 +10,7 @@ COPY templates ./templates
 COPY flows ./flows
 COPY surveys ./surveys
 COPY rules ./rules
+COPY translations ./translations
 # every dependency pinned as in development (constraints.txt), built once into wheels
 RUN pip wheel --no-cache-dir -c constraints.txt --wheel-dir /wheels .
 

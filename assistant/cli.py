@@ -22,6 +22,7 @@ from assistant.campaigns_cli import allocate_site, campaigns
 from assistant.errors import AssistantError
 from assistant.flow_experiments_cli import experiment as flow_experiment
 from assistant.flows_cli import flows_diff
+from assistant.i18n_cli import i18n
 from assistant.sites_cli import CONTROL_SHARE_HELP, site_set
 from assistant.surveys_cli import surveys
 from assistant.users.roles import ROLES
@@ -44,6 +45,7 @@ def main() -> None:
 
 main.add_command(surveys)  # `assistant surveys check`, in its own module
 main.add_command(baskets)  # `assistant baskets run`, in its own module
+main.add_command(i18n)  # `assistant i18n extract | update | compile`, in its own module
 main.add_command(campaigns)  # `assistant campaigns allocate`, in its own module
 
 
@@ -391,6 +393,7 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     from assistant.flows.experiment_checks import experiment_problems
     from assistant.flows.problems import errors
     from assistant.flows.registry import read_flow
+    from assistant.i18n_cli import untranslated
 
     settings = Settings.from_env()
     paths = list(files) or sorted(settings.flows_dir.glob("*.y*ml"))
@@ -405,6 +408,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
         elif flow is not None and target is not None:
             problems = sorted(problems + check_against_catalog(flow, loaded.locator, target[1], str(path)))
         problems = sorted(problems + across.get(str(path), []))
+        if flow is not None:
+            problems = sorted(problems + untranslated(path))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))

@@ -22,6 +22,7 @@ def surveys_check(files: tuple[Path, ...]) -> None:
     """Validate survey files or folders (default: the surveys folder); exit 1 on errors."""
     from assistant.config import Settings
     from assistant.flows.problems import Problem, errors
+    from assistant.i18n_cli import untranslated
     from assistant.surveys.checks import read_survey
 
     paths = [p for given in files or [Settings.from_env().surveys_dir]  # a folder stands for its files
@@ -34,6 +35,8 @@ def surveys_check(files: tuple[Path, ...]) -> None:
         if survey is not None and owners.setdefault(survey.id, path) != path:
             problems.append(Problem(*loaded.locator.at("id"), f"survey id '{survey.id}' is already used by "
                                     f"{owners[survey.id]}", "give every survey file its own `id:`", path=str(path)))
+        if loaded.checkable is not None:
+            problems = sorted(problems + untranslated(path))
         for problem in problems:
             click.echo(problem.format())
         failed = failed or bool(errors(problems))

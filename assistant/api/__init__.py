@@ -62,6 +62,7 @@ from assistant.api import (  # noqa: E402,F401  (routes register on bp)
     baskets,
     events,
     flows,
+    locale,
     openapi,
     orders,
     origins,

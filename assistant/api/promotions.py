@@ -11,6 +11,7 @@ from assistant.api import bp
 from assistant.api.contract import Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
 from assistant.api.documents import Messages, PromotionsQuery
+from assistant.api.locale import widget_words
 from assistant.api.origins import current_site
 from assistant.catalog.indexes import get_indexes
 from assistant.catalog.models import Product
@@ -52,7 +53,8 @@ def promotions() -> Response:
                        locale=page_locale(request.args.get("lang", "")))
     chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now,
                     catalogs=get_indexes())
-    return jsonify({"messages": [c.to_json() for c in chosen]})
+    messages = [c.to_json() for c in chosen]  # with any: the widget's own words for them, in the page's language
+    return jsonify({"messages": messages, "i18n": widget_words()} if messages else {"messages": []})
 
 
 def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, site_id: int) -> VisitorSnapshot:

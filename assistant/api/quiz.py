@@ -16,6 +16,7 @@ from assistant.api import bp
 from assistant.api.body import json_body, text_field
 from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
 from assistant.api.documents import QuizAnswer, QuizResults, QuizStart, QuizState, SiteQuery
+from assistant.api.locale import in_page_language, localized_state
 from assistant.api.origins import current_site
 from assistant.api.results_cache import answers_key, get_results_cache, get_shared_results
 from assistant.api.shapes import results_parts, state_public
@@ -61,7 +62,7 @@ def start() -> tuple[Response, int]:
         served = serve(registry, site.key, flow, visitor)  # in memory: the flow's experiment, if it runs one
         state = quizzes.start_quiz(db=sql, site=site, flow=flow, visitor_id=visitor, page=page, fresh=fresh,
                                    served=served)
-    return jsonify(state_public(state)), 201
+    return jsonify(state_public(localized_state(state))), 201
 
 
 @bp.get("/quiz/<quiz_id>")
@@ -69,7 +70,7 @@ def start() -> tuple[Response, int]:
 def show(quiz_id: str) -> Response:
     """The current question and progress."""
     quiz, flow = _load(quiz_id, get_engine())
-    return jsonify(state_public(quizzes.state_of(quiz, flow)))
+    return jsonify(state_public(localized_state(quizzes.state_of(quiz, flow))))
 
 
 @bp.post("/quiz/<quiz_id>/answers")
@@ -84,7 +85,7 @@ def answer(quiz_id: str) -> Response:
     with writing(get_engine()) as sql:
         quiz, flow = _load(quiz_id, sql)
         state = quizzes.answer_quiz(db=sql, quiz=quiz, flow=flow, question_id=data.get("question"), value=data["value"])
-    return jsonify(state_public(state))
+    return jsonify(state_public(localized_state(state)))
 
 
 @bp.post("/quiz/<quiz_id>/back")
@@ -94,15 +95,16 @@ def back(quiz_id: str) -> Response:
     with writing(get_engine()) as sql:
         quiz, flow = _load(quiz_id, sql)
         state = quizzes.go_back(db=sql, quiz=quiz, flow=flow)
-    return jsonify(state_public(state))
+    return jsonify(state_public(localized_state(state)))
 
 
 @bp.get("/quiz/<quiz_id>/results")
 @documented(Operation("Ranked products for the answers so far, with reasons", tag="quiz", query=SiteQuery, path=QUIZ,
                       answers={200: Answer("The products, best first; which answers were relaxed", QuizResults)}))
 def results(quiz_id: str) -> Response:
-    """Ranked products for the answers so far, with reasons."""
+    """Ranked products for the answers so far, with reasons (in the page's language)."""
     quiz, flow = _load(quiz_id, get_engine())
+    flow = in_page_language(flow)  # the same object per locale, so the results cache below stays warm
     rules = rules_for_site(current_app.extensions["assistant"]["settings"].merch_rules, current_site().key)
     index = get_indexes().get(quiz.site_id)
     cache, key, inputs = get_results_cache(), (quiz.site_id, flow.id, answers_key(quiz.answers)), (index, flow, rules)

@@ -6,6 +6,7 @@ import json
 from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any
 
+from assistant.api.locale import in_page_language
 from assistant.catalog.models import Listed, ProductPublic
 from assistant.flows.engine import ResultSet
 from assistant.flows.quiz import QuizState
@@ -14,14 +15,16 @@ from assistant.recommend.service import RecResult
 
 
 def flow_summary(flow: Flow) -> dict[str, Any]:
-    """What the widget needs to offer a flow on a page."""
+    """What the widget needs to offer a flow on a page, in the page's language."""
+    flow = in_page_language(flow)
     return {"id": flow.id, "title": flow.title, "description": flow.description,
             "trigger": flow.entry.trigger, "label": flow.entry.label or flow.title,
             "questions": len(flow.questions)}
 
 
 def flow_public(flow: Flow) -> dict[str, Any]:
-    """A flow with its questions (no filters or boosts: those stay on the server)."""
+    """A flow with its questions (no filters or boosts: those stay on the server), in the page's language."""
+    flow = in_page_language(flow)
     return {**flow_summary(flow), "items": [question_public(q) for q in flow.questions]}
 
 

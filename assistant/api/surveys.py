@@ -12,6 +12,7 @@ from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
 from assistant.api.documents import SiteQuery, SurveyOffer, SurveyPost, SurveySaved, SurveysQuery
 from assistant.api.limits import limit_events
+from assistant.api.locale import survey_in_page_language, widget_words
 from assistant.api.origins import current_site
 from assistant.db import get_session, write_transaction
 from assistant.errors import Invalid, NotFound
@@ -48,7 +49,8 @@ def surveys() -> Response:
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=args.get("page", ""), device=device,
                             now=now)
     chosen = choose_survey(session=session, site=site, surveys=surveys, snapshot=snapshot, ask=ask, now=now)
-    return jsonify({"survey": public_survey(chosen, ask.placement) if chosen else None})
+    shown = public_survey(survey_in_page_language(chosen), ask.placement) if chosen else None
+    return jsonify({"survey": shown and {**shown, "i18n": widget_words()}})
 
 
 @bp.post("/surveys/<survey_id>/responses")

@@ -47,9 +47,11 @@ CATEGORIES = {
     "Accessories": "Bottles, headlamps and more",
     "Care": "Keep your kit working",
 }
-LANGUAGES = ("en", "ja")
-"""The page's `<html lang>`, switched by `?lang=` and kept for the visit: with `ja` the widget asks for surveys in
-Japanese (surveys/post-purchase-nps-ja.yaml), a CJK test case; the shop's own texts stay English."""
+LANGUAGES = ("en", "de", "ar", "ja")
+"""The page's `<html lang>`, switched by `?lang=` and kept for the visit: with `de` or `ar` the widget shows the
+running-shoe quiz, the promotions and the NPS survey from the catalogue's German or Arabic (right to left:
+docs/i18n.md) and the shop's prices in that locale; with `ja` it asks for surveys in Japanese
+(surveys/post-purchase-nps-ja.yaml), a CJK test case. The shop's own texts stay English."""
 SORTS = {"popular": "Most popular", "rating": "Top rated", "price-asc": "Price: low to high",
          "price-desc": "Price: high to low"}
 
@@ -59,8 +61,9 @@ class DemoMissing(Exception):
 
 
 def money(amount: float, currency: str = "EUR") -> str:
-    """A price as the shop shows it (its pages are `lang="en"`): €129.90, as the widget's strips show it."""
-    return format_money(amount, currency)
+    """A price as the shop shows it in the page's language (€129.90, 129,90 €), as the widget's strips show it."""
+    lang = session.get("lang")
+    return format_money(amount, currency, lang) if lang in LANGUAGES else format_money(amount, currency)
 
 
 @shop.record_once

@@ -97,6 +97,8 @@ class Flow(_Strict):
     description: str = ""
     sites: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     """Public keys of the sites that offer the flow; none: every site (one shop, the demo)."""
+    locales: list[Annotated[str, Field(min_length=2, max_length=35)]] = []
+    """Languages the flow is offered in besides its own (English): `flows check` warns of a text untranslated."""
     entry: Entry = Entry()
     scope: dict[str, Any] = {}
     questions: list[Question] = []

@@ -13,6 +13,7 @@ from assistant.catalog.index import CatalogIndex, build_index
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
 from assistant.errors import Invalid
+from assistant.i18n.catalogue import translated
 from assistant.promotions.attention import room_for
 from assistant.promotions.caps import capped, dismissed
 from assistant.promotions.events import ref_for
@@ -119,10 +120,12 @@ def _show(campaign: LiveCampaign, variant: LiveVariant, placement: str, context:
     if variant.control:
         return base
     message = context.get(with_items=variant.needs_items)
-    rendered = render_message(variant.message, message)
+    words = translated(variant.message, message.locale)  # a broken translation falls back to the marketer's text
+    rendered = (words != variant.message and render_message(words, message)) or render_message(variant.message, message)
     if rendered is None:
         return None
-    cta = {"kind": variant.cta_kind, "text": variant.cta_text, "url": variant.cta_url, "coupon": variant.coupon}
+    cta = {"kind": variant.cta_kind, "text": translated(variant.cta_text, message.locale), "url": variant.cta_url,
+           "coupon": variant.coupon}
     items = tuple(context.items_json) if variant.needs_items else ()
     if variant.cta_kind == "products" and not items:
         return None  # a "see these products" call to action with no products is not shown

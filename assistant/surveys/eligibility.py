@@ -71,8 +71,14 @@ def language(tag: str | None) -> str:
 
 def speaks(survey: Survey, lang: str) -> bool:
     """Whether the survey's texts suit a page in `lang`: a survey with its own locale only shows on pages of its
-    language (when the page says one); one without a locale shows anywhere (see `candidates` for its rank)."""
-    return not lang or survey.locale is None or language(survey.locale) == language(lang)
+    language or of one it is translated into (`locales:`, when the page says one); one without a locale shows
+    anywhere (see `candidates` for its rank)."""
+    return not lang or survey.locale is None or language(lang) in languages(survey)
+
+
+def languages(survey: Survey) -> set[str]:
+    """The languages the survey can be shown in: its own and those of its translations (`locales:`)."""
+    return {language(survey.locale or DEFAULT_LANGUAGE), *(language(tag) for tag in survey.locales)}
 
 
 def candidates(surveys: Iterable[Survey], *, site_key: str, ask: Ask) -> list[Survey]:
@@ -80,7 +86,7 @@ def candidates(surveys: Iterable[Survey], *, site_key: str, ask: Ask) -> list[Su
     wanted = language(ask.lang) or DEFAULT_LANGUAGE
     found = [s for s in surveys if s.active and s.questions and s.offered_to(site_key) and fits_placement(s, ask)
              and s.placement.matches_page(ask.path or "/") and speaks(s, ask.lang)]
-    return sorted(found, key=lambda s: language(s.locale or DEFAULT_LANGUAGE) != wanted)  # stable: file order
+    return sorted(found, key=lambda s: wanted not in languages(s))  # stable: file order
 
 
 def may_offer(surveys: Iterable[Survey], *, site_key: str, ask: Ask) -> bool:

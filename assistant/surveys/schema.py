@@ -136,6 +136,9 @@ class Survey(_Strict):
     """For the admin; shoppers see the questions."""
     locale: str | None = Field(default=None, max_length=35)
     """BCP 47 language tag of the texts (ja, zh-CN, de-CH); none: English."""
+    locales: list[Annotated[str, Field(min_length=2, max_length=35)]] = []
+    """Languages the survey is translated into through the catalogue (docs/i18n.md); `surveys check` warns of a
+    text untranslated."""
     sites: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     """Public keys of the sites that show the survey; none: every site."""
     active: bool = True

@@ -13,10 +13,15 @@
   var latest = {}; // placement -> its latest request
   var seen = {};
   var kept = {}; // dismissed refs -> when
+  var i18n = { strings: {} }; // the widget's words in the page's locale, with /promotions (docs/i18n.md)
+
+  function t(text) {
+    return i18n.strings[text] || text;
+  }
 
   function money(amount, currency) {
     try {
-      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+      return new Intl.NumberFormat(i18n.lang || undefined, { style: 'currency', currency: currency }).format(amount);
     } catch (err) {
       return amount + ' ' + currency;
     }
@@ -25,7 +30,6 @@
   function query(kit, placement) {
     var cart = kit.cart;
     var q = new URLSearchParams({ placement: placement, visitor: kit.visitor || 'anonymous-' + Date.now(), page: location.href,
-      lang: document.documentElement.lang,
       device: !matchMedia('(pointer: coarse)').matches ? 'desktop' : screen.width < 600 ? 'mobile' : 'tablet' });
     if (cart && Array.isArray(cart.items)) {
       var value = parseFloat(cart.value);
@@ -84,21 +88,21 @@
   function coupon(kit, msg, el) {
     var code = el('code', { text: msg.cta.coupon });
     var status = el('span', { class: 'sr', 'aria-live': 'polite' });
-    var button = el('button', { type: 'button', class: 'copy', 'aria-label': 'Copy code ' + code.textContent, text: 'Copy',
+    var button = el('button', { type: 'button', class: 'copy', 'aria-label': t('Copy code') + ' ' + code.textContent, text: t('Copy'),
       onclick: function () {
         note(kit, 'promo_click', msg);
         if (!navigator.clipboard) return select();
         navigator.clipboard.writeText(code.textContent).then(function () { done(true); }, kit.guard(select));
       } });
     var done = function (copied) {
-      if (copied) button.textContent = 'Copied';
-      status.textContent = copied ? 'Copied' : 'Selected: press Ctrl+C to copy';
+      status.textContent = copied ? t('Copied') : t('Selected: press Ctrl+C to copy');
+      if (copied) button.textContent = status.textContent;
     };
     var select = function () {
       getSelection().selectAllChildren(code);
       done(document.execCommand('copy'));
     };
-    return el('div', { class: 'coupon' }, [el('span', { class: 'label', text: msg.cta.text || 'Use code' }), code, button, status]);
+    return el('div', { class: 'coupon' }, [el('span', { class: 'label', text: msg.cta.text || t('Use code') }), code, button, status]);
   }
 
   function products(kit, msg, el) {
@@ -109,7 +113,7 @@
         el('span', { class: 'media' }, [image && el('img', { src: image, alt: '', width: '160', height: '120' })]),
         el('span', { class: 'name', text: item.title }),
         el('span', { class: 'price', text: money(item.price, item.currency || 'EUR') }),
-        el('span', { class: 'go' }, [el('span', { text: msg.cta.text || 'View' }), kit.icon(ICONS.go)])
+        el('span', { class: 'go' }, [el('span', { text: msg.cta.text || t('View') }), kit.icon(ICONS.go)])
       ])]);
     }));
   }
@@ -121,10 +125,10 @@
     return [
       el('span', { class: 'badge' }, [kit.icon(ICONS.tag)]),
       el('p', { class: 'text', text: msg.text }),
-      url ? el('a', { class: 'btn', href: url, onclick: clicked(kit, msg) }, [el('span', { text: cta.text || 'Shop now' }), kit.icon(ICONS.go)])
+      url ? el('a', { class: 'btn', href: url, onclick: clicked(kit, msg) }, [el('span', { text: cta.text || t('Shop now') }), kit.icon(ICONS.go)])
         : cta.kind === 'coupon' && cta.coupon ? coupon(kit, msg, el)
           : cta.kind === 'products' && products(kit, msg, el),
-      el('button', { type: 'button', class: 'x', 'aria-label': 'Dismiss', onclick: function () {
+      el('button', { type: 'button', class: 'x', 'aria-label': t('Dismiss'), onclick: function () {
         note(kit, 'promo_dismiss', msg);
         dismissed(kit, msg.ref);
         onDismiss();
@@ -142,10 +146,10 @@
     if (!shown.length) return host && host.remove();
     var root = host ? host.shadowRoot : kit.mount(target, new URL('promos.css', kit.src).href);
     root.host.setAttribute('data-assistant', 'promo');
-    var list = root.querySelector('.promos') || root.appendChild(kit.el('div', { class: 'promos' }));
+    var list = root.querySelector('.promos') || root.appendChild(kit.el('div', { class: 'promos', dir: i18n.dir }));
     list.textContent = '';
     shown.forEach(function (msg) {
-      var card = kit.el('section', { class: 'promo', role: 'region', 'aria-label': 'Offer' }, message(kit, msg, function () {
+      var card = kit.el('section', { class: 'promo', role: 'region', 'aria-label': t('Offer') }, message(kit, msg, function () {
         card.remove();
         if (!list.firstChild) root.host.remove();
       }));
@@ -157,7 +161,7 @@
   function dialog(kit, msg) {
     var before = document.activeElement;
     var root = kit.mount(document.body, new URL('promos.css', kit.src).href);
-    var panel = kit.el('section', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't',
+    var panel = kit.el('section', { class: 'dialog', dir: i18n.dir, role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't',
       tabindex: '-1', onkeydown: function (event) { kit.trap(event, panel, dismiss); } }, message(kit, msg, function () {
       root.host.remove();
       if (before) before.focus();
@@ -177,6 +181,7 @@
     var number = latest[placement] = (latest[placement] || 0) + 1;
     var show = kit.guard(function (data) {
       if (number !== latest[placement]) return;
+      i18n = (data && data.i18n) || i18n;
       var gone = dismissed(kit);
       var messages = [].concat((data && data.messages) || []).filter(function (msg) {
         msg.cta = msg.cta || {};

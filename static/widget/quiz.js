@@ -13,11 +13,21 @@
   var kit, el, guard; // from the first Assistant._quiz call
   var stage = null; // the dialogs' shadow root, made at the first open
   var inline = new Map(); // the shop's element -> its quiz
+  var words = {}; // the widget's strings in the page's locale (GET /strings; docs/i18n.md)
+  var dir = 'ltr';
+  var ready; // settles once they came (or failed: English)
+
+  /** `text` in the page's locale, with {0}, {1} filled from `args`. */
+  function t(text, args) {
+    text = words[text] || text;
+    (args || []).forEach(function (value, i) { text = text.replace('{' + i + '}', value); });
+    return text;
+  }
 
   /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
   function money(amount, currency) {
     try {
-      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+      return new Intl.NumberFormat(kit.lang || undefined, { style: 'currency', currency: currency }).format(amount);
     } catch (err) {
       return amount + ' ' + currency;
     }
@@ -34,7 +44,7 @@
   function measure(value, unit) {
     if (/^[A-Z]{3}$/.test(unit || '')) {
       try {
-        return new Intl.NumberFormat(document.documentElement.lang || undefined,
+        return new Intl.NumberFormat(kit.lang || undefined,
           { style: 'currency', currency: unit, minimumFractionDigits: 0, maximumFractionDigits: value % 1 ? 2 : 0 }).format(value);
       } catch (err) {
         /* not a currency after all */
@@ -58,15 +68,17 @@
     var kept = 0; // answers carried over from the shopper's last visit (a flow with `remember:`), noted once
     var storeKey = 'assistant:quiz:' + flow.id;
     var titleId = 'at-' + flow.id;
-    var back = el('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Back', hidden: true, onclick: goBack }, [kit.icon(BACK)]);
-    var close = dialog && el('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close', onclick: onClose }, [kit.icon(CLOSE)]);
+    var back = el('button', { type: 'button', class: 'icon-btn', 'aria-label': t('Back'), hidden: true, onclick: goBack }, [kit.icon(BACK)]);
+    var close = dialog && el('button', { type: 'button', class: 'icon-btn', 'aria-label': t('Close'), onclick: onClose }, [kit.icon(CLOSE)]);
     var step = el('span', { class: 'step' });
     var fill = el('span', { class: 'fill' });
-    var bar = el('div', { class: 'bar', role: 'progressbar', 'aria-label': 'Progress', 'aria-valuemin': '0', 'aria-valuemax': '100' }, [fill]);
+    var bar = el('div', { class: 'bar', role: 'progressbar', 'aria-label': t('Progress'), 'aria-valuemin': '0', 'aria-valuemax': '100' }, [fill]);
     var body = el('div', { class: 'body' });
     var live = el('p', { class: 'sr', 'aria-live': 'polite' });
     var panel = el('section', {
       class: 'panel ' + (dialog ? 'dialog' : 'inline'),
+      dir: dir,
+      lang: kit.lang || null,
       role: dialog ? 'dialog' : 'region',
       'aria-modal': dialog ? 'true' : null,
       'aria-labelledby': titleId,
@@ -160,13 +172,13 @@
     function failed(err) {
       kit.log(err);
       var out = clear();
-      var again = el('button', { type: 'button', class: 'btn', text: 'Try again', onclick: function () { request(retry); } });
+      var again = el('button', { type: 'button', class: 'btn', text: t('Try again'), onclick: function () { request(retry); } });
       out.appendChild(el('div', { class: 'empty' }, [
-        el('p', { class: 'q', text: 'Sorry, that did not work.' }),
-        el('p', { class: 'help', text: 'The product finder is not available right now. Please try again in a moment.' }),
+        el('p', { class: 'q', text: t('Sorry, that did not work.') }),
+        el('p', { class: 'help', text: t('The product finder is not available right now. Please try again in a moment.') }),
         again
       ]));
-      live.textContent = 'The product finder is not available right now.';
+      live.textContent = t('The product finder is not available right now.');
       focus(again);
     }
 
@@ -178,9 +190,9 @@
       var last = done + 1 >= total;
       var out = clear();
       back.hidden = !state.answers.length;
-      progress('Question ' + (done + 1) + ' of ' + total, done / total);
+      progress(t('Question {0} of {1}', [done + 1, total]), done / total);
       out.appendChild(el('h3', { class: 'q', id: labelId, text: question.text }));
-      var hint = question.help || (question.type === 'multi' ? 'Choose all that apply.' : null);
+      var hint = question.help || (question.type === 'multi' ? t('Choose all that apply.') : null);
       if (hint) out.appendChild(el('p', { class: 'help', text: hint }));
       noteKept(out);
       var ui = (INPUTS[question.type] || INPUTS.single)(question, labelId, given[question.id], function (value) {
@@ -189,10 +201,10 @@
       out.appendChild(ui.node);
       var actions = el('div', { class: 'actions' });
       if (question.optional) {
-        actions.appendChild(el('button', { type: 'button', class: 'btn ghost', text: 'Skip', onclick: function () { submit(question, null); } }));
+        actions.appendChild(el('button', { type: 'button', class: 'btn ghost', text: t('Skip'), onclick: function () { submit(question, null); } }));
       }
       if (ui.value) {
-        var next = el('button', { type: 'button', class: 'btn', text: last ? 'Show my matches' : 'Continue', onclick: function () { submit(question, ui.value()); } });
+        var next = el('button', { type: 'button', class: 'btn', text: last ? t('Show my matches') : t('Continue'), onclick: function () { submit(question, ui.value()); } });
         var update = function () { next.disabled = !question.optional && ui.value() === null; };
         ui.node.addEventListener('change', guard(update));
         ui.node.addEventListener('keydown', guard(function (event) {
@@ -211,8 +223,8 @@
       var relaxed = data.relaxed || [];
       var out = clear();
       back.hidden = false;
-      progress('Your matches', 1);
-      var heading = el('h3', { class: 'q', tabindex: '-1', text: data.fallback ? 'Popular picks for you' : 'Your top matches' });
+      progress(t('Your matches'), 1);
+      var heading = el('h3', { class: 'q', tabindex: '-1', text: data.fallback ? t('Popular picks for you') : t('Your top matches') });
       var matching = data.matching || 0;
       out.appendChild(heading);
       noteKept(out);
@@ -224,13 +236,13 @@
       relaxed.forEach(function (r) { labels[r.text] = r.label || r.text.replace(/\s*\?$/, ''); });
       if (relaxed.length) {
         out.appendChild(el('p', { class: 'note' }, [
-          el('strong', { text: 'We widened: ' }),
+          el('strong', { text: t('We widened:') + ' ' }),
           document.createTextNode(relaxed.map(function (r) { return labels[r.text]; }).join(', ') +
             '. Nothing matched every answer, so these come closest.')
         ]));
       }
       if (data.fallback) {
-        out.appendChild(el('p', { class: 'note', text: 'Nothing matched every answer, so here are shop favourites.' }));
+        out.appendChild(el('p', { class: 'note', text: t('Nothing matched every answer, so here are shop favourites.') }));
       }
       var list = el('ul', { class: 'cards' });
       items.forEach(function (item, rank) {
@@ -240,9 +252,9 @@
       });
       if (finishing) note('quiz_finish', { value: items.map(function (item) { return item.product.sku; }) });
       finishing = false;
-      out.appendChild(items.length ? list : el('p', { class: 'help', text: 'No products to show right now.' }));
+      out.appendChild(items.length ? list : el('p', { class: 'help', text: t('No products to show right now.') }));
       out.appendChild(el('div', { class: 'actions' }, [
-        el('button', { type: 'button', class: 'btn ghost', text: 'Start over', onclick: function () { begin(true); } })
+        el('button', { type: 'button', class: 'btn ghost', text: t('Start over'), onclick: function () { begin(true); } })
       ]));
       live.textContent = items.length + (items.length === 1 ? ' product matches' : ' products match') + ' your answers.';
       focus(heading);
@@ -253,7 +265,7 @@
       panel.classList.add('intro');
       if (flow.description) out.appendChild(el('p', { class: 'help', text: flow.description }));
       out.appendChild(el('div', { class: 'actions start' }, [
-        el('button', { type: 'button', class: 'btn', text: flow.label || 'Start', onclick: function () { begin(false); } })
+        el('button', { type: 'button', class: 'btn', text: flow.label || t('Start'), onclick: function () { begin(false); } })
       ]));
     }
 
@@ -272,22 +284,22 @@
     var reasons = item.reasons || [];
     var misses = item.misses || [];
     var image = product.image && kit.safeUrl(product.image);
-    var chips = el('ul', { class: 'chips', 'aria-label': 'Why it matches' });
+    var chips = el('ul', { class: 'chips', 'aria-label': t('Why it matches') });
     reasons.forEach(function (reason) {
       chips.appendChild(el('li', { class: 'chip', text: reason.text }));
     });
     var rating = typeof product.rating === 'number' && el('span', { class: 'rating' }, [
       el('span', { 'aria-hidden': 'true', text: '\u2605 ' + product.rating.toFixed(1) }),
-      el('span', { class: 'sr', text: 'Rated ' + product.rating.toFixed(1) + ' out of 5' })
+      el('span', { class: 'sr', text: t('Rated {0} out of 5', [product.rating.toLocaleString(kit.lang || undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })]) })
     ]);
     return el('li', { class: 'card' }, [
       el('div', { class: 'media' }, [image && el('img', { src: image, alt: '', loading: 'lazy', width: '320', height: '240' })]),
       el('div', { class: 'info' }, [
-        best && el('span', { class: 'badge', text: 'Best match' }),
+        best && el('span', { class: 'badge', text: t('Best match') }),
         el('h4', { class: 'name' }, [el('a', { href: kit.safeUrl(product.url), text: product.title, onclick: onpick })]),
         el('p', { class: 'meta' }, [el('span', { class: 'price', text: money(product.price, product.currency) }), rating]),
         reasons.length && chips,
-        misses.length && el('p', { class: 'miss', text: 'Not quite: ' + misses.map(function (m) { return labels[m] || m; }).join(', ') })
+        misses.length && el('p', { class: 'miss', text: t('Not quite:') + ' ' + misses.map(function (m) { return labels[m] || m; }).join(', ') })
       ])
     ]);
   }
@@ -329,8 +341,8 @@
 
     range: function (question, labelId, before) {
       var unit = question.unit ? ' (' + symbol(question.unit) + ')' : '';
-      var low = number('From' + unit, before ? before[0] : question.min);
-      var high = number('To' + unit, before ? before[1] : question.max);
+      var low = number(t('From') + unit, before ? before[0] : question.min);
+      var high = number(t('To') + unit, before ? before[1] : question.max);
       function number(text, value) {
         var input = el('input', { type: 'number', min: question.min, max: question.max, step: question.step || 'any', inputmode: 'decimal', value: value });
         return el('label', { class: 'field' }, [el('span', { text: text }), input]);
@@ -470,8 +482,14 @@
     kit = kit || given;
     el = kit.el;
     guard = kit.guard;
-    todo.forEach(function (job) {
-      guard(jobs[job[0]]).apply(null, job.slice(1));
+    ready = ready || kit.call('GET', '/strings').then(function (got) {
+      words = got.strings || {};
+      dir = got.dir;
+    }, function () { /* English */ });
+    ready.then(function () {
+      todo.forEach(function (job) {
+        guard(jobs[job[0]]).apply(null, job.slice(1));
+      });
     });
   };
 })(window, document);

@@ -8,7 +8,7 @@
   if (!Assistant || !Assistant.version) return;
   var KEPT = 'assistant:surveys'; // survey id -> when it was dismissed or answered here
   var DAYS_90 = 7776e6;
-  var WORDS = { en: ['Send', 'Close survey'], ja: ['送信', 'アンケートを閉じる'] };
+  var WORDS = { ja: ['送信', 'アンケートを閉じる'] }; // a per-locale survey file; others: its i18n (docs/i18n.md)
   var FACE = 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9 9.5v.5M15 9.5v.5';
   var MOUTHS = ['M8 16.5q4-4 8 0', 'M8.5 16q3.5-2 7 0', 'M8.5 15h7', 'M8.5 14q3.5 2 7 0', 'M8 13.5q4 4.5 8 0'];
   var X = 'M6 6l12 12M18 6L6 18';
@@ -130,7 +130,9 @@
 
   function show(kit, survey) {
     var locale = survey.locale || 'en';
-    var words = WORDS[locale.split('-')[0]] || WORDS.en;
+    var i18n = survey.i18n || { strings: {} };
+    var t = function (text) { return i18n.strings[text] || text; };
+    var words = WORDS[locale.split('-')[0]] || [t('Send'), t('Close survey')];
     var answers = {};
     var nodes = {};
     var responseId = newId();
@@ -146,7 +148,7 @@
       saved = answered = true; // the server records survey_answered with the first post
       kit.call('POST', '/surveys/' + encodeURIComponent(survey.id) + '/responses', { response_id: responseId,
         visitor: kit.visitor, answers: answers, complete: complete, page: location.href, placement: placement,
-        device: device(), lang: document.documentElement.lang || locale }).then(null, kit.log);
+        device: device(), lang: kit.lang || locale }).then(null, kit.log);
     }
 
     /** Record an answer; a chosen score or choice is saved now (after arrows have rested, 600 ms), text with Send. */
@@ -190,7 +192,7 @@
       kept(kit, survey.id);
       list.remove();
       send.remove();
-      thanks.textContent = survey.thanks || 'Thank you!';
+      thanks.textContent = survey.thanks || t('Thank you!');
       thanks.focus();
       setTimeout(kit.guard(close), 4000);
     }
@@ -216,7 +218,7 @@
     var send = kit.el('button', { type: 'button', class: 'send', text: words[0], onclick: finish });
     var thanks = kit.el('p', { class: 'thanks', role: 'status', tabindex: '-1' });
     var card = kit.el('section', { class: 'card', role: 'dialog', 'aria-labelledby': 'q-' + survey.questions[0].id,
-      lang: locale, tabindex: '-1', onkeydown: function (event) {
+      lang: locale, dir: i18n.dir, tabindex: '-1', onkeydown: function (event) {
         if (event.key !== 'Escape') return;
         event.preventDefault();
         dismiss();

@@ -26,6 +26,7 @@
     var previous = shared();
     if (!script || (previous && previous.version)) return; // no tag to read, or already running
     var site = script.getAttribute('data-site');
+    var lang = script.getAttribute('data-locale') || document.documentElement.lang; // docs/i18n.md
     var debug = script.hasAttribute('data-debug');
     var TIMEOUT_MS = 4000;
     var src = script.src; // absolute; no URL(): the shop may have replaced it
@@ -212,7 +213,7 @@
         if (!works) throw new Error('no promises');
         ctrl = window.AbortController ? new AbortController() : null;
         timer = setTimeout(function () { finish(new Error('timeout')); }, TIMEOUT_MS);
-        var url = api + path + (/\?/.test(path) ? '&' : '?') + 'site=' + encodeURIComponent(site);
+        var url = api + path + (/\?/.test(path) ? '&' : '?') + 'site=' + encodeURIComponent(site) + '&lang=' + encodeURIComponent(lang);
         // A string body goes out as text/plain: a "simple" request, so no CORS preflight.
         var init = { method: method, credentials: 'omit', signal: ctrl ? ctrl.signal : undefined };
         if (body !== undefined) init.body = toJson(body);
@@ -601,7 +602,7 @@
         shared()['_' + name](found, { call: call, record: record, leave: leave, el: el, guard: guard, log: log,
           safeUrl: safeUrl, mount: mountHost, trap: trap, focusables: focusables, icon: icon, read: read,
           write: write, visitorId: visitorId, src: src, base: base, product: (pageProducts()[0] || {}).sku,
-          cart: shopCart || pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId() });
+          cart: shopCart || pageJson('[data-assistant-cart]'), visitor: allowed() && visitorId(), lang: lang });
       }), log);
     }
 
@@ -621,7 +622,7 @@
       soon = setTimeout(guard(function () {
         then.call(send(true), guard(function () {
           request('GET', '/surveys?placement=' + placement + '&visitor=' + visitorId() + '&views=' + +read('sessionStorage', VIEWS) +
-            '&device=' + (touch ? screen.width < 600 ? 'mobile' : 'tablet' : 'desktop') + '&lang=' + document.documentElement.lang +
+            '&device=' + (touch ? screen.width < 600 ? 'mobile' : 'tablet' : 'desktop') +
             '&page=' + encodeURIComponent(location.href), undefined, false, function (err, data) {
             if (data && data.survey) lazy('survey', [data.survey]);
           });

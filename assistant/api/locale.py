@@ -1,0 +1,85 @@
+"""The page's language (`?lang=`, which the widget adds to every call) and what is shown in it: flows, quiz states
+and the widget's own strings (GET /strings), through the one catalogue (docs/i18n.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TypeVar
+
+from flask import Response, jsonify, request
+from pydantic import BaseModel, Field
+
+from assistant.api import bp
+from assistant.api.contract import Answer, Operation, documented
+from assistant.api.documents import SiteQuery
+from assistant.api.origins import current_site
+from assistant.flows.quiz import QuizState
+from assistant.i18n.catalogue import direction, get_catalogue
+from assistant.i18n.localize import localized
+from assistant.surveys.schema import Survey
+
+Model = TypeVar("Model", bound=BaseModel)
+MAX_TAG = 35
+
+
+class StringsQuery(SiteQuery):
+    lang: str = Field("", max_length=MAX_TAG, description="The page's language tag (data-locale or <html lang>)")
+
+
+class WidgetStrings(BaseModel):
+    lang: str = Field(description="The page's language tag as sent")
+    locale: str = Field(description="The locale chosen by the fallback order (en: none translated)")
+    dir: str = Field(description="'ltr' or 'rtl'")
+    strings: dict[str, str] = Field(description="English text -> translation")
+
+
+def page_lang() -> str:
+    """The page's BCP 47 tag as the widget sent it ('' when none or too long to be one)."""
+    tag = request.args.get("lang", "")
+    return tag if len(tag) <= MAX_TAG else ""
+
+
+def in_page_language(model: Model) -> Model:
+    """A flow or survey with its texts in the page's language (fallback order: docs/i18n.md)."""
+    return localized(model, get_catalogue(), page_lang())
+
+
+def survey_in_page_language(survey: Survey) -> Survey:
+    """A survey translated through the catalogue (`locales:`) in the page's language when the catalogue has it
+    (its `locale` then names the translation's, for the widget's words); any other survey as it is."""
+    if not survey.locales:
+        return survey
+    shown = in_page_language(survey)
+    return shown if shown is survey else shown.model_copy(update={"locale": get_catalogue().chosen(page_lang())
+                                                                   .replace("_", "-")})
+
+
+def localized_state(state: QuizState) -> QuizState:
+    """A quiz state whose flow and next question are in the page's language."""
+    flow = in_page_language(state.flow)
+    if flow is state.flow:
+        return state
+    question = flow.question(state.question.id) if state.question is not None else None
+    return dataclasses.replace(state, flow=flow, question=question)
+
+
+def widget_words() -> dict[str, object]:
+    """The widget's strings in the first locale of the fallback order with a catalogue (none: English, {}), its
+    direction, and the page's tag as sent (what `Intl` formats numbers, prices and dates with)."""
+    catalogue = get_catalogue()
+    locale = catalogue.chosen(page_lang())
+    found = catalogue.locales().get(locale)
+    return {"lang": page_lang(), "locale": locale.replace("_", "-"), "dir": direction(locale),
+            "strings": found.widget if found is not None else {}}
+
+
+@bp.get("/strings")
+@documented(Operation("The widget's own words in the page's language", tag="widget", query=StringsQuery,
+                      answers={200: Answer("The locale chosen, its direction and the translated strings",
+                                           WidgetStrings)}))
+def strings() -> Response:
+    """The quiz module's words (the promotions and surveys get theirs with their answers)."""
+    current_site()  # a known site and an allowed origin, as for every call
+    response = jsonify(widget_words())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
