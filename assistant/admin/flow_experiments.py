@@ -32,9 +32,9 @@ def flow_experiment(flow_id: str) -> str:
         flow = site_flow(get_registry(), site.key, flow_id)
     except NotFound:
         abort(404)
-    if flow.experiment is None:
-        abort(404)
     settings = Settings()
+    if flow.experiment is None:  # said on the page, with how to start one
+        return render_template("admin/flow_experiment.html", site=site, flow=flow, result=None, settings=settings)
     result = flow_experiment_results(session=get_session(), site=site, flow=flow, settings=settings)
     return render_template("admin/flow_experiment.html", site=site, flow=flow, result=result, settings=settings,
                            percent=percent, names=NAMES, sequential=rows(result, sequential=True),

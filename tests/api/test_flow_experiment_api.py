@@ -160,4 +160,7 @@ def test_the_admin_page_shows_the_variants_and_both_tests(client: FlaskClient, s
     assert "experiment <code>shorter</code>" in page and "<code>quick</code>" in page
     assert page.index("Valid at any time you look") < page.index("Fixed-horizon test")
     assert "Completion (reached the results)" in page and "too small to tell" in page
-    assert client.get("/admin/flows/quick/experiment").status_code == 404  # a variant runs none itself
+    variant = client.get("/admin/flows/quick/experiment")  # a variant runs none itself: says whose it is
+    assert variant.status_code == 200 and "runs no experiment" in variant.get_data(as_text=True)
+    assert 'href="/admin/flows/shoes/experiment"' in variant.get_data(as_text=True)
+    assert client.get("/admin/flows/nope/experiment").status_code == 404
