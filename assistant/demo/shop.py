@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from assistant.catalog.mapping import slug
@@ -60,10 +61,12 @@ class DemoMissing(Exception):
     """The demo site has not been built into this database."""
 
 
-def money(amount: float, currency: str = "EUR") -> str:
-    """A price as the shop shows it in the page's language (€129.90, 129,90 €), as the widget's strips show it."""
+def money(amount: float, currency: str = "EUR") -> Markup:
+    """A price as the shop shows it in the page's language (€129.90, 129,90 €), as the widget's strips show it;
+    isolated (`<bdi>`), so an Arabic price keeps its order in the shop's English sentences."""
     lang = session.get("lang")
-    return format_money(amount, currency, lang) if lang in LANGUAGES else format_money(amount, currency)
+    text = format_money(amount, currency, lang) if lang in LANGUAGES else format_money(amount, currency)
+    return Markup("<bdi>{}</bdi>").format(text)
 
 
 @shop.record_once

@@ -13,6 +13,7 @@
   var latest = {}; // placement -> its latest request
   var seen = {};
   var kept = {}; // dismissed refs -> when
+  var lang; // the page's tag (kit.lang), for Intl
   var i18n = { strings: {} }; // the widget's words in the page's locale, with /promotions (docs/i18n.md)
 
   function t(text) {
@@ -21,7 +22,7 @@
 
   function money(amount, currency) {
     try {
-      return new Intl.NumberFormat(i18n.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+      return new Intl.NumberFormat(lang || undefined, { style: 'currency', currency: currency }).format(amount);
     } catch (err) {
       return amount + ' ' + currency;
     }
@@ -205,6 +206,7 @@
   }
 
   Assistant._promos = function (matches, kit) {
+    lang = kit.lang;
     matches.forEach(kit.guard(function (match) {
       ask(kit, match[0], match[1]);
     }));

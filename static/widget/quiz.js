@@ -15,6 +15,7 @@
   var inline = new Map(); // the shop's element -> its quiz
   var words = {}; // the widget's strings in the page's locale (GET /strings; docs/i18n.md)
   var dir = 'ltr';
+  var lang; // the page's tag (kit.lang: data-locale, else <html lang>), for Intl
   var ready; // settles once they came (or failed: English)
 
   /** `text` in the page's locale, with {0}, {1} filled from `args`. */
@@ -27,7 +28,7 @@
   /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
   function money(amount, currency) {
     try {
-      return new Intl.NumberFormat(kit.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+      return new Intl.NumberFormat(lang || undefined, { style: 'currency', currency: currency }).format(amount);
     } catch (err) {
       return amount + ' ' + currency;
     }
@@ -44,7 +45,7 @@
   function measure(value, unit) {
     if (/^[A-Z]{3}$/.test(unit || '')) {
       try {
-        return new Intl.NumberFormat(kit.lang || undefined,
+        return new Intl.NumberFormat(lang || undefined,
           { style: 'currency', currency: unit, minimumFractionDigits: 0, maximumFractionDigits: value % 1 ? 2 : 0 }).format(value);
       } catch (err) {
         /* not a currency after all */
@@ -229,8 +230,9 @@
       out.appendChild(heading);
       noteKept(out);
       if (!data.fallback && !relaxed.length && matching) {
-        out.appendChild(el('p', { class: 'help', text: (matching === 1 ? '1 product matches' : matching + ' products match') +
-          ' your answers' + (matching > items.length ? '; here are the best ' + items.length + '.' : '.') }));
+        out.appendChild(el('p', { class: 'help', text: matching === 1 ? t('1 product matches your answers.')
+          : matching > items.length ? t('{0} products match your answers; here are the best {1}.', [matching, items.length])
+            : t('{0} products match your answers.', [matching]) }));
       }
       var labels = {};
       relaxed.forEach(function (r) { labels[r.text] = r.label || r.text.replace(/\s*\?$/, ''); });
@@ -238,7 +240,7 @@
         out.appendChild(el('p', { class: 'note' }, [
           el('strong', { text: t('We widened:') + ' ' }),
           document.createTextNode(relaxed.map(function (r) { return labels[r.text]; }).join(', ') +
-            '. Nothing matched every answer, so these come closest.')
+            '. ' + t('Nothing matched every answer, so these come closest.'))
         ]));
       }
       if (data.fallback) {
@@ -256,7 +258,7 @@
       out.appendChild(el('div', { class: 'actions' }, [
         el('button', { type: 'button', class: 'btn ghost', text: t('Start over'), onclick: function () { begin(true); } })
       ]));
-      live.textContent = items.length + (items.length === 1 ? ' product matches' : ' products match') + ' your answers.';
+      live.textContent = items.length === 1 ? t('1 product matches your answers.') : t('{0} products match your answers.', [items.length]);
       focus(heading);
     }
 
@@ -480,16 +482,17 @@
 
   Assistant._quiz = function (todo, given) {
     kit = kit || given;
+    lang = kit.lang;
     el = kit.el;
     guard = kit.guard;
     ready = ready || kit.call('GET', '/strings').then(function (got) {
       words = got.strings || {};
       dir = got.dir;
     }, function () { /* English */ });
-    ready.then(function () {
+    ready.then(guard(function () {
       todo.forEach(function (job) {
         guard(jobs[job[0]]).apply(null, job.slice(1));
       });
-    });
+    }));
   };
 })(window, document);

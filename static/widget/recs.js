@@ -8,6 +8,7 @@
   var Assistant = window.Assistant;
   if (!Assistant || !Assistant.version) return;
   var COUNT = 8;
+  var lang; // the page's tag (kit.lang: data-locale, else <html lang>), for Intl
   var NEAR = '200px'; // fetch when the element is this close to the viewport
   var ARROWS = { prev: 'M15 18l-6-6 6-6', next: 'M9 18l6-6-6-6' };
 
@@ -26,7 +27,7 @@
   /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
   function money(amount, currency) {
     try {
-      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: currency }).format(amount);
+      return new Intl.NumberFormat(lang || undefined, { style: 'currency', currency: currency }).format(amount);
     } catch (err) {
       return amount + ' ' + currency;
     }
@@ -148,6 +149,7 @@
   }
 
   Assistant._recs = function (matches, kit) {
+    lang = kit.lang;
     matches.forEach(kit.guard(function (match) {
       strip(kit, match[0], match[1]);
     }));
