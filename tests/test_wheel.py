@@ -1,4 +1,4 @@
-"""The wheel ships the top-level folders (static, templates, flows, surveys, rules) as data: every file, the
+"""The wheel ships the top-level folders (static, templates, flows, surveys, rules, translations) as data: every file, the
 widget's lazy modules included, lands where assistant.paths looks for it in an install (share/assistant/...)."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import zipfile
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-SOURCES = ["pyproject.toml", "README.md", "assistant", "static", "templates", "flows", "surveys", "rules"]
-DATA = ["static", "templates", "flows", "surveys", "rules"]
+SOURCES = ["pyproject.toml", "README.md", "assistant", "static", "templates", "flows", "surveys", "rules",
+           "translations"]
+DATA = ["static", "templates", "flows", "surveys", "rules", "translations"]
 
 
 def build_wheel(tmp_path: Path) -> Path:
