@@ -256,8 +256,18 @@ class Message(_Answer):
     items: list[dict[str, Any]]
 
 
+class WidgetStrings(_Answer):
+    """The widget's own words in the page's language (docs/i18n.md)."""
+
+    lang: str = Field(description="The page's language tag as sent")
+    locale: str = Field(description="The locale chosen by the fallback order (en: none translated)")
+    dir: str = Field(description="'ltr' or 'rtl'")
+    strings: dict[str, str] = Field(description="English text -> translation")
+
+
 class Messages(Control):
     messages: list[Message]
+    i18n: WidgetStrings | None = Field(None, description="With any message: the widget's words for them")
 
 
 class SurveyPublic(_Answer):
@@ -267,6 +277,7 @@ class SurveyPublic(_Answer):
     placement: str
     thanks: str
     questions: list[dict[str, Any]]
+    i18n: WidgetStrings | None = Field(None, description="The widget's words for the survey card")
 
 
 class SurveyOffer(Control):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from assistant.api import bp
 from assistant.api.contract import Answer, Operation, documented
-from assistant.api.documents import SiteQuery
+from assistant.api.documents import SiteQuery, WidgetStrings
 from assistant.api.origins import current_site
 from assistant.flows.quiz import QuizState
 from assistant.i18n.catalogue import direction, get_catalogue
@@ -24,13 +24,6 @@ MAX_TAG = 35
 
 class StringsQuery(SiteQuery):
     lang: str = Field("", max_length=MAX_TAG, description="The page's language tag (data-locale or <html lang>)")
-
-
-class WidgetStrings(BaseModel):
-    lang: str = Field(description="The page's language tag as sent")
-    locale: str = Field(description="The locale chosen by the fallback order (en: none translated)")
-    dir: str = Field(description="'ltr' or 'rtl'")
-    strings: dict[str, str] = Field(description="English text -> translation")
 
 
 def page_lang() -> str:
