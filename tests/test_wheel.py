@@ -1,5 +1,6 @@
-"""The wheel ships the top-level folders (static, templates, flows, surveys, rules, translations) as data: every file, the
-widget's lazy modules included, lands where assistant.paths looks for it in an install (share/assistant/...)."""
+"""The wheel ships the top-level folders (static, templates, flows, surveys, rules, translations) as data: every
+file, the widget's lazy modules included, lands where assistant.paths looks for it in an install
+(share/assistant/...)."""
 
 from __future__ import annotations
 
