@@ -6,7 +6,18 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -64,7 +75,7 @@ class DemoMissing(Exception):
 def money(amount: float, currency: str = "EUR") -> Markup:
     """A price as the shop shows it in the page's language (€129.90, 129,90 €), as the widget's strips show it;
     isolated (`<bdi>`), so an Arabic price keeps its order in the shop's English sentences."""
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     text = format_money(amount, currency, lang) if lang in LANGUAGES else format_money(amount, currency)
     return Markup("<bdi>{}</bdi>").format(text)
 
