@@ -25,15 +25,12 @@ def experiment() -> None:
 @click.option("--site", "site_key", default=None, help="The site (default: the only site offered the flow).")
 def results(flow_id: str, site_key: str | None) -> None:
     """Visitors, completion, click and purchase per variant of FLOW's experiment, against the control."""
-    from sqlmodel import select
-
     from assistant.analytics.flow_experiments import flow_experiment_results
     from assistant.cli import _session
     from assistant.config import Settings
     from assistant.errors import NotFound
     from assistant.flows.registry import FlowRegistry
-    from assistant.sites.models import Site
-    from assistant.sites.service import get_site_by_key
+    from assistant.flows_cli import site_offered
 
     try:
         flow = FlowRegistry(Settings.from_env().flows_dir, reload=False).get(flow_id)
@@ -44,14 +41,7 @@ def results(flow_id: str, site_key: str | None) -> None:
         click.echo(f"error: flow '{flow_id}' runs no experiment (no `experiment:` in its file)", err=True)
         sys.exit(2)
     with _session() as session:
-        if site_key:
-            site = get_site_by_key(session=session, key=site_key)
-        else:
-            offered = [s for s in session.exec(select(Site)) if flow.offered_to(s.key)]
-            if len(offered) != 1:
-                click.echo(f"{len(offered)} sites are offered flow '{flow_id}': pass --site KEY", err=True)
-                sys.exit(2)
-            site = offered[0]
+        site = site_offered(session, flow, site_key)
         click.echo(report_text(flow_experiment_results(session=session, site=site, flow=flow)))
 
 

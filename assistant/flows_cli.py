@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from assistant.flows.replay import ReplayReport
     from assistant.flows.schema import Flow
+    from assistant.sites.models import Site
 
 DAYS = re.compile(r"(\d{1,4})d?")
 
@@ -68,7 +71,6 @@ def _load(path: Path) -> Flow:
 
 
 def _replay(live: Flow, draft: Flow, days: int, site_key: str | None) -> ReplayReport:
-    from sqlmodel import select
 
     from assistant.catalog.index import build_index
     from assistant.cli import _session
@@ -76,24 +78,31 @@ def _replay(live: Flow, draft: Flow, days: int, site_key: str | None) -> ReplayR
     from assistant.flows.replay import recorded_answers, replay_sessions
     from assistant.merchandising.rules import rules_for_site
     from assistant.rawsql import RawSQL
-    from assistant.sites.models import Site
-    from assistant.sites.service import get_site_by_key
 
     with _session() as session:
-        if site_key:
-            site = get_site_by_key(session=session, key=site_key)
-        else:
-            offered = [s for s in session.exec(select(Site)) if live.offered_to(s.key)]
-            if len(offered) != 1:
-                click.echo(f"{len(offered)} sites are offered flow '{live.id}': pass --site KEY", err=True)
-                sys.exit(2)
-            site = offered[0]
+        site = site_offered(session, live, site_key)
         recorded = recorded_answers(RawSQL(session), site_id=site.pk, flow_id=live.id, days=days)
         with session.connection().engine.connect() as connection:  # its own: build_index streams on it
             index = build_index(connection, site.pk)
     rules = rules_for_site(Settings.from_env().merch_rules, site.key)
     click.echo(f"site {site.key}: {index.size} products, {len(recorded)} distinct answer sets", err=True)
     return replay_sessions(live, draft, recorded, index, rules=rules, days=days)
+
+
+def site_offered(session: Session, flow: Flow, site_key: str | None) -> Site:
+    """The site `--site` names, else the only site offered `flow` (exit 2, saying so, when there are several)."""
+    from sqlmodel import select
+
+    from assistant.sites.models import Site
+    from assistant.sites.service import get_site_by_key
+
+    if site_key:
+        return get_site_by_key(session=session, key=site_key)
+    offered = [s for s in session.exec(select(Site)) if flow.offered_to(s.key)]
+    if len(offered) != 1:
+        click.echo(f"{len(offered)} sites are offered flow '{flow.id}': pass --site KEY", err=True)
+        sys.exit(2)
+    return offered[0]
 
 
 def report_text(report: ReplayReport) -> str:
