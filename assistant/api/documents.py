@@ -263,6 +263,9 @@ class WidgetStrings(_Answer):
     locale: str = Field(description="The locale chosen by the fallback order (en: none translated)")
     dir: str = Field(description="'ltr' or 'rtl'")
     strings: dict[str, str] = Field(description="English text -> translation")
+    plurals: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="A counted text's English singular -> {CLDR plural category (zero, one, two, "
+                                          "few, many, other): translation}; the widget picks with Intl.PluralRules")
 
 
 class Messages(Control):

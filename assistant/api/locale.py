@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TypeVar
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from pydantic import BaseModel, Field
 
 from assistant.api import bp
@@ -32,9 +32,20 @@ def page_lang() -> str:
     return tag if len(tag) <= MAX_TAG else ""
 
 
+def site_locale() -> str | None:
+    """The request's site's default locale (Site.default_locale), the fallback after the page's own language."""
+    return getattr(g.get("site"), "default_locale", None)
+
+
+def chosen_locale() -> str:
+    """The locale the page is shown in: the first of the fallback order (page tag, its language, the site's default,
+    English) with a catalogue."""
+    return get_catalogue().chosen(page_lang(), site_locale())
+
+
 def in_page_language(model: Model) -> Model:
     """A flow or survey with its texts in the page's language (fallback order: docs/i18n.md)."""
-    return localized(model, get_catalogue(), page_lang())
+    return localized(model, get_catalogue(), page_lang(), site_locale())
 
 
 def survey_in_page_language(survey: Survey) -> Survey:
@@ -43,8 +54,7 @@ def survey_in_page_language(survey: Survey) -> Survey:
     if not survey.locales:
         return survey
     shown = in_page_language(survey)
-    return shown if shown is survey else shown.model_copy(update={"locale": get_catalogue().chosen(page_lang())
-                                                                   .replace("_", "-")})
+    return shown if shown is survey else shown.model_copy(update={"locale": chosen_locale().replace("_", "-")})
 
 
 def localized_state(state: QuizState) -> QuizState:
@@ -58,12 +68,13 @@ def localized_state(state: QuizState) -> QuizState:
 
 def widget_words() -> dict[str, object]:
     """The widget's strings in the first locale of the fallback order with a catalogue (none: English, {}), its
-    direction, and the page's tag as sent (what `Intl` formats numbers, prices and dates with)."""
-    catalogue = get_catalogue()
-    locale = catalogue.chosen(page_lang())
-    found = catalogue.locales().get(locale)
+    counted ones by CLDR plural category (which the widget picks with `Intl.PluralRules(locale)`), its direction,
+    and the page's tag as sent (what `Intl` formats numbers, prices and dates with)."""
+    locale = chosen_locale()
+    found = get_catalogue().locales().get(locale)
     return {"lang": page_lang(), "locale": locale.replace("_", "-"), "dir": direction(locale),
-            "strings": found.widget if found is not None else {}}
+            "strings": found.widget if found is not None else {},
+            "plurals": found.plurals if found is not None else {}}
 
 
 @bp.get("/strings")

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from assistant.i18n.plurals import by_category, category_indexes
 from assistant.paths import resource_dir
 
 DOMAIN = "messages"
@@ -49,6 +50,8 @@ class Translations:
     texts: dict[str, str]
     widget: dict[str, str]
     """The widget's own strings (those extracted from static/widget/), which its modules fetch at once."""
+    plurals: dict[str, dict[str, str]]
+    """The widget's counted strings: English singular -> {CLDR plural category: translation} (docs/i18n.md)."""
 
 
 def read_catalog(po: Path) -> Catalog:
@@ -62,10 +65,17 @@ def read_catalog(po: Path) -> Catalog:
 
 
 def _translations(locale: str, catalog: Catalog) -> Translations:
-    done = [m for m in catalog if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string
-            and not m.fuzzy]
-    widget = {str(m.id): str(m.string) for m in done if any(f.startswith(WIDGET) for f, _line in m.locations)}
-    return Translations(locale, {str(m.id): str(m.string) for m in done}, widget)
+    done = [m for m in catalog if m.id and not m.fuzzy and m.string]
+    widget = [m for m in done if any(f.startswith(WIDGET) for f, _line in m.locations)]
+    indexes = category_indexes(locale, catalog.plural_expr)
+    plurals = {str(m.id[0]): forms for m in widget
+               if isinstance(m.id, tuple | list) and isinstance(m.string, tuple | list)
+               and (forms := by_category(m.string, indexes))}
+    return Translations(locale, _singulars(done), _singulars(widget), plurals)
+
+
+def _singulars(messages: list[Message]) -> dict[str, str]:
+    return {m.id: m.string for m in messages if isinstance(m.id, str) and isinstance(m.string, str)}
 
 
 def direction(locale: str) -> str:
@@ -105,8 +115,13 @@ class Catalogue:
 
     def chosen(self, tag: str | None, default: str | None = None) -> str:
         """The locale a page in `tag` is shown in: the first of the fallback order with a catalogue (or 'en')."""
+        return next(iter(self.consulted(tag, default)), SOURCE_LOCALE)
+
+    def consulted(self, tag: str | None, default: str | None = None) -> tuple[str, ...]:
+        """The locales with a catalogue a text is looked for in, first to last: what decides the words shown, so
+        what a cache of translated texts is keyed by (not the raw tag)."""
         known = self.locales()
-        return next((c for c in fallback_order(tag, default) if c in known), SOURCE_LOCALE)
+        return tuple(c for c in fallback_order(tag, default) if c in known)
 
     def lookup(self, text: str, tag: str | None, default: str | None = None) -> str:
         """`text` in the first locale of the fallback order that translates it; else `text` itself."""
@@ -135,7 +150,7 @@ def get_catalogue(folder: Path | None = None) -> Catalogue:
     return _CATALOGUES[folder]
 
 
-def translated(text: str, locale: str | None) -> str:
-    """`text` in the page's `locale` by the installation's catalogue (as the fallback order finds it); itself for
-    no locale or no translation."""
-    return get_catalogue().lookup(text, locale) if text and locale else text
+def translated(text: str, locale: str | None, default: str | None = None) -> str:
+    """`text` in the page's `locale` by the installation's catalogue (as the fallback order finds it, the site's
+    `default` locale after the page's); itself for no locale or no translation."""
+    return get_catalogue().lookup(text, locale, default) if text and (locale or default) else text

@@ -20,10 +20,11 @@ def localized(model: Model, catalogue: Catalogue, tag: str | None, default: str 
     """`model` (a Flow or Survey) with every shopper-read text in the first locale of the fallback order that
     translates it; the same object when nothing is translated. Kept per object and locale, so a cache keyed by
     the object (the quiz results) stays warm."""
-    locale = catalogue.chosen(tag, default)
-    if locale == SOURCE_LOCALE:
+    consulted = catalogue.consulted(tag, default)
+    if not consulted or consulted[0] == SOURCE_LOCALE:
         return model
-    key = (id(model), f"{locale}|{default or ''}|{id(catalogue.locales().get(locale))}")
+    known = catalogue.locales()  # keyed by the catalogues that decide the texts, not the raw tag: de-AT is de
+    key = (id(model), "|".join(f"{c}:{id(known.get(c))}" for c in consulted))
     kept = _kept.get(key)
     if kept is not None and kept[0] is model:
         return kept[1]  # type: ignore[return-value]

@@ -120,12 +120,13 @@ def _show(campaign: LiveCampaign, variant: LiveVariant, placement: str, context:
     if variant.control:
         return base
     message = context.get(with_items=variant.needs_items)
-    words = translated(variant.message, message.locale)  # a broken translation falls back to the marketer's text
+    default = context.args[1].default_locale  # the site's: for a page whose language has no catalogue
+    words = translated(variant.message, message.locale, default)  # a broken translation: the marketer's text
     rendered = (words != variant.message and render_message(words, message)) or render_message(variant.message, message)
     if rendered is None:
         return None
-    cta = {"kind": variant.cta_kind, "text": translated(variant.cta_text, message.locale), "url": variant.cta_url,
-           "coupon": variant.coupon}
+    cta = {"kind": variant.cta_kind, "text": translated(variant.cta_text, message.locale, default),
+           "url": variant.cta_url, "coupon": variant.coupon}
     items = tuple(context.items_json) if variant.needs_items else ()
     if variant.cta_kind == "products" and not items:
         return None  # a "see these products" call to action with no products is not shown

@@ -22,6 +22,9 @@ class Site(SQLModel, table=True):
     """SHA-256 of the secret key the shop's server sends its orders with (sites.secrets); the key itself is not kept."""
     control_share: float = Field(default=0.05, sa_column=Column(Float, nullable=False, server_default="0.05"))
     """Share of visitors in the global control group (sites/control.py): they see nothing of the assistant."""
+    default_locale: str | None = Field(default=None, max_length=35)
+    """The language shown to a page whose own language has no catalogue (BCP 47, 'fr'; docs/i18n.md); None: English."""
+
     @property
     def pk(self) -> int:
         """The id of a stored site."""

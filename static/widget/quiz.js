@@ -14,6 +14,8 @@
   var stage = null; // the dialogs' shadow root, made at the first open
   var inline = new Map(); // the shop's element -> its quiz
   var words = {}; // the widget's strings in the page's locale (GET /strings; docs/i18n.md)
+  var plurals = {}; // counted ones: English singular -> {CLDR plural category: text}
+  var rules; // Intl.PluralRules of their locale
   var dir = 'ltr';
   var lang; // the page's tag (kit.lang: data-locale, else <html lang>), for Intl
   var ready; // settles once they came (or failed: English)
@@ -23,6 +25,12 @@
     text = words[text] || text;
     (args || []).forEach(function (value, i) { text = text.replace('{' + i + '}', value); });
     return text;
+  }
+
+  /** A counted text for `n` ({0}): the form of n's CLDR category, else English's. */
+  function tn(one, other, n, args) {
+    var forms = plurals[one];
+    return t(forms ? forms[rules.select(n)] || forms.other : n === 1 ? one : other, [n].concat(args || []));
   }
 
   /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
@@ -230,9 +238,9 @@
       out.appendChild(heading);
       noteKept(out);
       if (!data.fallback && !relaxed.length && matching) {
-        out.appendChild(el('p', { class: 'help', text: matching === 1 ? t('1 product matches your answers.')
-          : matching > items.length ? t('{0} products match your answers; here are the best {1}.', [matching, items.length])
-            : t('{0} products match your answers.', [matching]) }));
+        out.appendChild(el('p', { class: 'help', text: matching > items.length
+          ? tn('{0} product matches your answers; here are the best {1}.', '{0} products match your answers; here are the best {1}.', matching, [items.length])
+          : tn('{0} product matches your answers.', '{0} products match your answers.', matching) }));
       }
       var labels = {};
       relaxed.forEach(function (r) { labels[r.text] = r.label || r.text.replace(/\s*\?$/, ''); });
@@ -258,7 +266,7 @@
       out.appendChild(el('div', { class: 'actions' }, [
         el('button', { type: 'button', class: 'btn ghost', text: t('Start over'), onclick: function () { begin(true); } })
       ]));
-      live.textContent = items.length === 1 ? t('1 product matches your answers.') : t('{0} products match your answers.', [items.length]);
+      live.textContent = tn('{0} product matches your answers.', '{0} products match your answers.', items.length);
       focus(heading);
     }
 
@@ -488,6 +496,8 @@
     ready = ready || kit.call('GET', '/strings').then(function (got) {
       words = got.strings || {};
       dir = got.dir;
+      rules = Intl.PluralRules && new Intl.PluralRules(got.locale);
+      plurals = rules && got.plurals || {}; // an old browser: English's forms
     }, function () { /* English */ });
     ready.then(guard(function () {
       todo.forEach(function (job) {
