@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Template
 from sqlmodel import Session
 
+from assistant.baskets.email_language import language, wanted_tag
 from assistant.baskets.email_templates import (
     MAX_SUBJECT,
     Kind,
@@ -40,7 +41,6 @@ from assistant.sites.models import Site
 from assistant.tracking.models import Customer
 
 log = logging.getLogger(__name__)
-DEFAULT_SUBJECT = "{% if step > 1 %}Still thinking it over? {% endif %}Your cart at {{ shop }} is waiting"
 KINDS: tuple[Kind, ...] = ("subject", "html", "text")
 
 __all__ = ["Composed", "TemplateProblem", "check_templates", "compose_step", "shipped_template"]
@@ -70,8 +70,11 @@ def compose_step(*, session: Session, site: Site, basket: Basket, step: int, set
     base_url = base_url.rstrip("/")
     catalog = catalog if catalog is not None else catalog_of(session, site)
     models = models if models is not None else model_store(Settings.from_env().models_dir)
-    prices = Prices(basket.currency or site.currency, STYLE_LOCALES[promo_settings(session=session,
-                                                                                   site=site).price_style])
+    traits = _traits(session, site, basket.customer_id)
+    site_default = site.default_locale
+    words = language(wanted_tag(traits, site_default), site_default)
+    prices = Prices(basket.currency or site.currency,
+                    words.price_locale or STYLE_LOCALES[promo_settings(session=session, site=site).price_style])
     lines = cart_lines(basket.items, catalog, prices, base_url)
     picks = recommended(catalog=catalog, models=models, site_key=site.key, cart=[line.sku for line in lines],
                         n=config.recommendations, prices=prices, base_url=base_url)
@@ -80,7 +83,8 @@ def compose_step(*, session: Session, site: Site, basket: Basket, step: int, set
                                                              purpose="restore", now=now)
     unsubscribe = f"{base_url}/api/v1/baskets/unsubscribe/" + basket_token(
         secret_key=secret_key, basket_id=basket_id, purpose="unsubscribe", now=now)
-    variables = {"shop": site.name, "first_name": _first_name(session, site, basket.customer_id),
+    variables = {"shop": site.name, "first_name": _first_name(traits), "lang": words.lang, "dir": words.dir,
+                 "gettext": words.gettext,
                  "items": [line.variables() for line in lines[:MAX_LINES]],
                  "more_items": max(0, len(lines) - MAX_LINES), "total": prices.text(basket.value_minor),
                  "currency": prices.currency, "recommendations": [pick.variables() for pick in picks],
@@ -120,10 +124,10 @@ def check_templates(step: Step) -> list[TemplateProblem]:
 
 @lru_cache(maxsize=3)
 def shipped_template(kind: Kind) -> str:
-    """The shipped template's text (templates/email/basket.html, basket.txt; the subject is DEFAULT_SUBJECT)."""
-    if kind == "subject":
-        return DEFAULT_SUBJECT
-    return (resource_dir("templates") / "email" / f"basket.{'html' if kind == 'html' else 'txt'}").read_text()
+    """The shipped template's text (templates/email/basket.html, basket.txt, basket-subject.txt)."""
+    name = {"subject": "basket-subject.txt", "html": "basket.html", "text": "basket.txt"}[kind]
+    text = (resource_dir("templates") / "email" / name).read_text(encoding="utf-8")
+    return text.strip() if kind == "subject" else text
 
 
 def sample_variables() -> list[dict[str, Any]]:
@@ -168,9 +172,13 @@ def _shipped(kind: Kind) -> Template:
     return compiled
 
 
-def _first_name(session: Session, site: Site, customer_id: str) -> str:
+def _traits(session: Session, site: Site, customer_id: str) -> dict[str, Any]:
     customer = session.get(Customer, (site.pk, customer_id))
-    name = customer.traits.get("first_name") if customer is not None else None
+    return customer.traits if customer is not None and isinstance(customer.traits, dict) else {}
+
+
+def _first_name(traits: dict[str, Any]) -> str:
+    name = traits.get("first_name")
     return " ".join(name.split())[:60] if isinstance(name, str) else ""
 
 

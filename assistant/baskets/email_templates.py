@@ -6,7 +6,9 @@ with autoescape on for HTML and off for the subject and text. On top of the sand
 only the names in NAMES, expressions, `if` and `for`: no `set`, macros, includes, imports or calls, so
 it can neither reach data nor loop for long. The output may be far longer than a promotion message
 (MAX_EMAIL), since an e-mail is a whole page. The shipped templates (templates/email/basket.html and
-basket.txt) pass the same checks: a merchant can start from a copy.
+basket.txt) pass the same checks: a merchant can start from a copy. Their words are marked with `_()`
+(Jinja's i18n extension, new-style gettext), the one call a template may make, and are written in the shopper's
+language (email_language.py); `{% trans %}` works too.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from typing import Any, Literal
 from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 
+from assistant.baskets.email_language import ENGLISH
 from assistant.promotions.sandbox import BoundedSandbox, bounded_environment, budget, charge, shape_problem
 
 Kind = Literal["subject", "html", "text"]
 NAMES = frozenset({"shop", "first_name", "items", "more_items", "total", "currency", "recommendations", "coupon",
-                   "restore_url", "unsubscribe_url", "step", "loop"})
+                   "restore_url", "unsubscribe_url", "step", "lang", "dir", "loop"})
 """What a reminder template may use (see docs/baskets.md); `loop` is Jinja's own inside a `for`."""
+GETTEXT = frozenset({"_", "gettext"})
+"""The translating calls: `_("text", name=value)` and what `{% trans %}` compiles to."""
 FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "int", "last", "length", "lower",
            "round", "string", "title", "trim", "truncate", "upper")
 TESTS = ("defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "eq", "ne", "lt", "le",
@@ -31,7 +36,7 @@ TESTS = ("defined", "undefined", "none", "number", "string", "odd", "even", "div
 MAX_EMAIL = 100_000
 """The most characters a rendered HTML or text body may have (Gmail clips a message past about 102 kB)."""
 MAX_SUBJECT = 300
-_ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr,
+_ALLOWED_NODES = (nodes.Call, nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr,
                   nodes.Getitem, nodes.Slice, nodes.Filter, nodes.Test, nodes.If, nodes.For, nodes.CondExpr,
                   nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Concat, nodes.Add, nodes.Sub,
                   nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Neg, nodes.Pos, nodes.List, nodes.Tuple,
@@ -60,6 +65,8 @@ class TemplateProblem:
 def _environment(autoescape: bool) -> BoundedSandbox:
     env = bounded_environment(FILTERS, TESTS)
     env.autoescape = autoescape
+    env.add_extension("jinja2.ext.i18n")  # `_` as a global; `gettext` comes with each render's variables
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     return env
 
 
@@ -87,12 +94,13 @@ def compile_template(kind: Kind, text: str) -> Template | TemplateProblem:
 
 
 def render(template: Template, kind: Kind, variables: dict[str, Any]) -> str:
-    """Render within a fresh budget of steps and time, refusing output past MAX_EMAIL characters (SecurityError)."""
+    """Render within a fresh budget of steps and time, refusing output past MAX_EMAIL characters (SecurityError).
+    The words are English unless `variables` bring a `gettext` (email_language.language)."""
     limit = MAX_SUBJECT * 4 if kind == "subject" else MAX_EMAIL
     parts: list[str] = []
     length = 0
     with budget():
-        for part in template.generate(variables):
+        for part in template.generate({"gettext": ENGLISH, "lang": "en", "dir": "ltr", **variables}):
             charge()
             length += len(part)
             if length > limit:
@@ -123,7 +131,7 @@ def template_line(exc: BaseException) -> int | None:
 
 def _policy_problem(kind: Kind, tree: nodes.Template) -> TemplateProblem | None:
     try:
-        unknown = sorted(meta.find_undeclared_variables(tree) - NAMES)
+        unknown = sorted(meta.find_undeclared_variables(tree) - NAMES - GETTEXT)
     except TemplateSyntaxError:  # an unknown filter or test: the node walk below names it
         unknown = []
     if unknown:
@@ -141,6 +149,8 @@ def _node_problem(node: nodes.Node) -> str | None:
     if not isinstance(node, _ALLOWED_NODES):
         name = type(node).__name__
         return f"{_TAGS.get(name, name)} is not available in reminder templates"
+    if isinstance(node, nodes.Call) and not _translating(node):
+        return "calling a function is not available in reminder templates, except _(\"text\")"
     if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
         return f"'{node.attr}' cannot be used: names starting with _ are private"
     if isinstance(node, nodes.Filter) and node.name not in FILTERS:
@@ -148,3 +158,10 @@ def _node_problem(node: nodes.Node) -> str | None:
     if isinstance(node, nodes.Test) and node.name not in TESTS:
         return f"the test '{node.name}' is not available"
     return None
+
+
+def _translating(call: nodes.Call) -> bool:
+    """`_("text", name=value, ...)`: a translating call of one written text with keyword values only."""
+    return (isinstance(call.node, nodes.Name) and call.node.name in GETTEXT and len(call.args) == 1
+            and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)
+            and call.dyn_args is None and call.dyn_kwargs is None)
