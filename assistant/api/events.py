@@ -10,11 +10,11 @@ from assistant.api.contract import SITE_ERRORS, Answer, Operation, documented
 from assistant.api.documents import ErrorBody, EventBatch, EventsStored, SiteQuery
 from assistant.api.limits import limit_events
 from assistant.api.origins import current_site
-from assistant.db import get_session, write_transaction
+from assistant.db import get_engine, get_session, write_transaction
 from assistant.faults import point
 from assistant.metrics import count_events
 from assistant.timeutil import utcnow
-from assistant.tracking.service import parse_batch, store_batch
+from assistant.tracking.service import parse_batch, store_batch, store_plain_batch
 
 
 @bp.post("/events")
@@ -33,12 +33,16 @@ from assistant.tracking.service import parse_batch, store_batch
 def events() -> tuple[Response, int]:
     """Store a batch {visitor, events: [...]}; answers which events were rejected and why."""
     site = current_site()
-    session = get_session()
     body = json_body(whole=False)  # an unstorable value refuses its event alone (tracking.schemas)
     parsed = parse_batch(body, site=site, user_agent=request.headers.get("User-Agent", ""), now=utcnow())
-    with write_transaction(session):
-        result = store_batch(session=session, site=site, parsed=parsed)
-        point("events.before_commit")
+    if parsed.plain:  # page and product views, searches, quiz events: no session (see store_plain_batch)
+        result = store_plain_batch(engine=get_engine(), site=site, parsed=parsed,
+                                   before_commit=lambda: point("events.before_commit"))
+    else:
+        session = get_session()
+        with write_transaction(session):
+            result = store_batch(session=session, site=site, parsed=parsed)
+            point("events.before_commit")
     point("events.after_commit")  # committed, not yet answered
     count_events(stored=result.accepted, duplicates=result.duplicates, rejected=len(result.rejected))
     body = {"accepted": result.accepted, "duplicates": result.duplicates, "bot": result.bot,
