@@ -9,9 +9,11 @@ from assistant.api import bp
 from assistant.api.contract import Answer, Operation, documented
 from assistant.api.control import CONTROL, held_out
 from assistant.api.documents import RecommendationsQuery, Strip
+from assistant.api.locale import page_lang
 from assistant.api.origins import current_site
 from assistant.api.shapes import strip_json
 from assistant.catalog.indexes import get_indexes
+from assistant.catalog.money import DEFAULT_LOCALE, page_locale
 from assistant.db import get_session
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
@@ -22,6 +24,7 @@ from assistant.numbers import whole_or_none
 from assistant.promotions.settings import get_settings
 from assistant.recommend.service import placement_named, recommend_for
 from assistant.recommend.shopper import Shopper, shopper_context
+from assistant.recommend.wording import strip_in
 from assistant.timeutil import utcnow
 
 MAX_ITEMS = 24
@@ -42,6 +45,7 @@ def recommendations() -> Response:
     cart = args.get("cart")
     skus = [s for s in cart.split(",") if s][:100] if cart is not None else None
     visitor, product = _short(args, "visitor"), _short(args, "product")
+    lang = page_lang()
     if held_out(site, visitor):
         return jsonify({"items": [], "placement": placement.name, "rec": None, "title": "", **CONTROL})
     state = current_app.extensions["assistant"]
@@ -53,6 +57,7 @@ def recommendations() -> Response:
                                   now=utcnow(), segmented=segmented)
     threshold = get_settings(session=get_session(), site=site).free_shipping_threshold \
         if placement.name == "checkout" else None
+    prices = (page_locale(lang) if threshold is not None else None) or DEFAULT_LOCALE  # the gap's, in the page's
     sold_out = state["stock"].cached(site)
     if sold_out is None:
         sold_out = state["stock"].sold_out(session=get_session(), site=site)
@@ -62,8 +67,9 @@ def recommendations() -> Response:
     result = recommend_for(bundle=state["models"].bundle(site.key), placement=placement, shopper=shopper, n=n,
                            sold_out=sold_out, currency=site.currency, rules=rules,
                            free_shipping=float(threshold) if threshold is not None else None,
-                           quiz_flow=quiz_flow, catalog=catalog)
-    return Response(strip_json(result), content_type="application/json")
+                           quiz_flow=quiz_flow, catalog=catalog, price_locale=prices)
+    shown = strip_in(result, lang, getattr(site, "default_locale", None))  # ranked in English: the few shown
+    return Response(strip_json(shown), content_type="application/json")
 
 
 def _live_flow(shopper: Shopper, site_key: str) -> Flow | None:

@@ -1,4 +1,5 @@
-"""Babel extraction for the YAML files (flows, surveys, campaigns): every shopper-read text with its line.
+"""Babel extraction for the YAML files (flows, surveys, campaigns): every shopper-read text with its line; and for
+the Python modules whose words a shopper reads (the recommendation strips'), the texts marked with `N_()`.
 
 Registered by the method map of `assistant i18n extract`; the Jinja templates use Jinja's own extractor and the
 widget's modules Babel's JavaScript one (the `t('...')` calls)."""
@@ -8,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
+from babel.messages.extract import extract_python
+
 from assistant import safe_yaml
 from assistant.flows.loader import Locator, located_data
 from assistant.i18n.texts import texts
 from assistant.safe_yaml import YamlProblem
+
+TRANSLATORS = "Translators:"
 
 
 def parsed(text: str) -> tuple[Any, Locator]:
@@ -38,6 +43,17 @@ def extract_yaml(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: 
     """Babel's extraction method signature: (line, function name, message, comments)."""
     for line, value in located_texts(fileobj.read().decode("utf-8")):
         yield line, None, value, []
+
+
+def extract_marked(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str],
+                   options: Mapping[str, Any]) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Babel's Python extractor looking for `N_("...")` alone (a `_` or `t` in Python code is no marker), with the
+    `# Translators:` comment above a text as the translator's note."""
+    tags = [*comment_tags, TRANSLATORS]
+    found = extract_python(fileobj, {"N_": None}, tags, {"encoding": options.get("encoding", "utf-8")})
+    for line, _function, message, comments in found:
+        if isinstance(message, str):
+            yield line, None, message, list(comments)
 
 
 def extract_campaigns(campaigns: list[dict[str, Any]]) -> Iterator[tuple[int, str]]:

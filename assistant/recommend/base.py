@@ -56,6 +56,15 @@ class Reason(NamedTuple):
     """`bought_together`, `similar_session`, `next_viewed`, `popular` or `trending`."""
     text: str
     source_item: str | None = None
+    template: str | None = None
+    """The text before `value` went into its `{}`: what a page in another language is shown translated."""
+    value: str | None = None
+    """What fills the template's `{}` (a category, a product's title), kept as the catalog writes it."""
+
+    @classmethod
+    def filled(cls, kind: str, template: str, value: str, source_item: str | None = None) -> Reason:
+        """A reason whose text is `template` with `value` in its `{}`, the two kept apart for translation."""
+        return cls(kind, template.format(value), source_item, template, value)
 
 
 class Scored(NamedTuple):

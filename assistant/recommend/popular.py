@@ -8,6 +8,7 @@ import numpy as np
 
 from assistant.recommend.base import Context, Reason, Scored, Strategy, no_candidates
 from assistant.recommend.interactions import Interactions
+from assistant.recommend.wording import N_
 
 SECONDS_PER_DAY = 86_400.0
 HEAD = 128
@@ -24,8 +25,9 @@ class Popular(Strategy):
     """
 
     kind = "popular"
-    text = "Popular with other shoppers"
-    text_in = "Popular in {}"
+    text = N_("Popular with other shoppers")
+    # Translators: {} is a product category as the shop's catalog names it ("Shoes")
+    text_in = N_("Popular in {}")
     needs_items = False
 
     def __init__(self, *, by_category: bool = False) -> None:
@@ -88,7 +90,7 @@ class Popular(Strategy):
         if key not in rankings:
             candidates = np.flatnonzero((self.weights_ > 0) & ((self.categories_ == key) if key is not None else True))
             ranking = candidates[np.lexsort((candidates, -self.popularity_[candidates], -self.weights_[candidates]))]
-            reason = Reason(self.kind, self.text if key is None else self.text_in.format(key))
+            reason = Reason(self.kind, self.text) if key is None else Reason.filled(self.kind, self.text_in, key)
             head = [Scored(i, w, reason) for i, w in zip(self.item_ids_[ranking[:HEAD]].tolist(),
                                                           self.weights_[ranking[:HEAD]].tolist(), strict=True)]
             rankings[key] = (ranking, head)
@@ -108,8 +110,9 @@ class Trending(Popular):
     """
 
     kind = "trending"
-    text = "Trending now"
-    text_in = "Trending in {}"
+    text = N_("Trending now")
+    # Translators: {} is a product category as the shop's catalog names it ("Shoes")
+    text_in = N_("Trending in {}")
 
     def __init__(self, *, half_life_days: float = 7.0, by_category: bool = False) -> None:
         self.half_life_days = half_life_days

@@ -20,6 +20,7 @@ from assistant.flows.ranking import results
 from assistant.flows.schema import Flow
 from assistant.recommend.base import Context, Reason, Scored
 from assistant.recommend.serving import Bundle
+from assistant.recommend.wording import N_
 
 
 class QuizMatch:
@@ -68,4 +69,7 @@ def snapshot_mask(bundle: Bundle, index: CatalogIndex) -> np.ndarray:
 
 
 def _reason(label: str | None) -> Reason:
-    return Reason("quiz", f"From your quiz: {label}" if label else "From your quiz answers")
+    if label:
+        # Translators: {} is what the shopper answered, as the quiz says it ("trail running")
+        return Reason.filled("quiz", N_("From your quiz: {}"), label)
+    return Reason("quiz", N_("From your quiz answers"))

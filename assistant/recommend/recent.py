@@ -8,8 +8,9 @@ import numpy as np
 
 from assistant.recommend.base import Context, Reason, Scored, Strategy
 from assistant.recommend.interactions import Interactions
+from assistant.recommend.wording import N_
 
-REASON = Reason("recently_viewed", "You viewed this recently")
+REASON = Reason("recently_viewed", N_("You viewed this recently"))
 
 
 class RecentlyViewed(Strategy):

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from assistant.recommend.base import Context, Reason, Strategy, no_candidates
 from assistant.recommend.interactions import Interactions
+from assistant.recommend.wording import N_
 
 STEP_WEIGHTS = ("same", "div", "quadratic", "log", "linear")
 
@@ -64,7 +65,7 @@ class SequentialRules(Strategy):
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         source = str(self.item_ids_[codes[-1]])
-        return [Reason("next_viewed", "Often viewed next after this item", source)] * len(top)
+        return [Reason("next_viewed", N_("Often viewed next after this item"), source)] * len(top)
 
 
 def rule_row(rules: sp.csr_matrix, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from assistant.catalog.index import CatalogIndex
-from assistant.catalog.money import format_price, to_minor
+from assistant.catalog.money import DEFAULT_LOCALE, format_price, to_minor
 from assistant.errors import Invalid
 from assistant.flows.quiz import replay
 from assistant.flows.schema import Flow
@@ -29,6 +29,7 @@ from assistant.recommend.quiz_match import QuizMatch, snapshot_mask
 from assistant.recommend.serving import Bundle
 from assistant.recommend.shopper import Shopper
 from assistant.recommend.similar import ContentSimilar
+from assistant.recommend.wording import N_
 
 OVERFETCH = 4
 SHORT_FETCH = 2  # first try, where the order of the candidates is final (see recommend_for)
@@ -49,11 +50,11 @@ class Placement:
 
 
 PLACEMENTS = {p.name: p for p in (
-    Placement("home", "Picked for you", ("quiz", "session", "trending", "popular")),
-    Placement("product", "You might also like", ("together", "session", "similar", "popular")),
-    Placement("cart", "Complete your order", ("basket", "together", "session", "popular")),
-    Placement("checkout", "Add to your order", ("basket", "together", "popular")),
-    Placement("recent", "Recently viewed", ("recent",), diverse=False),
+    Placement("home", N_("Picked for you"), ("quiz", "session", "trending", "popular")),
+    Placement("product", N_("You might also like"), ("together", "session", "similar", "popular")),
+    Placement("cart", N_("Complete your order"), ("basket", "together", "session", "popular")),
+    Placement("checkout", N_("Add to your order"), ("basket", "together", "popular")),
+    Placement("recent", N_("Recently viewed"), ("recent",), diverse=False),
 )}
 
 
@@ -77,12 +78,12 @@ def placement_named(name: str) -> Placement:
 def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopper, n: int,
                   sold_out: Collection[str] = (), rules: Sequence[Rule] = (), free_shipping: float | None = None,
                   currency: str = "EUR", quiz_flow: Flow | None = None,
-                  catalog: CatalogIndex | None = None) -> RecResult:
+                  catalog: CatalogIndex | None = None, price_locale: str = DEFAULT_LOCALE) -> RecResult:
     """Up to `n` products for `placement`, each with the reason it was chosen.
 
     `quiz_flow` is a live flow of `shopper.quizzes`: a placement whose chain starts with "quiz" ranks
     the site's `catalog` index (required with `quiz_flow`) for those answers while the shopper has no
-    history.
+    history. `price_locale` is the locale the free-shipping gap's price is written in (the page's).
     """
     result = RecResult("r_" + os.urandom(8).hex(), placement.name, placement.title)  # as random as uuid4, 5x cheaper
     if bundle is None:
@@ -120,7 +121,7 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
             value = shopper.cart_value
             if value is None:
                 value = sum(bundle.catalog[s].price for s in shopper.cart if s in bundle.catalog)
-            ranked = _checkout(ranked, value, free_shipping, currency)
+            ranked = _checkout(ranked, value, free_shipping, currency, price_locale)
         picks = _diverse(ranked, near, n)
         if exhausted or checkout:
             break
@@ -183,7 +184,7 @@ def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
     else:  # the weights fall with the position already
         weighted = [(1.0 / (1 + position), position, product, reason) for position, (product, _), reason in found]
     if pins:
-        pinned = [(effects.catalog[sku], Reason("pinned", "Our pick")) for sku in pins if sku in effects.catalog]
+        pinned = [(effects.catalog[sku], Reason("pinned", N_("Our pick"))) for sku in pins if sku in effects.catalog]
         pinned_skus = {p.sku for p, _ in pinned}
         rest = [w for w in weighted if w[2].sku not in pinned_skus]
         return (pinned + [(product, reason) for _, _, product, reason in rest],
@@ -192,14 +193,16 @@ def _apply_rules(scored: list[Scored], effects: Effects[CatalogItem],
 
 
 def _checkout(ranked: list[tuple[CatalogItem, Reason]], cart_value: float, threshold: float | None,
-              currency: str) -> list[tuple[CatalogItem, Reason]]:
+              currency: str, locale: str = DEFAULT_LOCALE) -> list[tuple[CatalogItem, Reason]]:
     """Items that close the free-shipping gap first (cheapest that does), then low-priced add-ons."""
     closers: list[tuple[CatalogItem, Reason]] = []
     if threshold is not None and 0 < threshold - cart_value:
         gap = threshold - cart_value
         fitting = sorted((p for p, _ in ranked if p.price >= gap), key=lambda p: p.price)[:1]
-        text = f"Adds {format_price(to_minor(gap, currency), currency)} to reach free shipping"
-        closers = [(p, Reason("closes_gap", text)) for p in fitting]
+        # Translators: {} is the price still missing for free shipping ("€10.00")
+        closes = Reason.filled("closes_gap", N_("Adds {} to reach free shipping"),
+                               format_price(to_minor(gap, currency), currency, locale))
+        closers = [(p, closes) for p in fitting]
     ceiling = max(ADD_ON_FLOOR, ADD_ON_SHARE * cart_value)
     taken = {p.sku for p, _ in closers}
     add_ons = [(p, r) for p, r in ranked if p.price <= ceiling and p.sku not in taken]
@@ -222,8 +225,9 @@ def _diverse(ranked: list[tuple[CatalogItem, Reason]], similar: ContentSimilar |
     return picks
 
 
-_SOURCE_TEXT = {"bought_together": "Often bought with {}", "similar": "Similar to {}",
-                "next_viewed": "Often viewed after {}"}
+# Translators: {} is a product's name, as the shop's catalog writes it
+_SOURCE_TEXT = {"bought_together": N_("Often bought with {}"), "similar": N_("Similar to {}"),
+                "next_viewed": N_("Often viewed after {}")}
 
 
 def _name_sources(catalog: dict[str, CatalogItem],
@@ -233,6 +237,6 @@ def _name_sources(catalog: dict[str, CatalogItem],
     for product, reason in chosen:
         source = catalog.get(reason.source_item or "")
         if source is not None and reason.kind in _SOURCE_TEXT:
-            reason = Reason(reason.kind, _SOURCE_TEXT[reason.kind].format(source.title), reason.source_item)
+            reason = Reason.filled(reason.kind, _SOURCE_TEXT[reason.kind], source.title, reason.source_item)
         named.append((product, reason))
     return named

@@ -18,6 +18,7 @@ from assistant.recommend.codesets import distinct, member
 from assistant.recommend.interactions import Interactions
 from assistant.recommend.rules import rule_row, sequential_rules, step_weight
 from assistant.recommend.sparse import column_sums, ranges
+from assistant.recommend.wording import N_
 
 SECONDS_PER_DAY = 86_400.0
 SHORT_CONTEXT = 32
@@ -231,7 +232,7 @@ class SessionKNN(Strategy):
         return items, scores
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
-        return [Reason("similar_session", "Viewed by shoppers like you")] * len(top)
+        return [Reason("similar_session", N_("Viewed by shoppers like you"))] * len(top)
 
 
 def last_positions(interactions: Interactions) -> sp.csr_matrix:

@@ -13,6 +13,7 @@ from typing import Self
 import numpy as np
 
 from assistant.recommend.base import Context, Reason, Strategy, no_candidates
+from assistant.recommend.wording import N_
 
 ROWS_PER_BLOCK = 1024
 
@@ -108,4 +109,4 @@ class ContentSimilar(Strategy):
 
     def _reasons(self, top: np.ndarray, codes: np.ndarray) -> list[Reason]:
         source = str(self.item_ids_[int(codes[-1])])
-        return [Reason("similar", "Similar to what you viewed", source)] * len(top)
+        return [Reason("similar", N_("Similar to what you viewed"), source)] * len(top)

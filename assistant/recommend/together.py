@@ -9,6 +9,7 @@ from assistant.recommend.base import Context, Reason, Strategy, no_candidates
 from assistant.recommend.codesets import distinct_codes
 from assistant.recommend.interactions import Interactions
 from assistant.recommend.sparse import merge_rows, session_item_matrix, strongest_rows
+from assistant.recommend.wording import N_
 
 
 class CoOccurrence(Strategy):
@@ -53,7 +54,7 @@ def bought_with(matrix: sp.csr_matrix, item_ids: np.ndarray, codes: np.ndarray, 
     rows = distinct_codes(codes)
     # one context item: every candidate came from its row
     sources = strongest_rows(matrix, rows, top).tolist() if rows.size > 1 else [int(rows[0])] * top.size
-    reasons = {s: Reason("bought_together", "Often bought together with an item you chose",
+    reasons = {s: Reason("bought_together", N_("Often bought together with an item you chose"),
                          str(item_ids[s]) if s >= 0 else None) for s in set(sources)}
     return [reasons[s] for s in sources]
 

@@ -70,7 +70,7 @@ def _product(item: CatalogItem) -> Product:
 
 
 def _reason(label: str | None) -> Reason:
-    return Reason("quiz", f"From your quiz: {label}" if label else "From your quiz answers")
+    return Reason.filled("quiz", "From your quiz: {}", label) if label else Reason("quiz", "From your quiz answers")
 
 
 def matcher(flow: Flow, answers: Answers, index: CatalogIndex, bundle: Bundle) -> QuizMatch:
