@@ -22,7 +22,7 @@ from assistant.demo.campaigns import seed_campaigns
 from assistant.paths import resource_dir
 from assistant.promotions.models import Campaign
 from tests.browser.conftest import demo_shop
-from tests.browser.helpers import complete, dialog, watch
+from tests.browser.helpers import complete, dialog, result_titles, watch
 from tests.browser.test_promotions import as_visitor
 from tests.browser.test_recommendations import fill_cart
 from tests.browser.test_surveys import CARD, buy, visitor_for
@@ -144,3 +144,33 @@ def _cart_total(page: Any) -> Decimal:
     """The demo cart's value, as its page states it for the widget."""
     data = json.loads(page.locator("script[data-assistant-cart]").inner_text())
     return Decimal(str(data["value"]))
+
+
+@pytest.mark.parametrize(("locale", "matching", "help_text", "live_text"), [
+    ("ar", 2, "منتجان يطابقان إجاباتك.", "3 منتجات تطابق إجاباتك."),
+    ("ar", 11, "11 منتجًا يطابق إجاباتك؛ وإليك أفضل 3 منها.", "3 منتجات تطابق إجاباتك."),
+    ("ar", 103, "103 منتجات تطابق إجاباتك؛ وإليك أفضل 3 منها.", "3 منتجات تطابق إجاباتك."),
+    ("de", 1, "1 Produkt passt zu Ihren Antworten.", "3 Produkte passen zu Ihren Antworten."),
+], ids=["ar-two", "ar-many", "ar-few-103", "de-one"])
+def test_the_count_of_matches_takes_the_locales_plural_form(new_page: Callable[..., Any], shop: tuple[str, Path],
+                                                             locale: str, matching: int, help_text: str,
+                                                             live_text: str) -> None:
+    """The results say how many products match in the form CLDR gives the count (Intl.PluralRules in the widget,
+    the catalogue's msgstr[n] named by category on the server): Arabic's two, few (3, 103) and many (11)."""
+    page = new_page(base_url=shop[0])
+
+    def counted(route: Any) -> None:  # the count under test, three cards shown
+        answer = route.fetch()
+        body = {**answer.json(), "fallback": False, "relaxed": [], "matching": matching}
+        body["items"] = body["items"][:3]
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/api/v1/quiz/*/results*", counted)
+    page.goto(f"/demo/?lang={locale}")
+    page.locator(".launcher").click()
+    panel = dialog(page)
+    panel.wait_for()
+    complete(page, panel, keyboard=False)
+    assert len(result_titles(panel)) == 3
+    assert panel.locator(".body p.help").first.inner_text() == help_text
+    assert panel.locator("p.sr[aria-live]").inner_text() == live_text
