@@ -64,9 +64,22 @@ def read_catalog(po: Path) -> Catalog:
         return read_po(handle)
 
 
-def _translations(locale: str, catalog: Catalog) -> Translations:
+def widget_ids(template: Path) -> frozenset[str]:
+    """The (singular) source texts the template (messages.pot) locates in static/widget/: how the widget's words are
+    told apart in a compiled .mo, which keeps no locations."""
+    if not template.is_file():
+        return frozenset()
+    with template.open("rb") as handle:
+        return frozenset(_source(m) for m in read_po(handle) if any(f.startswith(WIDGET) for f, _line in m.locations))
+
+
+def _source(message: Message) -> str:
+    return str(message.id if isinstance(message.id, str) else message.id[0])
+
+
+def _translations(locale: str, catalog: Catalog, widget_texts: frozenset[str] = frozenset()) -> Translations:
     done = [m for m in catalog if m.id and not m.fuzzy and m.string]
-    widget = [m for m in done if any(f.startswith(WIDGET) for f, _line in m.locations)]
+    widget = [m for m in done if _source(m) in widget_texts or any(f.startswith(WIDGET) for f, _line in m.locations)]
     indexes = category_indexes(locale, catalog.plural_expr)
     plurals = {str(m.id[0]): forms for m in widget
                if isinstance(m.id, tuple | list) and isinstance(m.string, tuple | list)
@@ -103,12 +116,14 @@ class Catalogue:
         """The translations of each locale with a catalogue, read again when a file has changed."""
         if time.monotonic() - self._checked < 1.0:
             return self._locales
-        files = self._files()
-        stamp = tuple((str(f), max(f.stat().st_mtime, _mtime(f.with_suffix(".mo")))) for f in files)
+        files, template = self._files(), self.folder / f"{DOMAIN}.pot"
+        stamp = (*((str(f), max(f.stat().st_mtime, _mtime(f.with_suffix(".mo")))) for f in files),
+                 (str(template), _mtime(template)))
         with self._lock:
             self._checked = time.monotonic()
             if stamp != self._stamp:
-                self._locales = {f.parent.parent.name: _translations(f.parent.parent.name, read_catalog(f))
+                widget = widget_ids(template)
+                self._locales = {f.parent.parent.name: _translations(f.parent.parent.name, read_catalog(f), widget)
                                  for f in files}
                 self._stamp = stamp
             return self._locales

@@ -4,12 +4,14 @@ very form the catalogue's Plural-Forms expression would (German two forms, Arabi
 from __future__ import annotations
 
 import gettext
+import shutil
 from pathlib import Path
 
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
 from flask.testing import FlaskClient
 
 from assistant.i18n import catalogue
@@ -95,3 +97,17 @@ def test_get_strings_carries_the_plural_forms(client: FlaskClient, site: Site, t
     german = client.get("/api/v1/strings?site=pk_test&lang=de").get_json()["plurals"]
     assert german == {COUNTED[0]: {"one": "{0} Produkt passt.", "other": "{0} Produkte passen."}}
     assert client.get("/api/v1/strings?site=pk_test&lang=fr").get_json()["plurals"] == {}  # English: the widget's own
+
+
+def test_a_compiled_catalogue_gives_the_widget_the_same_words_and_forms(tmp_path: Path) -> None:
+    """A .mo keeps no source locations: the template (messages.pot) tells the widget's words apart."""
+    shutil.copytree(resource_dir("translations"), tmp_path / "translations")
+    for po in (tmp_path / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as handle:
+            compiled = read_po(handle)
+        with po.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, compiled)
+    from_mo, from_po = Catalogue(tmp_path / "translations").locales(), Catalogue(resource_dir("translations")).locales()
+    for locale in ("de", "ar"):
+        assert from_mo[locale].widget == from_po[locale].widget and from_mo[locale].widget
+        assert from_mo[locale].plurals == from_po[locale].plurals and from_mo[locale].plurals
