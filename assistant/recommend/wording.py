@@ -11,7 +11,8 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING
 
-from assistant.i18n.catalogue import SOURCE_LOCALE, Translations, fallback_order, get_catalogue, normalized
+from assistant.i18n import catalogue
+from assistant.i18n.catalogue import SOURCE_LOCALE, Catalogue, Translations, fallback_order, get_catalogue, normalized
 from assistant.recommend.base import Reason
 
 if TYPE_CHECKING:
@@ -67,6 +68,17 @@ class Words:
 _lock = threading.Lock()
 _state: tuple[dict[str, Translations], dict[str, Words | None]] = ({}, {})
 """The catalogue's locales these chains were made from, and each page tag's words (None: English)."""
+_found: tuple[object, Catalogue | None] = (object(), None)
+"""The catalogue of the translations folder named last (finding the installation's costs a few stat calls)."""
+
+
+def _catalogue() -> Catalogue:
+    global _found  # noqa: PLW0603 (one tuple, swapped at once)
+    folder, found = _found
+    if found is None or folder is not catalogue.FOLDER:
+        found = get_catalogue()
+        _found = (catalogue.FOLDER, found)
+    return found
 
 
 def words_for(lang: str | None, default: str | None = None) -> Words | None:
@@ -74,7 +86,7 @@ def words_for(lang: str | None, default: str | None = None) -> Words | None:
     if normalized(lang).split("_")[0] == SOURCE_LOCALE or not lang and not default:
         return None  # an English page reads the code's own words, whatever the site's default
     global _state  # noqa: PLW0603 (one tuple swapped at once: requests on other threads see the old or the new)
-    known = get_catalogue().locales()
+    known = _catalogue().locales()
     locales, chains = _state
     if locales is not known:
         with _lock:
