@@ -14,12 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import pass_context
-from jinja2.runtime import Context
-from markupsafe import Markup
-
 from assistant.catalog.money import page_locale
 from assistant.i18n.catalogue import SOURCE_LOCALE, direction, get_catalogue
+from assistant.i18n.jinja_gettext import gettext_from
 
 LOCALE_TRAIT = "locale"
 """The customer trait naming the shopper's language (a BCP 47 tag)."""
@@ -54,22 +51,6 @@ def language(tag: str, site_default: str | None = None) -> Language:
         return Language(SOURCE_LOCALE, "ltr", ENGLISH, page_locale(tag) if tag else None)
     return Language(chosen.replace("_", "-"), direction(chosen),
                     gettext_from(lambda text: catalogue.lookup(text, tag, site_default)), page_locale(tag))
-
-
-def gettext_from(translate: Callable[[str], str]) -> Callable[..., str]:
-    """Jinja's new-style gettext over `translate`: the text translated, then its `%(name)s` filled with the call's
-    keywords (escaped when the template autoescapes). A translation that no longer fills is dropped for the text."""
-    @pass_context
-    def gettext(context: Context, text: str, /, **values: Any) -> str:
-        translated = translate(text)
-        for candidate in (translated, text) if translated != text else (text,):
-            shown = Markup(candidate) if context.eval_ctx.autoescape else candidate
-            try:
-                return shown % values
-            except (KeyError, ValueError, TypeError):
-                continue
-        raise ValueError(f"the text {text!r} does not fill with {sorted(values)}")
-    return gettext
 
 
 ENGLISH = gettext_from(lambda text: text)

@@ -45,6 +45,8 @@ from assistant.demo.restore import basket_lines, merged
 from assistant.errors import Invalid, NotFound
 from assistant.flows.registry import get_registry
 from assistant.flows.site_flows import site_flows
+from assistant.i18n.catalogue import direction, translated
+from assistant.i18n.jinja_gettext import gettext_from
 from assistant.sites.models import Site
 from assistant.sites.service import get_site_by_key
 
@@ -63,7 +65,8 @@ LANGUAGES = ("en", "de", "ar", "ja")
 """The page's `<html lang>`, switched by `?lang=` and kept for the visit: with `de` or `ar` the widget shows the
 running-shoe quiz, the promotions and the NPS survey from the catalogue's German or Arabic (right to left:
 docs/i18n.md) and the shop's prices in that locale; with `ja` it asks for surveys in Japanese
-(surveys/post-purchase-nps-ja.yaml), a CJK test case. The shop's own texts stay English."""
+(surveys/post-purchase-nps-ja.yaml), a CJK test case. The shop's own texts (`_()` in templates/demo/) follow
+it through the same catalogue, and the page is `dir="rtl"` in Arabic; product data stays as the catalog has it."""
 SORTS = {"popular": "Most popular", "rating": "Top rated", "price-asc": "Price: low to high",
          "price-desc": "Price: high to low"}
 
@@ -83,6 +86,9 @@ def money(amount: float, currency: str = "EUR") -> Markup:
 @shop.record_once
 def _root_redirect(state: BlueprintSetupState) -> None:
     state.app.add_url_rule("/", "root", lambda: redirect(url_for("shop.home")))
+    if "jinja2.ext.InternationalizationExtension" not in state.app.jinja_env.extensions:
+        state.app.jinja_env.add_extension("jinja2.ext.i18n")  # `_()`; each page brings its `gettext`
+    state.app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
 
 
 @shop.after_request
@@ -119,10 +125,17 @@ def _page_language() -> None:
 @shop.context_processor
 def _template_helpers() -> dict[str, Any]:
     inline = [f for f in site_flows(get_registry(), DEMO_KEY, page=request.path) if f.entry.trigger == "inline"]
-    lang = session.get("lang")
-    return {"page_lang": lang if lang in LANGUAGES else "en", "money": money, "categories": list(CATEGORIES),
+    wanted = session.get("lang")
+    lang = wanted if isinstance(wanted, str) and wanted in LANGUAGES else "en"
+    return {"page_lang": lang, "page_dir": direction(lang), "gettext": _words(lang),
+            "money": money, "categories": list(CATEGORIES),
             "category_slug": slug, "cart_count": sum(read_cart().values()), "free_shipping": FREE_SHIPPING,
             "inline_flows": inline, "shopper": account.shopper(), "identify": account.identify_once()}
+
+
+def _words(lang: str) -> Any:
+    """The page's `gettext`: the shop's own words in the page's language, through the one catalogue."""
+    return gettext_from(lambda text: translated(text, lang))
 
 
 def _site() -> Site:
