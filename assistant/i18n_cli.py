@@ -20,7 +20,8 @@ METHODS = [("flows/**.yaml", "assistant.i18n.extract:extract_yaml"),
            ("templates/**.html", "jinja2.ext:babel_extract"),
            ("templates/email/**.txt", "jinja2.ext:babel_extract"),
            ("static/widget/**.js", "javascript"),
-           ("assistant/recommend/**.py", "assistant.i18n.extract:extract_marked")]
+           ("assistant/recommend/**.py", "assistant.i18n.extract:extract_marked"),
+           ("assistant/baskets/**.py", "assistant.i18n.extract:extract_marked")]
 """What is extracted from where, under the installation's root (the folder holding flows/ and surveys/)."""
 KEYWORDS = {"_": None, "gettext": None, "t": None, "tn": (1, 2)}
 """`_('...')` in the templates, `t('...')` in the widget's modules, `tn('{0} ...', '{0} ...s', n)` a counted one."""

@@ -37,6 +37,7 @@ from assistant.paths import resource_dir
 from assistant.promotions.money import STYLE_LOCALES
 from assistant.promotions.settings import get_settings as promo_settings
 from assistant.recommend.serving import ModelStore
+from assistant.recommend.wording import words_for
 from assistant.sites.models import Site
 from assistant.tracking.models import Customer
 
@@ -72,12 +73,14 @@ def compose_step(*, session: Session, site: Site, basket: Basket, step: int, set
     models = models if models is not None else model_store(Settings.from_env().models_dir)
     traits = _traits(session, site, basket.customer_id)
     site_default = site.default_locale
-    words = language(wanted_tag(traits, site_default), site_default)
+    tag = wanted_tag(traits, site_default)
+    words = language(tag, site_default)
     prices = Prices(basket.currency or site.currency,
                     words.price_locale or STYLE_LOCALES[promo_settings(session=session, site=site).price_style])
     lines = cart_lines(basket.items, catalog, prices, base_url)
     picks = recommended(catalog=catalog, models=models, site_key=site.key, cart=[line.sku for line in lines],
-                        n=config.recommendations, prices=prices, base_url=base_url)
+                        n=config.recommendations, prices=prices, base_url=base_url,
+                        words=words_for(tag, site_default) if tag else None)
     basket_id = basket.id or 0
     restore = f"{base_url}/api/v1/baskets/r/" + basket_token(secret_key=secret_key, basket_id=basket_id,
                                                              purpose="restore", now=now)

@@ -25,6 +25,7 @@ from assistant.catalog.money import MAX_MINOR, format_price, to_minor
 from assistant.recommend.service import PLACEMENTS, recommend_for
 from assistant.recommend.serving import ModelStore
 from assistant.recommend.shopper import Shopper
+from assistant.recommend.wording import N_, Words
 from assistant.sites.models import Site
 
 MAX_LINES = 20
@@ -32,7 +33,7 @@ MAX_LINES = 20
 MAX_TEXT = 300
 """Longest title or reason an e-mail shows (the sandbox prints no text over 1,000 characters)."""
 MAX_URL = 1000
-POPULAR_REASON = "Popular in our shop"
+POPULAR_REASON = N_("Popular in our shop")
 
 MAX_SITES = 256
 _INDEXES: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], CatalogIndexes]] = weakref.WeakKeyDictionary()
@@ -141,8 +142,9 @@ def cart_lines(items: list[dict[str, Any]], catalog: CatalogIndex, prices: Price
 
 
 def recommended(*, catalog: CatalogIndex, models: ModelStore | None, site_key: str, cart: list[str], n: int,
-                prices: Prices, base_url: str) -> list[Line]:
-    """Up to `n` products for the cart with their reasons: the "cart" placement, then popular products in stock."""
+                prices: Prices, base_url: str, words: Words | None = None) -> list[Line]:
+    """Up to `n` products for the cart with their reasons: the "cart" placement, then popular products in stock;
+    the reasons in the e-mail's language when `words` has one (recommend/wording.py), else English."""
     if n <= 0:
         return []
     sold_out = _sold_out(catalog)
@@ -156,7 +158,8 @@ def recommended(*, catalog: CatalogIndex, models: ModelStore | None, site_key: s
             shown = product if product is not None else item
             minor = int(product.price_minor) if product is not None else prices.minor(item.price)
             picks.append(Line(item.sku, short(shown.title), absolute(shown.url, base_url),
-                              absolute(shown.image, base_url), minor, prices.text(minor), reason=short(reason.text)))
+                              absolute(shown.image, base_url), minor, prices.text(minor),
+                              reason=short((words.reason(reason) if words else reason).text)))
     taken = set(cart) | {line.sku for line in picks}
     for position in _popular(catalog):
         if len(picks) >= n:
@@ -167,7 +170,7 @@ def recommended(*, catalog: CatalogIndex, models: ModelStore | None, site_key: s
         taken.add(product.sku)
         picks.append(Line(product.sku, short(product.title), absolute(product.url, base_url),
                           absolute(product.image, base_url), product.price_minor, prices.text(product.price_minor),
-                          reason=POPULAR_REASON))
+                          reason=words.text(POPULAR_REASON) if words else POPULAR_REASON))
     return picks[:n]
 
 

@@ -88,3 +88,21 @@ def test_a_merchant_may_translate_but_call_nothing_else() -> None:
     for text in ('{{ _(first_name) }}', '{{ shop.upper() }}', '{{ _("x", *items) }}'):
         problems = check_templates(Step(after_minutes=60, text=text))
         assert problems and "calling a function is not available" in problems[0].message, (text, problems)
+
+
+def test_the_reasons_of_the_recommended_products_in_german(session: Session, site: Site) -> None:
+    from tests.baskets.test_compose import together_bundle  # noqa: PLC0415 (the bundle helper of the English tests)
+
+    session.add(Customer(site_id=site.pk, customer_id="c-1", traits={"locale": "de"}))
+    for sku in ("a", "b", "c"):
+        make_product(session, site, sku=sku, title=f"Product {sku.upper()}")
+    make_product(session, site, sku="pop", title="Popular product")
+    bundle = together_bundle(session, site, [("a", "c"), ("a", "c")])
+    basket = make_basket(session, site, items=[{"sku": "a", "quantity": 1, "price": 50}])
+    mail = compose(session, site, basket, bundle=bundle)
+    reasons = {p["sku"]: p["reason"] for p in mail.payload["recommendations"]}
+    assert reasons["c"] == "Oft zusammen mit Product A gekauft"
+    assert set(reasons.values()) - {reasons["c"]} <= {"Beliebt in unserem Shop"}  # the popular fill-ins
+    assert "Oft zusammen mit Product A gekauft" in mail.text and "Das könnte Ihnen auch gefallen" in mail.html
+    no_bundle = compose(session, site, make_basket(session, site, items=[{"sku": "a", "quantity": 1, "price": 50}]))
+    assert {p["reason"] for p in no_bundle.payload["recommendations"]} == {"Beliebt in unserem Shop"}
