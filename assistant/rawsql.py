@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -33,7 +33,7 @@ class RawSQL:
     """Called before the first INSERT, UPDATE or DELETE (a write block's turn in SQLite's writers' queue)."""
 
     @classmethod
-    def on(cls, cursor: Any, *, postgres: bool, before_write: Callable[[], None] | None = None) -> RawSQL:
+    def on(cls, cursor: Any, *, postgres: bool, before_write: Callable[[], None] | None = None) -> Self:
         """A RawSQL on a DBAPI cursor of a connection outside any session."""
         found = cls.__new__(cls)
         found.postgres, found.cursor, found.before_write = postgres, cursor, before_write

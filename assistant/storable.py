@@ -72,6 +72,20 @@ def first_problem(value: Any) -> tuple[str, str] | None:
     return None
 
 
+CLEAN_TEXT = "clean_text"
+"""Validation context key (pydantic): the values come from JSON text that clean_json_text passed."""
+
+
+def clean_json_text(raw: bytes) -> bool:
+    """Whether every string parsed from the JSON text `raw` (UTF-8) is storable, read off the text in two scans.
+
+    In UTF-8 JSON a NUL or a lone surrogate can only be written as a \\u escape (raw ones do not parse or decode);
+    a NUL byte means another encoding (UTF-16 or 32), where escapes look different. Conservative: a title with
+    "\\u00e9" in it is merely not clean, and gets the full check. Says nothing of numbers or nesting.
+    """
+    return b"\\u" not in raw and b"\x00" not in raw
+
+
 def unstorable_error(path: str, reason: str) -> PydanticCustomError:
     """The validation error of a shape for an unstorable value at `path`: its context keeps the path and reason."""
     where = path.lstrip(".")

@@ -13,6 +13,7 @@ from assistant.api.origins import current_site
 from assistant.db import get_engine, get_session, write_transaction
 from assistant.faults import point
 from assistant.metrics import count_events
+from assistant.storable import clean_json_text
 from assistant.timeutil import utcnow
 from assistant.tracking.service import parse_batch, store_batch, store_plain_batch
 
@@ -34,7 +35,8 @@ def events() -> tuple[Response, int]:
     """Store a batch {visitor, events: [...]}; answers which events were rejected and why."""
     site = current_site()
     body = json_body(whole=False)  # an unstorable value refuses its event alone (tracking.schemas)
-    parsed = parse_batch(body, site=site, user_agent=request.headers.get("User-Agent", ""), now=utcnow())
+    parsed = parse_batch(body, site=site, user_agent=request.headers.get("User-Agent", ""), now=utcnow(),
+                         clean_text=clean_json_text(request.get_data(cache=True)))
     if parsed.plain:  # page and product views, searches, quiz events: no session (see store_plain_batch)
         result = store_plain_batch(engine=get_engine(), site=site, parsed=parsed,
                                    before_commit=lambda: point("events.before_commit"))

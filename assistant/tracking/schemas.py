@@ -6,9 +6,9 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
 
-from assistant.storable import first_problem, unstorable_error
+from assistant.storable import CLEAN_TEXT, first_problem, unstorable_error
 
 MAX_BATCH = 100
 ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -22,12 +22,17 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @model_validator(mode="after")
-    def _storable(self) -> Any:
+    def _storable(self, info: ValidationInfo) -> Any:
         """Every field, whatever its type: text the databases can store, finite numbers, bounded nesting.
 
         Once per event, not per field: this runs on the ingest hot path. The path goes in the error's context.
+        Strings parsed from text that storable.clean_json_text passed (context CLEAN_TEXT) need no second look:
+        the numbers, lists and objects still do.
         """
+        clean = info.context is not None and info.context.get(CLEAN_TEXT, False)
         for name, value in self.__dict__.items():
+            if clean and value.__class__ is str:
+                continue
             found = first_problem(value)
             if found:
                 raise unstorable_error(f".{name}{found[0]}", found[1])

@@ -16,6 +16,7 @@ from assistant.catalog.money import to_minor
 from assistant.db import raw_write_transaction
 from assistant.errors import Invalid
 from assistant.sites.models import Site
+from assistant.storable import CLEAN_TEXT
 from assistant.tracking import bots
 from assistant.tracking.carts import apply_cart_event
 from assistant.tracking.identity import identify
@@ -36,6 +37,7 @@ from assistant.tracking.visitors import SESSION_GAP, Context, control_of, one_vi
 _ANON_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _COLUMNS = {"id", "type", "ts", "page", "sku"}  # stored in columns of their own, not in the event's data
 _SIDE_EFFECTS = (Identify, CartChange, CartState, Purchase)  # events that change more than the event table
+CLEAN_CONTEXT = {CLEAN_TEXT: True}
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,14 @@ class ParsedBatch:
         return not any(isinstance(event, _SIDE_EFFECTS) for event in self.events)
 
 
-def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime) -> ParsedBatch:
+def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime, clean_text: bool = False) -> ParsedBatch:
     """Validate `batch` ({visitor, events: [...]}) event by event; Invalid if the envelope itself is bad.
 
-    Everything a stored row needs but the visitor is worked out here, before any database work.
+    Everything a stored row needs but the visitor is worked out here, before any database work. `clean_text`:
+    the batch was parsed from JSON text that storable.clean_json_text passed (its strings and numbers need no
+    second look).
     """
+    context = CLEAN_CONTEXT if clean_text else None
     anon_id, raw_events = _envelope(batch)
     if bots.is_bot(user_agent):
         return ParsedBatch(anon_id, user_agent, now, bot=True)
@@ -91,7 +96,7 @@ def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime) -> Pa
     events = []
     for index, raw in enumerate(raw_events):
         try:
-            events.append(EVENT.validate_python(raw))
+            events.append(EVENT.validate_python(raw, context=context))
         except ValidationError as exc:
             parsed.rejected.append(_rejection(index, exc))
     times = occurred_times(events, now)
