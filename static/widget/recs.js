@@ -9,6 +9,8 @@
   if (!Assistant || !Assistant.version) return;
   var COUNT = 8;
   var lang; // the page's tag (kit.lang: data-locale, else <html lang>), for Intl
+  var words = {}; // the strips' words in the page's locale (GET /strings), once known
+  var waiting = []; // renders waiting for them (null: known)
   var NEAR = '200px'; // fetch when the element is this close to the viewport
   var ARROWS = { prev: 'M15 18l-6-6 6-6', next: 'M9 18l6-6-6-6' };
 
@@ -22,6 +24,24 @@
       }
     }), { rootMargin: margin, threshold: share });
     watcher.observe(node);
+  }
+
+  function t(text) {
+    return words[text] || text;
+  }
+
+  /** Run fn once the words are known (asked once; English needs none). */
+  function worded(kit, fn) {
+    if (!waiting) return fn();
+    if (waiting.push(fn) === 1) {
+      var known = function (got) {
+        words = (got && got.strings) || {};
+        waiting.splice(0).forEach(function (f) { kit.guard(f)(); });
+        waiting = null;
+      };
+      if (/^en(-|$)/i.test(lang)) known();
+      else kit.call('GET', '/strings').then(known, known);
+    }
   }
 
   /** A price as the page's language writes it (Intl and CLDR, as the server's format_money). */
@@ -77,7 +97,7 @@
           rating && el('span', { class: 'rating' }, [
             el('span', { class: 'star', 'aria-hidden': 'true', text: '\u2605' }),
             el('span', { 'aria-hidden': 'true', text: ' ' + rating }),
-            el('span', { class: 'sr', text: ', rated ' + rating + ' out of 5' })
+            el('span', { class: 'sr', text: t(', rated {0} out of 5').replace('{0}', rating) })
           ])
         ]),
         reason.text && el('span', { class: 'why', 'data-kind': reason.kind, text: reason.text })
@@ -96,7 +116,7 @@
     var skus = items.map(function (item) { return String(item.product.sku).slice(0, 128); });
     // the strategy of each item (its reason's kind): the earnings dashboard splits strips by it
     var kinds = items.map(function (item) { return String((item.reason || {}).kind || '').slice(0, 64); });
-    var title = String(data.title || 'Recommended for you');
+    var title = String(data.title || t('Recommended for you'));
     var row = el('ul', { class: 'row', role: 'list' });
     var arrows = el('div', { class: 'arrows', hidden: true });
     items.forEach(function (item, i) {
@@ -108,7 +128,7 @@
     });
     var buttons = ['prev', 'next'].map(function (name, i) {
       var button = el('button', {
-        type: 'button', class: 'arrow', 'aria-label': i ? 'Next products' : 'Previous products',
+        type: 'button', class: 'arrow', 'aria-label': i ? t('Next products') : t('Previous products'),
         onclick: function () {
           if (button.getAttribute('aria-disabled') !== 'true') {
             row.scrollBy({ left: (i ? 1 : -1) * row.clientWidth * 0.85, behavior: 'smooth' });
@@ -142,8 +162,11 @@
   /** Fetch a placement's strip once its element nears the viewport; errors and timeouts render nothing. */
   function strip(kit, placement, target) {
     when(kit, target, NEAR, 0, function () {
+      worded(kit, function () {}); // ask beside the strip
       kit.call('GET', '/recommendations?' + query(kit, placement)).then(kit.guard(function (data) {
-        render(kit, placement, target, data);
+        worded(kit, function () {
+          render(kit, placement, target, data);
+        });
       }), kit.log);
     });
   }

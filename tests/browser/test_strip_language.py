@@ -1,6 +1,7 @@
 """The demo's recommendation strips in the page's language, against the real API, a trained bundle and the shipped
 catalogue: the widget sends the page's `lang` with the strip's request, and the strip's heading and each card's
-reason come back in German or Arabic; an English page reads them as written."""
+reason come back in German or Arabic, with the strip's own screen-reader words; an English page reads them as
+written."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from tests.browser.test_tracking import DESKTOP_UA, PHONE_UA
 
 HEADINGS = {"de": ("Für Sie ausgewählt", "Das könnte Ihnen auch gefallen"), "ar": ("اخترناه لك", "قد يعجبك أيضًا"),
             "en": ("Picked for you", "You might also like")}
+NEXT = {"de": "Nächste Produkte", "ar": "المنتجات التالية", "en": "Next products"}
+"""The strip's own screen-reader words (recs.js asks GET /strings for them, except on an English page)."""
 ENGLISH_REASONS = {"Often bought together with an item you chose", "Similar to what you viewed", "Trending now",
                    "Popular with other shoppers", "Viewed by shoppers like you", "Often viewed next after this item"}
 
@@ -60,6 +63,7 @@ def test_the_home_and_product_strips_speak_the_pages_language(new_page: Callable
     home, reasons = strip(page, "#picked")
     assert home == HEADINGS[locale][0]
     assert reasons and (set(reasons) <= ENGLISH_REASONS) == (locale == "en"), reasons
+    assert page.locator("#picked .arrow").last.get_attribute("aria-label") == NEXT[locale]
     page.goto("/demo/product/rs-002")  # the visit keeps the language
     related, reasons = strip(page, "#related")
     assert related == HEADINGS[locale][1]
