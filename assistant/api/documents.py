@@ -71,6 +71,7 @@ class RecommendationsQuery(SiteQuery):
         = None
     cart: str | None = Field(None, description="The cart's SKUs, comma-separated (the first 100 count)")
     n: int = Field(8, ge=1, le=24, description="How many products")
+    lang: str = Field("", max_length=35, description="The page's language tag: the title and reasons in it")
 
 
 class PromotionsQuery(SiteQuery):
