@@ -83,7 +83,7 @@ def _catalogue() -> Catalogue:
 
 def words_for(lang: str | None, default: str | None = None) -> Words | None:
     """The words of a page in `lang` (fallback order: docs/i18n.md); None when it reads English."""
-    if normalized(lang).split("_")[0] == SOURCE_LOCALE or not lang and not default:
+    if not lang and not default or normalized(lang).split("_")[0] == SOURCE_LOCALE:
         return None  # an English page reads the code's own words, whatever the site's default
     global _state  # noqa: PLW0603 (one tuple swapped at once: requests on other threads see the old or the new)
     known = _catalogue().locales()
