@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Response, jsonify, request
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from assistant.api import bp
 from assistant.api.contract import Answer, Operation, documented
@@ -13,14 +13,14 @@ from assistant.api.control import CONTROL, held_out
 from assistant.api.documents import Messages, PromotionsQuery
 from assistant.api.locale import widget_words
 from assistant.api.origins import current_site
-from assistant.catalog.indexes import get_indexes
-from assistant.catalog.models import Product
+from assistant.catalog.indexes import CatalogIndexes, get_indexes
 from assistant.catalog.money import page_locale, to_minor
 from assistant.db import get_session
 from assistant.errors import Invalid
 from assistant.numbers import MAX_COUNT, NotANumber, decimal_number, whole_or_none
 from assistant.promotions.service import choose
-from assistant.promotions.snapshot import VisitorSnapshot, snapshot_for
+from assistant.promotions.snapshot import VisitorSnapshot, cart_categories, snapshot_for
+from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 
 DEVICES = {"desktop", "mobile", "tablet"}
@@ -47,18 +47,20 @@ def promotions() -> Response:
     if held_out(site, None if visitor.startswith(UNTRACKED) else visitor, session):
         return jsonify({"messages": [], **CONTROL})
     now = utcnow()
+    catalogs = get_indexes()
     snapshot = snapshot_for(session=session, site=site, anon_id=visitor, page=request.args.get("page", "")[:2000],
-                            device=device, now=now)
-    snapshot = replace(_with_page_cart(snapshot, site.currency, session, site.pk),
+                            device=device, now=now, catalogs=catalogs)
+    snapshot = replace(_with_page_cart(snapshot, site, session, catalogs),
                        locale=page_locale(request.args.get("lang", "")))
-    chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now,
-                    catalogs=get_indexes())
+    chosen = choose(session=session, site=site, placement=placement, snapshot=snapshot, now=now, catalogs=catalogs)
     messages = [c.to_json() for c in chosen]  # with any: the widget's own words for them, in the page's language
     return jsonify({"messages": messages, "i18n": widget_words()} if messages else {"messages": []})
 
 
-def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, site_id: int) -> VisitorSnapshot:
-    """Use the cart the page shows (the widget reads it) over the last one tracking stored."""
+def _with_page_cart(snapshot: VisitorSnapshot, site: Site, session: Session,
+                    catalogs: CatalogIndexes) -> VisitorSnapshot:
+    """Use the cart the page shows (the widget reads it) over the last one tracking stored (its categories from
+    the process's catalog index)."""
     raw = request.args.get("cart")
     if raw is None:
         return snapshot
@@ -71,7 +73,5 @@ def _with_page_cart(snapshot: VisitorSnapshot, currency: str, session: Session, 
         value = decimal_number(request.args.get("cart_value", ""))
     except NotANumber as exc:
         raise Invalid(f"must be the cart total: {exc}", field="cart_value") from None
-    categories = session.exec(select(Product.categories).where(Product.site_id == site_id,
-                                                               col(Product.sku).in_(list(lines)))).all()
-    return replace(snapshot, cart_value_minor=to_minor(value, currency), cart_items=sum(lines.values()),
-                   cart_skus=frozenset(lines), cart_categories=frozenset(c for cats in categories for c in cats))
+    return replace(snapshot, cart_value_minor=to_minor(value, site.currency), cart_items=sum(lines.values()),
+                   cart_skus=frozenset(lines), cart_categories=cart_categories(session, site, lines, catalogs))

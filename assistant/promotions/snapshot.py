@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, col, select
 
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
+from assistant.flows.models import QuizSession
 from assistant.insight.serving import customer_keys, figures_for
 from assistant.sites.models import Site
 from assistant.surveys.models import SurveyResponse
 from assistant.timeutil import as_utc, utcnow
 from assistant.tracking.identity import person_visitor_ids
-from assistant.tracking.models import Customer, Event, Visitor, VisitSession
-from assistant.tracking.reads import current_cart, find_visitor, quiz_answers
+from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
 from assistant.tracking.visitors import SESSION_GAP
+
+if TYPE_CHECKING:
+    from assistant.catalog.indexes import CatalogIndexes
 
 PAGES_READ = 100
 SURVEY_DAYS = 3650
@@ -101,29 +104,51 @@ def page_path(page: str) -> str:
 
 
 def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", device: str | None = None,
-                 now: datetime | None = None) -> VisitorSnapshot:
-    """Read the snapshot of visitor `anon_id` on `page` (a URL) from the tracking tables."""
+                 now: datetime | None = None, catalogs: CatalogIndexes | None = None) -> VisitorSnapshot:
+    """Read the snapshot of visitor `anon_id` on `page` (a URL) from the tracking tables (the cart's categories
+    from the site's index in `catalogs` when given, as a server has it, else from the product table)."""
     now = now or utcnow()
     current = page_path(page)
     snapshot = VisitorSnapshot(anon_id=anon_id, currency=site.currency, pages=(current,) if current else (),
                                device=device or "desktop")
-    visitor = find_visitor(session=session, site=site, anon_id=anon_id)
-    if visitor is None:
+    found = _visitor_and_visit(session, site, anon_id)
+    if found is None:
         return replace(snapshot, **_utm_of(page))
+    visitor, visit = found
     ids = tuple(person_visitor_ids(session=session, visitor=visitor))
     live = visitor.session_id is not None and as_utc(visitor.last_seen) >= now - SESSION_GAP
-    visit = session.get(VisitSession, visitor.session_id) if live else None
+    visit = visit if live else None
     visits = visitor.sessions + (0 if visit else 1)
     pages, viewed = _history(session, site, ids)
     snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
                        pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
-                       quiz=_quiz(session, site, visitor), first_name=_first_name(session, site, visitor),
+                       quiz=_quiz(session, site, visitor, ids), first_name=_first_name(session, site, visitor),
                        surveys=_surveys(session, site, ids, now),
-                       **_cart(session, site, visitor), **_figures(session, site, visitor, ids))
+                       **_cart(session, site, ids, catalogs), **_figures(session, site, visitor, ids))
     if visit is None:
         return replace(snapshot, **_utm_of(page))
     return replace(snapshot, visit_id=visit.id, utm_source=visit.utm_source, utm_medium=visit.utm_medium,
                    utm_campaign=visit.utm_campaign, referrer=visit.referrer, device=device or visit.device or "desktop")
+
+
+def _visitor_and_visit(session: Session, site: Site, anon_id: str) -> tuple[Visitor, VisitSession | None] | None:
+    """The visitor `anon_id` and the visit its row points at (live or not), in one query."""
+    query = (select(Visitor, VisitSession).where(Visitor.site_id == site.id, Visitor.anon_id == anon_id)
+             .outerjoin(VisitSession, col(VisitSession.id) == col(Visitor.session_id)))
+    row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def cart_categories(session: Session, site: Site, skus: Collection[str],
+                    catalogs: CatalogIndexes | None = None) -> frozenset[str]:
+    """The categories of the products `skus` (from the site's index in `catalogs` when given, else one query)."""
+    if not skus:
+        return frozenset()
+    if catalogs is not None:
+        index = catalogs.get(site.pk)
+        return frozenset(c for p in index.positions(skus) for c in index.product(int(p)).categories)
+    query = select(Product.categories).where(Product.site_id == site.id, col(Product.sku).in_(list(skus)))
+    return frozenset(c for row in session.exec(query) for c in row)
 
 
 def _utm_of(page: str) -> dict[str, Any]:
@@ -131,15 +156,17 @@ def _utm_of(page: str) -> dict[str, Any]:
     return {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
 
 
-def _cart(session: Session, site: Site, visitor: Visitor) -> dict[str, Any]:
-    cart = current_cart(session=session, site=site, visitor=visitor)
+def _cart(session: Session, site: Site, ids: tuple[int, ...], catalogs: CatalogIndexes | None) -> dict[str, Any]:
+    """The person's most recently changed cart (tracking.reads.current_cart, on the ids already read)."""
+    query = (select(Cart).where(Cart.site_id == site.id, col(Cart.visitor_id).in_(ids))
+             .order_by(col(Cart.updated_at).desc()))
+    cart = session.exec(query).first()
     if cart is None or not cart.items:
         return {"currency": cart.currency if cart else site.currency}
     skus = frozenset(str(line["sku"]) for line in cart.items)
-    query = select(Product.categories).where(Product.site_id == site.id, col(Product.sku).in_(skus))
-    categories = frozenset(c for row in session.exec(query) for c in row)
     return {"currency": cart.currency, "cart_value_minor": cart.value_minor, "cart_skus": skus,
-            "cart_items": sum(int(line.get("quantity", 1)) for line in cart.items), "cart_categories": categories}
+            "cart_items": sum(int(line.get("quantity", 1)) for line in cart.items),
+            "cart_categories": cart_categories(session, site, skus, catalogs)}
 
 
 def _history(session: Session, site: Site, ids: tuple[int, ...]) -> tuple[list[str], tuple[str, ...]]:
@@ -151,10 +178,21 @@ def _history(session: Session, site: Site, ids: tuple[int, ...]) -> tuple[list[s
     return pages, tuple(dict.fromkeys(s for _, s in rows if s))
 
 
-def _quiz(session: Session, site: Site, visitor: Visitor) -> dict[str, dict[str, Any]]:
-    answers = quiz_answers(session=session, site=site, visitor=visitor)
+def _quiz(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+    """The latest answers per flow (tracking.reads.quiz_answers, on the ids already read: no query for the
+    anonymous ids of a person with one visitor row)."""
+    anon_ids = [visitor.anon_id] if ids == (visitor.id,) else list(
+        session.exec(select(Visitor.anon_id).where(col(Visitor.id).in_(ids))))
+    query = (select(QuizSession.flow_id, QuizSession.answers)
+             .where(QuizSession.site_id == site.id, col(QuizSession.visitor_id).in_(anon_ids))
+             .order_by(col(QuizSession.updated_at)))
+    latest: dict[str, list[Any]] = {}
+    for flow, answers in session.exec(query):
+        if answers:
+            latest.pop(flow, None)  # to the end: the dict's order is the order of the last answers
+            latest[flow] = answers
     return {flow: {str(pair[0]): pair[1] for pair in pairs if isinstance(pair, list) and len(pair) == 2}
-            for flow, pairs in answers.items()}
+            for flow, pairs in latest.items()}
 
 
 def _figures(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) -> dict[str, Any]:
