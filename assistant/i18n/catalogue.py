@@ -33,13 +33,16 @@ def normalized(tag: str | None) -> str:
 
 def fallback_order(tag: str | None, default: str | None = None) -> list[str]:
     """Where a page's language is looked for, first to last: the exact tag, its language, the site's default
-    (exact, then its language), then the source language. 'de-AT' on a French-default site: de_AT, de, fr, en."""
+    (exact, then its language), then the source language. 'de-AT' on a French-default site: de_AT, de, fr, en.
+    A page in the source language reads it, whatever the site's default: 'en-GB' on it: en_GB, en."""
     order: list[str] = []
     for wanted in (normalized(tag), normalized(default)):
         for candidate in (wanted, wanted.split("_")[0]):
+            if candidate == SOURCE_LOCALE:
+                return [*order, SOURCE_LOCALE]
             if candidate and candidate not in order:
                 order.append(candidate)
-    return [*(c for c in order if c != SOURCE_LOCALE), SOURCE_LOCALE]
+    return [*order, SOURCE_LOCALE]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from tests.i18n.conftest import Write
     ("de-at", "fr", ["de_AT", "de", "fr", "en"]),
     ("", "fr-CA", ["fr_CA", "fr", "en"]),
     ("zh-Hant-TW", None, ["zh_Hant_TW", "zh", "en"]),
-    ("en-GB", "de", ["en_GB", "de", "en"]),
+    ("en-GB", "de", ["en_GB", "en"]),  # an English page reads English, whatever the site's default
+    ("en", "de", ["en"]),
     ("x", None, ["en"]),
     (None, None, ["en"]),
 ])
