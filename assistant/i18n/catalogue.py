@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -160,9 +161,15 @@ FOLDER: Path | None = None
 """The translations folder when not the installation's (tests)."""
 
 
+@functools.cache
+def _installed_folder() -> Path:
+    """The installation's translations folder, looked for on disk once (a stat per call cost 12 us a lookup)."""
+    return resource_dir("translations")
+
+
 def get_catalogue(folder: Path | None = None) -> Catalogue:
     """The process's catalogue of `folder` (default: the installation's translations folder)."""
-    folder = folder or FOLDER or resource_dir("translations")
+    folder = folder or FOLDER or _installed_folder()
     if folder not in _CATALOGUES:
         _CATALOGUES[folder] = Catalogue(folder)
     return _CATALOGUES[folder]
