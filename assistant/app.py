@@ -35,7 +35,7 @@ def create_app(config: Settings | None = None) -> Flask:
     registry.init_app(app, config.flows_dir, reload=config.reload_flows,  # checks flows against the indexes
                       catalog_check=config.flows_catalog_check)
     surveys.init_app(app, config.surveys_dir, reload=config.reload_flows)
-    app.extensions["assistant"]["models"] = ModelStore(config.models_dir)
+    app.extensions["assistant"]["models"] = ModelStore(config.models_dir, background=not config.testing)
     app.extensions["assistant"]["stock"] = StockCache()
     app.extensions["assistant"]["limiter"] = RateLimiter(config.rate_limit_storage, enabled=config.rate_limits)
     if config.trusted_proxies:  # the client's address and scheme as the proxies saw them, not the last proxy's
