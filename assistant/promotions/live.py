@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from assistant.promotions.bandit import Arm, serving_shares
 from assistant.promotions.campaigns import variants_of
 from assistant.promotions.caps import Caps
-from assistant.promotions.models import Campaign, PromotionSettings, Variant
+from assistant.promotions.models import Campaign, Variant
 from assistant.promotions.render import compile_message, uses_items
 from assistant.promotions.rules import Predicate, compile_conditions, validate_conditions
 from assistant.promotions.settings import PromoSettings, get_settings
+from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc
 
@@ -146,10 +145,11 @@ def load_live(*, session: Session, site: Site) -> list[LiveCampaign]:
     return [c for c in compiled if c is not None]
 
 
+_FINGERPRINT = ("SELECT count(id), max(updated_at), max(weights_updated_at), max(id), "
+                "(SELECT updated_at FROM promotion_settings WHERE site_id = ?) FROM campaign WHERE site_id = ?")
+
+
 def _fingerprint(session: Session, site: Site) -> tuple[object, ...]:
-    settings = (select(PromotionSettings.updated_at).where(PromotionSettings.site_id == site.id)
-                .scalar_subquery())
-    query = sql_select(func.count(col(Campaign.id)), func.max(col(Campaign.updated_at)),
-                       func.max(col(Campaign.weights_updated_at)), func.max(col(Campaign.id)),
-                       settings).where(col(Campaign.site_id) == site.id)
-    return tuple(session.execute(query).one())
+    """What changes when a campaign or the settings change: one aggregate on the session's DBAPI connection
+    (every promotions request asks it; only compared with itself, so values stay as the driver gives them)."""
+    return tuple(RawSQL(session).run(_FINGERPRINT, (site.pk, site.pk)).fetchone())

@@ -8,31 +8,23 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlmodel import Session
 
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from tests.factories import make_product
 from tests.promotions.helpers import make_campaign, track
+from tests.promotions.statements import statements as counted
 
 VISITOR = "visitor-queries-1"
 
 
 @pytest.fixture
 def statements(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements run while the test runs, but the catalog index's version look-ups (a server makes one a
-    second at most; the tests' indexes look on every use)."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "catalog_state" not in statement:
-            seen.append(statement)
-
-    engine = app.extensions["assistant"]["engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    """The SQL run while the test runs (SQLAlchemy's and rawsql's), but the catalog index's version look-ups (a
+    server makes one a second at most; the tests' indexes look on every use)."""
+    with counted(app.extensions["assistant"]["engine"], skip="catalog_state") as seen:
+        yield seen
 
 
 @pytest.fixture

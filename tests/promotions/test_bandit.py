@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import event
 from sqlmodel import Session
 
 from assistant.analytics.allocation import update_allocations
@@ -27,6 +24,7 @@ from assistant.promotions.variants import bucket, kept, pick_share
 from assistant.promotions.yamlio import import_yaml
 from assistant.sites.models import Site
 from tests.promotions.helpers import campaign_data, make_campaign, shown, track
+from tests.promotions.statements import statements
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ARMS = [Arm("a", 1, False), Arm("b", 1, False), Arm("c", 1, False), Arm("control", 1, True)]
@@ -132,21 +130,6 @@ def test_yaml_round_trip_keeps_the_allocation(session: Session, site: Site) -> N
     assert (stored.allocation, stored.bandit_metric, stored.min_share) == ("bandit", "click", 0.1)
 
 
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = session.get_bind().engine
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_serving_is_sticky_follows_new_shares_and_reads_nothing_more(session: Session, site: Site) -> None:
     campaign = make_campaign(session, site, variants=BANDIT_VARIANTS, allocation=bandit(min_share=0.0))
     fixed = make_campaign(session, site, placement="checkout", variants=BANDIT_VARIANTS)
@@ -165,9 +148,9 @@ def test_serving_is_sticky_follows_new_shares_and_reads_nothing_more(session: Se
     assert fresh["a"] >= 30 and fresh["control"] in range(10, 31)  # control keeps its third whatever was stored
     assert served("anon-bandit-b") == "b"  # shown b before: keeps b though new visitors rarely get it
     snapshot = snapshot_for(session=session, site=site, anon_id="anon-bandit-b", now=NOW)
-    with statements(session) as bandit_reads:
+    with statements(session.get_bind().engine) as bandit_reads:
         choose(session=session, site=site, placement="cart", snapshot=snapshot, now=NOW, cache=cache)
-    with statements(session) as fixed_reads:
+    with statements(session.get_bind().engine) as fixed_reads:
         choose(session=session, site=site, placement="checkout", snapshot=snapshot, now=NOW, cache=cache)
     assert len(bandit_reads) == len(fixed_reads) == 2  # the cache's stamp and the history: nothing for the bandit
 
