@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,11 @@ class LiveSite:
 
     settings: PromoSettings
     campaigns: list[LiveCampaign]
+
+    @cached_property
+    def controls(self) -> dict[int, str]:
+        """Campaign id -> the key of its control variant, for the campaigns that have one (worked out once)."""
+        return {c.id: k for c in self.campaigns if (k := c.control_key)}
 
 
 class CampaignCache:

@@ -77,7 +77,7 @@ def choose(*, session: Session, site: Site, placement: str, snapshot: VisitorSna
     if wanted <= 0 or not matching:
         return []
     history = load_history(session=session, site=site, visitor_ids=snapshot.visitor_ids,
-                           controls={c.id: k for c in live.campaigns if (k := c.control_key)},
+                           controls=live.controls,
                            extra_types=settings.interruption_types())
     wanted = min(wanted, room_for(placement, attention=settings.attention, history=history,
                                   visit_id=snapshot.visit_id))

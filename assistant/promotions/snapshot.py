@@ -12,14 +12,20 @@ from sqlmodel import Session, col, select
 
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
-from assistant.flows.models import QuizSession
 from assistant.insight.serving import customer_keys, figures_for
+from assistant.promotions.reads import (
+    Known,
+    known_visitor,
+    latest_cart,
+    person_ids,
+    quiz_rows,
+    recent_pages,
+    survey_rows,
+)
 from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
-from assistant.surveys.models import SurveyResponse
 from assistant.timeutil import as_utc, utcnow
-from assistant.tracking.identity import person_visitor_ids
-from assistant.tracking.models import Cart, Customer, Event, Visitor, VisitSession
+from assistant.tracking.models import Customer
 from assistant.tracking.visitors import SESSION_GAP
 
 if TYPE_CHECKING:
@@ -112,50 +118,24 @@ def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", 
     current = page_path(page)
     snapshot = VisitorSnapshot(anon_id=anon_id, currency=site.currency, pages=(current,) if current else (),
                                device=device or "desktop")
-    found = _visitor_and_visit(session, site, anon_id)
-    if found is None:
+    sql = RawSQL(session)
+    visitor = known_visitor(sql, site.pk, anon_id)
+    if visitor is None:
         return replace(snapshot, **_utm_of(page))
-    visitor, visit = found
-    ids = tuple(person_visitor_ids(session=session, visitor=visitor))
+    ids = person_ids(sql, site.pk, visitor)
     live = visitor.session_id is not None and as_utc(visitor.last_seen) >= now - SESSION_GAP
-    visit = visit if live else None
+    visit = visitor.visit if live else None
     visits = visitor.sessions + (0 if visit else 1)
-    pages, viewed = _history(session, site, ids)
+    pages, viewed = _history(sql, site, ids)
     snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
                        pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
-                       quiz=_quiz(session, site, visitor, ids), first_name=_first_name(session, site, visitor),
-                       surveys=_surveys(session, site, ids, now),
-                       **_cart(session, site, ids, catalogs), **_figures(session, site, visitor, ids))
+                       quiz=_quiz(sql, site, visitor, ids), first_name=_first_name(session, site, visitor),
+                       surveys=_surveys(sql, site, ids, now),
+                       **_cart(sql, session, site, ids, catalogs), **_figures(session, site, visitor, ids))
     if visit is None:
         return replace(snapshot, **_utm_of(page))
     return replace(snapshot, visit_id=visit.id, utm_source=visit.utm_source, utm_medium=visit.utm_medium,
                    utm_campaign=visit.utm_campaign, referrer=visit.referrer, device=device or visit.device or "desktop")
-
-
-_VISITOR_AND_VISIT = (
-    "SELECT v.id, v.customer_id, v.session_id, v.sessions, v.last_seen, s.id, s.utm_source, s.utm_medium, "
-    "s.utm_campaign, s.referrer, s.device FROM visitor v LEFT JOIN visit_session s ON s.id = v.session_id "
-    "WHERE v.site_id = ? AND v.anon_id = ?")
-
-
-def _visitor_and_visit(session: Session, site: Site, anon_id: str) -> tuple[Visitor, VisitSession | None] | None:
-    """The visitor `anon_id` and the visit its row points at (live or not): one query on the session's DBAPI
-    connection (every promotions request asks it; the ORM's statement and objects cost more than the read)."""
-    row = RawSQL(session).run(_VISITOR_AND_VISIT, (site.pk, anon_id)).fetchone()
-    if row is None:
-        return None
-    pk, customer_id, session_id, sessions, last_seen, visit_id, source, medium, campaign, referrer, device = row
-    visitor = Visitor(id=pk, site_id=site.pk, anon_id=anon_id, customer_id=customer_id, session_id=session_id,
-                      sessions=sessions, last_seen=_stored_time(last_seen))
-    visit = None if visit_id is None else VisitSession(
-        id=visit_id, site_id=site.pk, visitor_id=pk, utm_source=source, utm_medium=medium, utm_campaign=campaign,
-        referrer=referrer, device=device)
-    return visitor, visit
-
-
-def _stored_time(value: datetime | str) -> datetime:
-    """A DateTime column as the driver hands it back (SQLite: the text SQLAlchemy and rawsql write, in UTC)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def cart_categories(session: Session, site: Site, skus: Collection[str],
@@ -175,38 +155,28 @@ def _utm_of(page: str) -> dict[str, Any]:
     return {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
 
 
-def _cart(session: Session, site: Site, ids: tuple[int, ...], catalogs: CatalogIndexes | None) -> dict[str, Any]:
-    """The person's most recently changed cart (tracking.reads.current_cart, on the ids already read)."""
-    query = (select(Cart).where(Cart.site_id == site.id, col(Cart.visitor_id).in_(ids))
-             .order_by(col(Cart.updated_at).desc()))
-    cart = session.exec(query).first()
-    if cart is None or not cart.items:
-        return {"currency": cart.currency if cart else site.currency}
-    skus = frozenset(str(line["sku"]) for line in cart.items)
-    return {"currency": cart.currency, "cart_value_minor": cart.value_minor, "cart_skus": skus,
-            "cart_items": sum(int(line.get("quantity", 1)) for line in cart.items),
+def _cart(sql: RawSQL, session: Session, site: Site, ids: tuple[int, ...],
+          catalogs: CatalogIndexes | None) -> dict[str, Any]:
+    cart = latest_cart(sql, site.pk, ids)
+    if cart is None or not cart[0]:
+        return {"currency": cart[2] if cart else site.currency}
+    items, value_minor, currency = cart
+    skus = frozenset(str(line["sku"]) for line in items)
+    return {"currency": currency, "cart_value_minor": value_minor, "cart_skus": skus,
+            "cart_items": sum(int(line.get("quantity", 1)) for line in items),
             "cart_categories": cart_categories(session, site, skus, catalogs)}
 
 
-def _history(session: Session, site: Site, ids: tuple[int, ...]) -> tuple[list[str], tuple[str, ...]]:
-    query = (select(Event.page, Event.sku).where(Event.site_id == site.id, col(Event.visitor_id).in_(ids),
-                                                 col(Event.type).in_(["page_view", "product_view"]))
-             .order_by(col(Event.occurred_at).desc()).limit(PAGES_READ))
-    rows = list(session.exec(query))
+def _history(sql: RawSQL, site: Site, ids: tuple[int, ...]) -> tuple[list[str], tuple[str, ...]]:
+    rows = recent_pages(sql, site.pk, ids, PAGES_READ)
     pages = [page_path(p) for p, _ in rows if p]
     return pages, tuple(dict.fromkeys(s for _, s in rows if s))
 
 
-def _quiz(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) -> dict[str, dict[str, Any]]:
-    """The latest answers per flow (tracking.reads.quiz_answers, on the ids already read: no query for the
-    anonymous ids of a person with one visitor row)."""
-    anon_ids = [visitor.anon_id] if ids == (visitor.id,) else list(
-        session.exec(select(Visitor.anon_id).where(col(Visitor.id).in_(ids))))
-    query = (select(QuizSession.flow_id, QuizSession.answers)
-             .where(QuizSession.site_id == site.id, col(QuizSession.visitor_id).in_(anon_ids))
-             .order_by(col(QuizSession.updated_at)))
+def _quiz(sql: RawSQL, site: Site, visitor: Known, ids: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+    """The latest answers per flow the person gave; the flow answered last, last."""
     latest: dict[str, list[Any]] = {}
-    for flow, answers in session.exec(query):
+    for flow, answers in quiz_rows(sql, site.pk, visitor, ids):
         if answers:
             latest.pop(flow, None)  # to the end: the dict's order is the order of the last answers
             latest[flow] = answers
@@ -214,7 +184,7 @@ def _quiz(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) 
             for flow, pairs in latest.items()}
 
 
-def _figures(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...]) -> dict[str, Any]:
+def _figures(session: Session, site: Site, visitor: Known, ids: tuple[int, ...]) -> dict[str, Any]:
     """The person's nightly figures, from this process's in-memory map (insight.serving)."""
     keys = customer_keys(customer_id=visitor.customer_id, visitor_ids=ids)
     found = figures_for(session=session, site_id=site.pk, keys=keys)
@@ -224,19 +194,15 @@ def _figures(session: Session, site: Site, visitor: Visitor, ids: tuple[int, ...
             "p_alive": found.p_alive}
 
 
-def _surveys(session: Session, site: Site, ids: tuple[int, ...], now: datetime) -> tuple[SurveyScore, ...]:
+def _surveys(sql: RawSQL, site: Site, ids: tuple[int, ...], now: datetime) -> tuple[SurveyScore, ...]:
     """The person's scored answers, newest first, by their visitors (every device they identified on): one
     query on survey_response's (site, visitor) index."""
-    query = (select(SurveyResponse.survey_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.created_at)
-             .where(SurveyResponse.site_id == site.pk, col(SurveyResponse.visitor_id).in_(ids),
-                    col(SurveyResponse.kind).is_not(None), col(SurveyResponse.score).is_not(None),
-                    col(SurveyResponse.created_at) >= now - timedelta(days=SURVEY_DAYS))
-             .order_by(col(SurveyResponse.created_at).desc()).limit(SURVEYS_READ))
-    return tuple(SurveyScore(survey, str(kind), score, (now - as_utc(at)).total_seconds() / 86400)
-                 for survey, kind, score, at in session.exec(query) if score is not None)
+    rows = survey_rows(sql, site.pk, ids, now - timedelta(days=SURVEY_DAYS), SURVEYS_READ)
+    return tuple(SurveyScore(survey, str(kind), score, (now - at).total_seconds() / 86400)
+                 for survey, kind, score, at in rows)
 
 
-def _first_name(session: Session, site: Site, visitor: Visitor) -> str | None:
+def _first_name(session: Session, site: Site, visitor: Known) -> str | None:
     if visitor.customer_id is None:
         return None
     customer = session.get(Customer, (site.id, visitor.customer_id))
