@@ -36,6 +36,8 @@ SHORT_FETCH = 2  # first try, where the order of the candidates is final (see re
 NEAR_DUPLICATE = 0.9
 ADD_ON_SHARE = 0.25  # checkout add-ons cost at most this share of the cart (and at least ADD_ON_FLOOR)
 ADD_ON_FLOOR = 20.0
+PAGE_STRIPS = 10_000
+"""Strips kept per bundle for shoppers known by their page alone (the same cart, the same strip), oldest out first."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     near = similar if isinstance(similar, ContentSimilar) and placement.diverse else None
     # a strip the same for every shopper of the segment, if it is one
     cold = _cold_key(models, context, banned, placement.name, n, shopper.segment)
-    kept = bundle.memo.get(cold) if cold is not None else None
+    page = _page_key(shopper, placement.name, n) if cold is None and quiz is None else None
+    kept = bundle.memo.get(cold) if cold is not None else _page_strips(bundle).get(page) if page else None
     if kept is not None and kept[0] is sold_out and kept[1] is rules and kept[2] == pins:
         result.items = list(kept[3])
         return result
@@ -131,6 +134,11 @@ def recommend_for(*, bundle: Bundle | None, placement: Placement, shopper: Shopp
     result.items = _name_sources(bundle.catalog, [ranked[i] for i in picks])
     if cold is not None:
         bundle.memo[cold] = (sold_out, rules, pins, tuple(result.items))
+    elif page is not None:
+        strips = _page_strips(bundle)
+        strips[page] = (sold_out, rules, pins, tuple(result.items))
+        if len(strips) > PAGE_STRIPS:
+            strips.pop(next(iter(strips)), None)
     return result
 
 
@@ -159,6 +167,27 @@ def _cold_key(models: Sequence[Strategy | QuizMatch], context: Context, banned: 
     if any(model.knows_any(given) for model in models):
         return None
     return ("cold strip", placement, n, context.category, segment)
+
+
+def _page_key(shopper: Shopper, placement: str, n: int) -> tuple[str, int, tuple[str, ...], str | None,
+                                                                  str | None] | None:
+    """The key of a strip that depends on the page alone (cart, product, segment), or None.
+
+    A shopper without history (recent views, orders) and without a quiz in play gets a strip worked
+    out from the page only: shoppers with the same cart get the same strip while the stock and the
+    rules stay the same objects. Carts repeat (the popular products of a category), so a few thousand
+    kept strips answer many requests. Checkout reads the cart's value and is left out.
+    """
+    if placement == "checkout" or shopper.recent or shopper.bought:
+        return None
+    return placement, n, shopper.cart, shopper.viewing, shopper.segment
+
+
+def _page_strips(bundle: Bundle) -> dict[object, tuple[object, object, list[str], tuple[object, ...]]]:
+    strips = bundle.memo.get("page strips")
+    if strips is None:
+        strips = bundle.memo["page strips"] = {}
+    return strips
 
 
 def _effects(bundle: Bundle, rules: Sequence[Rule], placement: str, segment: str | None) -> Effects[CatalogItem]:
