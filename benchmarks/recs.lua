@@ -1,16 +1,25 @@
--- wrk script: cart-placement recommendation requests with a different two-item cart each time.
+-- wrk script: cart-placement recommendation requests, one request path per line of the file named by
+-- RECS_PATHS (carts drawn from recorded behaviour by recs_latency.py), in order from line RECS_OFFSET, the
+-- second thread 30,000 lines further: a run asks for carts in the order shoppers brought them, none replayed.
+local paths = {}
+for line in io.lines(os.getenv("RECS_PATHS")) do
+  paths[#paths + 1] = line
+end
+local threads = 0
+
+setup = function(thread)
+  thread:set("offset", tonumber(os.getenv("RECS_OFFSET") or "0") + threads * 30000)
+  threads = threads + 1
+end
+
 local counter = 0
 request = function()
   counter = counter + 1
-  local a = (counter * 7919) % 100000
-  local b = (counter * 104729 + 13) % 100000
-  local path = string.format("/api/v1/recommendations?site=pk_bench&placement=cart&n=8&visitor=bench-%05d&cart=p%06d,p%06d",
-    counter % 50000, a, b)
-  return wrk.format("GET", path)
+  return wrk.format("GET", paths[((offset or 0) + counter) % #paths + 1])
 end
 
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99)))
+  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99), latency.max))
 end
