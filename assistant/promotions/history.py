@@ -6,13 +6,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from assistant.promotions.events import CLICK, DISMISS, IMPRESSION, parse_ref
+from assistant.promotions.reads import marks, stored_time
+from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc
-from assistant.tracking.models import Event
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,15 @@ def load_history(*, session: Session, site: Site, visitor_ids: Iterable[int], co
     if not ids:
         return History()
     types = [IMPRESSION, CLICK, DISMISS, *extra_types]
-    query = (select(col(Event.type), col(Event.ref), col(Event.data), col(Event.session_id), col(Event.occurred_at))
-             .where(col(Event.site_id) == site.id, col(Event.visitor_id).in_(ids), col(Event.type).in_(types))
-             .order_by(col(Event.occurred_at)))
+    sql = RawSQL(session)  # every promotions request with a known visitor reads it: no ORM statement to build
+    rows = sql.run(f"SELECT type, ref, data, session_id, occurred_at FROM event WHERE site_id = ? "  # noqa: S608
+                   f"AND visitor_id IN ({marks(ids)}) AND type IN ({marks(types)}) ORDER BY occurred_at",
+                   (site.pk, *ids, *types)).fetchall()
     events = []
-    for kind, ref, data, visit, at in session.execute(query):
+    for kind, ref, stored, visit, at in rows:
+        data = sql.json_value(stored)
         campaign, variant = parse_ref(ref, data)
         control = campaign is not None and variant is not None and controls.get(campaign) == variant
-        events.append(Shown(kind, campaign, variant, str((data or {}).get("placement", "")), visit, as_utc(at),
-                            control))
+        events.append(Shown(kind, campaign, variant, str((data or {}).get("placement", "")), visit,
+                            as_utc(stored_time(at)), control))
     return History(tuple(events))

@@ -64,7 +64,7 @@ def person_ids(sql: RawSQL, site_id: int, visitor: Known) -> tuple[int, ...]:
 
 def recent_pages(sql: RawSQL, site_id: int, ids: tuple[int, ...], limit: int) -> list[tuple[str | None, str | None]]:
     """(page, sku) of the person's latest page and product views, newest first."""
-    return sql.run(f"SELECT page, sku FROM event WHERE site_id = ? AND visitor_id IN ({_marks(ids)}) "  # noqa: S608
+    return sql.run(f"SELECT page, sku FROM event WHERE site_id = ? AND visitor_id IN ({marks(ids)}) "  # noqa: S608
                    "AND type IN ('page_view', 'product_view') ORDER BY occurred_at DESC LIMIT ?",
                    (site_id, *ids, limit)).fetchall()
 
@@ -73,7 +73,7 @@ def latest_cart(sql: RawSQL, site_id: int, ids: tuple[int, ...]) -> tuple[list[d
     """(items, value in minor units, currency) of the person's most recently changed cart
     (tracking.reads.current_cart)."""
     row = sql.run(f"SELECT items, value_minor, currency FROM cart WHERE site_id = ? "  # noqa: S608
-                  f"AND visitor_id IN ({_marks(ids)}) ORDER BY updated_at DESC LIMIT 1", (site_id, *ids)).fetchone()
+                  f"AND visitor_id IN ({marks(ids)}) ORDER BY updated_at DESC LIMIT 1", (site_id, *ids)).fetchone()
     return None if row is None else (sql.json_value(row[0]), row[1], row[2])
 
 
@@ -82,10 +82,10 @@ def quiz_rows(sql: RawSQL, site_id: int, visitor: Known, ids: tuple[int, ...]) -
     if ids == (visitor.id,):
         anon_ids: list[str] = [visitor.anon_id]
     else:
-        anon_ids = [a for (a,) in sql.run(f"SELECT anon_id FROM visitor WHERE id IN ({_marks(ids)})",  # noqa: S608
+        anon_ids = [a for (a,) in sql.run(f"SELECT anon_id FROM visitor WHERE id IN ({marks(ids)})",  # noqa: S608
                                           ids).fetchall()]
     rows = sql.run(f"SELECT flow_id, answers FROM quiz_session WHERE site_id = ? "  # noqa: S608
-                   f"AND visitor_id IN ({_marks(anon_ids)}) ORDER BY updated_at", (site_id, *anon_ids)).fetchall()
+                   f"AND visitor_id IN ({marks(anon_ids)}) ORDER BY updated_at", (site_id, *anon_ids)).fetchall()
     return [(flow, sql.json_value(answers)) for flow, answers in rows]
 
 
@@ -93,7 +93,7 @@ def survey_rows(sql: RawSQL, site_id: int, ids: tuple[int, ...], since: datetime
                 limit: int) -> list[tuple[str, str, int, datetime]]:
     """(survey id, kind, score, answered at) of the person's scored answers since `since`, newest first."""
     rows = sql.run(f"SELECT survey_id, kind, score, created_at FROM survey_response WHERE site_id = ? "  # noqa: S608
-                   f"AND visitor_id IN ({_marks(ids)}) AND kind IS NOT NULL AND score IS NOT NULL "
+                   f"AND visitor_id IN ({marks(ids)}) AND kind IS NOT NULL AND score IS NOT NULL "
                    "AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
                    (site_id, *ids, sql.time(since), limit)).fetchall()
     return [(survey, kind, score, as_utc(stored_time(at))) for survey, kind, score, at in rows]
@@ -104,5 +104,6 @@ def stored_time(value: datetime | str) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _marks(values: tuple[Any, ...] | list[Any]) -> str:
+def marks(values: tuple[Any, ...] | list[Any]) -> str:
+    """One `?` placeholder per value, comma-separated (for `IN (...)`)."""
     return ", ".join("?" * len(values))

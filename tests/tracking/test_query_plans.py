@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from assistant.analytics.experiments import experiment_results
 from assistant.promotions.history import load_history
+from assistant.promotions.snapshot import snapshot_for
+from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 from assistant.timeutil import utcnow
 from assistant.tracking.reads import find_visitor, product_counts, purchases, recent_views
@@ -23,17 +25,26 @@ from tests.tracking.test_visitors import record, view
 
 @contextmanager
 def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """Every SELECT that reads the event table inside the block, with its parameters."""
+    """Every SELECT that reads the event table inside the block, with its parameters (through SQLAlchemy or on a
+    DBAPI cursor through assistant.rawsql, which SQLAlchemy's events do not see)."""
     seen: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, _many: bool) -> None:
         if sql.lstrip().upper().startswith("SELECT") and " event" in sql:
             seen.append((sql, params))
 
+    original = RawSQL.run
+
+    def run(self: RawSQL, statement: str, params: tuple[Any, ...] = ()) -> Any:
+        capture(None, None, self.sql(statement), params, None, False)
+        return original(self, statement, params)
+
     event.listen(engine, "before_cursor_execute", capture)
+    RawSQL.run = run  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        RawSQL.run = original  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", capture)
 
 
@@ -58,6 +69,7 @@ READS: dict[str, Callable[[Session, Site], Any]] = {
     "product counts": lambda s, site: product_counts(session=s, site=site, since=utcnow() - timedelta(days=7)),
     "promotion history": lambda s, site: load_history(session=s, site=site, visitor_ids=[_visitor(s, site).id],
                                                       controls={}),
+    "visitor snapshot": lambda s, site: snapshot_for(session=s, site=site, anon_id="visitor-0001"),
     "experiment exposures": lambda s, site: experiment_results(session=s, site=site,
                                                                campaign=make_campaign(s, site)),
 }
@@ -66,7 +78,8 @@ READS: dict[str, Callable[[Session, Site], Any]] = {
 # the index each read is built for: without it a read may still avoid a full scan through a worse one
 MEANT = {"recent views": {"ix_event_visitor_time"}, "purchases": {"ix_event_visitor_time", "uq_event_purchase_claim"},
          "product counts": {"ix_event_type_time", "uq_event_purchase_claim"},
-         "promotion history": {"ix_event_visitor_time"}, "experiment exposures": {"ix_event_ref"}}
+         "promotion history": {"ix_event_visitor_time"}, "visitor snapshot": {"ix_event_visitor_time"},
+         "experiment exposures": {"ix_event_ref"}}
 
 
 def _visitor(session: Session, site: Site) -> Any:
