@@ -15,30 +15,47 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, has_request_context, request
 
 HEADER = "X-Request-Id"
 WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")
 FIELDS = ("request_id", "method", "path", "status")
 
 
-def request_id() -> str:
-    """The current request's id: the caller's well-formed X-Request-Id, else a new one (made once a request)."""
-    state = g._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
-    found: str | None = getattr(state, "request_id", None)
+ENVIRON_ID = "assistant.request_id"
+ENVIRON_STATUS = "assistant.status"
+
+
+def id_of(environ: dict[str, Any]) -> str:
+    """The id of the request of `environ`: the caller's well-formed X-Request-Id, else a new one (made once)."""
+    found: str | None = environ.get(ENVIRON_ID)
     if found is None:
-        given = request.environ.get("HTTP_X_REQUEST_ID", "")
-        found = state.request_id = given if WELL_FORMED.fullmatch(given) else os.urandom(16).hex()
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        found = environ[ENVIRON_ID] = given if WELL_FORMED.fullmatch(given) else os.urandom(16).hex()
     return found
 
 
-def _answer_with_id(response: Response) -> Response:
-    response.headers.add(HEADER, request_id())  # the view never sets it: add, without set()'s search
-    g.status = response.status_code  # for the lines logged after this point (teardown)
-    return response
+def request_id() -> str:
+    """The current request's id (see id_of)."""
+    return id_of(request.environ)
+
+
+def _with_ids(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer every request with its id, added where the answer starts (to its list of header pairs: no Flask
+    hook, no Headers object), and note the status there for the lines logged after it (teardown)."""
+    def answered(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((HEADER, id_of(environ)))
+            environ[ENVIRON_STATUS] = int(status[:3])
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return answered
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,9 +67,10 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage()}
         if has_request_context():
-            line.update(request_id=request_id(), method=request.method, path=request.path)
-            if "status" in g:
-                line["status"] = g.status
+            environ = request.environ
+            line.update(request_id=id_of(environ), method=request.method, path=request.path)
+            if ENVIRON_STATUS in environ:
+                line["status"] = environ[ENVIRON_STATUS]
         line.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -74,6 +92,6 @@ def use_json_lines() -> None:
 
 def init_app(app: Flask, log_format: str) -> None:
     """Answer every request with its id; log JSON lines when `log_format` is json."""
-    app.after_request(_answer_with_id)
+    app.wsgi_app = _with_ids(app.wsgi_app)  # type: ignore[method-assign]
     if log_format == "json":
         use_json_lines()
