@@ -28,7 +28,8 @@ class StringsQuery(SiteQuery):
 
 def page_lang() -> str:
     """The page's BCP 47 tag as the widget sent it ('' when none or too long to be one)."""
-    tag = request.args.get("lang", "")
+    args = request.args
+    tag = args["lang"] if "lang" in args else ""  # MultiDict.get raises and catches a KeyError when absent
     return tag if len(tag) <= MAX_TAG else ""
 
 

@@ -33,6 +33,12 @@ def normalized(tag: str | None) -> str:
 
 
 def fallback_order(tag: str | None, default: str | None = None) -> list[str]:
+    """Where a page's language is looked for, first to last (see _fallback)."""
+    return list(_fallback(tag, default))
+
+
+@functools.lru_cache(maxsize=1024)
+def _fallback(tag: str | None, default: str | None = None) -> tuple[str, ...]:
     """Where a page's language is looked for, first to last: the exact tag, its language, the site's default
     (exact, then its language), then the source language. 'de-AT' on a French-default site: de_AT, de, fr, en.
     A page in the source language reads it, whatever the site's default: 'en-GB' on it: en_GB, en."""
@@ -40,10 +46,10 @@ def fallback_order(tag: str | None, default: str | None = None) -> list[str]:
     for wanted in (normalized(tag), normalized(default)):
         for candidate in (wanted, wanted.split("_")[0]):
             if candidate == SOURCE_LOCALE:
-                return [*order, SOURCE_LOCALE]
+                return (*order, SOURCE_LOCALE)
             if candidate and candidate not in order:
                 order.append(candidate)
-    return [*order, SOURCE_LOCALE]
+    return (*order, SOURCE_LOCALE)
 
 
 @dataclass(frozen=True)
@@ -140,12 +146,12 @@ class Catalogue:
         """The locales with a catalogue a text is looked for in, first to last: what decides the words shown, so
         what a cache of translated texts is keyed by (not the raw tag)."""
         known = self.locales()
-        return tuple(c for c in fallback_order(tag, default) if c in known)
+        return tuple(c for c in _fallback(tag, default) if c in known)
 
     def lookup(self, text: str, tag: str | None, default: str | None = None) -> str:
         """`text` in the first locale of the fallback order that translates it; else `text` itself."""
         known = self.locales()
-        for candidate in fallback_order(tag, default):
+        for candidate in _fallback(tag, default):
             found = known.get(candidate)
             if found is not None and text in found.texts:
                 return found.texts[text]

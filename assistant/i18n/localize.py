@@ -20,6 +20,8 @@ def localized(model: Model, catalogue: Catalogue, tag: str | None, default: str 
     """`model` (a Flow or Survey) with every shopper-read text in the first locale of the fallback order that
     translates it; the same object when nothing is translated. Kept per object and locale, so a cache keyed by
     the object (the quiz results) stays warm."""
+    if not tag and not default:  # no language asked for, none set for the site: the file's own texts
+        return model
     consulted = catalogue.consulted(tag, default)
     if not consulted or consulted[0] == SOURCE_LOCALE:
         return model
