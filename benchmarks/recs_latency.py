@@ -156,6 +156,8 @@ class Run:
 
     result: WrkResult
     max_ms: float
+    cpu_ms: float = 0.0
+    """CPU milliseconds the workers spent per request (less noisy than req/s on a shared machine)."""
 
 
 def load(base: str, paths: Path, offset: int, seconds: int, connections: int = 16,
@@ -174,6 +176,19 @@ def load(base: str, paths: Path, offset: int, seconds: int, connections: int = 1
     data = json.loads(next(line for line in output.splitlines() if line.startswith("WRK_JSON ")).split(" ", 1)[1])
     return Run(WrkResult(data["requests"], data["duration_us"] / 1e6, data["errors"], data["p50_us"] / 1000,
                          data["p99_us"] / 1000), data["max_us"] / 1000)
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers of `master` (the master's children)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == master:  # fields after the name: state, ppid, ..., utime (12), stime (13)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def served_versions(base: str, tries: int = 20) -> set[str]:
@@ -253,24 +268,31 @@ def main() -> None:
               f"{repeated:.0%} of 30,000 carts in a row repeat an earlier one of them")
         env = {"DATABASE_URL": url, "ASSISTANT_MODELS": str(folder / "models"), "ASSISTANT_ENV": "production",
                "SECRET_KEY": "benchmark-only", "ASSISTANT_RELOAD_FLOWS": "off"}
-        with gunicorn("benchmarks.bare_app:app", workers=args.workers, env={}, probe="/bare") as (base, _):
+        with gunicorn("benchmarks.bare_app:app", workers=args.workers, env={}, probe="/bare") as (base, server):
+            cpu = workers_cpu(server.pid)
             bare = wrk(f"{base}/bare", seconds=args.seconds, connections=16, script="bare.lua")
+            bare_cpu = (workers_cpu(server.pid) - cpu) / bare.requests * 1000
         newer = stage_copy(folder / "models")
         with gunicorn("assistant.app:create_app()", workers=args.workers, env=env,
-                      probe="/api/v1/recommendations?site=pk_bench&placement=home") as (base, _):
+                      probe="/api/v1/recommendations?site=pk_bench&placement=home") as (base, server):
             load(base, paths, 0, seconds=2, connections=4)  # warm up
+            cpu = workers_cpu(server.pid)
             ours = load(base, paths, 60_000, seconds=args.seconds)
-            before = served_versions(base)
+            ours.cpu_ms = (workers_cpu(server.pid) - cpu) / ours.result.requests * 1000
+            before, cpu = served_versions(base), workers_cpu(server.pid)
             swap = load(base, paths, 120_000, seconds=args.seconds, during=lambda: publish(folder / "models", newer))
+            swap.cpu_ms = (workers_cpu(server.pid) - cpu) / swap.result.requests * 1000
             after = served_versions(base)
     print(f"\ngunicorn {args.workers} sync workers, wrk 2 threads x 16 connections, {args.seconds} s each, "
           f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
-    print(f"{'':<34} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'x bare':>6} {'p99 x':>6}")
-    print(f"{'bare Flask':<34} {bare.rps:>8,.0f} {bare.p50_ms:>7.1f} {bare.p99_ms:>7.1f} {'':>7} {bare.errors:>6}")
+    print(f"{'':<34} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'x bare':>6} {'p99 x':>6} "
+          f"{'CPU ms':>6} {'bare/CPU':>8}")
+    print(f"{'bare Flask':<34} {bare.rps:>8,.0f} {bare.p50_ms:>7.1f} {bare.p99_ms:>7.1f} {'':>7} {bare.errors:>6} "
+          f"{'':>6} {'':>6} {bare_cpu:>6.3f}")
     for name, run in (("cart recommendations", ours), ("cart recommendations, bundle swap", swap)):
-        r = run.result
+        r, cpu = run.result, run.cpu_ms
         print(f"{name:<34} {r.rps:>8,.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} {run.max_ms:>7.1f} {r.errors:>6} "
-              f"{r.rps / bare.rps:>6.2f} {r.p99_ms / bare.p99_ms:>6.2f}")
+              f"{r.rps / bare.rps:>6.2f} {r.p99_ms / bare.p99_ms:>6.2f} {cpu:>6.3f} {bare_cpu / cpu:>8.2f}")
     print(f"target: >= 0.7 of the bare requests/s, p99 <= 1.5 x the bare p99; bundles served before the swap "
           f"run {sorted(before)}, after it {sorted(after)} (swapped in: {after == {newer}})")
 
