@@ -62,41 +62,55 @@ def person_ids(sql: RawSQL, site_id: int, visitor: Known) -> tuple[int, ...]:
     return (visitor.id, *(i for (i,) in rows.fetchall() if i != visitor.id))
 
 
-def recent_pages(sql: RawSQL, site_id: int, ids: tuple[int, ...], limit: int) -> list[tuple[str | None, str | None]]:
-    """(page, sku) of the person's latest page and product views, newest first."""
-    return sql.run(f"SELECT page, sku FROM event WHERE site_id = ? AND visitor_id IN ({marks(ids)}) "  # noqa: S608
-                   "AND type IN ('page_view', 'product_view') ORDER BY occurred_at DESC LIMIT ?",
-                   (site_id, *ids, limit)).fetchall()
+@dataclass(frozen=True)
+class Person:
+    """What the snapshot reads of a person's rows besides the visitor: four reads, one round trip on PostgreSQL."""
+
+    pages: list[tuple[str | None, str | None]]
+    """(page, sku) of the latest page and product views, newest first (tracking.reads.recent_views)."""
+    cart: tuple[list[dict[str, Any]], int, str] | None
+    """(items, value in minor units, currency) of the most recently changed cart (tracking.reads.current_cart)."""
+    quiz: list[tuple[str, Any]]
+    """(flow id, answers) of the quiz sessions, oldest change first (tracking.reads.quiz_answers)."""
+    surveys: list[tuple[str, str, int, datetime]]
+    """(survey id, kind, score, answered at) of the scored answers since the asked time, newest first."""
 
 
-def latest_cart(sql: RawSQL, site_id: int, ids: tuple[int, ...]) -> tuple[list[dict[str, Any]], int, str] | None:
-    """(items, value in minor units, currency) of the person's most recently changed cart
-    (tracking.reads.current_cart)."""
-    row = sql.run(f"SELECT items, value_minor, currency FROM cart WHERE site_id = ? "  # noqa: S608
-                  f"AND visitor_id IN ({marks(ids)}) ORDER BY updated_at DESC LIMIT 1", (site_id, *ids)).fetchone()
-    return None if row is None else (sql.json_value(row[0]), row[1], row[2])
-
-
-def quiz_rows(sql: RawSQL, site_id: int, visitor: Known, ids: tuple[int, ...]) -> list[tuple[str, Any]]:
-    """(flow id, answers) of the person's quiz sessions, oldest change first (tracking.reads.quiz_answers)."""
+def read_person(sql: RawSQL, site_id: int, visitor: Known, ids: tuple[int, ...], *, pages: int, since: datetime,
+                surveys: int) -> Person:
+    """The person's views, cart, quiz answers and survey scores (of every visitor row in `ids`)."""
     if ids == (visitor.id,):
         anon_ids: list[str] = [visitor.anon_id]
     else:
         anon_ids = [a for (a,) in sql.run(f"SELECT anon_id FROM visitor WHERE id IN ({marks(ids)})",  # noqa: S608
                                           ids).fetchall()]
-    rows = sql.run(f"SELECT flow_id, answers FROM quiz_session WHERE site_id = ? "  # noqa: S608
-                   f"AND visitor_id IN ({marks(anon_ids)}) ORDER BY updated_at", (site_id, *anon_ids)).fetchall()
-    return [(flow, sql.json_value(answers)) for flow, answers in rows]
+    in_ids = marks(ids)
+    views, carts, quizzes, scores = together(sql, [
+        (f"SELECT page, sku FROM event WHERE site_id = ? AND visitor_id IN ({in_ids}) "  # noqa: S608
+         "AND type IN ('page_view', 'product_view') ORDER BY occurred_at DESC LIMIT ?", (site_id, *ids, pages)),
+        (f"SELECT items, value_minor, currency FROM cart WHERE site_id = ? AND visitor_id IN ({in_ids}) "  # noqa: S608
+         "ORDER BY updated_at DESC LIMIT 1", (site_id, *ids)),
+        (f"SELECT flow_id, answers FROM quiz_session WHERE site_id = ? "  # noqa: S608
+         f"AND visitor_id IN ({marks(anon_ids)}) ORDER BY updated_at", (site_id, *anon_ids)),
+        (f"SELECT survey_id, kind, score, created_at FROM survey_response WHERE site_id = ? "  # noqa: S608
+         f"AND visitor_id IN ({in_ids}) AND kind IS NOT NULL AND score IS NOT NULL AND created_at >= ? "
+         "ORDER BY created_at DESC LIMIT ?", (site_id, *ids, sql.time(since), surveys))])
+    return Person(pages=[(page, sku) for page, sku in views],
+                  cart=(sql.json_value(carts[0][0]), carts[0][1], carts[0][2]) if carts else None,
+                  quiz=[(flow, sql.json_value(answers)) for flow, answers in quizzes],
+                  surveys=[(survey, kind, score, as_utc(stored_time(at))) for survey, kind, score, at in scores])
 
 
-def survey_rows(sql: RawSQL, site_id: int, ids: tuple[int, ...], since: datetime,
-                limit: int) -> list[tuple[str, str, int, datetime]]:
-    """(survey id, kind, score, answered at) of the person's scored answers since `since`, newest first."""
-    rows = sql.run(f"SELECT survey_id, kind, score, created_at FROM survey_response WHERE site_id = ? "  # noqa: S608
-                   f"AND visitor_id IN ({marks(ids)}) AND kind IS NOT NULL AND score IS NOT NULL "
-                   "AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
-                   (site_id, *ids, sql.time(since), limit)).fetchall()
-    return [(survey, kind, score, as_utc(stored_time(at))) for survey, kind, score, at in rows]
+def together(sql: RawSQL, statements: list[tuple[str, tuple[Any, ...]]]) -> list[list[Any]]:
+    """The rows of each statement: on PostgreSQL sent in one pipeline (one round trip for all), on SQLite (in
+    process, no round trip) one after another."""
+    if not sql.postgres:
+        return [sql.run(statement, params).fetchall() for statement, params in statements]
+    connection = sql.cursor.connection
+    each = [RawSQL.on(connection.cursor(), postgres=True) for _ in statements]
+    with connection.pipeline():
+        cursors = [raw.run(statement, params) for raw, (statement, params) in zip(each, statements, strict=True)]
+    return [cursor.fetchall() for cursor in cursors]
 
 
 def stored_time(value: datetime | str) -> datetime:

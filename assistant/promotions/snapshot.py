@@ -13,15 +13,7 @@ from sqlmodel import Session, col, select
 from assistant.catalog.models import Product
 from assistant.catalog.money import to_major, to_minor
 from assistant.insight.serving import customer_keys, figures_for
-from assistant.promotions.reads import (
-    Known,
-    known_visitor,
-    latest_cart,
-    person_ids,
-    quiz_rows,
-    recent_pages,
-    survey_rows,
-)
+from assistant.promotions.reads import Known, Person, known_visitor, person_ids, read_person
 from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 from assistant.timeutil import as_utc, utcnow
@@ -126,12 +118,15 @@ def snapshot_for(*, session: Session, site: Site, anon_id: str, page: str = "", 
     live = visitor.session_id is not None and as_utc(visitor.last_seen) >= now - SESSION_GAP
     visit = visitor.visit if live else None
     visits = visitor.sessions + (0 if visit else 1)
-    pages, viewed = _history(sql, site, ids)
-    snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1, viewed_skus=viewed,
+    person = read_person(sql, site.pk, visitor, ids, pages=PAGES_READ, since=now - timedelta(days=SURVEY_DAYS),
+                         surveys=SURVEYS_READ)
+    pages = [page_path(p) for p, _ in person.pages if p]
+    snapshot = replace(snapshot, visitor_ids=ids, visits=visits, is_new=visits <= 1,
+                       viewed_skus=tuple(dict.fromkeys(s for _, s in person.pages if s)),
                        pages=tuple(dict.fromkeys([current, *pages] if current else pages)),
-                       quiz=_quiz(sql, site, visitor, ids), first_name=_first_name(session, site, visitor),
-                       surveys=_surveys(sql, site, ids, now),
-                       **_cart(sql, session, site, ids, catalogs), **_figures(session, site, visitor, ids))
+                       quiz=_quiz(person), first_name=_first_name(session, site, visitor),
+                       surveys=_surveys(person, now),
+                       **_cart(person, session, site, catalogs), **_figures(session, site, visitor, ids))
     if visit is None:
         return replace(snapshot, **_utm_of(page))
     return replace(snapshot, visit_id=visit.id, utm_source=visit.utm_source, utm_medium=visit.utm_medium,
@@ -155,28 +150,20 @@ def _utm_of(page: str) -> dict[str, Any]:
     return {k: query.get(k, [""])[0][:200] for k in ("utm_source", "utm_medium", "utm_campaign")}
 
 
-def _cart(sql: RawSQL, session: Session, site: Site, ids: tuple[int, ...],
-          catalogs: CatalogIndexes | None) -> dict[str, Any]:
-    cart = latest_cart(sql, site.pk, ids)
-    if cart is None or not cart[0]:
-        return {"currency": cart[2] if cart else site.currency}
-    items, value_minor, currency = cart
+def _cart(person: Person, session: Session, site: Site, catalogs: CatalogIndexes | None) -> dict[str, Any]:
+    if person.cart is None or not person.cart[0]:
+        return {"currency": person.cart[2] if person.cart else site.currency}
+    items, value_minor, currency = person.cart
     skus = frozenset(str(line["sku"]) for line in items)
     return {"currency": currency, "cart_value_minor": value_minor, "cart_skus": skus,
             "cart_items": sum(int(line.get("quantity", 1)) for line in items),
             "cart_categories": cart_categories(session, site, skus, catalogs)}
 
 
-def _history(sql: RawSQL, site: Site, ids: tuple[int, ...]) -> tuple[list[str], tuple[str, ...]]:
-    rows = recent_pages(sql, site.pk, ids, PAGES_READ)
-    pages = [page_path(p) for p, _ in rows if p]
-    return pages, tuple(dict.fromkeys(s for _, s in rows if s))
-
-
-def _quiz(sql: RawSQL, site: Site, visitor: Known, ids: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+def _quiz(person: Person) -> dict[str, dict[str, Any]]:
     """The latest answers per flow the person gave; the flow answered last, last."""
     latest: dict[str, list[Any]] = {}
-    for flow, answers in quiz_rows(sql, site.pk, visitor, ids):
+    for flow, answers in person.quiz:
         if answers:
             latest.pop(flow, None)  # to the end: the dict's order is the order of the last answers
             latest[flow] = answers
@@ -194,12 +181,10 @@ def _figures(session: Session, site: Site, visitor: Known, ids: tuple[int, ...])
             "p_alive": found.p_alive}
 
 
-def _surveys(sql: RawSQL, site: Site, ids: tuple[int, ...], now: datetime) -> tuple[SurveyScore, ...]:
-    """The person's scored answers, newest first, by their visitors (every device they identified on): one
-    query on survey_response's (site, visitor) index."""
-    rows = survey_rows(sql, site.pk, ids, now - timedelta(days=SURVEY_DAYS), SURVEYS_READ)
+def _surveys(person: Person, now: datetime) -> tuple[SurveyScore, ...]:
+    """The person's scored answers, newest first, by their visitors (every device they identified on)."""
     return tuple(SurveyScore(survey, str(kind), score, (now - at).total_seconds() / 86400)
-                 for survey, kind, score, at in rows)
+                 for survey, kind, score, at in person.surveys)
 
 
 def _first_name(session: Session, site: Site, visitor: Known) -> str | None:
