@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from assistant.catalog.index import ProductView
 from assistant.rawsql import RawSQL
 from assistant.timeutil import as_utc
 
@@ -111,6 +112,17 @@ def together(sql: RawSQL, statements: list[tuple[str, tuple[Any, ...]]]) -> list
     with connection.pipeline():
         cursors = [raw.run(statement, params) for raw, (statement, params) in zip(each, statements, strict=True)]
     return [cursor.fetchall() for cursor in cursors]
+
+
+def products(sql: RawSQL, site_id: int, skus: list[str]) -> list[ProductView]:
+    """The site's products of these SKUs, as the catalog index shows them but with their stock count read now."""
+    rows = sql.run("SELECT id, sku, title, url, image, currency, price_minor, categories, rating, popularity, "
+                   f"in_stock, attributes, stock FROM product WHERE site_id = ? AND sku IN ({marks(skus)})",  # noqa: S608
+                   (site_id, *skus)).fetchall()
+    return [ProductView(pk, site_id, sku, title, url, image, currency, price_minor, sql.json_value(categories),
+                        rating, popularity or 0.0, bool(in_stock), sql.json_value(attributes), stock)
+            for pk, sku, title, url, image, currency, price_minor, categories, rating, popularity, in_stock,
+            attributes, stock in rows]
 
 
 def stored_time(value: datetime | str) -> datetime:

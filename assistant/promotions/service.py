@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from assistant.catalog.index import CatalogIndex, build_index
 from assistant.catalog.models import Product
@@ -22,10 +22,12 @@ from assistant.promotions.history import History, load_history
 from assistant.promotions.live import CampaignCache, LiveCampaign, LiveVariant
 from assistant.promotions.models import PLACEMENTS, VariantIn
 from assistant.promotions.money import from_minor
+from assistant.promotions.reads import products
 from assistant.promotions.render import MessageContext, Rendered, TemplateProblem, check_template, render_message
 from assistant.promotions.settings import PromoSettings, get_settings
 from assistant.promotions.snapshot import VisitorSnapshot
 from assistant.promotions.variants import assign, bucket, kept, pick_share
+from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
 
 if TYPE_CHECKING:
@@ -175,7 +177,7 @@ def message_context(session: Session, site: Site, snapshot: VisitorSnapshot, set
 
 def _items(session: Session, site: Site, snapshot: VisitorSnapshot, gap: int, limit: int,
            recommended: Sequence[Product] | None, catalogs: CatalogIndexes | None) -> list[Shown]:
-    pool = list(recommended) if recommended is not None else _viewed(session, site, snapshot, limit)
+    pool: list[Shown] = list(recommended) if recommended is not None else _viewed(session, site, snapshot, limit)
     picked: list[Shown] = []
     if gap > 0:
         index = _index(session, site, catalogs)
@@ -190,12 +192,11 @@ def _index(session: Session, site: Site, catalogs: CatalogIndexes | None) -> Cat
     return catalogs.get(site.pk) if catalogs is not None else build_index(session.connection(), site.pk)
 
 
-def _viewed(session: Session, site: Site, snapshot: VisitorSnapshot, limit: int) -> list[Product]:
+def _viewed(session: Session, site: Site, snapshot: VisitorSnapshot, limit: int) -> list[Shown]:
     skus = [s for s in snapshot.viewed_skus if s not in snapshot.cart_skus][: limit * 3]
     if not skus:
         return []
-    found = {p.sku: p for p in session.exec(select(Product).where(Product.site_id == site.id,
-                                                                  col(Product.sku).in_(skus)))}
+    found = {p.sku: p for p in products(RawSQL(session), site.pk, skus)}  # plain SQL: most messages show items
     return [found[s] for s in skus if s in found]
 
 
