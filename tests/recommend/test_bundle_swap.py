@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import shutil
+import sys
 import threading
 import time
 import weakref
@@ -50,10 +51,11 @@ def test_a_request_during_a_slow_load_is_answered_by_the_bundle_held(trained: Mo
     old = store.bundle(site.key)  # the first bundle is loaded in the request: there is nothing to answer from
     assert old is not None
     publish_newer(store, site)
-    release, load = threading.Event(), serving._load
+    release, load, switch, interval = threading.Event(), serving._load, [], sys.getswitchinterval()
 
     def slow_load(folder: Path) -> Bundle:
         release.wait(5)
+        switch.append(sys.getswitchinterval())
         return load(folder)
 
     monkeypatch.setattr(serving, "_load", slow_load)
@@ -63,6 +65,7 @@ def test_a_request_during_a_slow_load_is_answered_by_the_bundle_held(trained: Mo
     release.set()
     until(lambda: not store.loading(site.key))
     assert store.bundle(site.key).version == "29990101T000000-1"  # type: ignore[union-attr]
+    assert switch == [serving.LOADING_SWITCH_SECONDS] and sys.getswitchinterval() == interval
 
 
 def test_a_broken_newer_bundle_loaded_in_the_background_keeps_the_one_served(trained: ModelStore,  # noqa: F811
