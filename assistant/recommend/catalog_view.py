@@ -89,26 +89,32 @@ def json_array(document: str) -> Iterator[Any]:
     0.3 s: a bundle loaded in a background thread would stall the requests served meanwhile as long.
     Element by element, the interpreter lets other threads in between.
     """
-    decode, skip = json.JSONDecoder().raw_decode, _SPACE.match
-    at = skip(document).end()
+    decode, skip = json.JSONDecoder().raw_decode, _skip
+    at = skip(document, 0)
     if document[at:at + 1] != "[":
         raise ValueError("not a JSON array")
-    at = skip(document, at + 1).end()
+    at = skip(document, at + 1)
     if document[at:at + 1] == "]":
         at += 1
     else:
         while True:
             element, at = decode(document, at)
             yield element
-            at = skip(document, at).end()
+            at = skip(document, at)
             separator = document[at:at + 1]
-            at = skip(document, at + 1).end()
+            at = skip(document, at + 1)
             if separator == "]":
                 break
             if separator != ",":
                 raise ValueError(f"expected ',' or ']' at character {at}")
-    if skip(document, at).end() != len(document):
+    if skip(document, at) != len(document):
         raise ValueError(f"extra data at character {at}")
+
+
+def _skip(document: str, at: int) -> int:
+    """The first position from `at` that is not JSON whitespace."""
+    found = _SPACE.match(document, at)
+    return found.end() if found else at
 
 
 class StockCache:

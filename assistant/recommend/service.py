@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.catalog.index import CatalogIndex
 from assistant.catalog.money import DEFAULT_LOCALE, format_price, to_minor
@@ -183,7 +184,7 @@ def _page_key(shopper: Shopper, placement: str, n: int) -> tuple[str, int, tuple
     return placement, n, shopper.cart, shopper.viewing, shopper.segment
 
 
-def _page_strips(bundle: Bundle) -> dict[object, tuple[object, object, list[str], tuple[object, ...]]]:
+def _page_strips(bundle: Bundle) -> dict[Any, tuple[object, object, list[str], tuple[tuple[CatalogItem, Reason], ...]]]:
     strips = bundle.memo.get("page strips")
     if strips is None:
         strips = bundle.memo["page strips"] = {}
