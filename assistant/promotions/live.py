@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
