@@ -296,6 +296,9 @@ def raw_write_transaction(engine: Engine) -> Iterator[tuple[Any, Callable[[], No
         if waiting[0]:  # the first write of the block
             waiting[0] = False
             turn.enter_context(queue.held(deadline))  # type: ignore[union-attr]
+            # begun here, bounded by the same deadline: SQLite's busy timeout alone would wait its whole length
+            # after the flock, and writers queued behind would block on the flock without a deadline
+            _begin_immediate(connection.dbapi_connection, queue, deadline)  # type: ignore[arg-type]
 
     connection = engine.raw_connection()
     try:
@@ -317,8 +320,16 @@ def raw_write_transaction(engine: Engine) -> Iterator[tuple[Any, Callable[[], No
 
 
 def _begin_by(session: Session, queue: _WriterQueue, deadline: float) -> None:
-    """BEGIN IMMEDIATE, waiting for SQLite's lock no later than `deadline`; DatabaseBusy when it stays held."""
-    raw: Any = session.connection().connection.dbapi_connection
+    """BEGIN IMMEDIATE on the session's connection (see _begin_immediate)."""
+    _begin_immediate(session.connection().connection.dbapi_connection, queue, deadline)
+
+
+def _begin_immediate(raw: Any, queue: _WriterQueue, deadline: float) -> None:
+    """BEGIN IMMEDIATE, waiting for SQLite's lock no later than `deadline`; DatabaseBusy when it stays held.
+
+    Called holding the writers' queue: a holder kept out by an outside writer for STALL_AFTER says so in the
+    queue's file, so writers queued behind it poll until their own deadline instead of blocking on the flock
+    (and then waiting SQLite's whole busy timeout on top)."""
     if raw.in_transaction:
         return
     try:
