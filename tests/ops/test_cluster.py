@@ -130,7 +130,11 @@ def test_a_node_killed_under_load_loses_no_acknowledged_event(cluster: Cluster) 
                    during=(2.5, lambda: cluster.kill_node(second)))
         counts = check_stored(cluster, run.acked, run.sent)
         assert counts["acknowledged"] > 1000, (counts, run.statuses)
-        assert set(run.statuses) == {"200"}, run.statuses  # none refused or lost: a batch cut off is retried
+        # none refused: nginx retries a batch the killed node never answered. One whose answer had begun when the
+        # node died cannot be retried by nginx (its status line is already the client's): the client sees it cut
+        # off, counts it unacknowledged and would send it again, as the widget does. At most one per client.
+        cut_off = {s: n for s, n in run.statuses.items() if s != "200"}
+        assert set(cut_off) <= {"IncompleteRead", "RemoteDisconnected"} and sum(cut_off.values()) <= 6, run.statuses
         assert counts["acknowledged_missing"] == 0, counts
         assert counts["duplicates"] == 0, counts
         retry = rf'"POST /api/v1/events\S* HTTP/1.1" 200 .*upstream=127\.0\.0\.1:{second}, 127\.0\.0\.1:{first} '
