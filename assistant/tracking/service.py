@@ -85,8 +85,8 @@ def parse_batch(batch: Any, *, site: Site, user_agent: str, now: datetime, clean
     """Validate `batch` ({visitor, events: [...]}) event by event; Invalid if the envelope itself is bad.
 
     Everything a stored row needs but the visitor is worked out here, before any database work. `clean_text`:
-    the batch was parsed from JSON text that storable.clean_json_text passed (its strings and numbers need no
-    second look).
+    the batch was parsed from JSON text that storable.clean_json_text passed (its strings need no second look;
+    numbers, lists and objects are still checked).
     """
     context = CLEAN_CONTEXT if clean_text else None
     anon_id, raw_events = _envelope(batch)
