@@ -344,9 +344,36 @@ def late(seconds: float) -> Callable[[Any], None]:
     return answer
 
 
+class Traffic:
+    """The page's requests from now on: which are still open, how many began, which of the two APIs have answered
+    (or failed: an aborted route)."""
+
+    APIS = ("/api/v1/promotions?", "/api/v1/surveys?")
+
+    def __init__(self, page: Any) -> None:
+        self.open: set[Any] = set()
+        self.begun = 0
+        self.answered: set[str] = set()
+        page.on("request", self.start)
+        page.on("requestfinished", self.end)
+        page.on("requestfailed", self.end)
+
+    def start(self, request: Any) -> None:
+        self.open.add(request)
+        self.begun += 1
+
+    def end(self, request: Any) -> None:
+        self.open.discard(request)
+        self.answered.update(api for api in self.APIS if api in request.url)
+
+    def settled(self) -> bool:
+        return len(self.answered) == len(self.APIS) and not self.open
+
+
 def exit_with_a_cart(page: Any, *, route: tuple[str, Callable[[Any], None]] | None = None) -> tuple[int, int]:
     """Leave a product page with a full cart (the demo's exit campaign wants one), with a `route` for the API;
-    how many survey cards and promotion dialogs show."""
+    how many survey cards and promotion dialogs show once both APIs have answered and the page is quiet (every
+    module they loaded has loaded, and nothing new was asked for 300 ms)."""
     if route:
         page.route(*route)
     for sku in ["sk-002", "ac-009"]:  # products the shopper looked at: the exit panel recommends them
@@ -355,11 +382,16 @@ def exit_with_a_cart(page: Any, *, route: tuple[str, Callable[[Any], None]] | No
     page.goto("/demo/cart")  # where the widget sees the cart
     page.goto("/demo/product/rj-002")
     page.wait_for_timeout(600)  # the page's own requests first
+    traffic = Traffic(page)
     exit_intent(page)
     counts = lambda: (page.locator(CARD).count(), page.locator("[data-assistant=promo-dialog]").count())  # noqa: E731
     until(page, lambda: sum(counts()), "a survey or a promotion")
-    page.wait_for_timeout(2500)  # and time for the other one to come
-    return counts()
+    while True:  # the other one comes, if at all, with the other API's answer and the module it loads
+        until(page, traffic.settled, "both APIs' answers and the modules they load")
+        begun = traffic.begun
+        page.wait_for_timeout(300)
+        if traffic.settled() and traffic.begun == begun:
+            return counts()
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
