@@ -46,6 +46,16 @@ def watch(page: Any) -> Problems:
     return found
 
 
+def gave_up(page: Any, held: list[Any], failed: list[Any], seconds: float = 15) -> None:
+    """Wait until the page has aborted every request whose route is `held` (the widget's timeout, 4 s): the event, not
+    a sleep of the timeout and more."""
+    for _ in range(int(seconds * 10)):
+        if held and all(route.request in failed for route in held):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the widget never gave up on {[route.request.url for route in held]}")
+
+
 def focused(page: Any) -> dict[str, Any] | None:
     """The focused element, looking inside shadow roots."""
     return page.evaluate(DEEP_ACTIVE)

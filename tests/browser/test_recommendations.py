@@ -35,7 +35,7 @@ from assistant.recommend.service import _name_sources as name_sources
 from assistant.recommend.training import train_site
 from assistant.timeutil import utcnow
 from tests.browser.conftest import demo_shop
-from tests.browser.helpers import Problems, box, focused, tab_to, watch
+from tests.browser.helpers import Problems, box, focused, gave_up, tab_to, watch
 from tests.browser.test_robustness import HOSTILE_CSS
 from tests.browser.test_tracking import DESKTOP_UA, stored, until, visitor_id
 
@@ -221,11 +221,13 @@ def test_nothing_at_all_when_empty_or_failing(page: Any, problems: Problems, fai
         page.route(RECS, lambda route: route.abort())
     else:
         page.route(RECS, lambda route: held.append(route))
+    failed: list[Any] = []
+    page.on("requestfailed", lambda request: failed.append(request))
     with page.expect_request(RECS):
         page.goto("/demo/product/rs-002")
         page.locator("#related").scroll_into_view_if_needed()
-    if failure == "hangs":
-        page.wait_for_timeout(10_000)
+    if failure == "hangs":  # the widget gives up after 4 s: it aborts the request, then the answer comes
+        gave_up(page, held, failed)
         for route in held:
             try:
                 route.fulfill(json=answer("product"))
