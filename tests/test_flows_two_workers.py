@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.flows.registry import RESCAN_SECONDS
@@ -19,7 +20,8 @@ from tests.test_production_smoke import BIN, api, production_env, run, write_cat
 from tests.test_stock_two_workers import sweep, two_workers
 
 WAIT = RESCAN_SECONDS + 4.0
-"""Long enough for every worker to have rescanned the folder, with room for a loaded machine."""
+"""Long enough for every worker to have rescanned the folder, with room for a loaded machine: how long a good save
+may take to reach both workers (polled, not slept)."""
 
 
 def test_a_catalog_error_keeps_the_last_good_flow_on_every_worker(empty_database_url: str, tmp_path: Path) -> None:
@@ -46,14 +48,35 @@ def test_a_catalog_error_keeps_the_last_good_flow_on_every_worker(empty_database
 
         flow_file.write_text(good.replace("title: My shop - Find your running shoe", "title: Broken")
                              .replace("filter: {terrain: [mixed]}", "filter: {terrain: [mixd]}"))
-        time.sleep(WAIT)
-        kept = sweep(access, lambda probe: title(probe) == "My shop - Find your running shoe")
+        # a worker rescans on a request a second after its last scan and warns once per change: both have read the
+        # broken file when the warning is in the log twice; every answer until then and after must be the good one
+        kept = until_read(tmp_path / "gunicorn.log", KEPT, lambda: sweep(
+            access, lambda probe: title(probe) == "My shop - Find your running shoe"))
+        kept += sweep(access, lambda probe: title(probe) == "My shop - Find your running shoe")
         assert all(ok for _, ok in kept) and len({pid for pid, _ in kept}) == 2, kept
         log = (tmp_path / "gunicorn.log").read_text()
-        assert "no product has terrain = 'mixd'" in log and "keeping the last good version of flow 'running-shoes'" \
-            in log, log[-3000:]
+        assert "no product has terrain = 'mixd'" in log and KEPT in log, log[-3000:]
 
         flow_file.write_text(good.replace("title: My shop - Find your running shoe", "title: Fixed"))
-        time.sleep(WAIT)
+        deadline = time.monotonic() + WAIT
         fixed = sweep(access, lambda probe: title(probe) == "Fixed")
+        while not all(ok for _, ok in fixed) and time.monotonic() < deadline:  # until both have rescanned
+            time.sleep(0.2)
+            fixed = sweep(access, lambda probe: title(probe) == "Fixed")
         assert all(ok for _, ok in fixed) and len({pid for pid, _ in fixed}) == 2, fixed
+
+
+KEPT = "keeping the last good version of flow 'running-shoes'"
+
+
+def until_read(log: Path, line: str, ask: Callable[[], list[tuple[str, bool]]],
+               workers: int = 2) -> list[tuple[str, bool]]:
+    """`ask` again (every worker rescans on a request) until `line` is in the log once per worker, or an answer is
+    wrong; every answer."""
+    answers: list[tuple[str, bool]] = []
+    deadline = time.monotonic() + WAIT * 3
+    while log.read_text().count(line) < workers and all(ok for _, ok in answers):
+        assert time.monotonic() < deadline, f"{line!r} not logged by {workers} workers: {answers}"
+        answers += ask()
+        time.sleep(0.2)
+    return answers
