@@ -29,14 +29,20 @@ def check_request_text() -> None:
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     _check_pairs((req.view_args or {}).items(), "path")
     _check_pairs(req.args.items(multi=True), "query")
-    _check_pairs(((k[5:].replace("_", "-").title(), v) for k, v in req.environ.items()
-                  if k.startswith("HTTP_") and isinstance(v, str)), "header")
+    headers = [(k, v) for k, v in req.environ.items() if k[:5] == "HTTP_" and isinstance(v, str)]
+    if not _plain("".join([k + v for k, v in headers])):  # one scan of them all, named one by one only if needed
+        _check_pairs(((k[5:].replace("_", "-").title(), v) for k, v in headers), "header")
     if req.method == "POST" and req.mimetype in FORMS:
         try:
             form = req.form
         except OSError as exc:  # a malformed chunked body
             raise BadRequest(f"the request body could not be read: {exc}") from None
         _check_pairs(form.items(multi=True), "form")
+
+
+def _plain(text: str) -> bool:
+    """Whether `text` is ASCII without a NUL character: storable, whatever it is cut into."""
+    return text.isascii() and "\x00" not in text
 
 
 def _check_pairs(pairs: Iterable[tuple[str, Any]], where: str) -> None:

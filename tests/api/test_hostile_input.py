@@ -137,6 +137,15 @@ def test_a_nul_in_a_header_is_a_400(client: FlaskClient, site: Site) -> None:
     assert (response.status_code, response.get_json()["error"]["field"]) == (400, "User-Agent")
 
 
+def test_headers_are_named_one_by_one_only_past_the_quick_scan(client: FlaskClient, site: Site) -> None:
+    """The quick scan (ASCII, no NUL) lets plain headers through; anything else is checked header by header, so a
+    Latin-1 letter passes and a lone surrogate (a WSGI server that decoded oddly) is named."""
+    url = "/api/v1/flows?site=pk_test"
+    assert client.get(url, headers={"X-Note": "caf\u00e9"}).status_code == 200
+    response = client.get(url, headers={"X-Note": "half \ud83d"})
+    assert (response.status_code, response.get_json()["error"]["field"]) == (400, "X-Note")
+
+
 def test_a_nul_in_an_admin_form_is_a_400_before_the_login_is_tried(client: FlaskClient, session: Session,
                                                                     site: Site) -> None:
     make_user(session)
