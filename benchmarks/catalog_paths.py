@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.catalog_paths [--size 100000] [--backend sqlite|postgresql|both]
                                                  [--calls 200] [--old-calls 5]
 
-Generates the catalog of `benchmarks/quiz.py` (its six-question flow's attributes, 8 % out of
+Generates the catalog of `benchmarks/quiz_catalog.py` (its six-question flow's attributes, 8 % out of
 stock) into a temporary database (a few seconds; never the quiz benchmark's kept ones), then
 times, in this process, one call of each path the former way and the new way, over the same
 varied inputs:
@@ -50,7 +50,8 @@ from assistant.recommend.quiz_match import QuizMatch, snapshot_mask
 from assistant.recommend.serving import Bundle
 from assistant.sites.models import Site
 from assistant.sites.service import get_site_by_key
-from benchmarks.quiz import FLOW_ID, FLOW_YAML, SITE, catalog, load_flow, random_answers
+from benchmarks.quiz_catalog import FLOW_ID, FLOW_YAML, SITE, catalog
+from benchmarks.quiz_sessions import load_flow, random_answers
 
 STRIP_FETCH = 16
 EXCLUDED = 2

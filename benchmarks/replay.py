@@ -3,8 +3,8 @@
     python -m benchmarks.replay [--products 100000] [--sessions 100000] [--backend sqlite|postgresql]
                                 [--data DIR] [--seed 5] [--repeat 2] [--budget-step 10]
 
-The catalog, flow and shoppers' answers come from benchmarks/quiz.py's generators (its six-question flow
-with a scope, a `when`, a multi, a scale and a price range; answers picked with its weights, budgets
+The catalog, flow and shoppers' answers come from the quiz benchmark's generators (quiz_catalog.py: its
+six-question flow with a scope, a `when`, a multi, a scale and a price range; answers picked with its weights, budgets
 varying from shopper to shopper). The sessions are stored in quiz_session as the API stores them. The
 draft narrows one filter (everyday: classic or urban -> classic only).
 
@@ -46,7 +46,7 @@ from assistant.flows.replay import recorded_answers, replay_sessions
 from assistant.flows.schema import Flow
 from assistant.rawsql import RawSQL
 from assistant.sites.models import Site
-from benchmarks import quiz
+from benchmarks import quiz_catalog, quiz_sessions
 
 NARROWED = ("filter: {style: [classic, urban]}", "filter: {style: [classic]}")
 
@@ -57,10 +57,10 @@ def cold(index: CatalogIndex) -> CatalogIndex:
 
 
 def make_answers(flow: Flow, n: int, seed: int, step: float = 0) -> list[list[tuple[str, Any]]]:
-    """`n` complete answer paths by benchmarks/quiz.py's shopper model; with `step`, range answers rounded to it
-    (a budget slider with steps: shoppers then share answer sets)."""
+    """`n` complete answer paths by the quiz benchmark's shopper model (quiz_sessions.py); with `step`, range
+    answers rounded to it (a budget slider with steps: shoppers then share answer sets)."""
     rng = np.random.default_rng(seed)
-    paths = [quiz.random_answers(flow, rng) for _ in range(n)]
+    paths = [quiz_sessions.random_answers(flow, rng) for _ in range(n)]
     if step:
         ranges = {q.id: (q.min or 0.0, q.max or 0.0) for q in flow.questions if q.type == "range"}
         paths = [[(qid, _stepped(v, step, *ranges[qid]) if qid in ranges and v else v) for qid, v in path]
@@ -108,10 +108,10 @@ def measure(url: str, live: Flow, draft: Flow, args: argparse.Namespace) -> dict
     started = clock()
     answers = make_answers(live, args.sessions, args.seed, args.budget_step)
     made = since(started)
-    quiz.write_sessions(url, live, quiz.Sessions({}, {uuid.uuid4().hex: a for a in answers}))
+    quiz_sessions.write_sessions(url, live, quiz_sessions.Sessions({}, {uuid.uuid4().hex: a for a in answers}))
     engine = make_engine(url)
     with Session(engine) as session:
-        site_id = session.execute(select(Site.id).where(Site.key == quiz.SITE)).scalar_one()  # type: ignore[call-overload]
+        site_id = session.execute(select(Site.id).where(Site.key == quiz_catalog.SITE)).scalar_one()  # type: ignore[call-overload]
         started = clock()
         index = build_index(session.connection(), site_id)
         built = since(started)
@@ -154,11 +154,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="replaybench-") as scratch:
         path = Path(scratch) / "bench-finder.yaml"
-        path.write_text(quiz.FLOW_YAML)
-        live = quiz.load_flow(path)
-        path.write_text(quiz.FLOW_YAML.replace(*NARROWED))
-        draft = quiz.load_flow(path)
-    with quiz.catalog(args.backend, args.products, args.data) as (url, generated):
+        path.write_text(quiz_catalog.FLOW_YAML)
+        live = quiz_sessions.load_flow(path)
+        path.write_text(quiz_catalog.FLOW_YAML.replace(*NARROWED))
+        draft = quiz_sessions.load_flow(path)
+    with quiz_catalog.catalog(args.backend, args.products, args.data) as (url, generated):
         if generated is not None:
             print(f"catalog: {args.products:,} products generated in {generated:.1f} s")
         found = measure(url, live, draft, args)

@@ -2,7 +2,7 @@
 
     python -m benchmarks.shared_results [--size 100000] [--sets 300] [--redis redis://127.0.0.1:6379/15]
 
-Builds benchmarks/quiz.py's generated catalog and flow (SQLite, in a temporary folder) and complete quiz
+Builds benchmarks/quiz_catalog.py's generated catalog and flow (SQLite, in a temporary folder) and complete quiz
 sessions on random answer paths, then times in process, per answer set, best of 5:
 
 - first compute: the first ranking of an answer set in the process (the index's per-answer masks cold);
@@ -37,7 +37,8 @@ from assistant.catalog.index import build_index
 from assistant.db import make_engine
 from assistant.flows import quiz as quizzes
 from assistant.flows.quiz_store import StoredQuiz
-from benchmarks.quiz import FLOW_ID, FLOW_YAML, catalog, load_flow, random_answers
+from benchmarks.quiz_catalog import FLOW_ID, FLOW_YAML, catalog
+from benchmarks.quiz_sessions import load_flow, random_answers
 
 
 def best_of(action: Callable[[], object], times: int = 5) -> float:
