@@ -8,7 +8,8 @@ production settings on 127.0.0.1:8101 and :8102 (gunicorn, assistant.gunicorn_co
 from deploy/nginx.conf.template. Everything lives in the state folder (pid files, logs, the generated SECRET_KEY,
 the site's keys), so `stop` and `status` find it from any shell. No Docker: see compose.yaml for that.
 
-The benchmark (benchmarks/cluster.py) and tests/ops/test_cluster.py drive the same Cluster on free ports.
+The benchmark (benchmarks/cluster.py) and tests/ops/test_cluster.py drive the same Cluster on free ports. The
+services are started by scripts/cluster_services.py, pid files and waits are in scripts/cluster_processes.py.
 """
 
 from __future__ import annotations
@@ -17,22 +18,30 @@ import argparse
 import csv
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+sys.path.insert(0, str(ROOT))  # run as `python scripts/cluster.py`
+
+from scripts.cluster_processes import ClusterError, free_port, live_pid, stop_pid, wait_for, wait_ready  # noqa: E402
+from scripts.cluster_services import (  # noqa: E402
+    create_database,
+    render_template,
+    start_nginx,
+    start_postgres,
+    start_redis,
+    stop_postgres,
+)
+
+__all__ = ["NODE_SETTINGS", "Cluster", "ClusterError", "free_port", "main", "render_template"]
+
 DEFAULT_STATE = ROOT / "instance" / "cluster"
 BIN = Path(sys.executable).parent
 DATABASE = "assistant"
@@ -42,34 +51,6 @@ NODE_SETTINGS = ("ASSISTANT_ENV", "SECRET_KEY", "DATABASE_URL", "ASSISTANT_REDIS
 PASSED_ON = ("ASSISTANT_EVENT_LIMIT_SITE", "ASSISTANT_EVENT_LIMIT_CLIENT", "ASSISTANT_RATE_LIMITS",
              "ASSISTANT_LOG_FORMAT", "ASSISTANT_DB_CONNECT_TIMEOUT")
 """Settings taken from the caller's environment when set (a load test raises the rate limits)."""
-
-
-class ClusterError(RuntimeError):
-    """A part of the cluster could not be started."""
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_again(port: int | None) -> int:
-    """The port used last time when it is still free (the printed URLs stay the same), else a new free one."""
-    if port:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                pass
-    return free_port()
-
-
-def as_root() -> bool:
-    """Whether this runs as root (PostgreSQL then runs as the `postgres` user, nginx's workers as `nobody`)."""
-    return os.geteuid() == 0
 
 
 @dataclass
@@ -120,13 +101,12 @@ class Cluster:
     def stop(self) -> None:
         """Stop nginx, the nodes, Redis and PostgreSQL (each by its pid file); the data stays for the next start."""
         self._load_ports()
-        _stop_pid(self.state / "nginx" / "nginx.pid", signal.SIGQUIT)
+        stop_pid(self.state / "nginx" / "nginx.pid", signal.SIGQUIT)
         for port in self.node_ports:
-            _stop_pid(self.node_dir(port) / "gunicorn.pid", signal.SIGTERM)
+            stop_pid(self.node_dir(port) / "gunicorn.pid", signal.SIGTERM)
             self._reap(port)
-        _stop_pid(self.state / "redis" / "redis.pid", signal.SIGTERM)
-        if _live_pid(self.state / "pg" / "postmaster.pid"):
-            self._as_postgres(self._pg_bin("pg_ctl"), "-D", str(self.state / "pg"), "-m", "fast", "-w", "stop")
+        stop_pid(self.state / "redis" / "redis.pid", signal.SIGTERM)
+        stop_postgres(self.state / "pg")
 
     def status(self) -> dict[str, str]:
         """Each part: running (with its pid and address) or stopped."""
@@ -135,51 +115,18 @@ class Cluster:
                  "redis": (self.state / "redis" / "redis.pid", self.ports.get("redis")),
                  **{f"node {p}": (self.node_dir(p) / "gunicorn.pid", p) for p in self.node_ports},
                  "nginx": (self.state / "nginx" / "nginx.pid", self.nginx_port)}
-        return {name: (f"running, pid {pid}, 127.0.0.1:{port}" if (pid := _live_pid(path)) else "stopped")
+        return {name: (f"running, pid {pid}, 127.0.0.1:{port}" if (pid := live_pid(path)) else "stopped")
                 for name, (path, port) in parts.items()}
 
-    # -- PostgreSQL and Redis ---------------------------------------------------------------------------------
-
-    def _pg_bin(self, name: str) -> str:
-        found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
-        if not found:
-            raise ClusterError("PostgreSQL is not installed: apt-get install postgresql")
-        return str(found[-1])
-
-    def _as_postgres(self, *command: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if as_root() else []
-        done = subprocess.run([*prefix, *command], capture_output=True, text=True, check=False)
-        if done.returncode:
-            raise ClusterError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    # -- PostgreSQL and Redis (scripts/cluster_services.py) ------------------------------------------------------
 
     def start_postgres(self) -> None:
-        """initdb once (trust on loopback: a local cluster only), then start it on its port unless it runs."""
-        data = self.state / "pg"
-        if not (data / "PG_VERSION").exists():
-            data.mkdir(exist_ok=True)
-            if as_root():
-                shutil.chown(data, "postgres")
-            self._as_postgres(self._pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        if _live_pid(data / "postmaster.pid"):
-            return
-        self.ports["postgres"] = _port_again(self.ports.get("postgres"))
-        options = f"-p {self.ports['postgres']} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
-        self._as_postgres(self._pg_bin("pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w",
-                          "-o", options, "start")
+        """initdb once, then start PostgreSQL on its port unless it runs."""
+        start_postgres(self.state / "pg", self.ports)
 
     def start_redis(self) -> None:
         """A Redis server without persistence (rate-limit counters and caches only)."""
-        folder = self.state / "redis"
-        folder.mkdir(exist_ok=True)
-        if _live_pid(folder / "redis.pid"):
-            return
-        if shutil.which("redis-server") is None:
-            raise ClusterError("redis-server is not installed: apt-get install redis-server")
-        self.ports["redis"] = _port_again(self.ports.get("redis"))
-        subprocess.run(["redis-server", "--bind", "127.0.0.1", "--port", str(self.ports["redis"]), "--save", "",
-                        "--appendonly", "no", "--daemonize", "yes", "--dir", str(folder),
-                        "--pidfile", str(folder / "redis.pid"), "--logfile", str(folder / "redis.log")], check=True)
-        _wait_for(lambda: _live_pid(folder / "redis.pid") is not None, "redis-server", folder / "redis.log")
+        start_redis(self.state / "redis", self.ports)
 
     # -- the assistant ----------------------------------------------------------------------------------------
 
@@ -212,7 +159,7 @@ class Cluster:
 
     def prepare(self) -> None:
         """Create the database, migrate it, and (once) a site holding the demo catalog, flows and models folders."""
-        _create_database(self.ports["postgres"])
+        create_database(self.ports["postgres"], DATABASE)
         self.assistant("db", "upgrade")
         if not (self.state / "flows").exists():
             shutil.copytree(ROOT / "flows", self.state / "flows", ignore=shutil.ignore_patterns("*.draft.yaml"))
@@ -235,7 +182,7 @@ class Cluster:
         """Start one app node (a gunicorn master and its workers, in a process group of their own)."""
         folder = self.node_dir(port)
         folder.mkdir(exist_ok=True)
-        if _live_pid(folder / "gunicorn.pid"):
+        if live_pid(folder / "gunicorn.pid"):
             return
         metrics = folder / "metrics"  # prometheus_client's multiprocess files: emptied at each start
         shutil.rmtree(metrics, ignore_errors=True)
@@ -248,11 +195,11 @@ class Cluster:
         with self.node_log(port).open("a") as log:
             self.processes[port] = subprocess.Popen(command, cwd=self.state, env=env, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
-        _wait_for(lambda: _live_pid(folder / "gunicorn.pid") is not None, f"node {port}", self.node_log(port))
+        wait_for(lambda: live_pid(folder / "gunicorn.pid") is not None, f"node {port}", self.node_log(port))
 
     def kill_node(self, port: int) -> None:
         """SIGKILL one node's master and workers at once (its process group), as a crashed machine would."""
-        pid = _live_pid(self.node_dir(port) / "gunicorn.pid")
+        pid = live_pid(self.node_dir(port) / "gunicorn.pid")
         if pid:
             os.killpg(pid, signal.SIGKILL)
             (self.node_dir(port) / "gunicorn.pid").unlink(missing_ok=True)
@@ -263,33 +210,11 @@ class Cluster:
         if process is not None:
             process.wait(timeout=30)
 
-    # -- nginx ----------------------------------------------------------------------------------------------
+    # -- nginx (scripts/cluster_services.py) ---------------------------------------------------------------------
 
     def start_nginx(self, nodes: Iterable[int]) -> None:
         """Start nginx on 127.0.0.1:nginx_port with `nodes` as its upstream, or reload it with them if it runs."""
-        folder = self.state / "nginx"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (folder / "tmp" / name).mkdir(parents=True, exist_ok=True)
-            if as_root():
-                shutil.chown(folder / "tmp" / name, "nobody")
-        (folder / "assistant.conf").write_text(render_template(
-            TEMPLATE.read_text(), NGINX_LISTEN=f"127.0.0.1:{self.nginx_port}",
-            ASSISTANT_NODES=" ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in nodes),
-            NGINX_ACCESS_LOG=str(folder / "access.log")))
-        (folder / "nginx.conf").write_text(_nginx_main(folder))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not Path(nginx).exists():
-            raise ClusterError("nginx is not installed: apt-get install nginx")
-        base = [nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")]
-        checked = subprocess.run([*base, "-t", "-q"], capture_output=True, text=True, check=False)
-        if checked.returncode:
-            raise ClusterError(f"nginx refused its configuration:\n{checked.stderr}")
-        pid = _live_pid(folder / "nginx.pid")
-        if pid:
-            os.kill(pid, signal.SIGHUP)  # new workers with the new upstream; the old ones finish their requests
-        else:
-            subprocess.run(base, check=True)
-        wait_ready(f"{self.url}/healthz", folder / "error.log")
+        start_nginx(self.state / "nginx", self.nginx_port, nodes)
 
     # -- the ports file -----------------------------------------------------------------------------------------
 
@@ -303,35 +228,8 @@ class Cluster:
             {"ports": self.ports, "nginx": self.nginx_port, "nodes": list(self.node_ports)}, indent=2) + "\n")
 
 
-def render_template(text: str, **values: str) -> str:
-    """${NAME} replaced by values[NAME] (as the nginx image's envsubst does with the variables it is given)."""
-    def value(found: re.Match[str]) -> str:
-        if found.group(1) not in values:
-            raise ClusterError(f"the template needs ${{{found.group(1)}}}")
-        return values[found.group(1)]
-    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*)\}", value, text)
-
-
-def _nginx_main(folder: Path) -> str:
-    """The main nginx.conf around the rendered template: pid, logs and temporary files in the state folder."""
-    user = "user nobody nogroup;\n" if as_root() else ""
-    temp = "\n".join(f"    {name}_temp_path {folder / 'tmp' / name};"
-                     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return (f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
-            f"events {{ worker_connections 1024; }}\nhttp {{\n{temp}\n    include {folder / 'assistant.conf'};\n}}\n")
-
-
-def _create_database(port: int) -> None:
-    import psycopg
-
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
 def _write_catalog(path: Path) -> None:
     """The demo's 300 products as a shop's CSV file (what the README's `catalog import` reads)."""
-    sys.path.insert(0, str(ROOT))
     from assistant.demo.catalog import demo_rows
 
     rows = demo_rows()
@@ -339,62 +237,6 @@ def _write_catalog(path: Path) -> None:
         writer = csv.DictWriter(file, list(dict.fromkeys(name for row in rows for name in row)))
         writer.writeheader()
         writer.writerows(rows)
-
-
-def _live_pid(path: Path) -> int | None:
-    """The pid in `path` when that process is alive."""
-    try:
-        pid = int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid if _alive(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    """Whether the process runs (an exited child not yet reaped, a zombie, does not)."""
-    try:
-        os.kill(pid, 0)
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _stop_pid(path: Path, sig: signal.Signals, timeout: float = 30) -> None:
-    pid = _live_pid(path)
-    if pid is None:
-        return
-    os.kill(pid, sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-
-
-def _wait_for(done: object, what: str, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise ClusterError(f"{what} did not start in {timeout:.0f} s; see {log}")
-
-
-def wait_ready(url: str, log: Path, timeout: float = 120) -> None:
-    """Until `url` answers 200 (a node's /readyz: database, schema and bundles; nginx's /healthz)."""
-    deadline, last = time.monotonic() + timeout, ""
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (loopback)
-                if answer.status == 200:
-                    return
-        except urllib.error.HTTPError as exc:
-            last = f"{exc.code} {exc.read()[:300]!r}"
-        except OSError as exc:
-            last = str(exc)
-        time.sleep(0.1)
-    raise ClusterError(f"{url} was not ready in {timeout:.0f} s ({last}); see {log}")
 
 
 def _summary(cluster: Cluster) -> str:
@@ -430,19 +272,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "start":
             cluster.start()
-            print(_summary(cluster))
+            print(_summary(cluster))  # noqa: T201
         elif args.command == "stop":
             cluster.stop()
-            print(f"stopped (the data stays in {cluster.state}; delete it to start afresh)")
+            print(f"stopped (the data stays in {cluster.state}; delete it to start afresh)")  # noqa: T201
         elif args.command == "status":
             for name, text in cluster.status().items():
-                print(f"{name:<11} {text}")
+                print(f"{name:<11} {text}")  # noqa: T201
         else:
             cluster._load_ports()
             env = cluster.node_env()
-            print("\n".join(f"export {k}={env[k]}" for k in NODE_SETTINGS))
+            print("\n".join(f"export {k}={env[k]}" for k in NODE_SETTINGS))  # noqa: T201
     except ClusterError as exc:
-        print(f"cluster: {exc}", file=sys.stderr)
+        print(f"cluster: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     return 0
 
