@@ -1,6 +1,7 @@
 """`assistant baskets run`: the abandoned-basket job once, for cron or a systemd timer on every node (docs/baskets.md).
 
-Registered on the `assistant` group by cli.py; imports only click until the command runs (tests/test_cli_startup.py).
+Registered on the `assistant` group by cli/__init__.py; imports only click until the command runs
+(tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ def baskets_run(site_keys: tuple[str, ...], now: datetime | None, deliver: bool)
     from sqlmodel import Session
 
     from assistant.baskets.job import run
-    from assistant.cli import _engine
+    from assistant.cli.connect import checked_engine
     from assistant.config import Settings
     from assistant.timeutil import utcnow
 
     settings = Settings.from_env()
-    engine = _engine()
+    engine = checked_engine()
     try:
         summary = run(session_factory=lambda: Session(engine, expire_on_commit=False), now=now or utcnow(),
                       base_url=settings.public_url, secret_key=settings.secret_key, deliver=deliver,

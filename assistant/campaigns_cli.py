@@ -1,6 +1,7 @@
 """`assistant campaigns allocate`: new bandit shares for live bandit campaigns, for cron (e.g. hourly) or `train`.
 
-Registered on the `assistant` group by cli.py; imports only click until the command runs (tests/test_cli_startup.py).
+Registered on the `assistant` group by cli/__init__.py; imports only click until the command runs
+(tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ def campaigns_allocate(site_key: str | None) -> None:
     """Update every live bandit campaign's traffic shares from its results (Thompson sampling); one line each."""
     from sqlmodel import select
 
-    from assistant.cli import _session
+    from assistant.cli.connect import open_session
     from assistant.sites.models import Site
     from assistant.sites.service import get_site_by_key
 
-    with _session() as session:
+    with open_session() as session:
         targets = [get_site_by_key(session=session, key=site_key)] if site_key else list(session.exec(select(Site)))
         for target in targets:
             for line in allocate_site(session=session, site=target):

@@ -1,7 +1,7 @@
 """`assistant flows experiment results FLOW [--site KEY]`: a flow experiment's results in a terminal.
 
 The same numbers as the admin page (analytics/flow_experiments.py): the always-valid comparisons first, the
-fixed-horizon ones below. Registered on the `flows` group by cli.py; imports only click until the command runs.
+fixed-horizon ones below. Registered on the `flows` group by cli/flows.py; imports only click until the command runs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def experiment() -> None:
 def results(flow_id: str, site_key: str | None) -> None:
     """Visitors, completion, click and purchase per variant of FLOW's experiment, against the control."""
     from assistant.analytics.flow_experiments import flow_experiment_results
-    from assistant.cli import _session
+    from assistant.cli.connect import open_session
     from assistant.config import Settings
     from assistant.errors import NotFound
     from assistant.flows.registry import FlowRegistry
@@ -40,7 +40,7 @@ def results(flow_id: str, site_key: str | None) -> None:
     if flow.experiment is None:
         click.echo(f"error: flow '{flow_id}' runs no experiment (no `experiment:` in its file)", err=True)
         sys.exit(2)
-    with _session() as session:
+    with open_session() as session:
         site = site_offered(session, flow, site_key)
         click.echo(report_text(flow_experiment_results(session=session, site=site, flow=flow)))
 

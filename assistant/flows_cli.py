@@ -2,7 +2,7 @@
 
 Without --replay: the structural differences (questions, answers, filters, boosts, settings). With it:
 the recorded quiz sessions of the last N days replayed against both over the site's catalog index
-(flows/replay.py). Registered on the `flows` group by cli.py; imports only click until the command runs.
+(flows/replay.py). Registered on the `flows` group by cli/flows.py; imports only click until the command runs.
 """
 
 from __future__ import annotations
@@ -73,13 +73,13 @@ def _load(path: Path) -> Flow:
 def _replay(live: Flow, draft: Flow, days: int, site_key: str | None) -> ReplayReport:
 
     from assistant.catalog.index import build_index
-    from assistant.cli import _session
+    from assistant.cli.connect import open_session
     from assistant.config import Settings
     from assistant.flows.replay import recorded_answers, replay_sessions
     from assistant.merchandising.rules import rules_for_site
     from assistant.rawsql import RawSQL
 
-    with _session() as session:
+    with open_session() as session:
         site = site_offered(session, live, site_key)
         recorded = recorded_answers(RawSQL(session), site_id=site.pk, flow_id=live.id, days=days)
         with session.connection().engine.connect() as connection:  # its own: build_index streams on it

@@ -1,7 +1,7 @@
 """`assistant site set`: change a site's settings from the command line (its control group's share, its default
 locale).
 
-Registered on the `site` group by cli.py; imports only click until the command runs (tests/test_cli_startup.py).
+Registered on the `site` group by cli/site.py; imports only click until the command runs (tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ DEFAULT_LOCALE_HELP = ("The language shown to a page whose own language has no c
 @click.option("--default-locale", help=DEFAULT_LOCALE_HELP)
 def site_set(site_key: str, control_share: float | None, default_locale: str | None) -> None:
     """Change a site's settings; visitors already seen keep their group."""
-    from assistant.cli import _session
+    from assistant.cli.connect import open_session
     from assistant.sites.control import set_control_share
     from assistant.sites.locale import set_default_locale
     from assistant.sites.service import get_site_by_key
 
     if control_share is None and default_locale is None:
         raise click.UsageError("say what to change: --control-share and/or --default-locale")
-    with _session() as session:
+    with open_session() as session:
         found = get_site_by_key(session=session, key=site_key)
         share_before, locale_before = found.control_share, found.default_locale
         if control_share is not None:

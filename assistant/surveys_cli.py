@@ -1,6 +1,7 @@
 """`assistant surveys check`: every problem of survey files at file:line:column, with a hint; exit 1 on errors.
 
-Registered on the `assistant` group by cli.py; imports only click until the command runs (tests/test_cli_startup.py).
+Registered on the `assistant` group by cli/__init__.py; imports only click until the command runs
+(tests/test_cli_startup.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,65 @@
+"""`assistant site create | secret | list | set`: the shops that embed the widget."""
+
+from __future__ import annotations
+
+import click
+
+from assistant.cli.connect import open_session
+from assistant.sites_cli import CONTROL_SHARE_HELP, site_set
+
+
+@click.group()
+def site() -> None:
+    """Shops that embed the widget."""
+
+
+site.add_command(site_set)  # `assistant site set`, in its own module
+
+
+@site.command("create")
+@click.option("--name", required=True)
+@click.option("--origin", "origins", multiple=True, help="An origin allowed to call the API (repeatable).")
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--key", default=None, help="Public key to use (default: a new random one).")
+@click.option("--control-share", type=float, default=0.05, show_default=True, help=CONTROL_SHARE_HELP)
+def site_create(name: str, origins: tuple[str, ...], currency: str, key: str | None, control_share: float) -> None:
+    """Create a site and print its public key."""
+    from assistant.sites.secrets import issue_secret
+    from assistant.sites.service import create_site
+
+    with open_session() as session:
+        created = create_site(session=session, name=name, origins=list(origins), currency=currency, key=key,
+                              control_share=control_share)
+        secret = issue_secret(created)
+        click.echo(created.key)
+    _show_secret(secret)
+
+
+@site.command("secret")
+@click.option("--site", "site_key", required=True, help="Public key of the site.")
+def site_secret(site_key: str) -> None:
+    """Give the site a new secret key (the old one stops working) and show it, this once."""
+    from assistant.sites.secrets import issue_secret
+    from assistant.sites.service import get_site_by_key
+
+    with open_session() as session:
+        secret = issue_secret(get_site_by_key(session=session, key=site_key))
+    _show_secret(secret)
+
+
+def _show_secret(secret: str) -> None:
+    """On stderr, so `KEY=$(assistant site create ...)` still captures the public key alone."""
+    click.echo(f"secret key (shown only now; keep it on the shop's server, for POST /api/v1/orders): {secret}",
+               err=True)
+
+
+@site.command("list")
+def site_list() -> None:
+    """List sites with their keys and allowed origins."""
+    from sqlmodel import col, select
+
+    from assistant.sites.models import Site
+
+    with open_session() as session:
+        for found in session.exec(select(Site).order_by(col(Site.id))):
+            click.echo(f"{found.key}\t{found.name}\t{' '.join(found.allowed_origins) or '-'}")
