@@ -20,8 +20,7 @@ import sys
 import tempfile
 from typing import Any
 
-from gunicorn.glogging import Logger
-
+from assistant.access_log import TEXT_FORMAT, AccessLogger
 from assistant.config import ConfigError, Settings
 from assistant.logs import JsonFormatter
 
@@ -54,10 +53,11 @@ LOG_FORMAT = _log_format()
 
 preload_app = True
 accesslog = "-"
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+access_log_format = TEXT_FORMAT
+logger_class: type[AccessLogger] = AccessLogger  # gunicorn's line without its dictionary of every header
 
 
-class JsonLinesLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
+class JsonLinesLogger(AccessLogger):
     """gunicorn's logger writing JSON lines: its own messages and one access line a request, with the request id."""
 
     def setup(self, cfg: Any) -> None:
