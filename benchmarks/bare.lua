@@ -1,6 +1,3 @@
 -- wrk script: GET the bare endpoint; prints the same JSON summary as the other scripts.
-done = function(summary, latency, requests)
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99)))
-end
+local wrk_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
+done = wrk_summary.done

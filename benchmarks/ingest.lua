@@ -1,4 +1,5 @@
 -- wrk script: POST batches of 20 events with unique client event ids; prints a JSON summary.
+local wrk_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
 local counter, thread_id = 0, 0
 local threads = {}
 
@@ -28,8 +29,4 @@ request = function()
     ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"}, body)
 end
 
-done = function(summary, latency, requests)
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99)))
-end
+done = wrk_summary.done

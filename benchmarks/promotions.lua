@@ -1,5 +1,6 @@
 -- wrk script for benchmarks/promotions_http.py: each request is a GET of a path picked at random from a file of
 -- prepared paths, one a line (the file named by BENCH_PROMO_REQUESTS). Prints the usual JSON summary.
+local wrk_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
 local pool = {}
 local threads = 0
 
@@ -25,8 +26,4 @@ request = function()
   return pool[math.random(#pool)]
 end
 
-done = function(summary, latency, requests)
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99)))
-end
+done = wrk_summary.done

@@ -1,6 +1,7 @@
 -- wrk script for benchmarks/quiz.py: each request is picked at random from a file of prepared requests,
 -- one a line, "METHOD<TAB>PATH<TAB>BODY" (the body may be empty), sent with the Origin the bench site
 -- allows. Arguments after `--`: the file, then the Origin. Prints a JSON summary with errors by kind.
+local wrk_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
 local pool = {}
 local threads = 0
 
@@ -33,10 +34,9 @@ request = function()
   return pool[math.random(#pool)]
 end
 
-done = function(summary, latency, requests)
+done = function(summary, latency, requests)  -- errors by kind instead of their sum
   local e = summary.errors
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"status":%d,"connect":%d,"read":%d,' ..
-    '"write":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+  wrk_summary.write({{"requests", summary.requests}, {"duration_us", summary.duration}, {"status", e.status},
+    {"connect", e.connect}, {"read", e.read}, {"write", e.write}, {"timeout", e.timeout},
+    {"p50_us", latency:percentile(50)}, {"p99_us", latency:percentile(99)}})
 end

@@ -1,6 +1,7 @@
 -- wrk script: cart-placement recommendation requests, one request path per line of the file named by
 -- RECS_PATHS (carts drawn from recorded behaviour by recs_latency.py), in order from line RECS_OFFSET, the
 -- second thread 30,000 lines further: a run asks for carts in the order shoppers brought them, none replayed.
+local wrk_summary = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
 local paths = {}
 for line in io.lines(os.getenv("RECS_PATHS")) do
   paths[#paths + 1] = line
@@ -18,8 +19,8 @@ request = function()
   return wrk.format("GET", paths[((offset or 0) + counter) % #paths + 1])
 end
 
-done = function(summary, latency, requests)
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
-    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(99), latency.max))
+done = function(summary, latency, requests)  -- the usual fields and the slowest request
+  local fields = wrk_summary.fields(summary, latency)
+  fields[#fields + 1] = {"max_us", latency.max}
+  wrk_summary.write(fields)
 end
