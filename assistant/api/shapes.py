@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any
 
@@ -64,9 +65,9 @@ def results_parts(result: ResultSet, *, explain: bool) -> tuple[str, str]:
     """The JSON text of `results_json` before and after the quiz id, which is all that differs between
     shoppers with the same answers."""
     items = ",".join(
-        f'{{"misses":{_compact(m.misses)},"product":{_product_json(m.product)},'
-        f'"reasons":{_compact([{"kind": r.kind, "text": r.text} for r in m.reasons] if explain else [])},'
-        f'"score":{_compact(m.score)}}}'
+        f'{{"misses":{_strings(m.misses)},"product":{_product_json(m.product)},'
+        f'"reasons":[{",".join(_reason(r.kind, r.text) for r in m.reasons) if explain else ""}],'
+        f'"score":{_number(m.score)}}}'
         for m in result.items)
     relaxed = [{"label": r.label, "question": r.question_id, "text": r.question_text} for r in result.relaxed]
     return (f'{{"fallback":{_compact(result.fallback)},"items":[{items}],"matching":{result.matching},"quiz":',
@@ -80,6 +81,21 @@ def _product_json(product: Listed) -> str:
 
 def _compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _strings(values: list[str]) -> str:
+    """`_compact` of a list of strings."""
+    return f'[{",".join(_quoted(value) for value in values)}]'
+
+
+def _reason(kind: str, text: str) -> str:
+    """`_compact` of {"kind": kind, "text": text}."""
+    return f'{{"kind":{_quoted(kind)},"text":{_quoted(text)}}}'
+
+
+def _number(value: float) -> str:
+    """`_compact` of a score: a finite float is written as its repr, as the json module writes it."""
+    return float.__repr__(value) if value.__class__ is float and math.isfinite(value) else _compact(value)
 
 
 def strip_json(result: RecResult) -> str:
