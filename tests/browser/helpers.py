@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +46,30 @@ def watch(page: Any) -> Problems:
     page.on("pageerror", lambda exc: found.page_errors.append(str(exc)))
     page.on("console", lambda msg: found.console_errors.append(msg.text) if msg.type == "error" else None)
     return found
+
+
+class Network:
+    """The requests of a page (and its frames) from now on, to wait for it to go quiet instead of a fixed time."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.open: set[Any] = set()
+        self.last = time.monotonic()
+        page.on("request", lambda request: self._moved(self.open.add, request))
+        page.on("requestfinished", lambda request: self._moved(self.open.discard, request))
+        page.on("requestfailed", lambda request: self._moved(self.open.discard, request))
+
+    def _moved(self, change: Callable[[Any], None], request: Any) -> None:
+        change(request)
+        self.last = time.monotonic()
+
+    def quiet(self, ms: int = 250, *, at_most: float = 3.0) -> None:
+        """Wait until no request is open and none began or ended for `ms` (the page's scripts ran on what came
+        back), or `at_most` seconds: a page whose requests never settle is no failure here."""
+        start = time.monotonic()
+        self.last = max(self.last, start)
+        while (self.open or time.monotonic() - self.last < ms / 1000) and time.monotonic() - start < at_most:
+            self.page.wait_for_timeout(50)
 
 
 def gave_up(page: Any, held: list[Any], failed: list[Any], seconds: float = 15) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import NETWORK_LOG
+from tests.browser.helpers import NETWORK_LOG, Network
 
 # Runs first on every page: records unhandled rejections where the test can read them without page code.
 RECORD_REJECTIONS = """
@@ -117,15 +117,16 @@ def visit(new_page: Callable[..., Any], breaks: str, *, after: str = "") -> tupl
     page.on("response", lambda res: stored.append(res.request.post_data or "")
             if "/api/v1/events" in res.url and res.status == 200 else None)
     page.add_init_script(RECORD_REJECTIONS + breaks + SHOP_CALLS.replace("AFTER", after))
+    network = Network(page)
     page.goto("/demo/")
     page.locator("html[data-done]").wait_for(state="attached")
     launcher = page.locator(".launcher")
     if launcher.count():
         launcher.hover()
         launcher.click()
-        page.wait_for_timeout(800)
+        network.quiet()  # the quiz module, its flow and first question came and were shown
         page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
+    network.quiet()
     rejections = page.locator("html").get_attribute("data-rejections")
     if rejections:
         errors.append(f"unhandled rejections: {rejections}")
