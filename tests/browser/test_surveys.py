@@ -29,7 +29,7 @@ from assistant.surveys.eligibility import sampled
 from assistant.surveys.models import SurveyResponse
 from assistant.surveys.registry import SurveyRegistry
 from tests.browser.conftest import demo_shop
-from tests.browser.helpers import NETWORK_LOG, complete, dialog, focused, watch
+from tests.browser.helpers import NETWORK_LOG, Network, complete, dialog, focused, watch
 from tests.browser.test_hostile_host import HOSTILE, RECORD_REJECTIONS
 from tests.browser.test_promotions import as_visitor, exit_intent
 from tests.browser.test_recommendations import fill_cart
@@ -324,9 +324,10 @@ def test_nothing_shows_and_nothing_throws_when_surveys_fail(shopper: Callable[..
             {"id": "q", "type": "nps", "points": "zero to ten", "show_if": 7}, None, 5]}}))
     else:
         page.route("**/widget/survey.js", lambda route: route.abort())
+    network = Network(page)
     with page.expect_response(SURVEYS) if failure != "abort" else page.expect_request(SURVEYS):
         page.goto("/demo/category/rain-jackets")
-    page.wait_for_timeout(800)
+    network.quiet(300)  # what the answer would load (survey.js) came, and its card would show
     if failure != "hostile shape":
         no_survey(page)
     else:  # what could be shown is, and the rest is left out
@@ -404,13 +405,14 @@ def test_a_hostile_host_page_gets_no_error_from_the_survey(shopper: Callable[...
     page.on("console", lambda msg: errors.append(f"console: {msg.text}")
             if msg.type == "error" and not msg.text.startswith(NETWORK_LOG) else None)
     page.add_init_script(RECORD_REJECTIONS + HOSTILE[name][0])
+    network = Network(page)
     page.goto("/demo/category/rain-jackets")
-    page.wait_for_timeout(1200)
+    network.quiet(300)  # the survey asked for, survey.js loaded, the card shown (or nothing, when broken)
     card = page.locator(CARD)
     if card.count():
         card.get_by_role("radio").first.click()
         page.keyboard.press("Escape")
-        page.wait_for_timeout(300)
+        network.quiet()
     rejections = page.locator("html").get_attribute("data-rejections")
     assert errors == [] and not rejections, (errors, rejections)
 
