@@ -14,7 +14,7 @@ SCORE_DIGITS = 4
 """Scores are compared (and shown) rounded to this many digits."""
 FAST_ROUND_BELOW = 1e5
 """Scores below this are rounded with NumPy (checked near halves); larger ones one by one in Python."""
-FIRST_CHUNK = 8192
+FIRST_CHUNK = 4096
 """How many products, in order of rating and popularity, `bounded` looks at first; it doubles each time."""
 BOUND_MARGIN = 5e-4
 """By how much the wanted scores must beat every product not looked at: five steps of the rounding to

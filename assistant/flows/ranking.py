@@ -37,7 +37,7 @@ from assistant.merchandising.weights import rule_weight
 
 PER_VALUE_LIMIT = 4096
 """A preference is worked out per distinct value of its attribute when it has at most this many."""
-BOUNDED_FROM = 5_000
+BOUNDED_FROM = 2_500
 """From this many matching products on, only those that can be among the best are scored (`_bounded`)."""
 SPARSE_BELOW = 32
 """When fewer than 1 in this many products are left before the ranges, the ranges test only those."""
