@@ -13,9 +13,9 @@ import sys
 
 import click
 
-from assistant.baskets_cli import baskets
-from assistant.campaigns_cli import campaigns
 from assistant.cli.admin import admin
+from assistant.cli.baskets import baskets
+from assistant.cli.campaigns import campaigns
 from assistant.cli.catalog import catalog
 from assistant.cli.customer import customer
 from assistant.cli.db import db
@@ -23,13 +23,13 @@ from assistant.cli.demo import demo
 from assistant.cli.display import command_name
 from assistant.cli.flows import flows
 from assistant.cli.history import history
+from assistant.cli.i18n import i18n
 from assistant.cli.orders import orders
 from assistant.cli.serve import serve
 from assistant.cli.site import site
+from assistant.cli.surveys import surveys
 from assistant.cli.train import train
 from assistant.errors import AssistantError
-from assistant.i18n_cli import i18n
-from assistant.surveys_cli import surveys
 
 __all__ = ["command_name", "main", "run"]
 
@@ -39,8 +39,8 @@ def main() -> None:
     """On-site guided-selling assistant."""
 
 
-for command in (surveys, baskets, i18n, campaigns,  # in their own modules beside this package
-                db, site, admin, orders, customer, history, catalog, flows, train, serve, demo):
+for command in (surveys, baskets, i18n, campaigns, db, site, admin, orders, customer, history, catalog, flows, train,
+                serve, demo):
     main.add_command(command)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.campaigns_cli import allocate_site
+from assistant.cli.campaigns import allocate_site
 from assistant.cli.connect import open_session
 
 TRAIN_LEASE_SECONDS = 1800

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from assistant.analytics.flow_experiments import flow_experiment_results
-from assistant.flow_experiments_cli import experiment
+from assistant.cli.flow_experiments import experiment
 from assistant.flows.experiments import assign
 from assistant.flows.models import QuizSession
 from assistant.flows.registry import get_registry

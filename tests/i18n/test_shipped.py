@@ -8,10 +8,10 @@ from babel.messages.extract import extract_from_file
 from click.testing import CliRunner
 
 from assistant.cli import main
+from assistant.cli.i18n import KEYWORDS
 from assistant.demo.campaigns import CAMPAIGNS
 from assistant.i18n.catalogue import Catalogue
 from assistant.i18n.extract import extract_campaigns
-from assistant.i18n_cli import KEYWORDS
 from assistant.paths import resource_dir
 
 LOCALES = ["de", "ar"]

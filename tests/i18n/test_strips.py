@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from assistant import paths
 from assistant.cli import main
+from assistant.cli.i18n import KEYWORDS, METHODS
 from assistant.i18n.catalogue import Catalogue
-from assistant.i18n_cli import KEYWORDS, METHODS
 from assistant.paths import resource_dir
 from assistant.recommend.service import PLACEMENTS, recommend_for
 from assistant.recommend.serving import ModelStore

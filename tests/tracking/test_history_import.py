@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
+from assistant.cli.history import checked_history_mapping, read_history_mapping, summary
 from assistant.errors import Invalid
-from assistant.history_cli import checked_history_mapping, read_history_mapping, summary
 from assistant.sites.models import Site
 from assistant.tracking.history import HistoryReport, import_history
 from assistant.tracking.history_mapping import HistoryMapping, layout_path

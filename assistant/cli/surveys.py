@@ -21,9 +21,9 @@ def surveys() -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def surveys_check(files: tuple[Path, ...]) -> None:
     """Validate survey files or folders (default: the surveys folder); exit 1 on errors."""
+    from assistant.cli.i18n import untranslated
     from assistant.config import Settings
     from assistant.flows.problems import Problem, errors
-    from assistant.i18n_cli import untranslated
     from assistant.surveys.checks import read_survey
 
     paths = [p for given in files or [Settings.from_env().surveys_dir]  # a folder stands for its files

@@ -27,10 +27,10 @@ def results(flow_id: str, site_key: str | None) -> None:
     """Visitors, completion, click and purchase per variant of FLOW's experiment, against the control."""
     from assistant.analytics.flow_experiments import flow_experiment_results
     from assistant.cli.connect import open_session
+    from assistant.cli.flows import site_offered
     from assistant.config import Settings
     from assistant.errors import NotFound
     from assistant.flows.registry import FlowRegistry
-    from assistant.flows_cli import site_offered
 
     try:
         flow = FlowRegistry(Settings.from_env().flows_dir, reload=False).get(flow_id)
