@@ -8,6 +8,7 @@ comes in, with the field it was in; nothing is silently changed.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -79,11 +80,16 @@ CLEAN_TEXT = "clean_text"
 def clean_json_text(raw: bytes) -> bool:
     """Whether every string parsed from the JSON text `raw` (UTF-8) is storable, read off the text in two scans.
 
-    In UTF-8 JSON a NUL or a lone surrogate can only be written as a \\u escape (raw ones do not parse or decode);
-    a NUL byte means another encoding (UTF-16 or 32), where escapes look different. Conservative: a title with
+    In UTF-8 JSON a NUL can only be written as a \\u escape (a NUL byte means another encoding, UTF-16 or 32, where
+    escapes look different), and a lone surrogate as an escape or as its three UTF-8 bytes (ED A0-BF xx), which
+    Python's json reads back as the surrogate (it decodes bytes with "surrogatepass"). Conservative: a title with
     "\\u00e9" in it is merely not clean, and gets the full check. Says nothing of numbers or nesting.
     """
-    return b"\\u" not in raw and b"\x00" not in raw
+    return b"\\u" not in raw and b"\x00" not in raw and (b"\xed" not in raw or not _ENCODED_SURROGATE.search(raw))
+
+
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+"""The UTF-8 bytes of U+D800-U+DFFF (strict decoders refuse them; json.loads of bytes does not)."""
 
 
 def unstorable_error(path: str, reason: str) -> PydanticCustomError:

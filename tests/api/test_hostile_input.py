@@ -62,6 +62,24 @@ def test_an_unstorable_value_refuses_its_event_and_stores_the_rest(
     assert stored_ids(session) == ["evt-00002", "evt-00003"]
 
 
+@pytest.mark.parametrize("where", ["page", "query", "sku", "props", "value"])
+def test_a_surrogate_sent_as_raw_utf8_bytes_refuses_its_event(client: FlaskClient, session: Session, site: Site,
+                                                              where: str) -> None:
+    """Not the \\ud83d escape but its three bytes (ED A0 BD): Python's json reads them back as the surrogate, so the
+    ingest's clean-text shortcut must not take such a body for clean. Typed strings are refused by pydantic anyway
+    (with a vaguer reason); a quiz answer's value is any JSON, so only the check catches it there."""
+    bad = {"page": event(1, page="/p/" + CUT), "query": event(1, "search", query="shoe" + CUT),
+           "sku": event(1, "product_view", sku="rs-1" + CUT), "props": event(1, "custom", name="x", props={"a": CUT}),
+           "value": event(1, "quiz_answer", flow="shoes", quiz="q1", question="size", value="ok" + CUT)}[where]
+    text = json.dumps({"visitor": "visitor-0001", "events": [bad, event(2)]}, ensure_ascii=False)
+    response = client.post("/api/v1/events?site=pk_test", data=text.encode("utf-8", "surrogatepass"),
+                           content_type="text/plain", headers={"User-Agent": CHROME})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert [r["field"] for r in body["rejected"]] == [f"events[0].{'props.a' if where == 'props' else where}"]
+    assert stored_ids(session) == ["evt-00002"]
+
+
 def test_a_number_too_large_for_a_float_refuses_its_event(client: FlaskClient, session: Session, site: Site) -> None:
     text = json.dumps({"visitor": "visitor-0001", "events": [event(1, "custom", name="x", props={"n": 0}), event(2)]})
     response = send_text(client, text.replace('"n": 0', '"n": 1e309'))

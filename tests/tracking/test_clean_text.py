@@ -52,6 +52,7 @@ def outcome(body: dict[str, Any], clean: bool) -> tuple[Any, ...]:
 @example([{"id": "evt-00000008", "type": "quiz_answer", "flow": "f", "quiz": "q", "value": math.nan}], False)
 @example([{"id": "evt-00000008", "type": "quiz_answer", "flow": "f", "quiz": "q", "value": [1e999]}], False)
 @example([{"id": "evt-00000009", "type": "page_view", "title": "a\x00"}], False)
+@example([{"id": "evt-00000008", "type": "quiz_answer", "flow": "f", "quiz": "q", "value": "\ud83d"}], False)
 def test_a_clean_text_is_validated_as_without_the_shortcut(batch: list[dict[str, Any]], ascii_only: bool) -> None:
     body = {"visitor": "visitor-0001", "events": batch}
     try:
@@ -64,11 +65,17 @@ def test_a_clean_text_is_validated_as_without_the_shortcut(batch: list[dict[str,
 
 
 @pytest.mark.parametrize("raw", [
-    b'{"t": "a\\u0000b"}', b'{"t": "\\ud83d"}', b'{"t": "\\u00e9"}', '{"t": 1}'.encode("utf-16"),
+    b'{"t": "a\\u0000b"}', b'{"t": "\\ud83d"}', b'{"t": "\\u00e9"}', b'{"t": "\xed\xa0\xbd"}', b'{"t": "\xed\xbf\xbf"}',
+    '{"t": 1}'.encode("utf-16"),
     '{"t": 1}'.encode("utf-32-le"),
 ])
 def test_text_that_could_hold_an_unstorable_string_is_not_clean(raw: bytes) -> None:
     assert not clean_json_text(raw)
+
+
+def test_korean_text_is_clean() -> None:
+    """ED is also the first byte of Hangul syllables (U+D000-U+D7FF): only ED A0-BF is a surrogate."""
+    assert clean_json_text(json.dumps({"t": "\ud55c\uad6d \ud7a3"}, ensure_ascii=False).encode())
 
 
 def test_a_widget_batch_is_clean() -> None:
