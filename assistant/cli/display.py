@@ -1,9 +1,16 @@
-"""What a command prints about where things are: the command as it was run, a path, a database URL."""
+"""What a command prints about where things are (the command as it was run, a path, a database URL) and how a
+check of files ends."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from assistant.flows.problems import Problem
 
 
 def command_name(argv0: str | None = None, python: str | None = None) -> str:
@@ -32,3 +39,19 @@ def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def print_problems(problems: list[Problem]) -> bool:
+    """Print each of a file's problems (file:line, message, hint); whether any of them is an error."""
+    from assistant.flows.problems import errors
+
+    for problem in problems:
+        click.echo(problem.format())
+    return bool(errors(problems))
+
+
+def end_check(count: int, what: str, failed: bool) -> NoReturn:
+    """Say how many files were checked and whether errors were found, then exit 1 on errors, else 0."""
+    counts = f"{count} {what} file(s) checked"
+    click.echo(f"{counts}: errors found" if failed else f"{counts}: no errors", err=True)
+    sys.exit(1 if failed else 0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from assistant.cli.connect import open_session
+from assistant.cli.display import end_check, print_problems
 from assistant.cli.flow_experiments import experiment as flow_experiment
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
     from assistant.config import Settings
     from assistant.flows.catalog_checks import check_against_catalog
     from assistant.flows.experiment_checks import experiment_problems
-    from assistant.flows.problems import errors
     from assistant.flows.registry import read_flow
 
     settings = Settings.from_env()
@@ -65,12 +65,8 @@ def flows_check(files: tuple[Path, ...], site_key: str | None, no_catalog: bool)
         problems = sorted(problems + across.get(str(path), []))
         if flow is not None:
             problems = sorted(problems + untranslated(path))
-        for problem in problems:
-            click.echo(problem.format())
-        failed = failed or bool(errors(problems))
-    counts = f"{len(paths)} flow file(s) checked"
-    click.echo(f"{counts}: errors found" if failed else f"{counts}: no errors", err=True)
-    sys.exit(1 if failed else 0)
+        failed = print_problems(problems) or failed
+    end_check(len(paths), "flow", failed)
 
 
 def _catalog_index(site_key: str | None) -> tuple[str, CatalogIndex] | None:

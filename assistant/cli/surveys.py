@@ -6,10 +6,11 @@ Registered on the `assistant` group by cli/__init__.py; imports only click until
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
+
+from assistant.cli.display import end_check, print_problems
 
 
 @click.group()
@@ -23,7 +24,7 @@ def surveys_check(files: tuple[Path, ...]) -> None:
     """Validate survey files or folders (default: the surveys folder); exit 1 on errors."""
     from assistant.cli.i18n import untranslated
     from assistant.config import Settings
-    from assistant.flows.problems import Problem, errors
+    from assistant.flows.problems import Problem
     from assistant.surveys.checks import read_survey
 
     paths = [p for given in files or [Settings.from_env().surveys_dir]  # a folder stands for its files
@@ -38,9 +39,5 @@ def surveys_check(files: tuple[Path, ...]) -> None:
                                     f"{owners[survey.id]}", "give every survey file its own `id:`", path=str(path)))
         if loaded.checkable is not None:
             problems = sorted(problems + untranslated(path))
-        for problem in problems:
-            click.echo(problem.format())
-        failed = failed or bool(errors(problems))
-    counts = f"{len(paths)} survey file(s) checked"
-    click.echo(f"{counts}: errors found" if failed else f"{counts}: no errors", err=True)
-    sys.exit(1 if failed else 0)
+        failed = print_problems(problems) or failed
+    end_check(len(paths), "survey", failed)
