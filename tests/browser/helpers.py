@@ -63,12 +63,18 @@ class Network:
         change(request)
         self.last = time.monotonic()
 
-    def quiet(self, ms: int = 250, *, at_most: float = 3.0) -> None:
+    def quiet(self, ms: int = 250, *, at_most: float = 3.0, settled: bool = False) -> None:
         """Wait until no request is open and none began or ended for `ms` (the page's scripts ran on what came
-        back), or `at_most` seconds: a page whose requests never settle is no failure here."""
+        back), or `at_most` seconds: a page whose requests never settle is no failure here, unless `settled`
+        asks for it. The quiet counts from now (what the last action starts has time to begin), or, with
+        `settled`, from the last request that moved (a page already loaded)."""
         start = time.monotonic()
-        self.last = max(self.last, start)
-        while (self.open or time.monotonic() - self.last < ms / 1000) and time.monotonic() - start < at_most:
+        if not settled:
+            self.last = max(self.last, start)
+        while self.open or time.monotonic() - self.last < ms / 1000:
+            if time.monotonic() - start >= at_most:
+                assert not settled, f"requests still open: {[r.url for r in self.open]}"
+                return
             self.page.wait_for_timeout(50)
 
 

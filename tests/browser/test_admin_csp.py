@@ -9,8 +9,7 @@ or its frames) fails the test, as does an admin GET view the crawl never reached
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,6 +35,7 @@ from assistant.sites.service import get_site_by_key
 from assistant.timeutil import utcnow
 from assistant.users.service import create_user
 from tests.browser.conftest import DESKTOP, demo_shop
+from tests.browser.helpers import Network
 from tests.browser.test_admin_campaigns import PASSWORD, log_in
 from tests.browser.test_baskets_admin import made_up_baskets
 
@@ -104,31 +104,7 @@ def view_of(routes: MapAdapter, path: str) -> tuple[str, tuple[Any, ...]] | None
     return str(endpoint), tuple(sorted(args.items()))
 
 
-class Quiet:
-    """The page's requests (its frames' too): settled once none is open and none began or ended for QUIET_MS."""
-
-    QUIET_MS = 250
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.open: set[Any] = set()
-        self.last = time.monotonic()
-        page.on("request", lambda request: self.moved(self.open.add, request))
-        page.on("requestfinished", lambda request: self.moved(self.open.discard, request))
-        page.on("requestfailed", lambda request: self.moved(self.open.discard, request))
-
-    def moved(self, change: Callable[[Any], None], request: Any) -> None:
-        change(request)
-        self.last = time.monotonic()
-
-    def wait(self, seconds: float = 15) -> None:
-        deadline = time.monotonic() + seconds
-        while self.open or time.monotonic() - self.last < self.QUIET_MS / 1000:
-            assert time.monotonic() < deadline, f"requests still open: {[r.url for r in self.open]}"
-            self.page.wait_for_timeout(50)
-
-
-def visit(page: Any, url: str, refused: list[str], quiet: Quiet) -> str:
+def visit(page: Any, url: str, refused: list[str], network: Network) -> str:
     """Open `url`, wait for its scripts and requests to settle, fail on any violation; the page's policy."""
     response = page.goto(url)
     assert response is not None and response.status == 200, (url, response and response.status)
@@ -136,7 +112,7 @@ def visit(page: Any, url: str, refused: list[str], quiet: Quiet) -> str:
     script_src = policy.split("script-src")[1].split(";")[0] if "script-src" in policy else ""
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, (url, policy)
     assert "frame-ancestors 'none'" in policy, (url, policy)
-    quiet.wait()  # as networkidle, with 250 ms of quiet instead of 500 (the admin's scripts set no later timer)
+    network.quiet(at_most=15, settled=True)  # as networkidle, 250 ms of quiet instead of 500 (no later timer)
     violations = [v for frame in page.frames for v in (frame.evaluate("window.__violations || []") or [])]
     assert violations == [] and refused == [], (url, violations, refused)
     return policy
@@ -155,11 +131,11 @@ def test_every_admin_page_runs_under_the_strict_policy(browser: Any, admin_shop:
     context.set_default_timeout(15_000)
     context.add_init_script(WATCH)
     page = context.new_page()
-    quiet = Quiet(page)
+    network = Network(page)
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda exc: refused.append(f"page error: {exc}"))
-    visited = {"/admin/login": visit(page, "/admin/login", refused, quiet)}
+    visited = {"/admin/login": visit(page, "/admin/login", refused, network)}
     seen = {("admin.login", ())}
     log_in(page, EMAIL)
     # the Flows page links a flow's experiment page only while it runs one, and the demo's flows run none
@@ -170,7 +146,7 @@ def test_every_admin_page_runs_under_the_strict_policy(browser: Any, admin_shop:
         if view is None or view in seen or view[0] in DOWNLOADS or any(v == view[0] for v, _ in seen):
             continue
         seen.add(view)
-        visited[url] = visit(page, url, refused, quiet)
+        visited[url] = visit(page, url, refused, network)
         for target in targets(page):
             split = urlsplit(target)
             if split.netloc == urlsplit(admin_shop).netloc and split.path.startswith("/admin"):
